@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Zapnoty.Grains;
+using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Api.Access;
+
+/// <summary>The least role an endpoint needs; endpoints without it need <see cref="ProjectRole.Viewer"/>.</summary>
+public sealed record RequiredRole(ProjectRole Role);
+
+/// <summary>Marks an endpoint that only a person may call (a session), never an API key.</summary>
+public sealed record SessionOnly;
+
+/// <summary>
+/// The one authorisation mechanism of the API. On every authenticated route it resolves the
+/// project the route is about (from <c>{projectId}</c>, or through <c>{ticketId}</c>), the
+/// caller's role in it, and compares with the endpoint's <see cref="RequiredRole"/>.
+/// A project the caller cannot see answers 404, exactly like one that does not exist.
+/// </summary>
+public sealed class ProjectAccess(IGrainFactory grains) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var caller = http.RequestServices.GetRequiredService<Caller>();
+        caller.Credential = BearerAuthentication.CredentialOf(http)
+            ?? throw new InvalidOperationException("ProjectAccess runs only on authenticated endpoints.");
+
+        var endpoint = http.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<SessionOnly>() is not null && caller.Credential.Kind != CredentialKind.Session)
+            return TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: "Only a signed-in person can do this; API keys act within their own project.");
+
+        var projectId = await ProjectOf(http, caller);
+        if (projectId is null) return await next(context);
+
+        var role = await RoleIn(projectId.Value, caller.Credential)
+            ?? throw DomainException.NotFound(caller.Ticket is null ? $"Project {projectId} does not exist." : $"Ticket {caller.Ticket.Id} does not exist.");
+        var required = endpoint?.Metadata.GetMetadata<RequiredRole>()?.Role ?? ProjectRole.Viewer;
+        if (role < required)
+            return TypedResults.Problem(statusCode: 403, title: "Forbidden",
+                detail: $"This needs the {required.Wire()} role or above; you are {role.Wire()}.");
+
+        caller.ProjectId = projectId.Value;
+        caller.Role = role;
+        return await next(context);
+    }
+
+    private async Task<Guid?> ProjectOf(HttpContext http, Caller caller)
+    {
+        var route = http.Request.RouteValues;
+        if (route.TryGetValue("projectId", out var project) && Guid.TryParse(project as string, out var projectId))
+            return projectId;
+        if (route.TryGetValue("ticketId", out var ticket) && Guid.TryParse(ticket as string, out var ticketId))
+        {
+            caller.Ticket = await grains.GetGrain<ITicketGrain>(ticketId).Summary();
+            return caller.Ticket.ProjectId;
+        }
+        return null;
+    }
+
+    private async Task<ProjectRole?> RoleIn(Guid projectId, Credential credential) => credential.Kind switch
+    {
+        CredentialKind.ApiKey => credential.ProjectId == projectId ? ProjectRole.Admin : null,
+        _ => await grains.GetGrain<IProjectGrain>(projectId).RoleOf(credential.UserId!.Value),
+    };
+}
+
+public static class ProjectAccessEndpoints
+{
+    /// <summary>Authenticated, and checked by <see cref="ProjectAccess"/>, for every endpoint of the group.</summary>
+    public static RouteGroupBuilder WithProjectAccess(this RouteGroupBuilder group)
+    {
+        group.RequireAuthorization().AddEndpointFilter<ProjectAccess>();
+        return group;
+    }
+
+    public static TBuilder RequireRole<TBuilder>(this TBuilder builder, ProjectRole role) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequiredRole(role));
+
+    public static TBuilder RequireSession<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new SessionOnly());
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Zapnoty.Api.Access;
+using Zapnoty.Api.Problems;
+using Zapnoty.Grains.Projects;
+
+namespace Zapnoty.Api.Helpdesk;
+
+public sealed record TicketTypeRequest(string? Name);
+
+public sealed record TicketTypeDto(Guid Id, string Name, int Position, bool Archived)
+{
+    public static TicketTypeDto From(TicketTypeView t) => new(t.Id, t.Name, t.Position, t.Archived);
+}
+
+public static class TicketTypesApi
+{
+    public static RouteGroupBuilder MapTicketTypesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/projects/{projectId}/helpdesk/ticket-types").WithTags("Ticket types").WithProjectAccess();
+        api.MapGet("/", List);
+        api.MapPost("/", Add).RequireRole(ProjectRole.Admin);
+        api.MapPatch("/{typeId}", Rename).RequireRole(ProjectRole.Admin);
+        api.MapDelete("/{typeId}", Archive).RequireRole(ProjectRole.Admin);
+        return api;
+    }
+
+    /// <summary>The project's ticket types; <c>include_archived=true</c> adds the removed ones.</summary>
+    private static async Task<Ok<Page<TicketTypeDto>>> List(Guid projectId, [FromQuery(Name = "include_archived")] bool? includeArchived, IGrainFactory grains)
+    {
+        var types = await grains.GetGrain<IProjectGrain>(projectId).ListTicketTypes(includeArchived ?? false);
+        return TypedResults.Ok(new Page<TicketTypeDto>(types.Select(TicketTypeDto.From).ToList(), null));
+    }
+
+    private static async Task<Created<TicketTypeDto>> Add(Guid projectId, TicketTypeRequest body, IGrainFactory grains)
+    {
+        new Validation().Required(body.Name, "name").ThrowIfAny();
+        var type = await grains.GetGrain<IProjectGrain>(projectId).AddTicketType(body.Name!);
+        return TypedResults.Created($"/v1/projects/{projectId}/helpdesk/ticket-types/{type.Id}", TicketTypeDto.From(type));
+    }
+
+    private static async Task<Ok<TicketTypeDto>> Rename(Guid projectId, Guid typeId, TicketTypeRequest body, IGrainFactory grains)
+    {
+        new Validation().Required(body.Name, "name").ThrowIfAny();
+        return TypedResults.Ok(TicketTypeDto.From(await grains.GetGrain<IProjectGrain>(projectId).RenameTicketType(typeId, body.Name!)));
+    }
+
+    /// <summary>Removes the type from new tickets; tickets that have it keep it (archived, not lost).</summary>
+    private static async Task<NoContent> Archive(Guid projectId, Guid typeId, IGrainFactory grains)
+    {
+        await grains.GetGrain<IProjectGrain>(projectId).ArchiveTicketType(typeId);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Zapnoty.Grains;
+
+namespace Zapnoty.Api.Problems;
+
+/// <summary>
+/// Turns the exceptions we mean into RFC 9457 answers: refusals from grains, unreadable
+/// requests (malformed JSON, wrong types, unknown enum values, bad path values, oversize
+/// bodies). Anything else is a fault: logged, and answered 500 without internals.
+/// </summary>
+public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<ProblemMapping> log) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            DomainException e => FromDomain(e),
+            ValidationFailed e => e.Problem,
+            BadHttpRequestException e => FromBadRequest(e),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            log.LogError(exception, "Unhandled fault on {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails { Status = StatusCodes.Status500InternalServerError, Title = "Internal error", Detail = "The server failed to handle the request; it was logged." };
+        }
+
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails FromDomain(DomainException e)
+    {
+        var status = e.Kind switch
+        {
+            DomainErrorKind.Invalid => StatusCodes.Status400BadRequest,
+            DomainErrorKind.NotFound => StatusCodes.Status404NotFound,
+            DomainErrorKind.Conflict => StatusCodes.Status409Conflict,
+            DomainErrorKind.Gone => StatusCodes.Status410Gone,
+            DomainErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        return e.Kind == DomainErrorKind.Invalid && e.Field is not null
+            ? Validation.Problem(e.Field, e.Message)
+            : new ProblemDetails { Status = status, Title = Titles.For(status), Detail = e.Message };
+    }
+
+    private static ProblemDetails FromBadRequest(BadHttpRequestException e)
+    {
+        if (e.InnerException is JsonException json)
+        {
+            var field = FieldOf(json.Path);
+            var message = json.Message.Split(" Path:", 2)[0];
+            return field is null
+                ? new ProblemDetails { Status = 400, Title = Titles.For(400), Detail = "The request body is not valid JSON: " + message }
+                : Validation.Problem(field, message);
+        }
+        var status = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? 413 : 400;
+        var detail = status == 413 ? "The request body is larger than 64 KB." : e.Message;
+        return new ProblemDetails { Status = status, Title = Titles.For(status), Detail = detail };
+    }
+
+    /// <summary>"$.customer.external_id" → "customer.external_id"; null for the body as a whole.</summary>
+    private static string? FieldOf(string? jsonPath)
+    {
+        if (string.IsNullOrEmpty(jsonPath) || jsonPath == "$") return null;
+        return jsonPath.StartsWith("$.", StringComparison.Ordinal) ? jsonPath[2..] : jsonPath.TrimStart('$');
+    }
+}
+
+public static class Titles
+{
+    public static string For(int status) => status switch
+    {
+        400 => "Invalid request",
+        401 => "Not authenticated",
+        402 => "Out of credits",
+        403 => "Forbidden",
+        404 => "Not found",
+        405 => "Method not allowed",
+        409 => "Conflict",
+        410 => "Gone",
+        413 => "Request too large",
+        415 => "Unsupported media type",
+        429 => "Too many requests",
+        _ => "Error",
+    };
+}

@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Npgsql;
+using Zapnoty.Api.Access;
+using Zapnoty.Api.Problems;
+using Zapnoty.Grains;
+using Zapnoty.Grains.Projects;
+
+namespace Zapnoty.Api.Projects;
+
+public sealed record CreateProjectRequest(string? Name, string? Slug);
+
+public sealed record ProjectDto(Guid Id, string Name, string Slug, DateTime CreatedAt, ProjectRole Role)
+{
+    public static ProjectDto From(ProjectView project, ProjectRole role) =>
+        new(project.Id, project.Name, project.Slug, project.CreatedAt.UtcDateTime, role);
+}
+
+public static class ProjectsApi
+{
+    public static RouteGroupBuilder MapProjectsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/projects").WithTags("Projects").WithProjectAccess();
+        api.MapPost("/", Create).RequireSession();
+        api.MapGet("/", List).RequireSession();
+        api.MapGet("/{projectId}", Get);
+        return api;
+    }
+
+    /// <summary>Creates a project; the caller becomes its owner.</summary>
+    private static async Task<Created<ProjectDto>> Create(CreateProjectRequest body, Caller caller, IGrainFactory grains)
+    {
+        new Validation().Required(body.Name, "name").Required(body.Slug, "slug").ThrowIfAny();
+        var project = await grains.GetGrain<IProjectGrain>(Guid.NewGuid())
+            .Create(new CreateProject(body.Name!, body.Slug!, caller.UserId!.Value, caller.Credential.Email!));
+        return TypedResults.Created($"/v1/projects/{project.Id}", ProjectDto.From(project, ProjectRole.Owner));
+    }
+
+    /// <summary>The projects the caller is a member of, with the caller's role in each.</summary>
+    private static async Task<Ok<Page<ProjectDto>>> List(Caller caller, NpgsqlDataSource db, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        var take = Paging.Limit(limit, validation);
+        var after = Paging.Decode(cursor, validation);
+        Guid afterId = Guid.Empty;
+        if (after is not null && !Guid.TryParse(after, out afterId)) validation.Add("cursor", "The cursor is not one this API handed out.");
+        validation.ThrowIfAny();
+
+        await using var command = db.CreateCommand("""
+            SELECT p.id, p.name, p.slug, p.created_at, m.role
+              FROM members m JOIN projects p ON p.id = m.project_id
+             WHERE m.user_id = $1 AND m.removed_at IS NULL AND p.id > $2
+             ORDER BY p.id
+             LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = caller.UserId!.Value });
+        command.Parameters.Add(new() { Value = afterId });
+        command.Parameters.Add(new() { Value = take + 1 });
+        var items = new List<ProjectDto>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            items.Add(new ProjectDto(reader.GetGuid(0), reader.GetString(1), reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3).UtcDateTime, WireNames.ParseWire<ProjectRole>(reader.GetString(4))));
+
+        var next = items.Count > take ? Paging.Encode(items[take - 1].Id.ToString()) : null;
+        return TypedResults.Ok(new Page<ProjectDto>(items.Take(take).ToList(), next));
+    }
+
+    private static async Task<Ok<ProjectDto>> Get(Guid projectId, Caller caller, IGrainFactory grains) =>
+        TypedResults.Ok(ProjectDto.From(await grains.GetGrain<IProjectGrain>(projectId).Get(), caller.Role));
+}

@@ -1,0 +1,138 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Zapnoty.Api.Access;
+using Zapnoty.Api.Problems;
+using Zapnoty.Grains;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Api.Tickets;
+
+public static class TicketsApi
+{
+    public static IEndpointRouteBuilder MapTicketsApi(this IEndpointRouteBuilder app)
+    {
+        var project = app.MapGroup("/v1/projects/{projectId}/helpdesk/tickets").WithTags("Tickets").WithProjectAccess();
+        project.MapPost("/", Create).RequireRole(ProjectRole.Support);
+        project.MapGet("/", List);
+
+        var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId}").WithTags("Tickets").WithProjectAccess();
+        ticket.MapGet("/", Get);
+        ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support);
+        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
+        ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
+        return app;
+    }
+
+    /// <summary>Opens a ticket for a website or app customer (channel <c>api</c>).</summary>
+    private static async Task<Created<TicketDto>> Create(Guid projectId, CreateTicketRequest body, Caller caller, IGrainFactory grains, TimeProvider clock)
+    {
+        new Validation()
+            .Required(body.Text, "text")
+            .Required(body.Customer, "customer")
+            .Required(body.Customer?.ExternalId, "customer.external_id")
+            .MaxLength(body.Text, TicketLimits.MaxTextLength, "text")
+            .MaxLength(body.Subject, TicketLimits.MaxSubjectLength, "subject")
+            .MaxLength(body.Customer?.Name, TicketLimits.MaxNameLength, "customer.name")
+            .MaxLength(body.Customer?.ExternalId, TicketLimits.MaxExternalIdLength, "customer.external_id")
+            .MaxLength(body.Customer?.Email, 254, "customer.email")
+            .ThrowIfAny();
+
+        var customer = body.Customer!;
+        var ticket = await grains.GetGrain<IProjectGrain>(projectId).CreateTicket(new NewTicket(
+            Channel.Api, new CustomerIdentity(customer.ExternalId!, customer.Name, customer.Email, null),
+            body.Text!, body.Subject, body.TypeId, body.Priority, caller.Actor));
+        return TypedResults.Created($"/v1/helpdesk/tickets/{ticket.Id}", TicketDto.From(ticket, clock.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Tickets newest first. Filters: <c>status</c>, <c>type_id</c>, <c>priority</c>,
+    /// <c>assignee_id</c> (a user id, <c>none</c> or <c>me</c>), <c>overdue=true</c>,
+    /// <c>q</c> (number, subject, customer name, message text), <c>customer_external_id</c>.
+    /// </summary>
+    private static async Task<Ok<Page<TicketDto>>> List(
+        Guid projectId, Caller caller, TicketList tickets, TimeProvider clock,
+        string? status, [FromQuery(Name = "type_id")] Guid? typeId, string? priority,
+        [FromQuery(Name = "assignee_id")] string? assigneeId, bool? overdue, string? q,
+        [FromQuery(Name = "customer_external_id")] string? customerExternalId,
+        int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        var filter = new TicketFilter(projectId, TypeId: typeId, OverdueOnly: overdue ?? false,
+            Text: q, CustomerExternalId: customerExternalId, Limit: Paging.Limit(limit, validation));
+
+        if (status is not null)
+            filter = WireNames.TryParseWire<TicketStatus>(status, out var s) ? filter with { Status = s }
+                : Invalid(validation, "status", status, WireNames.All<TicketStatus>(), filter);
+        if (priority is not null)
+            filter = WireNames.TryParseWire<TicketPriority>(priority, out var p) ? filter with { Priority = p }
+                : Invalid(validation, "priority", priority, WireNames.All<TicketPriority>(), filter);
+        switch (assigneeId)
+        {
+            case null: break;
+            case "none": filter = filter with { Unassigned = true }; break;
+            case "me" when caller.UserId is { } me: filter = filter with { AssigneeId = me }; break;
+            case "me": validation.Add("assignee_id", "'me' needs a session; an API key is nobody."); break;
+            default:
+                if (Guid.TryParse(assigneeId, out var assignee)) filter = filter with { AssigneeId = assignee };
+                else validation.Add("assignee_id", "assignee_id is a user id, 'none' or 'me'.");
+                break;
+        }
+        if (q?.Length > 200) validation.Add("q", "q must be at most 200 characters.");
+        if (Paging.Decode(cursor, validation) is { } position)
+        {
+            if (long.TryParse(position, out var before)) filter = filter with { BeforeNumber = before };
+            else validation.Add("cursor", "The cursor is not one this API handed out.");
+        }
+        validation.ThrowIfAny();
+
+        var now = clock.GetUtcNow();
+        var page = await tickets.Find(filter with { Limit = filter.Limit + 1 }, now, cancellationToken);
+        var items = page.Take(filter.Limit).Select(t => TicketDto.From(t, now)).ToList();
+        var next = page.Count > filter.Limit ? Paging.Encode(items[^1].Number.ToString()) : null;
+        return TypedResults.Ok(new Page<TicketDto>(items, next));
+    }
+
+    /// <summary>The ticket with its messages and history.</summary>
+    private static async Task<Ok<TicketDetailsDto>> Get(Guid ticketId, IGrainFactory grains, TimeProvider clock)
+    {
+        var details = await grains.GetGrain<ITicketGrain>(ticketId).Get();
+        return TypedResults.Ok(new TicketDetailsDto(
+            TicketDto.From(details.Ticket, clock.GetUtcNow()),
+            details.Messages.Select(MessageDto.From).ToList(),
+            details.History.Select(HistoryDto.Of).ToList()));
+    }
+
+    /// <summary>Changes status, priority, assignee and/or type; each change is one history entry.</summary>
+    private static async Task<Ok<TicketDto>> Edit(Guid ticketId, TicketPatch body, Caller caller, IGrainFactory grains, TimeProvider clock)
+    {
+        var ticket = await grains.GetGrain<ITicketGrain>(ticketId).Edit(new TicketEdit(
+            caller.Actor, body.Status, body.Priority, body.HasAssignee, body.AssigneeId, body.HasType, body.TypeId));
+        return TypedResults.Ok(TicketDto.From(ticket, clock.GetUtcNow()));
+    }
+
+    /// <summary>An agent's reply to the customer.</summary>
+    private static async Task<Created<MessageDto>> Reply(Guid ticketId, ReplyRequest body, Caller caller, IGrainFactory grains)
+    {
+        new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, body.Text!));
+        return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
+    }
+
+    /// <summary>The customer's answer, for website/app customers. A closed ticket answers 409.</summary>
+    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, ReplyRequest body, IGrainFactory grains)
+    {
+        new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!));
+        return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
+    }
+
+    private static TicketFilter Invalid(Validation validation, string field, string value, IEnumerable<string> allowed, TicketFilter filter)
+    {
+        validation.Add(field, $"'{value}' is not one of: {string.Join(", ", allowed)}.");
+        return filter;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
+using Zapnoty.Api.Access;
+using Zapnoty.Api.Helpdesk;
+using Zapnoty.Api.Json;
+using Zapnoty.Api.Operations;
+using Zapnoty.Api.Problems;
+using Zapnoty.Api.Projects;
+using Zapnoty.Api.Tickets;
+
+namespace Zapnoty.Api;
+
+/// <summary>Wires the public REST API into a host that already runs (or reaches) the Orleans cluster.</summary>
+public static class ZapnotyApi
+{
+    public const long MaxRequestBodyBytes = 64 * 1024;
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddZapnotyApi(this IServiceCollection services)
+    {
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ApiJson.Configure(o.JsonSerializerOptions));
+        // Binding failures throw, so ProblemMapping can answer them with details instead of an empty 400.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemMapping>();
+
+        services.AddAuthentication(BearerAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
+        services.AddAuthorization();
+        services.AddScoped<Caller>();
+
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
+
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Zapnoty Helpdesk API",
+                Version = "v1",
+                Description = "Support desks inside Telegram and Max. Log in with POST /v1/auth/login and /v1/auth/verify, then Authorize with the token.",
+            });
+            o.AddSecurityDefinition(BearerAuthentication.SchemeName, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A session token (zs_...) from /v1/auth/verify, or a project API key (zk_...).",
+            });
+            o.AddSecurityRequirement(document => new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecuritySchemeReference(BearerAuthentication.SchemeName, document)] = [],
+            });
+            o.CustomSchemaIds(type => type.FullName!.Replace("Zapnoty.", "").Replace('+', '.'));
+            var xml = Path.Combine(AppContext.BaseDirectory, typeof(ZapnotyApi).Assembly.GetName().Name + ".xml");
+            if (File.Exists(xml)) o.IncludeXmlComments(xml);
+        });
+        return services;
+    }
+
+    /// <summary>The middleware pipeline and every route: problem details, auth, Swagger, health, /v1.</summary>
+    public static IApplicationBuilder UseZapnotyApi(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseEndpoints(endpoints => endpoints.MapZapnotyApi());
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapZapnotyApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        endpoints.MapAuthApi();
+        endpoints.MapProjectsApi();
+        endpoints.MapApiKeysApi();
+        endpoints.MapSettingsApi();
+        endpoints.MapTicketTypesApi();
+        endpoints.MapTicketsApi();
+        return endpoints;
+    }
+}

@@ -1,0 +1,121 @@
+using Npgsql;
+
+namespace Zapnoty.Grains.Access;
+
+public sealed record PendingLoginCode(byte[] CodeHash, int Attempts, DateTimeOffset ExpiresAt);
+
+/// <summary>Users, login codes, sessions and the credential lookup.</summary>
+public sealed class AccessStore(NpgsqlDataSource dataSource)
+{
+    public async Task SaveLoginCode(string email, byte[] codeHash, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO login_codes (email, code_hash, attempts, created_at, expires_at) VALUES ($1, $2, 0, $3, $4)
+            ON CONFLICT (email) DO UPDATE SET code_hash = EXCLUDED.code_hash, attempts = 0,
+                created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
+            """);
+        command.Parameters.Add(new() { Value = email });
+        command.Parameters.Add(new() { Value = codeHash });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = expiresAt });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<PendingLoginCode?> FindLoginCode(string email, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT code_hash, attempts, expires_at FROM login_codes WHERE email = $1");
+        command.Parameters.Add(new() { Value = email });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new PendingLoginCode((byte[])reader[0], reader.GetInt32(1), reader.GetFieldValue<DateTimeOffset>(2))
+            : null;
+    }
+
+    /// <summary>Counts a wrong try; the code is deleted at the last allowed one. True when it was burned.</summary>
+    public async Task<bool> CountFailedAttempt(string email, int maxAttempts, CancellationToken cancellationToken)
+    {
+        await using var count = dataSource.CreateCommand("UPDATE login_codes SET attempts = attempts + 1 WHERE email = $1 RETURNING attempts");
+        count.Parameters.Add(new() { Value = email });
+        if (await count.ExecuteScalarAsync(cancellationToken) is not int attempts || attempts < maxAttempts) return false;
+
+        await using var burn = dataSource.CreateCommand("DELETE FROM login_codes WHERE email = $1");
+        burn.Parameters.Add(new() { Value = email });
+        await burn.ExecuteNonQueryAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Consumes the code, creates the user on first login, opens a session: one transaction.</summary>
+    public async Task<UserView> CompleteLogin(string email, byte[] tokenHash, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new("DELETE FROM login_codes WHERE email = $1") { Parameters = { new() { Value = email } } },
+                new("""
+                    INSERT INTO users (id, email, created_at) VALUES ($1, $2, $3)
+                    ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email
+                    RETURNING id
+                    """)
+                {
+                    Parameters = { new() { Value = Guid.NewGuid() }, new() { Value = email }, new() { Value = now } },
+                },
+            },
+        };
+        var userId = (Guid)(await batch.ExecuteScalarAsync(cancellationToken))!;
+
+        await using var session = new NpgsqlCommand("""
+            INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+            """, connection, transaction);
+        session.Parameters.Add(new() { Value = Guid.NewGuid() });
+        session.Parameters.Add(new() { Value = tokenHash });
+        session.Parameters.Add(new() { Value = userId });
+        session.Parameters.Add(new() { Value = now });
+        session.Parameters.Add(new() { Value = expiresAt });
+        await session.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new UserView(userId, email);
+    }
+
+    public async Task<Credential?> FindCredential(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT 'session', s.id, s.user_id, u.email, NULL::uuid, s.expires_at
+              FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
+            UNION ALL
+            SELECT 'api_key', k.id, NULL, NULL, k.project_id, NULL
+              FROM api_keys k
+             WHERE k.key_hash = $1 AND k.revoked_at IS NULL
+            """);
+        command.Parameters.Add(new() { Value = hash });
+        command.Parameters.Add(new() { Value = now });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new Credential(
+            reader.GetString(0) == "session" ? CredentialKind.Session : CredentialKind.ApiKey,
+            reader.GetGuid(1),
+            reader.IsDBNull(2) ? null : reader.GetGuid(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetGuid(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5));
+    }
+
+    public async Task ExtendSession(Guid sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE sessions SET expires_at = $2 WHERE id = $1 AND revoked_at IS NULL");
+        command.Parameters.Add(new() { Value = sessionId });
+        command.Parameters.Add(new() { Value = expiresAt });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task RevokeSession(Guid sessionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1");
+        command.Parameters.Add(new() { Value = sessionId });
+        command.Parameters.Add(new() { Value = now });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

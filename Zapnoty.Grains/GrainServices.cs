@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Email;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Grains;
+
+public static class GrainServices
+{
+    /// <summary>Everything the grains need: the data source, the stores, the clock, email.</summary>
+    public static IServiceCollection AddZapnotyGrainServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Postgres")
+            ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured (set ConnectionStrings__Postgres).");
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<TicketStore>();
+        services.AddSingleton<ProjectStore>();
+        services.AddSingleton<TicketCreationStore>();
+        services.AddSingleton<AccessStore>();
+        services.AddSingleton<TicketList>();
+        services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
+        services.AddSingleton<IEmailSender, SmtpEmailSender>();
+        return services;
+    }
+}

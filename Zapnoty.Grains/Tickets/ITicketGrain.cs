@@ -1,0 +1,24 @@
+using Orleans.Concurrency;
+
+namespace Zapnoty.Grains.Tickets;
+
+/// <summary>The single writer of one ticket: every command validates, commits, then updates memory.</summary>
+public interface ITicketGrain : IGrainWithGuidKey
+{
+    /// <summary>The ticket with its whole conversation and history. Unknown ticket: NotFound.</summary>
+    [ReadOnly]
+    Task<TicketDetails> Get();
+
+    /// <summary>The ticket row only (cheap; used to authorise a caller against its project).</summary>
+    [ReadOnly]
+    Task<TicketView> Summary();
+
+    /// <summary>Changes status, priority, assignee and/or type; one history entry per changed field.</summary>
+    Task<TicketView> Edit(TicketEdit edit);
+
+    /// <summary>An agent's answer to the customer. The first one sets first_reply_at; a new ticket moves to in_progress.</summary>
+    Task<MessageView> Reply(AgentReply reply);
+
+    /// <summary>The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict).</summary>
+    Task<MessageView> AddCustomerMessage(CustomerMessage message);
+}

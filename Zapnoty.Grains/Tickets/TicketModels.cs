@@ -1,0 +1,104 @@
+namespace Zapnoty.Grains.Tickets;
+
+[GenerateSerializer, Immutable]
+public sealed record CustomerView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] string ExternalId,
+    [property: Id(2)] string? Name,
+    [property: Id(3)] string? Email,
+    [property: Id(4)] string? Username);
+
+/// <summary>One ticket as stored; SLA overdue flags are derived from the due times when shown.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TicketView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid ProjectId,
+    [property: Id(2)] long Number,
+    [property: Id(3)] string Subject,
+    [property: Id(4)] TicketStatus Status,
+    [property: Id(5)] TicketPriority Priority,
+    [property: Id(6)] Guid? TypeId,
+    [property: Id(7)] string? TypeName,
+    [property: Id(8)] Guid? AssigneeId,
+    [property: Id(9)] Channel Channel,
+    [property: Id(10)] CustomerView Customer,
+    [property: Id(11)] DateTimeOffset CreatedAt,
+    [property: Id(12)] DateTimeOffset UpdatedAt,
+    [property: Id(13)] DateTimeOffset? FirstReplyAt,
+    [property: Id(14)] DateTimeOffset? ClosedAt,
+    [property: Id(15)] DateTimeOffset? FirstReplyDueAt,
+    [property: Id(16)] DateTimeOffset? ResolveDueAt,
+    [property: Id(17)] int Version);
+
+[GenerateSerializer, Immutable]
+public sealed record MessageView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] MessageAuthor Author,
+    [property: Id(2)] Guid? AgentId,
+    [property: Id(3)] string Text,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] Delivery Delivery,
+    [property: Id(6)] string? DeliveryError);
+
+/// <summary>One change of one field: <c>status</c>, <c>priority</c>, <c>assignee_id</c> or <c>type_id</c>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record HistoryEntry(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] Actor Actor,
+    [property: Id(2)] string Field,
+    [property: Id(3)] string? From,
+    [property: Id(4)] string? To);
+
+[GenerateSerializer, Immutable]
+public sealed record TicketDetails(
+    [property: Id(0)] TicketView Ticket,
+    [property: Id(1)] IReadOnlyList<MessageView> Messages,
+    [property: Id(2)] IReadOnlyList<HistoryEntry> History);
+
+/// <summary>Who the customer is, as the channel knows them.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CustomerIdentity(
+    [property: Id(0)] string ExternalId,
+    [property: Id(1)] string? Name,
+    [property: Id(2)] string? Email,
+    [property: Id(3)] string? Username);
+
+[GenerateSerializer, Immutable]
+public sealed record NewTicket(
+    [property: Id(0)] Channel Channel,
+    [property: Id(1)] CustomerIdentity Customer,
+    [property: Id(2)] string Text,
+    [property: Id(3)] string? Subject,
+    [property: Id(4)] Guid? TypeId,
+    [property: Id(5)] TicketPriority? Priority,
+    [property: Id(6)] Actor Actor);
+
+/// <summary>
+/// The fields a PATCH may change together. Assignee and type can be cleared, so each has a
+/// flag saying whether it is part of the change at all.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record TicketEdit(
+    [property: Id(0)] Actor Actor,
+    [property: Id(1)] TicketStatus? Status = null,
+    [property: Id(2)] TicketPriority? Priority = null,
+    [property: Id(3)] bool ChangesAssignee = false,
+    [property: Id(4)] Guid? AssigneeId = null,
+    [property: Id(5)] bool ChangesType = false,
+    [property: Id(6)] Guid? TypeId = null);
+
+[GenerateSerializer, Immutable]
+public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
+
+[GenerateSerializer, Immutable]
+public sealed record CustomerMessage([property: Id(0)] string Text);
+
+/// <summary>Limits of the public contract, checked by grains so every entry point obeys them.</summary>
+public static class TicketLimits
+{
+    public const int MaxTextLength = 4096;
+    public const int MaxSubjectLength = 200;
+    public const int MaxNameLength = 100;
+    public const int MaxExternalIdLength = 200;
+    public const int DerivedSubjectLength = 80;
+}

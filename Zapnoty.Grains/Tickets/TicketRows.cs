@@ -1,0 +1,44 @@
+using Npgsql;
+
+namespace Zapnoty.Grains.Tickets;
+
+/// <summary>The one way a ticket row is selected and read, shared by the grain and the list.</summary>
+public static class TicketRows
+{
+    public const string SelectFrom = """
+        SELECT t.id, t.project_id, t.number, t.subject, t.status, t.priority, t.type_id, tt.name,
+               t.assignee_id, t.channel, c.id, c.external_id, c.name, c.email, c.username,
+               t.created_at, t.updated_at, t.first_reply_at, t.closed_at,
+               t.first_reply_due_at, t.resolve_due_at, t.version
+          FROM tickets t
+          JOIN customers c ON c.id = t.customer_id
+          LEFT JOIN ticket_types tt ON tt.id = t.type_id
+        """;
+
+    public static TicketView Read(NpgsqlDataReader r) => new(
+        Id: r.GetGuid(0),
+        ProjectId: r.GetGuid(1),
+        Number: r.GetInt64(2),
+        Subject: r.GetString(3),
+        Status: WireNames.ParseWire<TicketStatus>(r.GetString(4)),
+        Priority: WireNames.ParseWire<TicketPriority>(r.GetString(5)),
+        TypeId: r.IsDBNull(6) ? null : r.GetGuid(6),
+        TypeName: r.IsDBNull(7) ? null : r.GetString(7),
+        AssigneeId: r.IsDBNull(8) ? null : r.GetGuid(8),
+        Channel: WireNames.ParseWire<Channel>(r.GetString(9)),
+        Customer: new CustomerView(
+            r.GetGuid(10), r.GetString(11),
+            r.IsDBNull(12) ? null : r.GetString(12),
+            r.IsDBNull(13) ? null : r.GetString(13),
+            r.IsDBNull(14) ? null : r.GetString(14)),
+        CreatedAt: r.GetFieldValue<DateTimeOffset>(15),
+        UpdatedAt: r.GetFieldValue<DateTimeOffset>(16),
+        FirstReplyAt: NullableTime(r, 17),
+        ClosedAt: NullableTime(r, 18),
+        FirstReplyDueAt: NullableTime(r, 19),
+        ResolveDueAt: NullableTime(r, 20),
+        Version: r.GetInt32(21));
+
+    private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) =>
+        r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);
+}

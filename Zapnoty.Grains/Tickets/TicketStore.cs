@@ -1,0 +1,102 @@
+using Npgsql;
+
+namespace Zapnoty.Grains.Tickets;
+
+/// <summary>Reads and writes one ticket. Every write is one transaction guarded by the row version.</summary>
+public sealed class TicketStore(NpgsqlDataSource dataSource)
+{
+    public async Task<TicketDetails?> Load(Guid ticketId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(TicketRows.SelectFrom + " WHERE t.id = $1") { Parameters = { new() { Value = ticketId } } },
+                new NpgsqlBatchCommand("""
+                    SELECT id, author, agent_id, text, created_at, delivery, delivery_error
+                      FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq
+                    """) { Parameters = { new() { Value = ticketId } } },
+                new NpgsqlBatchCommand("""
+                    SELECT at, actor_kind, actor_id, field, from_value, to_value
+                      FROM ticket_history WHERE ticket_id = $1 ORDER BY id
+                    """) { Parameters = { new() { Value = ticketId } } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        var ticket = TicketRows.Read(reader);
+
+        await reader.NextResultAsync(cancellationToken);
+        var messages = new List<MessageView>();
+        while (await reader.ReadAsync(cancellationToken))
+            messages.Add(new MessageView(
+                reader.GetGuid(0),
+                WireNames.ParseWire<MessageAuthor>(reader.GetString(1)),
+                reader.IsDBNull(2) ? null : reader.GetGuid(2),
+                reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4),
+                WireNames.ParseWire<Delivery>(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : reader.GetString(6)));
+
+        await reader.NextResultAsync(cancellationToken);
+        var history = new List<HistoryEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+            history.Add(new HistoryEntry(
+                reader.GetFieldValue<DateTimeOffset>(0),
+                new Actor(WireNames.ParseWire<ActorKind>(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2)),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
+
+        return new TicketDetails(ticket, messages, history);
+    }
+
+    /// <summary>
+    /// Writes the new state of the ticket row, an optional message and the history entries in
+    /// one transaction. Returns false, writing nothing, when the row is no longer at
+    /// <paramref name="expectedVersion"/> (another writer got there first).
+    /// </summary>
+    public async Task<bool> Save(TicketView updated, int expectedVersion, MessageView? message,
+        IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            UPDATE tickets
+               SET status = $2, priority = $3, type_id = $4, assignee_id = $5, updated_at = $6,
+                   first_reply_at = $7, closed_at = $8, version = $9
+             WHERE id = $1 AND version = $10
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = updated.Id },
+                new() { Value = updated.Status.Wire() },
+                new() { Value = updated.Priority.Wire() },
+                new() { Value = (object?)updated.TypeId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
+                new() { Value = (object?)updated.AssigneeId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
+                new() { Value = updated.UpdatedAt },
+                new() { Value = (object?)updated.FirstReplyAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                new() { Value = (object?)updated.ClosedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                new() { Value = updated.Version },
+                new() { Value = expectedVersion },
+            },
+        });
+        if (message is not null)
+            batch.BatchCommands.Add(TicketWrites.InsertMessage(updated.Id, updated.ProjectId, message));
+        if (history.Count > 0)
+            batch.BatchCommands.Add(TicketWrites.InsertHistory(updated.Id, history));
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (batch.BatchCommands[0].RecordsAffected != 1)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            return false;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+}

@@ -1,0 +1,47 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Zapnoty.Grains.Tickets;
+
+/// <summary>Insert statements for messages and history, shared by ticket creation and ticket commands.</summary>
+public static class TicketWrites
+{
+    public static NpgsqlBatchCommand InsertMessage(Guid ticketId, Guid projectId, MessageView message) => new("""
+        INSERT INTO ticket_messages (id, ticket_id, project_id, author, agent_id, text, created_at, delivery)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = message.Id },
+            new() { Value = ticketId },
+            new() { Value = projectId },
+            new() { Value = message.Author.Wire() },
+            new() { Value = (object?)message.AgentId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+            new() { Value = message.Text },
+            new() { Value = message.CreatedAt },
+            new() { Value = message.Delivery.Wire() },
+        },
+    };
+
+    /// <summary>All entries in one statement (arrays unnested), so a write stays one round trip.</summary>
+    public static NpgsqlBatchCommand InsertHistory(Guid ticketId, IReadOnlyList<HistoryEntry> entries) =>
+        InsertHistory(entries.Select(_ => ticketId).ToArray(), entries);
+
+    public static NpgsqlBatchCommand InsertHistory(Guid[] ticketIds, IReadOnlyList<HistoryEntry> entries) => new("""
+        INSERT INTO ticket_history (ticket_id, at, actor_kind, actor_id, field, from_value, to_value)
+        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = ticketIds },
+            new() { Value = entries.Select(e => e.At).ToArray() },
+            new() { Value = entries.Select(e => e.Actor.Kind.Wire()).ToArray() },
+            new() { Value = entries.Select(e => e.Actor.Id).ToArray() },
+            new() { Value = entries.Select(e => e.Field).ToArray() },
+            new() { Value = entries.Select(e => e.From).ToArray() },
+            new() { Value = entries.Select(e => e.To).ToArray() },
+        },
+    };
+}

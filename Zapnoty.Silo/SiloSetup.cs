@@ -1,0 +1,61 @@
+using System.Net;
+using Orleans.Configuration;
+using Zapnoty.Api;
+using Zapnoty.Grains;
+
+namespace Zapnoty.Silo;
+
+/// <summary>How a Zapnoty silo is put together; shared by the real host and the test cluster.</summary>
+public static class SiloSetup
+{
+    public const string Invariant = "Npgsql";
+
+    /// <summary>Grain services, the REST API and silo readiness.</summary>
+    public static IServiceCollection AddZapnoty(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddZapnotyGrainServices(configuration);
+        services.AddZapnotyApi();
+        services.AddSingleton<SiloReadiness>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloReadiness>());
+        services.AddHealthChecks().AddCheck<SiloReadiness>("silo", tags: [ZapnotyApi.ReadyTag]);
+        return services;
+    }
+
+    /// <summary>Clustering, grain storage and reminders, all on the one Postgres database.</summary>
+    public static ISiloBuilder UseZapnotyPostgres(this ISiloBuilder silo, string connectionString)
+    {
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorageAsDefault(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = Invariant;
+            o.ConnectionString = connectionString;
+        });
+        return silo;
+    }
+
+    /// <summary>Cluster identity and endpoints from the <c>Orleans</c> configuration section.</summary>
+    public static ISiloBuilder UseZapnotyEndpoints(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Orleans");
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = section["ClusterId"] ?? "zapnoty";
+            o.ServiceId = section["ServiceId"] ?? "zapnoty";
+        });
+        var advertised = section["AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+        silo.ConfigureEndpoints(advertised,
+            section.GetValue("SiloPort", EndpointOptions.DEFAULT_SILO_PORT),
+            section.GetValue("GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
+            listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
+        return silo;
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs Zapnoty Helpdesk locally: a PostgreSQL under .data/ (unless ConnectionStrings__Postgres
+# is set), migrations, and the silo with the REST API. Arguments and environment pass through
+# to the silo, e.g. ASPNETCORE_URLS=http://127.0.0.1:6000 scripts/run.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source scripts/postgres.sh
+
+command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
+
+if [ -z "${ConnectionStrings__Postgres:-}" ]; then
+  pg_ensure_installed
+  data="$root/.data/postgres"
+  port_file="$root/.data/postgres.port"
+  mkdir -p "$root/.data"
+  port=$(cat "$port_file" 2>/dev/null || pg_free_port)
+  echo "$port" > "$port_file"
+  if ! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+    echo "Starting PostgreSQL in .data/postgres on port $port..."
+    pg_start "$data" "$port"
+    trap 'pg_stop "$data"' EXIT
+  fi
+  pg_create_database "$port" zapnoty
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty"
+fi
+
+export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
+dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
+url=${ASPNETCORE_URLS%%;*}
+cat <<INFO
+
+  Zapnoty Helpdesk is starting on $url
+  Swagger UI:   $url/swagger
+  Log in:       POST /v1/auth/login {"email": "you@example.com"}; without SMTP the
+                6-digit code is printed in this log. Then POST /v1/auth/verify
+                {"email", "code"} and press "Authorize" in Swagger with the token.
+  Stop:         Ctrl+C
+
+INFO
+cd Zapnoty.Silo
+dotnet bin/Release/net10.0/Zapnoty.Silo.dll "$@" &
+silo=$!
+trap 'kill -TERM $silo 2>/dev/null; wait $silo; [ -n "${data:-}" ] && pg_stop "$data"' EXIT INT TERM
+wait $silo
