@@ -1,0 +1,102 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Orleans.TestingHost;
+using Zapnoty.Api;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Silo;
+
+namespace Zapnoty.Grains.Tests.Infrastructure;
+
+/// <summary>
+/// Two real silos over a real PostgreSQL (ADO.NET clustering, storage and reminders on our
+/// migrations), each co-hosting the REST API on its own loopback port, as in production.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+    public string ConnectionString { get; private set; } = null!;
+    public NpgsqlDataSource Database { get; private set; } = null!;
+    public FakeSmtpServer Smtp { get; } = new();
+
+    /// <summary>One HTTP client per silo, pointed at that silo's API.</summary>
+    public IReadOnlyList<HttpClient> Silos { get; private set; } = [];
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.Create("cluster");
+        Database = NpgsqlDataSource.Create(ConnectionString);
+        await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+
+        var builder = new TestClusterBuilder(initialSilosCount: 2);
+        builder.Options.UseTestClusterMembership = false;
+        builder.Properties["ConnectionStrings:Postgres"] = ConnectionString;
+        builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";
+        builder.Properties["Zapnoty:Smtp:Port"] = Smtp.Port.ToString();
+        builder.AddSiloBuilderConfigurator<ZapnotyTestSilo>();
+        builder.AddClientBuilderConfigurator<ZapnotyTestClient>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+
+        Silos = Cluster.Silos.Select(silo => new HttpClient { BaseAddress = ApiAddress(silo) }).ToList();
+    }
+
+    public static Uri ApiAddress(SiloHandle silo)
+    {
+        var host = ((InProcessSiloHandle)silo).SiloHost;
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address);
+    }
+
+    public ApiClient Api(int silo = 0) => new(Silos[silo], Smtp);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var client in Silos) client.Dispose();
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await Database.DisposeAsync();
+        await Smtp.DisposeAsync();
+    }
+}
+
+/// <summary>The production silo setup on a test silo, plus the API on a free loopback port.</summary>
+public sealed class ZapnotyTestSilo : ISiloConfigurator, IHostConfigurator
+{
+    public void Configure(ISiloBuilder siloBuilder) =>
+        siloBuilder.UseZapnotyPostgres(siloBuilder.Configuration.GetConnectionString("Postgres")!);
+
+    public void Configure(IHostBuilder hostBuilder)
+    {
+        hostBuilder.ConfigureServices((context, services) => services.AddZapnoty(context.Configuration));
+        hostBuilder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        hostBuilder.ConfigureWebHost(web => web
+            .UseKestrel()
+            .UseUrls("http://127.0.0.1:0")
+            .Configure(app => app.UseZapnotyApi()));
+    }
+}
+
+public sealed class ZapnotyTestClient : IClientBuilderConfigurator
+{
+    public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+        clientBuilder.UseAdoNetClustering(o =>
+        {
+            o.Invariant = SiloSetup.Invariant;
+            o.ConnectionString = configuration.GetConnectionString("Postgres");
+        });
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
