@@ -25,12 +25,13 @@ public static class ZapnotyApi
 
     public static IServiceCollection AddZapnotyApi(this IServiceCollection services)
     {
+        services.AddRouting();
         services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => ApiJson.Configure(o.JsonSerializerOptions));
         // Binding failures throw, so ProblemMapping can answer them with details instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Complete);
         services.AddExceptionHandler<ProblemMapping>();
 
         services.AddAuthentication(BearerAuthentication.SchemeName)

@@ -100,7 +100,7 @@ public sealed class OrleansProviderTests(ClusterFixture cluster)
 
     private async Task<long> ReminderRows(string key)
     {
-        await using var command = cluster.Database.CreateCommand("SELECT count(*) FROM orleansremindertable WHERE grainid LIKE '%' || $1");
+        await using var command = cluster.Database.CreateCommand("SELECT count(*) FROM orleansreminderstable WHERE grainid LIKE '%' || $1");
         command.Parameters.Add(new NpgsqlParameter { Value = key });
         return (long)(await command.ExecuteScalarAsync())!;
     }

@@ -22,6 +22,11 @@ public sealed record PreparedTicket(
 /// </summary>
 public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
 {
+    // The project row is locked before anything else: inserting customers takes a KEY SHARE
+    // lock on it (foreign key), and two transactions each holding KEY SHARE and then asking
+    // for FOR UPDATE deadlock. Taking FOR UPDATE first gives every creation one lock order.
+    private const string LockProject = "SELECT 1 FROM projects WHERE id = $1 FOR UPDATE";
+
     private const string UpsertCustomers = """
         INSERT INTO customers (id, project_id, channel, external_id, name, email, username, created_at)
         SELECT c.id, $1, c.channel, c.external_id, c.name, c.email, c.username, c.created_at
@@ -78,6 +83,7 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
+                new NpgsqlBatchCommand(LockProject) { Parameters = { new() { Value = projectId } } },
                 new NpgsqlBatchCommand(UpsertCustomers)
                 {
                     Parameters =
@@ -130,6 +136,9 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
         var numbers = new Dictionary<Guid, long>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
+            if (!await reader.ReadAsync(cancellationToken))
+                throw new DomainException(DomainErrorKind.NotFound, "Project not found.");
+            await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 stored[(reader.GetString(1), reader.GetString(2))] = new CustomerView(reader.GetGuid(0), reader.GetString(2),
                     reader.IsDBNull(3) ? null : reader.GetString(3),
