@@ -43,6 +43,12 @@ public sealed class TicketLifecycleTests(ClusterFixture cluster)
         var closed = await agent.Patch($"/v1/helpdesk/tickets/{ticketId}", new { status = "closed" });
         Assert.NotEqual(JsonValueKind.Null, closed.GetProperty("closed_at").ValueKind);
 
+        // What the command answered is exactly what the list (read from Postgres) shows later.
+        var listed = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?status=closed")).GetProperty("items")[0];
+        Assert.Equal(closed.GetProperty("updated_at").GetString(), listed.GetProperty("updated_at").GetString());
+        Assert.Equal(closed.GetProperty("closed_at").GetString(), listed.GetProperty("closed_at").GetString());
+        Assert.Equal(afterReply.GetProperty("first_reply_at").GetString(), listed.GetProperty("first_reply_at").GetString());
+
         var refused = await agent.Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/customer-reply", new { text = "Hello?" }, HttpStatusCode.Conflict);
         Assert.Equal(409, refused.GetProperty("status").GetInt32());
 

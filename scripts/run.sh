@@ -19,7 +19,8 @@ if [ -z "${ConnectionStrings__Postgres:-}" ]; then
   if ! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then
     echo "Starting PostgreSQL in .data/postgres on port $port..."
     pg_start "$data" "$port"
-    trap 'pg_stop "$data"' EXIT
+    started_postgres=$data
+    trap 'pg_stop "$started_postgres"' EXIT
   fi
   pg_create_database "$port" zapnoty
   export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty"
@@ -41,5 +42,15 @@ INFO
 cd Zapnoty.Silo
 dotnet bin/Release/net10.0/Zapnoty.Silo.dll "$@" &
 silo=$!
-trap 'kill -TERM $silo 2>/dev/null; wait $silo; [ -n "${data:-}" ] && pg_stop "$data"' EXIT INT TERM
-wait $silo
+
+# Ctrl+C or SIGTERM: the silo leaves the cluster gracefully, then our PostgreSQL stops.
+shutdown() {
+  trap - EXIT INT TERM
+  kill -TERM "$silo" 2>/dev/null || true
+  wait "$silo" 2>/dev/null || true
+  if [ -n "${started_postgres:-}" ]; then pg_stop "$started_postgres"; fi
+}
+trap shutdown EXIT INT TERM
+status=0
+wait "$silo" || status=$?
+exit $status

@@ -1,3 +1,4 @@
+using Zapnoty.Grains.Storage;
 namespace Zapnoty.Grains.Access;
 
 public sealed class CredentialGrain(AccessStore store, TimeProvider clock) : Grain, ICredentialGrain
@@ -13,7 +14,7 @@ public sealed class CredentialGrain(AccessStore store, TimeProvider clock) : Gra
 
     public async Task<Credential?> Resolve()
     {
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         if (!_loaded || (_credential is null && now - _loadedAt > UnknownRetryAfter))
         {
             _credential = await store.FindCredential(Hash, now, CancellationToken.None);
@@ -36,7 +37,7 @@ public sealed class CredentialGrain(AccessStore store, TimeProvider clock) : Gra
     {
         if (!_loaded) await Resolve();
         if (_credential is { Kind: CredentialKind.Session } session)
-            await store.RevokeSession(session.Id, clock.GetUtcNow(), CancellationToken.None);
+            await store.RevokeSession(session.Id, clock.StoredNow(), CancellationToken.None);
         await Forget();
     }
 

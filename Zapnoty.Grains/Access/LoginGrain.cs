@@ -1,3 +1,4 @@
+using Zapnoty.Grains.Storage;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Zapnoty.Grains.Email;
@@ -15,7 +16,7 @@ public sealed class LoginGrain(AccessStore store, IEmailSender email, TimeProvid
     public async Task RequestCode()
     {
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6");
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         await store.SaveLoginCode(Email, CodeHash(code), now, now + CodeLifetime, CancellationToken.None);
         await email.Send(new EmailMessage(Email, $"Your Zapnoty login code: {code}",
             $"Your Zapnoty Helpdesk login code is {code}.\nIt expires in {CodeLifetime.TotalMinutes:0} minutes.\n" +
@@ -24,7 +25,7 @@ public sealed class LoginGrain(AccessStore store, IEmailSender email, TimeProvid
 
     public async Task<IssuedSession> Verify(string code)
     {
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         var pending = await store.FindLoginCode(Email, CancellationToken.None);
         if (pending is null || pending.ExpiresAt <= now)
             throw DomainException.Invalid("code", "The code has expired or was never requested; request a new one.");

@@ -1,3 +1,4 @@
+using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Zapnoty.Grains.Access;
@@ -29,7 +30,7 @@ public sealed class ProjectGrain(
         var slug = ProjectValidation.Slug(command.Slug);
         if (_state is not null) throw DomainException.Conflict($"Project {ProjectId} already exists.");
 
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         var project = new ProjectView(ProjectId, name, slug, now);
         if (!await store.Create(project, Guid.NewGuid(), command.OwnerUserId, command.OwnerEmail, CancellationToken.None))
             throw DomainException.Conflict($"The slug '{slug}' is taken by another project.", "slug");
@@ -57,7 +58,7 @@ public sealed class ProjectGrain(
             settings = settings with { SlaResolveHours = ProjectValidation.SlaHours(change.SlaResolveHours, "sla_resolve_hours") };
         if (settings == state.Settings) return settings;
 
-        await store.SaveSettings(ProjectId, settings, clock.GetUtcNow(), CancellationToken.None);
+        await store.SaveSettings(ProjectId, settings, clock.StoredNow(), CancellationToken.None);
         _state = state with { Settings = settings };
         return settings;
     }
@@ -77,7 +78,7 @@ public sealed class ProjectGrain(
             throw DomainException.Conflict($"A project can have at most {ProjectLimits.MaxTicketTypes} ticket types.");
 
         var type = new TicketTypeView(Guid.NewGuid(), name, state.TicketTypes.Select(t => t.Position + 1).DefaultIfEmpty(0).Max(), false);
-        await store.InsertTicketType(ProjectId, type, clock.GetUtcNow(), CancellationToken.None);
+        await store.InsertTicketType(ProjectId, type, clock.StoredNow(), CancellationToken.None);
         state.TicketTypes.Add(type);
         return type;
     }
@@ -99,7 +100,7 @@ public sealed class ProjectGrain(
     {
         var state = State;
         var index = ActiveTypeIndex(state, typeId);
-        await store.ArchiveTicketType(typeId, clock.GetUtcNow(), CancellationToken.None);
+        await store.ArchiveTicketType(typeId, clock.StoredNow(), CancellationToken.None);
         state.TicketTypes[index] = state.TicketTypes[index] with { Archived = true };
     }
 
@@ -114,7 +115,7 @@ public sealed class ProjectGrain(
         _ = State;
         name = ProjectValidation.Name(name);
         var secret = Credentials.NewApiKey();
-        var view = new ApiKeyView(Guid.NewGuid(), name, secret[..10], clock.GetUtcNow(), null);
+        var view = new ApiKeyView(Guid.NewGuid(), name, secret[..10], clock.StoredNow(), null);
         await store.InsertApiKey(ProjectId, view, Credentials.Hash(secret), createdBy.Kind == ActorKind.User ? createdBy.AgentId : null, CancellationToken.None);
         return new CreatedApiKey(view, secret);
     }
@@ -122,7 +123,7 @@ public sealed class ProjectGrain(
     public async Task RevokeApiKey(Guid keyId)
     {
         _ = State;
-        var hash = await store.RevokeApiKey(ProjectId, keyId, clock.GetUtcNow(), CancellationToken.None)
+        var hash = await store.RevokeApiKey(ProjectId, keyId, clock.StoredNow(), CancellationToken.None)
             ?? throw DomainException.NotFound($"API key {keyId} does not exist in this project.");
         await GrainFactory.GetGrain<ICredentialGrain>(Credentials.GrainKey(hash)).Forget();
     }
@@ -158,7 +159,7 @@ public sealed class ProjectGrain(
             typeName = type.Name;
         }
 
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         return new PreparedTicket(
             Guid.NewGuid(), request, TicketRules.SubjectFor(request.Subject, request.Text),
             request.Priority ?? TicketPriority.Normal, typeName, now,

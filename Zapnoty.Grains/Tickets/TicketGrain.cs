@@ -1,3 +1,4 @@
+using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Zapnoty.Grains.Projects;
 
@@ -22,7 +23,7 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
     public async Task<TicketView> Edit(TicketEdit edit)
     {
         var before = await Current();
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         var after = before;
         var history = new List<HistoryEntry>();
 
@@ -66,7 +67,7 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
     {
         TicketRules.RequireText(reply.Text);
         var before = await Current();
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Agent, reply.Agent.AgentId, reply.Text, now,
             before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null);
 
@@ -88,7 +89,7 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
         if (before.Status == TicketStatus.Closed)
             throw DomainException.Conflict($"Ticket #{before.Number} is closed; a customer message cannot reopen it. Create a new ticket instead.");
 
-        var now = clock.GetUtcNow();
+        var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, null, customerMessage.Text, now, Delivery.Delivered, null);
         var after = before with { UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
