@@ -125,6 +125,7 @@ static Process StartSilo(string dll, string connectionString, string url, int sm
     start.Environment["Zapnoty__Smtp__Port"] = smtpPort.ToString();
     start.Environment["Orleans__ClusterId"] = "bench-" + Guid.NewGuid().ToString("N")[..8];
     start.Environment["Logging__LogLevel__Default"] = "Warning";
+    start.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning";
     var process = Process.Start(start)!;
     process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("silo: " + e.Data); };
     process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("silo: " + e.Data); };
