@@ -9,6 +9,10 @@ public enum DomainErrorKind
     Conflict,
     Gone,
     PaymentRequired,
+    /// <summary>The caller is known and sees the object but lacks the right (403).</summary>
+    Forbidden,
+    /// <summary>Too many attempts; <see cref="DomainException.RetryAfter"/> says when to come back (429).</summary>
+    TooManyRequests,
 }
 
 /// <summary>
@@ -32,7 +36,14 @@ public sealed class DomainException : Exception
     /// <summary>The request field at fault, in its wire (snake_case) name, when there is one.</summary>
     [Id(1)] public string? Field { get; init; }
 
+    /// <summary>For <see cref="DomainErrorKind.TooManyRequests"/>: how long until a new attempt is accepted.</summary>
+    [Id(2)] public TimeSpan? RetryAfter { get; init; }
+
     public static DomainException Invalid(string field, string message) => new(DomainErrorKind.Invalid, message, field);
     public static DomainException NotFound(string message) => new(DomainErrorKind.NotFound, message);
     public static DomainException Conflict(string message, string? field = null) => new(DomainErrorKind.Conflict, message, field);
+    public static DomainException Forbidden(string message) => new(DomainErrorKind.Forbidden, message);
+    public static DomainException Gone(string message) => new(DomainErrorKind.Gone, message);
+    public static DomainException TooManyRequests(string message, TimeSpan retryAfter) =>
+        new(DomainErrorKind.TooManyRequests, message) { RetryAfter = retryAfter };
 }

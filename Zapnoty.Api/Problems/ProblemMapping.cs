@@ -30,6 +30,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         }
 
         context.Response.StatusCode = problem.Status!.Value;
+        if (exception is DomainException { RetryAfter: { } retryAfter })
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
@@ -42,6 +44,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             DomainErrorKind.Conflict => StatusCodes.Status409Conflict,
             DomainErrorKind.Gone => StatusCodes.Status410Gone,
             DomainErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
+            DomainErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+            DomainErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
             _ => StatusCodes.Status400BadRequest,
         };
         return e.Kind == DomainErrorKind.Invalid && e.Field is not null
