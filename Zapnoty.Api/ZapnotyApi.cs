@@ -13,6 +13,7 @@ using Zapnoty.Api.Json;
 using Zapnoty.Api.Operations;
 using Zapnoty.Api.Problems;
 using Zapnoty.Api.Projects;
+using Zapnoty.Api.Team;
 using Zapnoty.Api.Tickets;
 
 namespace Zapnoty.Api;
@@ -91,6 +92,8 @@ public static class ZapnotyApi
         endpoints.MapSettingsApi();
         endpoints.MapTicketTypesApi();
         endpoints.MapTicketsApi();
+        endpoints.MapTeamApi();
+        endpoints.MapAuditApi();
         return endpoints;
     }
 }

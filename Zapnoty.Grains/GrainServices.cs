@@ -2,9 +2,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Audit;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains;
@@ -24,6 +26,8 @@ public static class GrainServices
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<AccessStore>();
         services.AddSingleton<TicketList>();
+        services.AddSingleton<TeamStore>();
+        services.AddSingleton<AuditLog>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         return services;

@@ -62,11 +62,8 @@ public sealed class ProjectAccess(IGrainFactory grains) : IEndpointFilter
         return null;
     }
 
-    private async Task<ProjectRole?> RoleIn(Guid projectId, Credential credential) => credential.Kind switch
-    {
-        CredentialKind.ApiKey => credential.ProjectId == projectId ? ProjectRole.Admin : null,
-        _ => await grains.GetGrain<IProjectGrain>(projectId).RoleOf(credential.UserId!.Value),
-    };
+    private Task<ProjectRole?> RoleIn(Guid projectId, Credential credential) =>
+        grains.GetGrain<IProjectGrain>(projectId).AccessOf(credential);
 }
 
 public static class ProjectAccessEndpoints

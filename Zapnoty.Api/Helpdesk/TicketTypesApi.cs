@@ -35,23 +35,23 @@ public static class TicketTypesApi
         return TypedResults.Ok(new Page<TicketTypeDto>(types.Select(TicketTypeDto.From).ToList(), null));
     }
 
-    private static async Task<Created<TicketTypeDto>> Add(Guid projectId, TicketTypeRequest body, IGrainFactory grains)
+    private static async Task<Created<TicketTypeDto>> Add(Guid projectId, TicketTypeRequest body, Caller caller, IGrainFactory grains)
     {
         new Validation().Required(body.Name, "name").ThrowIfAny();
-        var type = await grains.GetGrain<IProjectGrain>(projectId).AddTicketType(body.Name!);
+        var type = await grains.GetGrain<IProjectGrain>(projectId).AddTicketType(caller.Actor, body.Name!);
         return TypedResults.Created($"/v1/projects/{projectId}/helpdesk/ticket-types/{type.Id}", TicketTypeDto.From(type));
     }
 
-    private static async Task<Ok<TicketTypeDto>> Rename(Guid projectId, Guid typeId, TicketTypeRequest body, IGrainFactory grains)
+    private static async Task<Ok<TicketTypeDto>> Rename(Guid projectId, Guid typeId, TicketTypeRequest body, Caller caller, IGrainFactory grains)
     {
         new Validation().Required(body.Name, "name").ThrowIfAny();
-        return TypedResults.Ok(TicketTypeDto.From(await grains.GetGrain<IProjectGrain>(projectId).RenameTicketType(typeId, body.Name!)));
+        return TypedResults.Ok(TicketTypeDto.From(await grains.GetGrain<IProjectGrain>(projectId).RenameTicketType(caller.Actor, typeId, body.Name!)));
     }
 
     /// <summary>Removes the type from new tickets; tickets that have it keep it (archived, not lost).</summary>
-    private static async Task<NoContent> Archive(Guid projectId, Guid typeId, IGrainFactory grains)
+    private static async Task<NoContent> Archive(Guid projectId, Guid typeId, Caller caller, IGrainFactory grains)
     {
-        await grains.GetGrain<IProjectGrain>(projectId).ArchiveTicketType(typeId);
+        await grains.GetGrain<IProjectGrain>(projectId).ArchiveTicketType(caller.Actor, typeId);
         return TypedResults.NoContent();
     }
 }

@@ -39,14 +39,14 @@ public static class ApiKeysApi
     private static async Task<Created<CreatedApiKeyDto>> Create(Guid projectId, CreateApiKeyRequest body, Caller caller, IGrainFactory grains)
     {
         new Validation().Required(body.Name, "name").ThrowIfAny();
-        var created = await grains.GetGrain<IProjectGrain>(projectId).CreateApiKey(body.Name!, caller.Actor);
+        var created = await grains.GetGrain<IProjectGrain>(projectId).CreateApiKey(caller.Actor, body.Name!);
         return TypedResults.Created($"/v1/projects/{projectId}/api-keys/{created.View.Id}",
             new CreatedApiKeyDto(created.View.Id, created.View.Name, created.Key, created.View.Prefix, created.View.CreatedAt.UtcDateTime));
     }
 
-    private static async Task<NoContent> Revoke(Guid projectId, Guid keyId, IGrainFactory grains)
+    private static async Task<NoContent> Revoke(Guid projectId, Guid keyId, Caller caller, IGrainFactory grains)
     {
-        await grains.GetGrain<IProjectGrain>(projectId).RevokeApiKey(keyId);
+        await grains.GetGrain<IProjectGrain>(projectId).RevokeApiKey(caller.Actor, keyId);
         return TypedResults.NoContent();
     }
 }

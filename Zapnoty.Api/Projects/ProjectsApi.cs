@@ -11,6 +11,7 @@ using Zapnoty.Grains.Projects;
 namespace Zapnoty.Api.Projects;
 
 public sealed record CreateProjectRequest(string? Name, string? Slug);
+public sealed record RenameProjectRequest(string? Name);
 
 public sealed record ProjectDto(Guid Id, string Name, string Slug, DateTime CreatedAt, ProjectRole Role)
 {
@@ -26,6 +27,8 @@ public static class ProjectsApi
         api.MapPost("/", Create).RequireSession();
         api.MapGet("/", List).RequireSession();
         api.MapGet("/{projectId}", Get);
+        api.MapPatch("/{projectId}", Rename).RequireRole(ProjectRole.Admin);
+        api.MapDelete("/{projectId}", Delete).RequireRole(ProjectRole.Owner).RequireSession();
         return api;
     }
 
@@ -51,7 +54,7 @@ public static class ProjectsApi
         await using var command = db.CreateCommand("""
             SELECT p.id, p.name, p.slug, p.created_at, m.role
               FROM members m JOIN projects p ON p.id = m.project_id
-             WHERE m.user_id = $1 AND m.removed_at IS NULL AND p.id > $2
+             WHERE m.user_id = $1 AND m.removed_at IS NULL AND p.deleted_at IS NULL AND p.id > $2
              ORDER BY p.id
              LIMIT $3
             """);
@@ -70,4 +73,20 @@ public static class ProjectsApi
 
     private static async Task<Ok<ProjectDto>> Get(Guid projectId, Caller caller, IGrainFactory grains) =>
         TypedResults.Ok(ProjectDto.From(await grains.GetGrain<IProjectGrain>(projectId).Get(), caller.Role));
+
+    private static async Task<Ok<ProjectDto>> Rename(Guid projectId, RenameProjectRequest body, Caller caller, IGrainFactory grains)
+    {
+        new Validation().Required(body.Name, "name").ThrowIfAny();
+        return TypedResults.Ok(ProjectDto.From(await grains.GetGrain<IProjectGrain>(projectId).Rename(caller.Actor, body.Name!), caller.Role));
+    }
+
+    /// <summary>
+    /// Deletes the project for everyone: its tickets, settings and team stop answering and its
+    /// API keys are revoked. The slug stays reserved.
+    /// </summary>
+    private static async Task<NoContent> Delete(Guid projectId, Caller caller, IGrainFactory grains)
+    {
+        await grains.GetGrain<IProjectGrain>(projectId).Delete(caller.Actor);
+        return TypedResults.NoContent();
+    }
 }

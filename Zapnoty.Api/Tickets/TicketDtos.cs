@@ -9,13 +9,16 @@ public sealed record CustomerDto(Guid Id, string? Name, string ExternalId, strin
 /// <summary>Due times as stored; the overdue flags are computed from them at the moment of the answer.</summary>
 public sealed record SlaDto(DateTime? FirstReplyDueAt, DateTime? ResolveDueAt, bool FirstReplyOverdue, bool ResolveOverdue);
 
+/// <summary>Who a ticket is assigned to; <c>former_member</c> once they were removed from the project.</summary>
+public sealed record AssigneeDto(Guid UserId, string? Email, bool FormerMember);
+
 public record TicketDto(
     Guid Id, Guid ProjectId, long Number, string Subject, TicketStatus Status, TicketPriority Priority,
-    Guid? TypeId, string? TypeName, Guid? AssigneeId, Channel Channel, CustomerDto Customer,
+    Guid? TypeId, string? TypeName, Guid? AssigneeId, AssigneeDto? Assignee, Channel Channel, CustomerDto Customer,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? FirstReplyAt, DateTime? ClosedAt, SlaDto Sla)
 {
-    public static TicketDto From(TicketView t, DateTimeOffset now) => new(
-        t.Id, t.ProjectId, t.Number, t.Subject, t.Status, t.Priority, t.TypeId, t.TypeName, t.AssigneeId, t.Channel,
+    public static TicketDto From(TicketView t, DateTimeOffset now, TeamDirectory team) => new(
+        t.Id, t.ProjectId, t.Number, t.Subject, t.Status, t.Priority, t.TypeId, t.TypeName, t.AssigneeId, team.Assignee(t.AssigneeId), t.Channel,
         new CustomerDto(t.Customer.Id, t.Customer.Name, t.Customer.ExternalId, t.Customer.Email, t.Customer.Username),
         t.CreatedAt.UtcDateTime, t.UpdatedAt.UtcDateTime, t.FirstReplyAt?.UtcDateTime, t.ClosedAt?.UtcDateTime,
         new SlaDto(t.FirstReplyDueAt?.UtcDateTime, t.ResolveDueAt?.UtcDateTime,

@@ -45,7 +45,7 @@ public static class TicketsApi
         var ticket = await grains.GetGrain<IProjectGrain>(projectId).CreateTicket(new NewTicket(
             Channel.Api, new CustomerIdentity(customer.ExternalId!, customer.Name, customer.Email, null),
             body.Text!, body.Subject, body.TypeId, body.Priority, caller.Actor));
-        return TypedResults.Created($"/v1/helpdesk/tickets/{ticket.Id}", TicketDto.From(ticket, clock.GetUtcNow()));
+        return TypedResults.Created($"/v1/helpdesk/tickets/{ticket.Id}", TicketDto.From(ticket, clock.GetUtcNow(), TeamDirectory.Empty));
     }
 
     /// <summary>
@@ -54,7 +54,7 @@ public static class TicketsApi
     /// <c>q</c> (number, subject, customer name, message text), <c>customer_external_id</c>.
     /// </summary>
     private static async Task<Ok<Page<TicketDto>>> List(
-        Guid projectId, Caller caller, TicketList tickets, TimeProvider clock,
+        Guid projectId, Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock,
         string? status, [FromQuery(Name = "type_id")] Guid? typeId, string? priority,
         [FromQuery(Name = "assignee_id")] string? assigneeId, bool? overdue, string? q,
         [FromQuery(Name = "customer_external_id")] string? customerExternalId,
@@ -91,7 +91,8 @@ public static class TicketsApi
 
         var now = clock.GetUtcNow();
         var page = await tickets.Find(filter with { Limit = filter.Limit + 1 }, now, cancellationToken);
-        var items = page.Take(filter.Limit).Select(t => TicketDto.From(t, now)).ToList();
+        var team = page.Any(t => t.AssigneeId is not null) ? await TeamDirectory.Of(grains, projectId) : TeamDirectory.Empty;
+        var items = page.Take(filter.Limit).Select(t => TicketDto.From(t, now, team)).ToList();
         var next = page.Count > filter.Limit ? Paging.Encode(items[^1].Number.ToString()) : null;
         return TypedResults.Ok(new Page<TicketDto>(items, next));
     }
@@ -101,7 +102,7 @@ public static class TicketsApi
     {
         var details = await grains.GetGrain<ITicketGrain>(ticketId).Get();
         return TypedResults.Ok(new TicketDetailsDto(
-            TicketDto.From(details.Ticket, clock.GetUtcNow()),
+            TicketDto.From(details.Ticket, clock.GetUtcNow(), await TeamDirectory.Of(grains, details.Ticket.ProjectId)),
             details.Messages.Select(MessageDto.From).ToList(),
             details.History.Select(HistoryDto.Of).ToList()));
     }
@@ -111,7 +112,7 @@ public static class TicketsApi
     {
         var ticket = await grains.GetGrain<ITicketGrain>(ticketId).Edit(new TicketEdit(
             caller.Actor, body.Status, body.Priority, body.HasAssignee, body.AssigneeId, body.HasType, body.TypeId));
-        return TypedResults.Ok(TicketDto.From(ticket, clock.GetUtcNow()));
+        return TypedResults.Ok(TicketDto.From(ticket, clock.GetUtcNow(), await TeamDirectory.Of(grains, ticket.ProjectId)));
     }
 
     /// <summary>An agent's reply to the customer.</summary>

@@ -44,8 +44,11 @@ public sealed class AccessStore(NpgsqlDataSource dataSource)
         return true;
     }
 
-    /// <summary>Consumes the code, creates the user on first login, opens a session: one transaction.</summary>
-    public async Task<UserView> CompleteLogin(string email, byte[] tokenHash, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Consumes the code, creates the user on first login, turns invitations to this address
+    /// into memberships, opens a session: one transaction. Returns the projects joined now.
+    /// </summary>
+    public async Task<(UserView User, IReadOnlyList<Guid> JoinedProjects)> CompleteLogin(string email, byte[] tokenHash, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -75,8 +78,27 @@ public sealed class AccessStore(NpgsqlDataSource dataSource)
         session.Parameters.Add(new() { Value = now });
         session.Parameters.Add(new() { Value = expiresAt });
         await session.ExecuteNonQueryAsync(cancellationToken);
+
+        await using var join = new NpgsqlCommand("""
+            WITH joined AS (
+                UPDATE members SET user_id = $1
+                 WHERE email = $2 AND user_id IS NULL AND removed_at IS NULL
+                RETURNING id, project_id)
+            INSERT INTO audit_log (project_id, at, actor_kind, actor_id, action, target_id, details)
+            SELECT project_id, $3, 'user', $1::text, $4, id::text, jsonb_build_object('email', $2::text) FROM joined
+            RETURNING project_id
+            """, connection, transaction);
+        join.Parameters.Add(new() { Value = userId });
+        join.Parameters.Add(new() { Value = email });
+        join.Parameters.Add(new() { Value = now });
+        join.Parameters.Add(new() { Value = Audit.AuditActions.MemberJoined });
+        var joined = new List<Guid>();
+        await using (var reader = await join.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                joined.Add(reader.GetGuid(0));
+
         await transaction.CommitAsync(cancellationToken);
-        return new UserView(userId, email);
+        return (new UserView(userId, email), joined);
     }
 
     public async Task<Credential?> FindCredential(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken)

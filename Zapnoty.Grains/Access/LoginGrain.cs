@@ -40,8 +40,21 @@ public sealed class LoginGrain(AccessStore store, IEmailSender email, TimeProvid
 
         var token = Credentials.NewSessionToken();
         var expiresAt = Sessions.ExpiryFrom(now);
-        var user = await store.CompleteLogin(Email, Credentials.Hash(token), now, expiresAt, CancellationToken.None);
+        var (user, joinedProjects) = await store.CompleteLogin(Email, Credentials.Hash(token), now, expiresAt, CancellationToken.None);
         log.LogInformation("User {UserId} logged in", user.Id);
+        foreach (var projectId in joinedProjects)
+        {
+            log.LogInformation("User {UserId} joined project {ProjectId} through an invitation", user.Id, projectId);
+            try
+            {
+                await GrainFactory.GetGrain<Projects.IProjectGrain>(projectId).MemberJoined(user.Id, Email);
+            }
+            catch (Exception e)
+            {
+                // The membership is committed and the project grain also recognises it by email.
+                log.LogWarning(e, "Project {ProjectId} was not told that {UserId} joined", projectId, user.Id);
+            }
+        }
         return new IssuedSession(token, user, expiresAt);
     }
 

@@ -1,17 +1,27 @@
 using Orleans.Concurrency;
+using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Projects;
 
-/// <summary>The single writer of a project: settings, ticket types, API keys, and ticket numbers.</summary>
+/// <summary>
+/// The single writer of a project: its settings, ticket types, API keys, team, and ticket
+/// numbers. Every change it makes is audited in the same transaction.
+/// </summary>
 public interface IProjectGrain : IGrainWithGuidKey
 {
     /// <summary>Creates the project with the caller as owner. Taken slug or existing id: Conflict.</summary>
     Task<ProjectView> Create(CreateProject command);
 
     [ReadOnly] Task<ProjectView> Get();
+    Task<ProjectView> Rename(Actor actor, string name);
+    /// <summary>Soft-deletes the project: from then on it and everything in it answer 404.</summary>
+    Task Delete(Actor actor);
 
-    /// <summary>The user's role here, or null when they are not a member (or the project does not exist).</summary>
+    /// <summary>The role a credential has here; null when it has none (or the project does not exist).</summary>
+    [ReadOnly] Task<ProjectRole?> AccessOf(Credential credential);
+    /// <summary>The user's role here, or null when they are not an active member.</summary>
     [ReadOnly] Task<ProjectRole?> RoleOf(Guid userId);
 
     [ReadOnly] Task<HelpdeskSettings> GetSettings();
@@ -20,13 +30,29 @@ public interface IProjectGrain : IGrainWithGuidKey
     [ReadOnly] Task<IReadOnlyList<TicketTypeView>> ListTicketTypes(bool includeArchived);
     /// <summary>The type, archived ones included; null when the project has no such type.</summary>
     [ReadOnly] Task<TicketTypeView?> FindTicketType(Guid typeId);
-    Task<TicketTypeView> AddTicketType(string name);
-    Task<TicketTypeView> RenameTicketType(Guid typeId, string name);
-    Task ArchiveTicketType(Guid typeId);
+    Task<TicketTypeView> AddTicketType(Actor actor, string name);
+    Task<TicketTypeView> RenameTicketType(Actor actor, Guid typeId, string name);
+    Task ArchiveTicketType(Actor actor, Guid typeId);
 
     [ReadOnly] Task<IReadOnlyList<ApiKeyView>> ListApiKeys();
-    Task<CreatedApiKey> CreateApiKey(string name, Actor createdBy);
-    Task RevokeApiKey(Guid keyId);
+    Task<CreatedApiKey> CreateApiKey(Actor actor, string name);
+    Task RevokeApiKey(Actor actor, Guid keyId);
+
+    /// <summary>Members, oldest first; removed ones too when asked (to name former assignees).</summary>
+    [ReadOnly] Task<IReadOnlyList<MemberView>> ListMembers(bool includeRemoved);
+    /// <summary>Adds a member by email; a person without an account is invited and joins on first login.</summary>
+    Task<MemberView> AddMember(Actor actor, string email, ProjectRole role);
+    Task<MemberView> ChangeMemberRole(Actor actor, Guid memberId, ProjectRole role);
+    Task RemoveMember(Actor actor, Guid memberId);
+    /// <summary>The calling person leaves the project; the owner must hand it over first.</summary>
+    Task Leave(Guid userId);
+    /// <summary>Told after the invited person's first login linked their account to the invitation.</summary>
+    Task MemberJoined(Guid userId, string email);
+
+    /// <summary>Emails a 6-digit code to the owner; the latest request replaces any earlier one.</summary>
+    Task<OwnershipTransferView> RequestOwnershipTransfer(Guid ownerUserId, Guid toMemberId);
+    /// <summary>With the emailed code: the member becomes owner, the owner becomes admin.</summary>
+    Task<MemberView> ConfirmOwnershipTransfer(Guid ownerUserId, string code);
 
     /// <summary>
     /// Creates a ticket with the next number. Interleaved on purpose: concurrent creations are

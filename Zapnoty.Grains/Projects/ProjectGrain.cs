@@ -1,25 +1,34 @@
-using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Email;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Projects;
 
-public sealed class ProjectGrain(
+/// <summary>
+/// The project itself: settings, ticket types, API keys. The team is in
+/// <c>ProjectGrain.Team.cs</c>, ticket creation in <c>ProjectGrain.Tickets.cs</c>.
+/// Every command: validate against memory, one transaction with its audit entry, then memory.
+/// </summary>
+public sealed partial class ProjectGrain(
     ProjectStore store,
+    TeamStore team,
     TicketCreationStore creations,
+    IEmailSender email,
     TimeProvider clock,
     ILogger<ProjectGrain> log) : Grain, IProjectGrain
 {
-    // A bigger group holds the project row lock longer for little gain in throughput.
-    private const int MaxTicketsPerTransaction = 256;
-
     private ProjectState? _state;
-    private readonly Queue<(PreparedTicket Ticket, TaskCompletionSource<TicketView> Done)> _pendingCreations = new();
-    private bool _flushing;
 
     private Guid ProjectId => this.GetPrimaryKey();
+
+    /// <summary>The live project; a missing or deleted one is not found, exactly like a foreign one.</summary>
+    private ProjectState State => _state is { Deleted: false } state
+        ? state
+        : throw DomainException.NotFound($"Project {ProjectId} does not exist.");
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
         _state = await store.Load(ProjectId, cancellationToken);
@@ -32,19 +41,56 @@ public sealed class ProjectGrain(
 
         var now = clock.StoredNow();
         var project = new ProjectView(ProjectId, name, slug, now);
-        if (!await store.Create(project, Guid.NewGuid(), command.OwnerUserId, command.OwnerEmail, CancellationToken.None))
+        var owner = new MemberView(Guid.NewGuid(), command.OwnerUserId, command.OwnerEmail, ProjectRole.Owner, now, null);
+        if (!await store.Create(project, owner, CancellationToken.None))
             throw DomainException.Conflict($"The slug '{slug}' is taken by another project.", "slug");
 
-        _state = new ProjectState(project, new HelpdeskSettings(null, null), [],
-            new Dictionary<Guid, ProjectRole> { [command.OwnerUserId] = ProjectRole.Owner });
+        _state = new ProjectState(project, new HelpdeskSettings(null, null), [], [owner], Deleted: false);
         log.LogInformation("Project {ProjectId} '{Slug}' created by {UserId}", ProjectId, slug, command.OwnerUserId);
         return project;
     }
 
     public Task<ProjectView> Get() => Task.FromResult(State.Project);
 
+    public async Task<ProjectView> Rename(Actor actor, string name)
+    {
+        var state = State;
+        name = ProjectValidation.Name(name);
+        if (name == state.Project.Name) return state.Project;
+
+        var now = clock.StoredNow();
+        await store.Rename(ProjectId, name, new AuditEntry(now, actor, AuditActions.ProjectRenamed, ProjectId.ToString(),
+            new { from = state.Project.Name, to = name }), CancellationToken.None);
+        _state = state with { Project = state.Project with { Name = name } };
+        return _state.Project;
+    }
+
+    public async Task Delete(Actor actor)
+    {
+        var state = State;
+        var revokedKeys = await store.Delete(ProjectId,
+            new AuditEntry(clock.StoredNow(), actor, AuditActions.ProjectDeleted, ProjectId.ToString(), new { slug = state.Project.Slug }),
+            CancellationToken.None);
+        _state = state with { Deleted = true };
+        foreach (var hash in revokedKeys)
+            await GrainFactory.GetGrain<ICredentialGrain>(Credentials.GrainKey(hash)).Forget();
+        log.LogInformation("Project {ProjectId} deleted by {Actor}", ProjectId, actor);
+    }
+
+    public Task<ProjectRole?> AccessOf(Credential credential)
+    {
+        if (_state is not { Deleted: false } state) return Task.FromResult<ProjectRole?>(null);
+        ProjectRole? role = credential.Kind switch
+        {
+            // A project API key acts with admin rights, on its own project only.
+            CredentialKind.ApiKey => credential.ProjectId == ProjectId ? ProjectRole.Admin : null,
+            _ => MemberOf(state, credential.UserId, credential.Email)?.Role,
+        };
+        return Task.FromResult(role);
+    }
+
     public Task<ProjectRole?> RoleOf(Guid userId) =>
-        Task.FromResult(_state is not null && _state.MemberRoles.TryGetValue(userId, out var role) ? role : (ProjectRole?)null);
+        Task.FromResult(_state is { Deleted: false } state ? MemberOf(state, userId, email: null)?.Role : null);
 
     public Task<HelpdeskSettings> GetSettings() => Task.FromResult(State.Settings);
 
@@ -58,7 +104,12 @@ public sealed class ProjectGrain(
             settings = settings with { SlaResolveHours = ProjectValidation.SlaHours(change.SlaResolveHours, "sla_resolve_hours") };
         if (settings == state.Settings) return settings;
 
-        await store.SaveSettings(ProjectId, settings, clock.StoredNow(), CancellationToken.None);
+        var audit = new AuditEntry(clock.StoredNow(), change.Actor, AuditActions.SettingsChanged, ProjectId.ToString(), new
+        {
+            from = new { sla_first_reply_hours = state.Settings.SlaFirstReplyHours, sla_resolve_hours = state.Settings.SlaResolveHours },
+            to = new { sla_first_reply_hours = settings.SlaFirstReplyHours, sla_resolve_hours = settings.SlaResolveHours },
+        });
+        await store.SaveSettings(ProjectId, settings, audit, CancellationToken.None);
         _state = state with { Settings = settings };
         return settings;
     }
@@ -69,7 +120,7 @@ public sealed class ProjectGrain(
     public Task<TicketTypeView?> FindTicketType(Guid typeId) =>
         Task.FromResult(_state?.TicketTypes.FirstOrDefault(t => t.Id == typeId));
 
-    public async Task<TicketTypeView> AddTicketType(string name)
+    public async Task<TicketTypeView> AddTicketType(Actor actor, string name)
     {
         var state = State;
         name = ProjectValidation.Name(name);
@@ -78,29 +129,34 @@ public sealed class ProjectGrain(
             throw DomainException.Conflict($"A project can have at most {ProjectLimits.MaxTicketTypes} ticket types.");
 
         var type = new TicketTypeView(Guid.NewGuid(), name, state.TicketTypes.Select(t => t.Position + 1).DefaultIfEmpty(0).Max(), false);
-        await store.InsertTicketType(ProjectId, type, clock.StoredNow(), CancellationToken.None);
+        await store.InsertTicketType(ProjectId, type,
+            new AuditEntry(clock.StoredNow(), actor, AuditActions.TicketTypeAdded, type.Id.ToString(), new { name }), CancellationToken.None);
         state.TicketTypes.Add(type);
         return type;
     }
 
-    public async Task<TicketTypeView> RenameTicketType(Guid typeId, string name)
+    public async Task<TicketTypeView> RenameTicketType(Actor actor, Guid typeId, string name)
     {
         var state = State;
         var index = ActiveTypeIndex(state, typeId);
         name = ProjectValidation.Name(name);
         RequireUniqueTypeName(state, name, except: typeId);
+        var before = state.TicketTypes[index];
+        if (before.Name == name) return before;
 
-        await store.RenameTicketType(typeId, name, CancellationToken.None);
-        var renamed = state.TicketTypes[index] with { Name = name };
+        await store.RenameTicketType(ProjectId, typeId, name, new AuditEntry(clock.StoredNow(), actor, AuditActions.TicketTypeRenamed,
+            typeId.ToString(), new { from = before.Name, to = name }), CancellationToken.None);
+        var renamed = before with { Name = name };
         state.TicketTypes[index] = renamed;
         return renamed;
     }
 
-    public async Task ArchiveTicketType(Guid typeId)
+    public async Task ArchiveTicketType(Actor actor, Guid typeId)
     {
         var state = State;
         var index = ActiveTypeIndex(state, typeId);
-        await store.ArchiveTicketType(typeId, clock.StoredNow(), CancellationToken.None);
+        await store.ArchiveTicketType(ProjectId, typeId, new AuditEntry(clock.StoredNow(), actor, AuditActions.TicketTypeArchived,
+            typeId.ToString(), new { name = state.TicketTypes[index].Name }), CancellationToken.None);
         state.TicketTypes[index] = state.TicketTypes[index] with { Archived = true };
     }
 
@@ -110,109 +166,26 @@ public sealed class ProjectGrain(
         return store.ListApiKeys(ProjectId, CancellationToken.None);
     }
 
-    public async Task<CreatedApiKey> CreateApiKey(string name, Actor createdBy)
+    public async Task<CreatedApiKey> CreateApiKey(Actor actor, string name)
     {
         _ = State;
         name = ProjectValidation.Name(name);
         var secret = Credentials.NewApiKey();
         var view = new ApiKeyView(Guid.NewGuid(), name, secret[..10], clock.StoredNow(), null);
-        await store.InsertApiKey(ProjectId, view, Credentials.Hash(secret), createdBy.Kind == ActorKind.User ? createdBy.AgentId : null, CancellationToken.None);
+        await store.InsertApiKey(ProjectId, view, Credentials.Hash(secret), actor.Kind == ActorKind.User ? actor.AgentId : null,
+            new AuditEntry(view.CreatedAt, actor, AuditActions.ApiKeyCreated, view.Id.ToString(), new { name, prefix = view.Prefix }),
+            CancellationToken.None);
         return new CreatedApiKey(view, secret);
     }
 
-    public async Task RevokeApiKey(Guid keyId)
+    public async Task RevokeApiKey(Actor actor, Guid keyId)
     {
         _ = State;
-        var hash = await store.RevokeApiKey(ProjectId, keyId, clock.StoredNow(), CancellationToken.None)
-            ?? throw DomainException.NotFound($"API key {keyId} does not exist in this project.");
+        var hash = await store.RevokeApiKey(ProjectId, keyId,
+                new AuditEntry(clock.StoredNow(), actor, AuditActions.ApiKeyRevoked, keyId.ToString()), CancellationToken.None)
+            ?? throw DomainException.NotFound($"API key {keyId} does not exist in this project or is already revoked.");
         await GrainFactory.GetGrain<ICredentialGrain>(Credentials.GrainKey(hash)).Forget();
     }
-
-    public async Task<TicketView> CreateTicket(NewTicket request)
-    {
-        var prepared = Prepare(request);
-        var done = new TaskCompletionSource<TicketView>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingCreations.Enqueue((prepared, done));
-        if (!_flushing) _ = FlushCreations();
-        return await done.Task;
-    }
-
-    private PreparedTicket Prepare(NewTicket request)
-    {
-        var state = State;
-        TicketRules.RequireText(request.Text);
-        var customer = request.Customer;
-        if (string.IsNullOrWhiteSpace(customer.ExternalId))
-            throw DomainException.Invalid("customer.external_id", "The customer's external_id is required.");
-        if (customer.ExternalId.Length > TicketLimits.MaxExternalIdLength)
-            throw DomainException.Invalid("customer.external_id", $"external_id must be at most {TicketLimits.MaxExternalIdLength} characters.");
-        if (customer.Name?.Length > TicketLimits.MaxNameLength)
-            throw DomainException.Invalid("customer.name", $"The customer's name must be at most {TicketLimits.MaxNameLength} characters.");
-        if (request.Subject?.Length > TicketLimits.MaxSubjectLength)
-            throw DomainException.Invalid("subject", $"The subject must be at most {TicketLimits.MaxSubjectLength} characters.");
-
-        string? typeName = null;
-        if (request.TypeId is { } typeId)
-        {
-            var type = state.TicketTypes.FirstOrDefault(t => t.Id == typeId && !t.Archived)
-                ?? throw DomainException.Invalid("type_id", $"Ticket type {typeId} does not exist in this project.");
-            typeName = type.Name;
-        }
-
-        var now = clock.StoredNow();
-        return new PreparedTicket(
-            Guid.NewGuid(), request, TicketRules.SubjectFor(request.Subject, request.Text),
-            request.Priority ?? TicketPriority.Normal, typeName, now,
-            DueAfter(now, state.Settings.SlaFirstReplyHours), DueAfter(now, state.Settings.SlaResolveHours),
-            Guid.NewGuid(), Guid.NewGuid());
-    }
-
-    private static DateTimeOffset? DueAfter(DateTimeOffset start, decimal? hours) =>
-        hours is { } h ? start + TimeSpan.FromHours((double)h) : null;
-
-    /// <summary>
-    /// Drains the queue of creations that arrived while the previous transaction ran: all of
-    /// them go into the next transaction. Runs on the grain's scheduler, so the queue needs no lock.
-    /// </summary>
-    private async Task FlushCreations()
-    {
-        _flushing = true;
-        try
-        {
-            while (_pendingCreations.Count > 0)
-            {
-                var group = new List<(PreparedTicket Ticket, TaskCompletionSource<TicketView> Done)>();
-                while (group.Count < MaxTicketsPerTransaction && _pendingCreations.TryDequeue(out var next))
-                    group.Add(next);
-                await InsertGroup(group);
-            }
-        }
-        finally
-        {
-            _flushing = false;
-        }
-    }
-
-    private async Task InsertGroup(List<(PreparedTicket Ticket, TaskCompletionSource<TicketView> Done)> group)
-    {
-        try
-        {
-            var created = await creations.Insert(ProjectId, group.Select(g => g.Ticket).ToList(), CancellationToken.None);
-            for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created[i]);
-        }
-        catch (PostgresException e) when (group.Count > 1 && !e.IsTransient)
-        {
-            // One bad request must not fail its neighbours: retry each on its own.
-            log.LogWarning(e, "Group of {Count} ticket creations failed for project {ProjectId}; retrying one by one", group.Count, ProjectId);
-            foreach (var single in group) await InsertGroup([single]);
-        }
-        catch (Exception e)
-        {
-            foreach (var (_, done) in group) done.TrySetException(e);
-        }
-    }
-
-    private ProjectState State => _state ?? throw DomainException.NotFound($"Project {ProjectId} does not exist.");
 
     private static int ActiveTypeIndex(ProjectState state, Guid typeId)
     {

@@ -1,5 +1,9 @@
 using Npgsql;
 using NpgsqlTypes;
+using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Team;
+using static Zapnoty.Grains.Storage.OneTransaction;
 
 namespace Zapnoty.Grains.Projects;
 
@@ -8,8 +12,10 @@ public sealed record ProjectState(
     ProjectView Project,
     HelpdeskSettings Settings,
     List<TicketTypeView> TicketTypes,
-    Dictionary<Guid, ProjectRole> MemberRoles);
+    List<MemberView> Members,
+    bool Deleted);
 
+/// <summary>The project row, its ticket types and API keys; every change is written with its audit entry.</summary>
 public sealed class ProjectStore(NpgsqlDataSource dataSource)
 {
     public async Task<ProjectState?> Load(Guid projectId, CancellationToken cancellationToken)
@@ -19,9 +25,9 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command("SELECT id, name, slug, created_at, sla_first_reply_hours, sla_resolve_hours FROM projects WHERE id = $1", projectId),
+                Command("SELECT id, name, slug, created_at, sla_first_reply_hours, sla_resolve_hours, deleted_at IS NOT NULL FROM projects WHERE id = $1", projectId),
                 Command("SELECT id, name, position, archived_at IS NOT NULL FROM ticket_types WHERE project_id = $1 ORDER BY position, created_at", projectId),
-                Command("SELECT user_id, role FROM members WHERE project_id = $1 AND removed_at IS NULL AND user_id IS NOT NULL", projectId),
+                Command("SELECT id, user_id, email, role, added_at, removed_at FROM members WHERE project_id = $1 ORDER BY added_at, id", projectId),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -30,6 +36,7 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
         var settings = new HelpdeskSettings(
             reader.IsDBNull(4) ? null : reader.GetDecimal(4),
             reader.IsDBNull(5) ? null : reader.GetDecimal(5));
+        var deleted = reader.GetBoolean(6);
 
         await reader.NextResultAsync(cancellationToken);
         var types = new List<TicketTypeView>();
@@ -37,15 +44,47 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
             types.Add(new TicketTypeView(reader.GetGuid(0), reader.GetString(1), reader.GetInt32(2), reader.GetBoolean(3)));
 
         await reader.NextResultAsync(cancellationToken);
-        var roles = new Dictionary<Guid, ProjectRole>();
+        var members = new List<MemberView>();
         while (await reader.ReadAsync(cancellationToken))
-            roles[reader.GetGuid(0)] = WireNames.ParseWire<ProjectRole>(reader.GetString(1));
+            members.Add(new MemberView(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2),
+                WireNames.ParseWire<ProjectRole>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
 
-        return new ProjectState(project, settings, types, roles);
+        return new ProjectState(project, settings, types, members, deleted);
     }
 
     /// <summary>Inserts the project and its owner. False when the slug is taken.</summary>
-    public async Task<bool> Create(ProjectView project, Guid ownerMemberId, Guid ownerUserId, string ownerEmail, CancellationToken cancellationToken)
+    public async Task<bool> Create(ProjectView project, MemberView owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dataSource.Commit(
+            [
+                Command("INSERT INTO projects (id, name, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+                    project.Id, project.Name, project.Slug, project.CreatedAt),
+                Command("INSERT INTO members (id, project_id, user_id, email, role, added_at) VALUES ($1, $2, $3, $4, 'owner', $5)",
+                    owner.Id, project.Id, owner.UserId, owner.Email, project.CreatedAt),
+            ], cancellationToken);
+            return true;
+        }
+        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "projects_slug_unique" })
+        {
+            return false;
+        }
+    }
+
+    public Task Rename(Guid projectId, string name, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            Command("UPDATE projects SET name = $2, updated_at = $3 WHERE id = $1", projectId, name, audit.At),
+            AuditWrites.Insert(projectId, audit),
+        ], cancellationToken);
+
+    /// <summary>
+    /// Soft delete: the project and everything in it stop answering, while tickets, the audit
+    /// log and the slug stay reserved for the record. API keys are revoked with it.
+    /// </summary>
+    public async Task<IReadOnlyList<byte[]>> Delete(Guid projectId, AuditEntry audit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -53,72 +92,81 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command("INSERT INTO projects (id, name, slug, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-                    project.Id, project.Name, project.Slug, project.CreatedAt),
-                Command("INSERT INTO members (id, project_id, user_id, email, role, added_at) VALUES ($1, $2, $3, $4, 'owner', $5)",
-                    ownerMemberId, project.Id, ownerUserId, ownerEmail, project.CreatedAt),
+                Command("UPDATE api_keys SET revoked_at = $2 WHERE project_id = $1 AND revoked_at IS NULL RETURNING key_hash", projectId, audit.At),
+                Command("UPDATE projects SET deleted_at = $2, updated_at = $2 WHERE id = $1", projectId, audit.At),
+                AuditWrites.Insert(projectId, audit),
             },
         };
-        try
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException e) when (e is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "projects_slug_unique" })
-        {
-            return false;
-        }
+        var revoked = new List<byte[]>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                revoked.Add((byte[])reader[0]);
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return revoked;
     }
 
-    public async Task SaveSettings(Guid projectId, HelpdeskSettings settings, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE projects SET sla_first_reply_hours = $2, sla_resolve_hours = $3, updated_at = $4 WHERE id = $1");
-        command.Parameters.Add(new() { Value = projectId });
-        command.Parameters.Add(new() { Value = (object?)settings.SlaFirstReplyHours ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric });
-        command.Parameters.Add(new() { Value = (object?)settings.SlaResolveHours ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric });
-        command.Parameters.Add(new() { Value = now });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task SaveSettings(Guid projectId, HelpdeskSettings settings, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            new NpgsqlBatchCommand("UPDATE projects SET sla_first_reply_hours = $2, sla_resolve_hours = $3, updated_at = $4 WHERE id = $1")
+            {
+                Parameters =
+                {
+                    new() { Value = projectId },
+                    new() { Value = (object?)settings.SlaFirstReplyHours ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric },
+                    new() { Value = (object?)settings.SlaResolveHours ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric },
+                    new() { Value = audit.At },
+                },
+            },
+            AuditWrites.Insert(projectId, audit),
+        ], cancellationToken);
 
-    public async Task InsertTicketType(Guid projectId, TicketTypeView type, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = Command(dataSource,
-            "INSERT INTO ticket_types (id, project_id, name, position, created_at) VALUES ($1, $2, $3, $4, $5)",
-            type.Id, projectId, type.Name, type.Position, now);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task InsertTicketType(Guid projectId, TicketTypeView type, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            Command("INSERT INTO ticket_types (id, project_id, name, position, created_at) VALUES ($1, $2, $3, $4, $5)",
+                type.Id, projectId, type.Name, type.Position, audit.At),
+            AuditWrites.Insert(projectId, audit),
+        ], cancellationToken);
 
-    public async Task RenameTicketType(Guid typeId, string name, CancellationToken cancellationToken)
-    {
-        await using var command = Command(dataSource, "UPDATE ticket_types SET name = $2 WHERE id = $1", typeId, name);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task RenameTicketType(Guid projectId, Guid typeId, string name, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            Command("UPDATE ticket_types SET name = $2 WHERE id = $1", typeId, name),
+            AuditWrites.Insert(projectId, audit),
+        ], cancellationToken);
 
     /// <summary>
     /// Types are archived, never deleted: tickets keep their type and its name, and a creation
     /// that validated the type a moment earlier still commits.
     /// </summary>
-    public async Task ArchiveTicketType(Guid typeId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = Command(dataSource, "UPDATE ticket_types SET archived_at = $2 WHERE id = $1", typeId, now);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task ArchiveTicketType(Guid projectId, Guid typeId, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            Command("UPDATE ticket_types SET archived_at = $2 WHERE id = $1", typeId, audit.At),
+            AuditWrites.Insert(projectId, audit),
+        ], cancellationToken);
 
-    public async Task InsertApiKey(Guid projectId, ApiKeyView key, byte[] keyHash, Guid? createdBy, CancellationToken cancellationToken)
-    {
-        await using var command = Command(dataSource,
-            "INSERT INTO api_keys (id, project_id, name, key_hash, key_prefix, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            key.Id, projectId, key.Name, keyHash, key.Prefix, (object?)createdBy ?? DBNull.Value, key.CreatedAt);
-        if (createdBy is null) command.Parameters[5].NpgsqlDbType = NpgsqlDbType.Uuid;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    public Task InsertApiKey(Guid projectId, ApiKeyView key, byte[] keyHash, Guid? createdBy, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            new NpgsqlBatchCommand("INSERT INTO api_keys (id, project_id, name, key_hash, key_prefix, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            {
+                Parameters =
+                {
+                    new() { Value = key.Id }, new() { Value = projectId }, new() { Value = key.Name }, new() { Value = keyHash },
+                    new() { Value = key.Prefix }, new() { Value = (object?)createdBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                    new() { Value = key.CreatedAt },
+                },
+            },
+            AuditWrites.Insert(projectId, audit),
+        ], cancellationToken);
 
     public async Task<IReadOnlyList<ApiKeyView>> ListApiKeys(Guid projectId, CancellationToken cancellationToken)
     {
-        await using var command = Command(dataSource,
-            "SELECT id, name, key_prefix, created_at, revoked_at FROM api_keys WHERE project_id = $1 ORDER BY created_at", projectId);
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, name, key_prefix, created_at, revoked_at FROM api_keys WHERE project_id = $1 ORDER BY created_at");
+        command.Parameters.Add(new() { Value = projectId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKeyView>();
         while (await reader.ReadAsync(cancellationToken))
@@ -127,26 +175,28 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
         return keys;
     }
 
-    /// <summary>Marks the key revoked; returns its hash so the cached credential can be dropped, or null if unknown.</summary>
-    public async Task<byte[]?> RevokeApiKey(Guid projectId, Guid keyId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks an active key revoked and audits it in one statement; returns its hash so the
+    /// cached credential can be dropped, or null when the project has no such active key.
+    /// </summary>
+    public async Task<byte[]?> RevokeApiKey(Guid projectId, Guid keyId, AuditEntry audit, CancellationToken cancellationToken)
     {
-        await using var command = Command(dataSource,
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE id = $1 AND project_id = $2 RETURNING key_hash",
-            keyId, projectId, now);
+        await using var command = dataSource.CreateCommand("""
+            WITH revoked AS (
+                UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND project_id = $1 AND revoked_at IS NULL
+                RETURNING id, key_hash),
+                 audited AS (
+                INSERT INTO audit_log (project_id, at, actor_kind, actor_id, action, target_id, details)
+                SELECT $1, $3, $4, $5, $6, revoked.id::text, $7::jsonb FROM revoked)
+            SELECT key_hash FROM revoked
+            """);
+        command.Parameters.Add(new() { Value = projectId });
+        command.Parameters.Add(new() { Value = keyId });
+        command.Parameters.Add(new() { Value = audit.At });
+        command.Parameters.Add(new() { Value = audit.Actor.Kind.Wire() });
+        command.Parameters.Add(new() { Value = (object?)audit.Actor.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = audit.Action });
+        command.Parameters.Add(new() { Value = AuditWrites.DetailsJson(audit.Details) });
         return await command.ExecuteScalarAsync(cancellationToken) as byte[];
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        return command;
-    }
-
-    private static NpgsqlCommand Command(NpgsqlDataSource source, string sql, params object[] values)
-    {
-        var command = source.CreateCommand(sql);
-        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-        return command;
     }
 }

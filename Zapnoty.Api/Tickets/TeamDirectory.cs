@@ -1,0 +1,21 @@
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Team;
+
+namespace Zapnoty.Api.Tickets;
+
+/// <summary>Names the people tickets are assigned to, from the project's members past and present.</summary>
+public sealed class TeamDirectory(IReadOnlyList<MemberView> members)
+{
+    public static readonly TeamDirectory Empty = new([]);
+
+    public static async Task<TeamDirectory> Of(IGrainFactory grains, Guid projectId) =>
+        new(await grains.GetGrain<IProjectGrain>(projectId).ListMembers(includeRemoved: true));
+
+    public AssigneeDto? Assignee(Guid? userId)
+    {
+        if (userId is not { } id) return null;
+        var current = members.FirstOrDefault(m => m.UserId == id && m.Active);
+        if (current is not null) return new AssigneeDto(id, current.Email, FormerMember: false);
+        return new AssigneeDto(id, members.LastOrDefault(m => m.UserId == id)?.Email, FormerMember: true);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Zapnoty.Grains.Audit;
+
+/// <summary>What the audit log records; the names are part of the API (<c>action</c>).</summary>
+public static class AuditActions
+{
+    public const string MemberAdded = "member.added";
+    public const string MemberJoined = "member.joined";
+    public const string MemberRoleChanged = "member.role_changed";
+    public const string MemberRemoved = "member.removed";
+    public const string MemberLeft = "member.left";
+    public const string OwnershipTransferRequested = "ownership.transfer_requested";
+    public const string OwnershipTransferred = "ownership.transferred";
+    public const string ApiKeyCreated = "api_key.created";
+    public const string ApiKeyRevoked = "api_key.revoked";
+    public const string SettingsChanged = "settings.changed";
+    public const string TicketTypeAdded = "ticket_type.added";
+    public const string TicketTypeRenamed = "ticket_type.renamed";
+    public const string TicketTypeArchived = "ticket_type.archived";
+    public const string ProjectRenamed = "project.renamed";
+    public const string ProjectDeleted = "project.deleted";
+}
+
+/// <summary>One audited change: who, when, what, on which object, with its particulars.</summary>
+public sealed record AuditEntry(DateTimeOffset At, Actor Actor, string Action, string? TargetId, object? Details = null);
+
+/// <summary>An entry as read back, details kept as the JSON stored.</summary>
+public sealed record AuditRow(long Id, DateTimeOffset At, Actor Actor, string Action, string? TargetId, string DetailsJson);
+
+/// <summary>Audit rows are written by the same transaction as the change they describe.</summary>
+public static class AuditWrites
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static NpgsqlBatchCommand Insert(Guid projectId, AuditEntry entry) => new("""
+        INSERT INTO audit_log (project_id, at, actor_kind, actor_id, action, target_id, details)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = projectId },
+            new() { Value = entry.At },
+            new() { Value = entry.Actor.Kind.Wire() },
+            new() { Value = (object?)entry.Actor.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = entry.Action },
+            new() { Value = (object?)entry.TargetId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = DetailsJson(entry.Details), NpgsqlDbType = NpgsqlDbType.Jsonb },
+        },
+    };
+
+    public static string DetailsJson(object? details) => JsonSerializer.Serialize(details ?? new { }, Json);
+}
+
+/// <summary>Reads a project's audit log, newest first, for owners and admins.</summary>
+public sealed class AuditLog(NpgsqlDataSource dataSource)
+{
+    public async Task<IReadOnlyList<AuditRow>> Find(Guid projectId, long? beforeId, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, at, actor_kind, actor_id, action, target_id, details::text
+              FROM audit_log
+             WHERE project_id = $1 AND id < $2
+             ORDER BY id DESC
+             LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = projectId });
+        command.Parameters.Add(new() { Value = beforeId ?? long.MaxValue });
+        command.Parameters.Add(new() { Value = limit });
+        var rows = new List<AuditRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(new AuditRow(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1),
+                new Actor(WireNames.ParseWire<ActorKind>(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3)),
+                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6)));
+        return rows;
+    }
+}

@@ -1,0 +1,184 @@
+using Microsoft.Extensions.Logging;
+using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Email;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Team;
+
+namespace Zapnoty.Grains.Projects;
+
+/// <summary>The team: members by email, roles, leaving, and ownership transfer with an emailed code.</summary>
+public sealed partial class ProjectGrain
+{
+    public Task<IReadOnlyList<MemberView>> ListMembers(bool includeRemoved) =>
+        Task.FromResult<IReadOnlyList<MemberView>>(State.Members.Where(m => includeRemoved || m.Active).ToList());
+
+    public async Task<MemberView> AddMember(Actor actor, string email, ProjectRole role)
+    {
+        var state = State;
+        TeamRules.RequireMayGrant(RoleOfActor(state, actor), TeamRules.Grantable(role));
+        if (state.Members.Any(m => m.Active && m.Email == email))
+            throw DomainException.Conflict($"{email} is already a member of this project.", "email");
+        if (state.Members.Count(m => m.Active) >= TeamLimits.MaxMembers)
+            throw DomainException.Conflict($"A project can have at most {TeamLimits.MaxMembers} members.");
+
+        var now = clock.StoredNow();
+        var member = new MemberView(Guid.NewGuid(), null, email, role, now, null);
+        var userId = await team.AddMember(ProjectId, member,
+            new AuditEntry(now, actor, AuditActions.MemberAdded, member.Id.ToString(), new { email, role = role.Wire() }),
+            CancellationToken.None);
+        member = member with { UserId = userId };
+        state.Members.Add(member);
+
+        await Notify(member.UserId is null
+            ? new EmailMessage(email, $"You are invited to {state.Project.Name} on Zapnoty Helpdesk",
+                $"You were invited to the support team of {state.Project.Name} as {role.Wire()}.\n" +
+                $"Log in to Zapnoty Helpdesk with this address ({email}) to join; no password needed, we email you a code.")
+            : new EmailMessage(email, $"You were added to {state.Project.Name} on Zapnoty Helpdesk",
+                $"You are now a member of {state.Project.Name} on Zapnoty Helpdesk as {role.Wire()}."));
+        return member;
+    }
+
+    public async Task<MemberView> ChangeMemberRole(Actor actor, Guid memberId, ProjectRole role)
+    {
+        var state = State;
+        var target = ActiveMember(state, memberId);
+        var actorRole = RoleOfActor(state, actor);
+        TeamRules.RequireMayManage(actorRole, target);
+        TeamRules.RequireMayGrant(actorRole, TeamRules.Grantable(role));
+        if (target.Role == role) return target;
+
+        await team.ChangeRole(ProjectId, memberId, role, new AuditEntry(clock.StoredNow(), actor, AuditActions.MemberRoleChanged,
+            memberId.ToString(), new { email = target.Email, from = target.Role.Wire(), to = role.Wire() }), CancellationToken.None);
+        return Replace(state, target with { Role = role });
+    }
+
+    public async Task RemoveMember(Actor actor, Guid memberId)
+    {
+        var state = State;
+        var target = ActiveMember(state, memberId);
+        TeamRules.RequireMayManage(RoleOfActor(state, actor), target);
+
+        var now = clock.StoredNow();
+        await team.Remove(ProjectId, memberId, now, new AuditEntry(now, actor, AuditActions.MemberRemoved, memberId.ToString(),
+            new { email = target.Email, role = target.Role.Wire() }), CancellationToken.None);
+        Replace(state, target with { RemovedAt = now });
+    }
+
+    public async Task Leave(Guid userId)
+    {
+        var state = State;
+        var me = MemberOf(state, userId, email: null) ?? throw DomainException.NotFound($"Project {ProjectId} does not exist.");
+        if (me.Role == ProjectRole.Owner)
+            throw DomainException.Conflict("The owner cannot leave: hand the project over with an ownership transfer first.");
+
+        var now = clock.StoredNow();
+        await team.Remove(ProjectId, me.Id, now, new AuditEntry(now, Actor.User(userId), AuditActions.MemberLeft, me.Id.ToString(),
+            new { email = me.Email, role = me.Role.Wire() }), CancellationToken.None);
+        Replace(state, me with { RemovedAt = now });
+    }
+
+    public Task MemberJoined(Guid userId, string email)
+    {
+        if (_state?.Members.FirstOrDefault(m => m.Active && m.UserId is null && m.Email == email) is { } invited)
+            Replace(_state, invited with { UserId = userId });
+        return Task.CompletedTask;
+    }
+
+    public async Task<OwnershipTransferView> RequestOwnershipTransfer(Guid ownerUserId, Guid toMemberId)
+    {
+        var state = State;
+        var owner = RequireOwner(state, ownerUserId);
+        var target = state.Members.FirstOrDefault(m => m.Id == toMemberId && m.Active)
+            ?? throw DomainException.Invalid("to_member_id", $"Member {toMemberId} is not a member of this project.");
+        if (target.Id == owner.Id)
+            throw DomainException.Invalid("to_member_id", "You already own this project.");
+        if (target.UserId is null)
+            throw DomainException.Invalid("to_member_id", $"{target.Email} has not logged in yet; the project can only go to someone who has.");
+
+        var code = OneTimeCode.New();
+        var now = clock.StoredNow();
+        var expiresAt = now + TeamLimits.TransferCodeLifetime;
+        await team.SaveTransfer(ProjectId, target.Id, ownerUserId, OneTimeCode.Hash(TransferScope, code), now, expiresAt,
+            new AuditEntry(now, Actor.User(ownerUserId), AuditActions.OwnershipTransferRequested, target.Id.ToString(), new { to = target.Email }),
+            CancellationToken.None);
+
+        // The code proves the owner holds their mailbox, not just a session; it must arrive.
+        await email.Send(new EmailMessage(owner.Email, $"Confirm handing {state.Project.Name} over to {target.Email}",
+            $"Your code to hand the project {state.Project.Name} over to {target.Email} is {code}.\n" +
+            $"It expires in {TeamLimits.TransferCodeLifetime.TotalMinutes:0} minutes. You will stay in the project as admin.\n" +
+            "If you did not ask for this, ignore this email and nothing changes."), CancellationToken.None);
+        return new OwnershipTransferView(target.Id, expiresAt);
+    }
+
+    public async Task<MemberView> ConfirmOwnershipTransfer(Guid ownerUserId, string code)
+    {
+        var state = State;
+        var owner = RequireOwner(state, ownerUserId);
+        var now = clock.StoredNow();
+        var pending = await team.FindTransfer(ProjectId, CancellationToken.None);
+        if (pending is null || pending.UsedAt is not null || pending.ExpiresAt <= now)
+            throw DomainException.Gone("There is no pending ownership transfer: it was used, expired or never requested. Request a new code.");
+
+        if (!OneTimeCode.Matches(pending.CodeHash, TransferScope, code))
+        {
+            var burned = await team.CountWrongCode(ProjectId, TeamLimits.TransferCodeAttempts, now, CancellationToken.None);
+            throw DomainException.Invalid("code", burned ? "Wrong code. That was the last try; request a new code." : "Wrong code.");
+        }
+
+        var target = state.Members.FirstOrDefault(m => m.Id == pending.ToMemberId && m.Active)
+            ?? throw DomainException.Conflict("The member the project was to go to is no longer in it; request a new transfer.");
+        await team.CompleteTransfer(ProjectId, target.Id, owner.Id, now, new AuditEntry(now, Actor.User(ownerUserId),
+            AuditActions.OwnershipTransferred, target.Id.ToString(), new { from = owner.Email, to = target.Email }), CancellationToken.None);
+
+        Replace(state, owner with { Role = ProjectRole.Admin });
+        log.LogInformation("Project {ProjectId} handed over from {From} to {To}", ProjectId, owner.UserId, target.UserId);
+        return Replace(state, target with { Role = ProjectRole.Owner });
+    }
+
+    private string TransferScope => "ownership:" + ProjectId;
+
+    /// <summary>
+    /// The active membership of a person, by account, or by email for an invitation their first
+    /// login has linked in the database but this activation has not heard about yet.
+    /// </summary>
+    private static MemberView? MemberOf(ProjectState state, Guid? userId, string? email) =>
+        state.Members.FirstOrDefault(m => m.Active && userId is not null && m.UserId == userId)
+        ?? (email is null ? null : state.Members.FirstOrDefault(m => m.Active && m.UserId is null && m.Email == email));
+
+    /// <summary>The role an actor acts with: a member's role, or admin for the project's API keys.</summary>
+    private static ProjectRole RoleOfActor(ProjectState state, Actor actor) => actor.Kind switch
+    {
+        ActorKind.ApiKey => ProjectRole.Admin,
+        ActorKind.User when Guid.TryParse(actor.Id, out var userId) && MemberOf(state, userId, null) is { } member => member.Role,
+        _ => throw DomainException.Forbidden("Only members of the project can manage its team."),
+    };
+
+    private static MemberView RequireOwner(ProjectState state, Guid userId) =>
+        MemberOf(state, userId, null) is { Role: ProjectRole.Owner } owner
+            ? owner
+            : throw DomainException.Forbidden("Only the owner can hand the project over.");
+
+    private static MemberView ActiveMember(ProjectState state, Guid memberId) =>
+        state.Members.FirstOrDefault(m => m.Id == memberId && m.Active)
+        ?? throw DomainException.NotFound($"Member {memberId} does not exist in this project.");
+
+    private static MemberView Replace(ProjectState state, MemberView member)
+    {
+        state.Members[state.Members.FindIndex(m => m.Id == member.Id)] = member;
+        return member;
+    }
+
+    /// <summary>A membership change stands whether or not its notice could be mailed.</summary>
+    private async Task Notify(EmailMessage message)
+    {
+        try
+        {
+            await email.Send(message, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Could not email {To} about project {ProjectId}", message.To, ProjectId);
+        }
+    }
+}
