@@ -20,8 +20,9 @@ public static class AuthApi
         var api = app.MapGroup("/v1/auth").WithTags("Authentication");
         api.MapPost("/login", Login);
         api.MapPost("/verify", Verify);
-        api.MapPost("/logout", Logout).RequireAuthorization();
-        api.MapGet("/me", Me).RequireAuthorization();
+        // Only a person has a session to end and a self to show; API keys get a 403 like anywhere else.
+        api.MapPost("/logout", Logout).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
+        api.MapGet("/me", Me).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
         return api;
     }
 

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
@@ -57,6 +59,18 @@ public sealed class ClusterFixture : IAsyncLifetime
     }
 
     public ApiClient Api(int silo = 0) => new(Silos[silo], Smtp);
+
+    /// <summary>Every versioned API route the silo serves, as (method, route pattern).</summary>
+    public IReadOnlyList<(string Method, string Route)> ApiRoutes()
+    {
+        var host = ((InProcessSiloHandle)Cluster.Silos[0]).SiloHost;
+        return host.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/v1", StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"])
+                .Select(method => (method, e.RoutePattern.RawText!.TrimEnd('/'))))
+            .ToList();
+    }
 
     public async Task DisposeAsync()
     {

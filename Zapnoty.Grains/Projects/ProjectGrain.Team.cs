@@ -105,8 +105,9 @@ public sealed partial class ProjectGrain
 
         // The code proves the owner holds their mailbox, not just a session; it must arrive.
         await email.Send(new EmailMessage(owner.Email, $"Confirm handing {state.Project.Name} over to {target.Email}",
-            $"Your code to hand the project {state.Project.Name} over to {target.Email} is {code}.\n" +
-            $"It expires in {TeamLimits.TransferCodeLifetime.TotalMinutes:0} minutes. You will stay in the project as admin.\n" +
+            $"Your ownership transfer code is {code}.\n" +
+            $"It hands the project {state.Project.Name} over to {target.Email} and expires in " +
+            $"{TeamLimits.TransferCodeLifetime.TotalMinutes:0} minutes. You will stay in the project as admin.\n" +
             "If you did not ask for this, ignore this email and nothing changes."), CancellationToken.None);
         return new OwnershipTransferView(target.Id, expiresAt);
     }

@@ -1,0 +1,190 @@
+using System.Net;
+using Zapnoty.Grains.Tests.Infrastructure;
+
+namespace Zapnoty.Grains.Tests;
+
+/// <summary>
+/// Walks every route of the API with every kind of caller and checks the answer against the
+/// role matrix of API.md. A new route must be added to <see cref="Routes"/>:
+/// <see cref="Every_route_the_api_serves_is_in_the_matrix"/> fails until it is.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
+{
+    /// <summary>The callers, the owner last: a route that changes the project succeeds for them last.</summary>
+    public enum Who { Nobody, Outsider, Viewer, Support, Admin, ApiKey, Owner }
+
+    /// <summary>Who a route is for: anyone, any signed-in person or key, or project members from a least role up.</summary>
+    public enum Least { Public, Anyone, Viewer, Support, Admin, Owner }
+
+    private sealed record Request(string Path, object? Body = null, string? Token = null);
+
+    private sealed record Route(string Method, string Template, Least Least, Func<Team, Who, Task<Request>> Make,
+        bool SessionOnly = false, bool FreshTeam = false, (Who Who, HttpStatusCode Status)? Except = null);
+
+    private sealed record Team(Guid ProjectId, Guid TicketId, Guid AdminMemberId, string ApiKey, ApiClient Owner);
+
+    private readonly Dictionary<Who, (ApiClient Client, string Email)> _people = [];
+
+    public async Task InitializeAsync()
+    {
+        foreach (var who in new[] { Who.Owner, Who.Admin, Who.Support, Who.Viewer, Who.Outsider })
+        {
+            var email = $"{who.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}@example.com";
+            _people[who] = (await cluster.Api((int)who % 2).LogInAs(email), email);
+        }
+        await _people[Who.Outsider].Client.CreateProject();
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private IReadOnlyList<Route> Routes =>
+    [
+        new("POST", "/v1/auth/login", Least.Public, (_, _) => Done(new Request("/v1/auth/login"))),
+        new("POST", "/v1/auth/verify", Least.Public, (_, _) => Done(new Request("/v1/auth/verify"))),
+        new("POST", "/v1/auth/logout", Least.Anyone, async (t, who) => new Request("/v1/auth/logout", Token: await DisposableToken(t, who)), SessionOnly: true),
+        new("GET", "/v1/auth/me", Least.Anyone, (_, _) => Done(new Request("/v1/auth/me")), SessionOnly: true),
+
+        new("POST", "/v1/projects", Least.Anyone, (_, _) => Done(new Request("/v1/projects", new { name = "Matrix", slug = Unique("m") })), SessionOnly: true),
+        new("GET", "/v1/projects", Least.Anyone, (_, _) => Done(new Request("/v1/projects")), SessionOnly: true),
+        new("GET", "/v1/projects/{projectId}", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}"))),
+        new("PATCH", "/v1/projects/{projectId}", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}", new { name = Unique("Renamed") }))),
+        new("DELETE", "/v1/projects/{projectId}", Least.Owner, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}")), SessionOnly: true, FreshTeam: true),
+
+        new("GET", "/v1/projects/{projectId}/api-keys", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/api-keys"))),
+        new("POST", "/v1/projects/{projectId}/api-keys", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/api-keys", new { name = "ci" }))),
+        new("DELETE", "/v1/projects/{projectId}/api-keys/{keyId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/api-keys/{await Fresh(t, "api-keys", new { name = "temporary" })}")),
+
+        new("GET", "/v1/projects/{projectId}/helpdesk/settings", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/settings"))),
+        new("PATCH", "/v1/projects/{projectId}/helpdesk/settings", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/settings", new { sla_first_reply_hours = 4 }))),
+
+        new("GET", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types"))),
+        new("POST", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types", new { name = Unique("Type") }))),
+        new("PATCH", "/v1/projects/{projectId}/helpdesk/ticket-types/{typeId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types/{await Fresh(t, "helpdesk/ticket-types", new { name = Unique("Type") })}", new { name = Unique("Type") })),
+        new("DELETE", "/v1/projects/{projectId}/helpdesk/ticket-types/{typeId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types/{await Fresh(t, "helpdesk/ticket-types", new { name = Unique("Type") })}")),
+
+        new("POST", "/v1/projects/{projectId}/helpdesk/tickets", Least.Support, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets", new { text = "Where is my order?", customer = new { external_id = "c-1" } }))),
+        new("GET", "/v1/projects/{projectId}/helpdesk/tickets", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets"))),
+        new("GET", "/v1/helpdesk/tickets/{ticketId}", Least.Viewer, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}"))),
+        new("PATCH", "/v1/helpdesk/tickets/{ticketId}", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}", new { priority = "high" }))),
+        new("POST", "/v1/helpdesk/tickets/{ticketId}/replies", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/replies", new { text = "On it" }))),
+        new("POST", "/v1/helpdesk/tickets/{ticketId}/customer-reply", Least.Support, (t, _) =>
+            Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/customer-reply", new { text = "Thanks" }))),
+
+        new("GET", "/v1/projects/{projectId}/members", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/members"))),
+        new("POST", "/v1/projects/{projectId}/members", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/members", new { email = Unique("invitee") + "@example.com", role = "viewer" }))),
+        new("PATCH", "/v1/projects/{projectId}/members/{memberId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/members/{await FreshMember(t)}", new { role = "support" })),
+        new("DELETE", "/v1/projects/{projectId}/members/{memberId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/members/{await FreshMember(t)}")),
+        new("POST", "/v1/projects/{projectId}/leave", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/leave")),
+            SessionOnly: true, FreshTeam: true, Except: (Who.Owner, HttpStatusCode.Conflict)),
+        new("POST", "/v1/projects/{projectId}/ownership-transfer", Least.Owner, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/ownership-transfer", new { to_member_id = t.AdminMemberId })), SessionOnly: true),
+        new("POST", "/v1/projects/{projectId}/ownership-transfer/confirm", Least.Owner, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/ownership-transfer/confirm", new { code = await TransferCode(t) }), SessionOnly: true, FreshTeam: true),
+
+        new("GET", "/v1/projects/{projectId}/audit", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/audit"))),
+    ];
+
+    [Fact]
+    public async Task Every_route_answers_every_caller_as_the_role_matrix_says()
+    {
+        var shared = await NewTeam();
+        var failures = new List<string>();
+        foreach (var route in Routes.Where(r => r.Least != Least.Public))
+        {
+            var team = route.FreshTeam ? await NewTeam() : shared;
+            foreach (var who in Enum.GetValues<Who>())
+            {
+                var request = await route.Make(team, who);
+                var client = cluster.Api((int)who % 2).WithToken(request.Token ?? TokenOf(team, who));
+                using var response = await client.Send(new HttpMethod(route.Method), request.Path, request.Body);
+                var expected = Expected(route, who);
+                var status = response.StatusCode;
+                var body = await response.Content.ReadAsStringAsync();
+                if (expected is null ? (int)status is < 200 or > 299 : status != expected)
+                    failures.Add($"{route.Method} {route.Template} as {who}: expected {(expected is { } e ? (int)e : "2xx")}, got {(int)status} {body}");
+                else if (expected is not null && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+                    failures.Add($"{route.Method} {route.Template} as {who}: {(int)status} without problem details");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void Every_route_the_api_serves_is_in_the_matrix()
+    {
+        var served = cluster.ApiRoutes().Select(r => $"{r.Method} {r.Route}").ToHashSet();
+        var listed = Routes.Select(r => $"{r.Method} {r.Template}").ToHashSet();
+        Assert.Empty(served.Except(listed));
+        Assert.Empty(listed.Except(served));
+    }
+
+    /// <summary>The status a caller must get; null for success (any 2xx).</summary>
+    private static HttpStatusCode? Expected(Route route, Who who)
+    {
+        if (route.Except is { } except && except.Who == who) return except.Status;
+        if (who == Who.Nobody) return HttpStatusCode.Unauthorized;
+        if (who == Who.ApiKey && route.SessionOnly) return HttpStatusCode.Forbidden;
+        if (route.Least == Least.Anyone) return null;
+        if (who == Who.Outsider) return HttpStatusCode.NotFound;
+        var role = who == Who.ApiKey ? Least.Admin : Enum.Parse<Least>(who.ToString());
+        return role >= route.Least ? null : HttpStatusCode.Forbidden;
+    }
+
+    private async Task<Team> NewTeam()
+    {
+        var owner = _people[Who.Owner].Client;
+        var projectId = await owner.CreateProject();
+        var adminMember = Guid.Empty;
+        foreach (var who in new[] { Who.Admin, Who.Support, Who.Viewer })
+        {
+            var member = await owner.Post($"/v1/projects/{projectId}/members", new { email = _people[who].Email, role = who.ToString().ToLowerInvariant() });
+            if (who == Who.Admin) adminMember = member.GetProperty("id").GetGuid();
+        }
+        var key = (await owner.Post($"/v1/projects/{projectId}/api-keys", new { name = "matrix" })).GetProperty("key").GetString()!;
+        var ticketId = (await owner.CreateTicket(projectId)).GetProperty("id").GetGuid();
+        return new Team(projectId, ticketId, adminMember, key, owner);
+    }
+
+    private string? TokenOf(Team team, Who who) => who switch
+    {
+        Who.Nobody => null,
+        Who.ApiKey => team.ApiKey,
+        _ => _people[who].Client.Token,
+    };
+
+    /// <summary>A second session of the same person, so logging it out leaves the matrix's sessions alive.</summary>
+    private async Task<string?> DisposableToken(Team team, Who who) => who switch
+    {
+        Who.Nobody or Who.ApiKey => TokenOf(team, who),
+        _ => (await cluster.Api().LogInAs(_people[who].Email)).Token,
+    };
+
+    private static async Task<Guid> Fresh(Team team, string collection, object body) =>
+        (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty("id").GetGuid();
+
+    private static Task<Guid> FreshMember(Team team) =>
+        Fresh(team, "members", new { email = Unique("member") + "@example.com", role = "viewer" });
+
+    /// <summary>Asks for a new transfer code as the owner and reads it from their mailbox.</summary>
+    private async Task<string> TransferCode(Team team)
+    {
+        var email = _people[Who.Owner].Email;
+        var before = cluster.Smtp.CountTo(email);
+        await team.Owner.Post($"/v1/projects/{team.ProjectId}/ownership-transfer", new { to_member_id = team.AdminMemberId }, HttpStatusCode.Accepted);
+        return await cluster.Smtp.WaitForCode(email, before);
+    }
+
+    private static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 40)].ToLowerInvariant();
+
+    private static Task<Request> Done(Request request) => Task.FromResult(request);
+}
