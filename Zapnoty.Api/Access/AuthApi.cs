@@ -18,23 +18,29 @@ public static class AuthApi
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/auth").WithTags("Authentication");
-        api.MapPost("/login", Login);
-        api.MapPost("/verify", Verify);
+        api.MapPost("/login", Login).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/verify", Verify).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPost("/logout", Logout).RequireAuthorization();
         api.MapGet("/me", Me).RequireAuthorization();
         return api;
     }
 
-    /// <summary>Emails a 6-digit login code (valid 10 minutes, 5 tries). Without SMTP it is written to the log.</summary>
-    private static async Task<Accepted> Login(LoginRequest body, IGrainFactory grains)
+    /// <summary>
+    /// Emails a 6-digit login code (valid 10 minutes, 5 tries). Without SMTP it is written to the log.
+    /// Too many requests for one address or from one IP answer 429 with <c>Retry-After</c>; the code already sent stays valid.
+    /// </summary>
+    private static async Task<Accepted> Login(LoginRequest body, HttpContext http, IGrainFactory grains)
     {
         var email = NormalizedEmail(body.Email);
-        await grains.GetGrain<ILoginGrain>(email).RequestCode();
+        await grains.GetGrain<ILoginGrain>(email).RequestCode(ClientNetwork.Of(http.Connection.RemoteIpAddress));
         return TypedResults.Accepted((string?)null);
     }
 
-    /// <summary>Exchanges the emailed code for a session token (<c>Authorization: Bearer zs_...</c>).</summary>
-    private static async Task<Ok<SessionDto>> Verify(VerifyRequest body, IGrainFactory grains)
+    /// <summary>
+    /// Exchanges the emailed code for a session token (<c>Authorization: Bearer zs_...</c>).
+    /// Too many attempts from one IP answer 429 with <c>Retry-After</c>.
+    /// </summary>
+    private static async Task<Ok<SessionDto>> Verify(VerifyRequest body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation().Required(body.Code, "code");
         var email = NormalizedEmail(body.Email);
@@ -42,7 +48,7 @@ public static class AuthApi
             validation.Add("code", "The code is 6 digits.");
         validation.ThrowIfAny();
 
-        var session = await grains.GetGrain<ILoginGrain>(email).Verify(body.Code!);
+        var session = await grains.GetGrain<ILoginGrain>(email).Verify(body.Code!, ClientNetwork.Of(http.Connection.RemoteIpAddress));
         return TypedResults.Ok(new SessionDto(session.Token, new UserDto(session.User.Id, session.User.Email), session.ExpiresAt.UtcDateTime));
     }
 
