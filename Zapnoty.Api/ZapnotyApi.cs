@@ -5,10 +5,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Helpdesk;
+using Zapnoty.Api.Http;
 using Zapnoty.Api.Json;
 using Zapnoty.Api.Operations;
 using Zapnoty.Api.Problems;
@@ -34,6 +36,8 @@ public static class ZapnotyApi
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Complete);
         services.AddExceptionHandler<ProblemMapping>();
+        // Read at start, so a wrong Zapnoty:Http:KnownProxies stops the silo instead of failing every request.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>(ReverseProxies.Configure).ValidateOnStart();
 
         services.AddAuthentication(BearerAuthentication.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
@@ -68,9 +72,11 @@ public static class ZapnotyApi
         return services;
     }
 
-    /// <summary>The middleware pipeline and every route: problem details, auth, Swagger, health, /v1.</summary>
+    /// <summary>The middleware pipeline and every route: client IP, problem details, auth, Swagger, health, /v1.</summary>
     public static IApplicationBuilder UseZapnotyApi(this IApplicationBuilder app)
     {
+        // First, so everything after sees the client's IP rather than a trusted proxy's.
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSwagger();

@@ -30,6 +30,9 @@ public static class GrainServices
         services.AddSingleton<AuditLog>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
+        services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))
+            .Validate(o => o.IsValid, $"{LoginLimitOptions.Section}: every limit must be at least 1 and the window longer than zero.")
+            .ValidateOnStart();
         return services;
     }
 }

@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,59 +17,49 @@ public static class AuthApi
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/auth").WithTags("Authentication");
-        api.MapPost("/login", Login);
-        api.MapPost("/verify", Verify);
+        api.MapPost("/login", Login).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/verify", Verify).ProducesProblem(StatusCodes.Status429TooManyRequests);
         // Only a person has a session to end and a self to show; API keys get a 403 like anywhere else.
         api.MapPost("/logout", Logout).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
         api.MapGet("/me", Me).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
         return api;
     }
 
-    /// <summary>Emails a 6-digit login code (valid 10 minutes, 5 tries). Without SMTP it is written to the log.</summary>
-    private static async Task<Accepted> Login(LoginRequest body, IGrainFactory grains)
+    /// <summary>
+    /// Emails a 6-digit login code (valid 10 minutes, 5 tries). Without SMTP it is written to the log.
+    /// Too many requests for one address or from one IP answer 429 with <c>Retry-After</c>; the code already sent stays valid.
+    /// </summary>
+    private static async Task<Accepted> Login(LoginRequest body, HttpContext http, IGrainFactory grains)
     {
-        var email = NormalizedEmail(body.Email);
-        await grains.GetGrain<ILoginGrain>(email).RequestCode();
+        var email = EmailAddress.Normalized(body.Email);
+        await grains.GetGrain<ILoginGrain>(email).RequestCode(ClientNetwork.Of(http.Connection.RemoteIpAddress));
         return TypedResults.Accepted((string?)null);
     }
 
-    /// <summary>Exchanges the emailed code for a session token (<c>Authorization: Bearer zs_...</c>).</summary>
-    private static async Task<Ok<SessionDto>> Verify(VerifyRequest body, IGrainFactory grains)
+    /// <summary>
+    /// Exchanges the emailed code for a session token (<c>Authorization: Bearer zs_...</c>).
+    /// Too many attempts from one IP answer 429 with <c>Retry-After</c>.
+    /// </summary>
+    private static async Task<Ok<SessionDto>> Verify(VerifyRequest body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation().Required(body.Code, "code");
-        var email = NormalizedEmail(body.Email);
+        var email = EmailAddress.Normalized(body.Email);
         if (body.Code is { } code && (code.Length != 6 || !code.All(char.IsAsciiDigit)))
             validation.Add("code", "The code is 6 digits.");
         validation.ThrowIfAny();
 
-        var session = await grains.GetGrain<ILoginGrain>(email).Verify(body.Code!);
+        var session = await grains.GetGrain<ILoginGrain>(email).Verify(body.Code!, ClientNetwork.Of(http.Connection.RemoteIpAddress));
         return TypedResults.Ok(new SessionDto(session.Token, new UserDto(session.User.Id, session.User.Email), session.ExpiresAt.UtcDateTime));
     }
 
     /// <summary>Revokes the session used for this call.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> Logout(HttpContext http, IGrainFactory grains)
+    private static async Task<NoContent> Logout(HttpContext http, IGrainFactory grains)
     {
-        var credential = BearerAuthentication.CredentialOf(http);
-        if (credential?.Kind != CredentialKind.Session)
-            return TypedResults.Problem(statusCode: 400, title: Titles.For(400), detail: "Only a session can log out; revoke API keys in the project.");
         var secret = http.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
         await grains.GetGrain<ICredentialGrain>(Credentials.GrainKey(secret)).Revoke();
         return TypedResults.NoContent();
     }
 
-    private static Results<Ok<UserDto>, ProblemHttpResult> Me(HttpContext http)
-    {
-        var credential = BearerAuthentication.CredentialOf(http);
-        return credential is { Kind: CredentialKind.Session, UserId: { } id, Email: { } email }
-            ? TypedResults.Ok(new UserDto(id, email))
-            : TypedResults.Problem(statusCode: 400, title: Titles.For(400), detail: "This is an API key, not a person.");
-    }
-
-    private static string NormalizedEmail(string? email)
-    {
-        new Validation().Required(email, "email").MaxLength(email, 254, "email").ThrowIfAny();
-        if (!MailAddress.TryCreate(email!.Trim(), out var address) || address.Address != email.Trim() || !address.Host.Contains('.'))
-            new Validation().Add("email", "This is not an email address.").ThrowIfAny();
-        return email.Trim().ToLowerInvariant();
-    }
+    /// <summary>The signed-in person; their <c>id</c> is what <c>assignee_id</c> takes.</summary>
+    private static Ok<UserDto> Me(Caller caller) => TypedResults.Ok(new UserDto(caller.UserId!.Value, caller.Credential.Email!));
 }

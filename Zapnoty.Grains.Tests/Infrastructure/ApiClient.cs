@@ -6,13 +6,21 @@ using System.Text.Json;
 namespace Zapnoty.Grains.Tests.Infrastructure;
 
 /// <summary>Talks to one silo's REST API as a user or an API key, the way an integrator would.</summary>
-public sealed class ApiClient(HttpClient http, FakeSmtpServer smtp, string? token = null)
+public sealed class ApiClient(HttpClient http, FakeSmtpServer smtp, string? token = null, string? clientIp = null)
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public string? Token { get; } = token;
 
-    public ApiClient WithToken(string? newToken) => new(http, smtp, newToken);
+    /// <summary>The client IP the API sees, sent as <c>X-Forwarded-For</c> (the test client is a trusted loopback proxy).</summary>
+    public string? ClientIp { get; } = clientIp;
+
+    public ApiClient WithToken(string? newToken) => new(http, smtp, newToken, ClientIp);
+
+    public ApiClient WithClientIp(string? ip) => new(http, smtp, Token, ip);
+
+    /// <summary>A random address in 10.0.0.0/8, so logins of unrelated tests do not share per-IP limits.</summary>
+    public static string RandomClientIp() => $"10.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}";
 
     public Task<HttpResponseMessage> Send(HttpMethod method, string path, object? body = null) =>
         SendRaw(method, path, body is null ? null : JsonSerializer.Serialize(body, Json));
@@ -21,6 +29,7 @@ public sealed class ApiClient(HttpClient http, FakeSmtpServer smtp, string? toke
     {
         using var request = new HttpRequestMessage(method, path);
         if (Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        if (ClientIp is not null) request.Headers.Add("X-Forwarded-For", ClientIp);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, contentType);
         return await http.SendAsync(request);
     }
@@ -38,14 +47,19 @@ public sealed class ApiClient(HttpClient http, FakeSmtpServer smtp, string? toke
     public Task<JsonElement> Post(string path, object body, HttpStatusCode expected = HttpStatusCode.Created) => Call(HttpMethod.Post, path, body, expected);
     public Task<JsonElement> Patch(string path, object body) => Call(HttpMethod.Patch, path, body, HttpStatusCode.OK);
 
-    /// <summary>Logs a new person in through the emailed code; returns a client acting as them.</summary>
+    /// <summary>
+    /// Logs a new person in through the emailed code; returns a client acting as them. Unless a
+    /// client IP was chosen, each login comes from its own random IP, so the per-IP login limits
+    /// count only the tests that are about them.
+    /// </summary>
     public async Task<ApiClient> LogInAs(string? email = null)
     {
         email ??= $"agent-{Guid.NewGuid():N}@example.com";
+        var anonymous = WithToken(null).WithClientIp(ClientIp ?? RandomClientIp());
         var before = smtp.CountTo(email);
-        await WithToken(null).Call(HttpMethod.Post, "/v1/auth/login", new { email }, HttpStatusCode.Accepted);
+        await anonymous.Call(HttpMethod.Post, "/v1/auth/login", new { email }, HttpStatusCode.Accepted);
         var code = await smtp.WaitForCode(email, before);
-        var session = await WithToken(null).Call(HttpMethod.Post, "/v1/auth/verify", new { email, code }, HttpStatusCode.OK);
+        var session = await anonymous.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code }, HttpStatusCode.OK);
         return WithToken(session.GetProperty("token").GetString());
     }
 
