@@ -17,6 +17,7 @@ using Zapnoty.Api.Problems;
 using Zapnoty.Api.Projects;
 using Zapnoty.Api.Team;
 using Zapnoty.Api.Tickets;
+using Zapnoty.Api.Webhooks;
 
 namespace Zapnoty.Api;
 
@@ -100,6 +101,7 @@ public static class ZapnotyApi
         endpoints.MapTicketsApi();
         endpoints.MapTeamApi();
         endpoints.MapAuditApi();
+        endpoints.MapWebhooksApi();
         return endpoints;
     }
 }

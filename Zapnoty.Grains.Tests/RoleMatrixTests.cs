@@ -28,6 +28,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        _receiver = await WebhookReceiver.Start();
         foreach (var who in new[] { Who.Owner, Who.Admin, Who.Support, Who.Viewer, Who.Outsider })
         {
             var email = $"{who.ToString().ToLowerInvariant()}-{Guid.NewGuid():N}@example.com";
@@ -36,7 +37,10 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         await _people[Who.Outsider].Client.CreateProject();
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync()
+    {
+        if (_receiver is not null) await _receiver.DisposeAsync();
+    }
 
     private IReadOnlyList<Route> Routes =>
     [
@@ -92,7 +96,44 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
             new Request($"/v1/projects/{t.ProjectId}/ownership-transfer/confirm", new { code = await TransferCode(t) }), SessionOnly: true, FreshTeam: true),
 
         new("GET", "/v1/projects/{projectId}/audit", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/audit"))),
+
+        new("GET", "/v1/projects/{projectId}/webhooks", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/webhooks"))),
+        new("POST", "/v1/projects/{projectId}/webhooks", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/webhooks", new { url = _receiver!.Url(), events = new[] { "ticket.created" } })), FreshTeam: true),
+        new("GET", "/v1/projects/{projectId}/webhooks/{webhookId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/webhooks/{await FreshWebhook(t)}"), FreshTeam: true),
+        new("PATCH", "/v1/projects/{projectId}/webhooks/{webhookId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/webhooks/{await FreshWebhook(t)}", new { events = new[] { "ticket.replied" } }), FreshTeam: true),
+        new("DELETE", "/v1/projects/{projectId}/webhooks/{webhookId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/webhooks/{await FreshWebhook(t)}"), FreshTeam: true),
+        new("POST", "/v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/webhooks/{await FreshWebhook(t)}/rotate-secret"), FreshTeam: true),
+        new("GET", "/v1/projects/{projectId}/webhooks/{webhookId}/deliveries", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/webhooks/{await FreshWebhook(t)}/deliveries"), FreshTeam: true),
+        new("POST", "/v1/projects/{projectId}/webhooks/{webhookId}/deliveries/{deliveryId}/retry", Least.Admin, async (t, _) =>
+            new Request(await FinishedDelivery(t) + "/retry"), FreshTeam: true),
     ];
+
+    private WebhookReceiver? _receiver;
+
+    private async Task<Guid> FreshWebhook(Team team) =>
+        await Fresh(team, "webhooks", new { url = _receiver!.Url(), events = new[] { "ticket.created" } });
+
+    /// <summary>A delivery that has been made, on an endpoint of its own: the path of the delivery.</summary>
+    private async Task<string> FinishedDelivery(Team team)
+    {
+        var webhookId = await FreshWebhook(team);
+        await team.Owner.CreateTicket(team.ProjectId);
+        var deliveries = $"/v1/projects/{team.ProjectId}/webhooks/{webhookId}/deliveries";
+        for (var i = 0; i < 200; i++)
+        {
+            var items = (await team.Owner.Get(deliveries)).GetProperty("items").EnumerateArray().ToList();
+            if (items.FirstOrDefault(d => d.GetProperty("status").GetString() == "delivered") is { ValueKind: System.Text.Json.JsonValueKind.Object } done)
+                return $"{deliveries}/{done.GetProperty("id").GetGuid()}";
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("The delivery was not made in 10 s.");
+    }
 
     [Fact]
     public async Task Every_route_answers_every_caller_as_the_role_matrix_says()

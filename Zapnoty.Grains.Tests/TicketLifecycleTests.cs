@@ -27,7 +27,9 @@ public sealed class TicketLifecycleTests(ClusterFixture cluster)
         var other = cluster.Api(1).WithToken(agent.Token);
         var reply = await other.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Sorry! Which phone do you use?" });
         Assert.Equal("agent", reply.GetProperty("author").GetString());
-        Assert.Equal("webhook", reply.GetProperty("delivery").GetString());
+        // A website customer gets replies only through ticket.replied; with no endpoint, it says so.
+        Assert.Equal("failed", reply.GetProperty("delivery").GetString());
+        Assert.Contains("ticket.replied", reply.GetProperty("delivery_error").GetString());
 
         var afterReply = await agent.Get($"/v1/helpdesk/tickets/{ticketId}");
         Assert.Equal("in_progress", afterReply.GetProperty("status").GetString());

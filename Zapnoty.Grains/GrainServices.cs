@@ -8,6 +8,7 @@ using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
+using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains;
 
@@ -28,6 +29,11 @@ public static class GrainServices
         services.AddSingleton<TicketList>();
         services.AddSingleton<TeamStore>();
         services.AddSingleton<AuditLog>();
+        services.Configure<WebhookOptions>(configuration.GetSection("Zapnoty:Webhooks"));
+        services.AddSingleton<WebhookStore>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookDeliveryLog>();
+        services.AddHostedService<WebhookSweeper>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))

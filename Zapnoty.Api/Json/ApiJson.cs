@@ -1,18 +1,10 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Zapnoty.Grains;
 
 namespace Zapnoty.Api.Json;
 
-/// <summary>The wire format of the public API: snake_case names and enum values, no unknown fields.</summary>
+/// <summary>The wire format of the public API, shared with webhook bodies (<see cref="WireJson"/>).</summary>
 public static class ApiJson
 {
-    public static void Configure(JsonSerializerOptions options)
-    {
-        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        options.DictionaryKeyPolicy = null;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
-        // A misspelt field ("stauts") is an error, not a silent no-op.
-        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-    }
+    public static void Configure(JsonSerializerOptions options) => WireJson.Configure(options);
 }

@@ -7,6 +7,7 @@ using Zapnoty.Api.Access;
 using Zapnoty.Api.Problems;
 using Zapnoty.Grains;
 using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Api.Tickets;

@@ -32,6 +32,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.GrainFactory;
 
+    /// <summary>Retries after the first attempt, 0.3 s apart: a delivery finally fails about 3 s after its event.</summary>
+    public const int WebhookRetries = 10;
+
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.Create("cluster");
@@ -43,6 +46,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["ConnectionStrings:Postgres"] = ConnectionString;
         builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";
         builder.Properties["Zapnoty:Smtp:Port"] = Smtp.Port.ToString();
+        // Receivers run on 127.0.0.1; retries and the sweep are fast so a test sees a whole schedule.
+        builder.Properties["Zapnoty:Webhooks:AllowPrivateTargets"] = "true";
+        builder.Properties["Zapnoty:Webhooks:SweepPeriod"] = "00:00:01";
+        for (var i = 0; i < WebhookRetries; i++)
+            builder.Properties[$"Zapnoty:Webhooks:RetryDelays:{i}"] = "00:00:00.300";
         builder.AddSiloBuilderConfigurator<ZapnotyTestSilo>();
         builder.AddClientBuilderConfigurator<ZapnotyTestClient>();
         Cluster = builder.Build();

@@ -22,6 +22,11 @@ public static class AuditActions
     public const string TicketTypeArchived = "ticket_type.archived";
     public const string ProjectRenamed = "project.renamed";
     public const string ProjectDeleted = "project.deleted";
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookChanged = "webhook.changed";
+    public const string WebhookDisabled = "webhook.disabled";
+    public const string WebhookDeleted = "webhook.deleted";
+    public const string WebhookSecretRotated = "webhook.secret_rotated";
 }
 
 /// <summary>One audited change: who, when, what, on which object, with its particulars.</summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Tickets;
+using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Projects;
 
@@ -84,7 +85,8 @@ public sealed partial class ProjectGrain
         try
         {
             var created = await creations.Insert(ProjectId, group.Select(g => g.Ticket).ToList(), CancellationToken.None);
-            for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created[i]);
+            for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
+            if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
         }
         catch (PostgresException e) when (group.Count > 1 && !e.IsTransient)
         {

@@ -1,5 +1,7 @@
 using Npgsql;
+using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
+using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Projects;
 
@@ -70,7 +72,7 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
           FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) AS m(id, ticket_id, text, created_at)
         """;
 
-    public async Task<IReadOnlyList<TicketView>> Insert(Guid projectId, IReadOnlyList<PreparedTicket> tickets, CancellationToken cancellationToken)
+    public async Task<CreatedTickets> Insert(Guid projectId, IReadOnlyList<PreparedTicket> tickets, CancellationToken cancellationToken)
     {
         var customers = tickets
             .GroupBy(t => (t.Request.Channel, t.Request.Customer.ExternalId))
@@ -150,11 +152,21 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
         }
         if (numbers.Count != tickets.Count)
             throw new InvalidOperationException($"Inserted {numbers.Count} of {tickets.Count} tickets; rolling back.");
-        await transaction.CommitAsync(cancellationToken);
 
-        return tickets.Select(t => new TicketView(
+        var views = tickets.Select(t => new TicketView(
             t.Id, projectId, numbers[t.Id], t.Subject, TicketStatus.New, t.Priority, t.Request.TypeId, t.TypeName,
             AssigneeId: null, t.Request.Channel, stored[(t.Request.Channel.Wire(), t.Request.Customer.ExternalId)],
             t.CreatedAt, t.CreatedAt, FirstReplyAt: null, ClosedAt: null, t.FirstReplyDueAt, t.ResolveDueAt, Version: 1)).ToList();
+
+        // The payloads need the numbers and customers the first round trip decided.
+        var events = views.Zip(tickets, (view, t) => TicketEvents.Of(TicketEventTypes.Created, view, t.CreatedAt, TeamDirectory.Empty,
+            new MessageView(t.MessageId, MessageAuthor.Customer, null, t.Request.Text, t.CreatedAt, Delivery.Delivered, null))).ToList();
+        await using var outbox = new NpgsqlBatch(connection, transaction) { BatchCommands = { OutboxWrites.Insert(projectId, events, tickets[0].CreatedAt) } };
+        await outbox.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new CreatedTickets(views, outbox.BatchCommands[0].RecordsAffected);
     }
 }
+
+/// <summary>The tickets as stored, and how many webhook deliveries their <c>ticket.created</c> events started.</summary>
+public sealed record CreatedTickets(IReadOnlyList<TicketView> Tickets, int Deliveries);

@@ -21,4 +21,10 @@ public interface ITicketGrain : IGrainWithGuidKey
 
     /// <summary>The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict).</summary>
     Task<MessageView> AddCustomerMessage(CustomerMessage message);
+
+    /// <summary>A webhook endpoint accepted the <c>ticket.replied</c> carrying this reply to a website customer.</summary>
+    Task ReplyDelivered(Guid messageId);
+
+    /// <summary>Every endpoint finally failed to take the <c>ticket.replied</c> carrying this reply.</summary>
+    Task ReplyUndelivered(Guid messageId, string error);
 }

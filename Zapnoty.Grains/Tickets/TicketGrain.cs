@@ -1,6 +1,8 @@
 using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Team;
+using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Tickets;
 
@@ -59,7 +61,8 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
 
         if (history.Count == 0) return before;
         after = after with { UpdatedAt = now, Version = before.Version + 1 };
-        await Commit(before, after, message: null, history);
+        var team = await TeamFor(after);
+        await Commit(before, after, message: null, history, TicketEvents.OfChanges(after, history, team).ToList());
         return after;
     }
 
@@ -78,8 +81,9 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
             after = TicketRules.WithStatus(after, TicketStatus.InProgress, now);
             history.Add(new HistoryEntry(now, reply.Agent, "status", before.Status.Wire(), TicketStatus.InProgress.Wire()));
         }
-        await Commit(before, after, message, history);
-        return message;
+        var team = await TeamFor(after);
+        List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.Replied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
+        return await Commit(before, after, message, history, events) ?? message;
     }
 
     public async Task<MessageView> AddCustomerMessage(CustomerMessage customerMessage)
@@ -98,22 +102,53 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
             after = TicketRules.WithStatus(after, TicketStatus.InProgress, now);
             history.Add(new HistoryEntry(now, Actor.Customer(before.Customer.Id), "status", before.Status.Wire(), TicketStatus.InProgress.Wire()));
         }
-        await Commit(before, after, message, history);
+        var team = await TeamFor(after);
+        List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.CustomerReplied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
+        await Commit(before, after, message, history, events);
         return message;
     }
 
-    private async Task Commit(TicketView before, TicketView after, MessageView? message, List<HistoryEntry> history)
+    public Task ReplyDelivered(Guid messageId) => SetDelivery(messageId, Delivery.Delivered, error: null);
+
+    public Task ReplyUndelivered(Guid messageId, string error) => SetDelivery(messageId, Delivery.Failed, error);
+
+    /// <summary>Only a reply still travelling by webhook changes: a delivered one stays delivered.</summary>
+    private async Task SetDelivery(Guid messageId, Delivery delivery, string? error)
     {
-        if (!await store.Save(after, before.Version, message, history, CancellationToken.None))
+        await Current();
+        var index = _messages.FindIndex(m => m.Id == messageId);
+        if (index < 0 || _messages[index].Delivery is not (Delivery.Webhook or Delivery.Failed)) return;
+        if (_messages[index].Delivery == delivery && _messages[index].DeliveryError == error) return;
+        await store.SetDelivery(messageId, delivery, error, CancellationToken.None);
+        _messages[index] = _messages[index] with { Delivery = delivery, DeliveryError = error };
+    }
+
+    /// <summary>
+    /// One transaction for the whole change, then memory, then a nudge to the webhook
+    /// dispatcher. Returns the stored message as it ended up (a website reply with no endpoint
+    /// to carry it is failed at once).
+    /// </summary>
+    private async Task<MessageView?> Commit(TicketView before, TicketView after, MessageView? message, List<HistoryEntry> history, List<TicketEvent> events)
+    {
+        var saved = await store.Save(new TicketWrite(after, before.Version, message, history, events), CancellationToken.None);
+        if (saved is null)
         {
             log.LogWarning("Ticket {TicketId} was written elsewhere (version {Version} is stale); reloading", before.Id, before.Version);
             await Reload(CancellationToken.None);
             throw DomainException.Conflict("The ticket was changed at the same time by another request; retry.");
         }
+        if (message is not null && saved.ReplyUndeliverable)
+            message = message with { Delivery = Delivery.Failed, DeliveryError = OutboxWrites.NoEndpointError };
         _ticket = after;
         if (message is not null) _messages.Add(message);
         _history.AddRange(history);
+        if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
+        return message;
     }
+
+    /// <summary>Names the assignee in event payloads; asks the project only when there is one.</summary>
+    private async Task<TeamDirectory> TeamFor(TicketView ticket) =>
+        ticket.AssigneeId is null ? TeamDirectory.Empty : await TeamDirectory.Of(GrainFactory, ticket.ProjectId);
 
     private async Task RequireAssignable(Guid projectId, Guid userId)
     {

@@ -1,4 +1,5 @@
 using Npgsql;
+using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Tickets;
 
@@ -53,13 +54,22 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Writes the new state of the ticket row, an optional message and the history entries in
-    /// one transaction. Returns false, writing nothing, when the row is no longer at
-    /// <paramref name="expectedVersion"/> (another writer got there first).
+    /// Writes the new state of the ticket row, an optional message, the history entries and the
+    /// events with their webhook deliveries in one transaction. Returns null, writing nothing,
+    /// when the row is no longer at the expected version (another writer got there first).
     /// </summary>
-    public async Task<bool> Save(TicketView updated, int expectedVersion, MessageView? message,
-        IReadOnlyList<HistoryEntry> history, CancellationToken cancellationToken)
+    public async Task SetDelivery(Guid messageId, Delivery delivery, string? error, CancellationToken cancellationToken)
     {
+        await using var command = dataSource.CreateCommand("UPDATE ticket_messages SET delivery = $2, delivery_error = $3 WHERE id = $1");
+        command.Parameters.Add(new() { Value = messageId });
+        command.Parameters.Add(new() { Value = delivery.Wire() });
+        command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<SavedTicket?> Save(TicketWrite write, CancellationToken cancellationToken)
+    {
+        var updated = write.Updated;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -82,21 +92,33 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 new() { Value = (object?)updated.FirstReplyAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = (object?)updated.ClosedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = updated.Version },
-                new() { Value = expectedVersion },
+                new() { Value = write.ExpectedVersion },
             },
         });
-        if (message is not null)
-            batch.BatchCommands.Add(TicketWrites.InsertMessage(updated.Id, updated.ProjectId, message));
-        if (history.Count > 0)
-            batch.BatchCommands.Add(TicketWrites.InsertHistory(updated.Id, history));
+        if (write.Message is not null)
+            batch.BatchCommands.Add(TicketWrites.InsertMessage(updated.Id, updated.ProjectId, write.Message));
+        if (write.History.Count > 0)
+            batch.BatchCommands.Add(TicketWrites.InsertHistory(updated.Id, write.History));
+        NpgsqlBatchCommand? outbox = null, undeliverable = null;
+        if (write.Events.Count > 0)
+            batch.BatchCommands.Add(outbox = OutboxWrites.Insert(updated.ProjectId, write.Events, updated.UpdatedAt));
+        if (write.Message is { Delivery: Delivery.Webhook } reply && write.Events.FirstOrDefault(e => e.MessageId == reply.Id) is { } carrier)
+            batch.BatchCommands.Add(undeliverable = OutboxWrites.MarkReplyWithoutEndpoint(reply.Id, carrier.Id));
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
         if (batch.BatchCommands[0].RecordsAffected != 1)
         {
             await transaction.RollbackAsync(cancellationToken);
-            return false;
+            return null;
         }
         await transaction.CommitAsync(cancellationToken);
-        return true;
+        return new SavedTicket((int)(outbox?.RecordsAffected ?? 0), undeliverable?.RecordsAffected == 1);
     }
 }
+
+/// <summary>One command's change of a ticket, all of it written or none.</summary>
+public sealed record TicketWrite(
+    TicketView Updated, int ExpectedVersion, MessageView? Message, IReadOnlyList<HistoryEntry> History, IReadOnlyList<TicketEvent> Events);
+
+/// <summary>What a committed write produced: webhook deliveries to start, and whether a website reply has no way out.</summary>
+public sealed record SavedTicket(int Deliveries, bool ReplyUndeliverable);

@@ -1,7 +1,7 @@
 using Zapnoty.Grains.Projects;
-using Zapnoty.Grains.Team;
+using Zapnoty.Grains.Tickets;
 
-namespace Zapnoty.Api.Tickets;
+namespace Zapnoty.Grains.Team;
 
 /// <summary>Names the people tickets are assigned to, from the project's members past and present.</summary>
 public sealed class TeamDirectory(IReadOnlyList<MemberView> members)

@@ -1,0 +1,34 @@
+using Zapnoty.Grains.Team;
+
+namespace Zapnoty.Grains.Tickets;
+
+// The public representation of tickets and messages: what the REST API answers and what
+// webhook events carry, so an integrator sees one shape everywhere.
+
+public sealed record CustomerDto(Guid Id, string? Name, string ExternalId, string? Email, string? Username);
+
+/// <summary>Due times as stored; the overdue flags are computed from them at the moment of the answer.</summary>
+public sealed record SlaDto(DateTime? FirstReplyDueAt, DateTime? ResolveDueAt, bool FirstReplyOverdue, bool ResolveOverdue);
+
+/// <summary>Who a ticket is assigned to; <c>former_member</c> once they were removed from the project.</summary>
+public sealed record AssigneeDto(Guid UserId, string? Email, bool FormerMember);
+
+public record TicketDto(
+    Guid Id, Guid ProjectId, long Number, string Subject, TicketStatus Status, TicketPriority Priority,
+    Guid? TypeId, string? TypeName, Guid? AssigneeId, AssigneeDto? Assignee, Channel Channel, CustomerDto Customer,
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FirstReplyAt, DateTime? ClosedAt, SlaDto Sla)
+{
+    public static TicketDto From(TicketView t, DateTimeOffset now, TeamDirectory team) => new(
+        t.Id, t.ProjectId, t.Number, t.Subject, t.Status, t.Priority, t.TypeId, t.TypeName, t.AssigneeId, team.Assignee(t.AssigneeId), t.Channel,
+        new CustomerDto(t.Customer.Id, t.Customer.Name, t.Customer.ExternalId, t.Customer.Email, t.Customer.Username),
+        t.CreatedAt.UtcDateTime, t.UpdatedAt.UtcDateTime, t.FirstReplyAt?.UtcDateTime, t.ClosedAt?.UtcDateTime,
+        new SlaDto(t.FirstReplyDueAt?.UtcDateTime, t.ResolveDueAt?.UtcDateTime,
+            FirstReplyOverdue: t.FirstReplyAt is null && t.FirstReplyDueAt < now,
+            ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now));
+}
+
+public sealed record MessageDto(Guid Id, MessageAuthor Author, Guid? AgentId, string Text, DateTime CreatedAt, Delivery Delivery, string? DeliveryError)
+{
+    public static MessageDto From(MessageView m) => new(m.Id, m.Author, m.AgentId, m.Text, m.CreatedAt.UtcDateTime, m.Delivery, m.DeliveryError);
+}
+

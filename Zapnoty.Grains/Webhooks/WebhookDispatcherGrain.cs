@@ -1,0 +1,277 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Grains.Webhooks;
+
+public sealed class WebhookDispatcherGrain(
+    WebhookStore store,
+    WebhookSender sender,
+    NpgsqlDataSource dataSource,
+    IOptions<WebhookOptions> options,
+    TimeProvider clock,
+    ILogger<WebhookDispatcherGrain> log) : Grain, IWebhookDispatcherGrain
+{
+    private const int DeliveriesPerRound = 32;
+
+    private List<WebhookEndpoint> _endpoints = [];
+    // Each endpoint has at most one worker; a nudge while it works makes it look again.
+    private readonly HashSet<Guid> _working = [];
+    private readonly HashSet<Guid> _nudged = [];
+    private IGrainTimer? _wake;
+
+    private Guid ProjectId => this.GetPrimaryKey();
+    private WebhookOptions Settings => options.Value;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        _endpoints = await store.LoadEndpoints(ProjectId, cancellationToken);
+
+    public Task<IReadOnlyList<WebhookView>> List() => Task.FromResult<IReadOnlyList<WebhookView>>(_endpoints.Select(e => e.View).ToList());
+
+    public Task<WebhookView> Get(Guid webhookId) => Task.FromResult(Endpoint(webhookId).View);
+
+    public async Task<WebhookWithSecret> Create(Actor actor, string? url, IReadOnlyList<string>? events)
+    {
+        var target = await WebhookTargets.Validate(url, Settings.AllowPrivateTargets, CancellationToken.None);
+        var subscribed = ValidEvents(events ?? [TicketEventTypes.All]);
+        if (_endpoints.Count >= WebhookLimits.MaxEndpoints)
+            throw DomainException.Conflict($"A project can have at most {WebhookLimits.MaxEndpoints} webhook endpoints.");
+
+        var now = clock.StoredNow();
+        var endpoint = new WebhookEndpoint(new WebhookView(Guid.NewGuid(), target.ToString(), subscribed, now, null, null, null), WebhookSigning.NewSecret(), null);
+        await store.Insert(ProjectId, endpoint, Audit(now, actor, AuditActions.WebhookCreated, endpoint, new { url = endpoint.View.Url, events = subscribed }),
+            CancellationToken.None);
+        _endpoints.Add(endpoint);
+        log.LogInformation("Webhook {WebhookId} of project {ProjectId} created for {Url}", endpoint.View.Id, ProjectId, endpoint.View.Url);
+        return new WebhookWithSecret(endpoint.View, endpoint.Secret);
+    }
+
+    public async Task<WebhookView> Change(Actor actor, Guid webhookId, WebhookChange change)
+    {
+        var before = Endpoint(webhookId);
+        var view = before.View;
+        if (change.Url is not null)
+            view = view with { Url = (await WebhookTargets.Validate(change.Url, Settings.AllowPrivateTargets, CancellationToken.None)).ToString() };
+        if (change.Events is not null)
+            view = view with { Events = ValidEvents(change.Events) };
+
+        var now = clock.StoredNow();
+        if (change.Enabled == false && before.Enabled)
+        {
+            var disabled = before with { View = view with { DisabledAt = now, DisabledReason = "Disabled by a member of the project." } };
+            var failed = await store.Disable(ProjectId, disabled, Audit(now, actor, AuditActions.WebhookDisabled, before, new { reason = disabled.View.DisabledReason }),
+                CancellationToken.None);
+            Replace(disabled);
+            await FailStrandedReplies(failed, disabled.View.DisabledReason!);
+            return disabled.View;
+        }
+        if (change.Enabled == true) view = view with { DisabledAt = null, DisabledReason = null };
+        if (view == before.View) return view;
+
+        var changed = before with { View = view };
+        await store.Save(ProjectId, changed, Audit(now, actor, AuditActions.WebhookChanged, before,
+            new { url = view.Url, events = view.Events, enabled = changed.Enabled }), CancellationToken.None);
+        Replace(changed);
+        return view;
+    }
+
+    public async Task Delete(Actor actor, Guid webhookId)
+    {
+        var endpoint = Endpoint(webhookId);
+        var failed = await store.Delete(ProjectId, webhookId, Audit(clock.StoredNow(), actor, AuditActions.WebhookDeleted, endpoint, new { url = endpoint.View.Url }),
+            CancellationToken.None);
+        _endpoints.Remove(endpoint);
+        await FailStrandedReplies(failed, "The webhook endpoint was deleted.");
+    }
+
+    public async Task<WebhookWithSecret> RotateSecret(Actor actor, Guid webhookId)
+    {
+        var before = Endpoint(webhookId);
+        var now = clock.StoredNow();
+        var rotated = new WebhookEndpoint(before.View with { PreviousSecretValidUntil = now + Settings.PreviousSecretLifetime },
+            WebhookSigning.NewSecret(), before.Secret);
+        await store.Save(ProjectId, rotated, Audit(now, actor, AuditActions.WebhookSecretRotated, before,
+            new { previous_secret_valid_until = rotated.View.PreviousSecretValidUntil }), CancellationToken.None);
+        Replace(rotated);
+        return new WebhookWithSecret(rotated.View, rotated.Secret);
+    }
+
+    public async Task Retry(Guid webhookId, Guid deliveryId)
+    {
+        var endpoint = Endpoint(webhookId);
+        if (!endpoint.Enabled)
+            throw DomainException.Conflict("The endpoint is disabled; enable it (PATCH with enabled: true) before retrying.");
+        if (!await store.Retry(webhookId, deliveryId, clock.StoredNow(), CancellationToken.None))
+            throw await store.DeliveryExists(webhookId, deliveryId, CancellationToken.None)
+                ? DomainException.Conflict("The delivery is still pending; it is retried on its own.")
+                : DomainException.NotFound($"Delivery {deliveryId} does not exist for this endpoint.");
+        StartWork();
+    }
+
+    public Task Nudge()
+    {
+        StartWork();
+        return Task.CompletedTask;
+    }
+
+    private void StartWork()
+    {
+        foreach (var endpoint in _endpoints.Where(e => e.Enabled))
+        {
+            if (_working.Add(endpoint.View.Id)) _ = Work(endpoint.View.Id);
+            else _nudged.Add(endpoint.View.Id);
+        }
+    }
+
+    /// <summary>
+    /// Delivers everything of one endpoint that is due, round after round, then schedules the
+    /// next wake-up. Runs on the grain's scheduler beside requests; each endpoint has its own
+    /// worker, so a slow endpoint does not hold up the others.
+    /// </summary>
+    private async Task Work(Guid webhookId)
+    {
+        try
+        {
+            do
+            {
+                _nudged.Remove(webhookId);
+                while (_endpoints.FirstOrDefault(e => e.View.Id == webhookId) is { Enabled: true } endpoint)
+                {
+                    var due = await store.Due(ProjectId, webhookId, clock.GetUtcNow(), DeliveriesPerRound, CancellationToken.None);
+                    if (due.Count == 0) break;
+                    await DeliverRound(endpoint, due);
+                }
+            }
+            while (_nudged.Contains(webhookId));
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Webhook {WebhookId} of project {ProjectId}: delivery round failed; the sweeper will resume it", webhookId, ProjectId);
+        }
+        finally
+        {
+            _working.Remove(webhookId);
+            _nudged.Remove(webhookId);
+        }
+        if (_working.Count == 0) await ScheduleWake();
+    }
+
+    /// <summary>The round's deliveries belong to different tickets, so they may run side by side.</summary>
+    private async Task DeliverRound(WebhookEndpoint endpoint, IReadOnlyList<DueDelivery> due)
+    {
+        using var slots = new SemaphoreSlim(Math.Max(1, Settings.ConcurrencyPerEndpoint));
+        await Task.WhenAll(due.Select(async delivery =>
+        {
+            await slots.WaitAsync();
+            try
+            {
+                if (_endpoints.Contains(endpoint)) await Deliver(endpoint, delivery);
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }));
+    }
+
+    private async Task Deliver(WebhookEndpoint endpoint, DueDelivery delivery)
+    {
+        var outcome = await sender.Send(endpoint, delivery, CancellationToken.None);
+        var attempts = delivery.Attempts + 1;
+        if (outcome.Succeeded)
+        {
+            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Delivered, attempts, null, CancellationToken.None);
+            if (delivery.MessageId is { } reply)
+                await GrainFactory.GetGrain<ITicketGrain>(delivery.TicketId).ReplyDelivered(reply);
+            return;
+        }
+
+        if (outcome.StatusCode == 410)
+        {
+            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Failed, attempts, null, CancellationToken.None);
+            await DisableGone(endpoint, delivery.EventId);
+            return;
+        }
+
+        var schedule = Settings.Schedule;
+        if (attempts > schedule.Count)
+        {
+            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Failed, attempts, null, CancellationToken.None);
+            log.LogWarning("Webhook delivery {DeliveryId} to {Url} failed for good after {Attempts} attempts: {Error}",
+                delivery.Id, endpoint.View.Url, attempts, outcome.Failure);
+            await FailStrandedReplies([delivery.EventId], $"The webhook endpoint did not take it after {attempts} attempts: {outcome.Failure}");
+            return;
+        }
+        var wait = schedule[attempts - 1] * (0.8 + 0.4 * Random.Shared.NextDouble());
+        await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Pending, attempts, outcome.At + wait, CancellationToken.None);
+    }
+
+    /// <summary>410 Gone means the receiver is gone for good: stop sending until someone enables it again.</summary>
+    private async Task DisableGone(WebhookEndpoint endpoint, Guid goneEventId)
+    {
+        if (!_endpoints.Contains(endpoint) || !endpoint.Enabled) return;
+        var now = clock.StoredNow();
+        var reason = $"The endpoint answered 410 Gone at {now.UtcDateTime:u}; enable it again once it receives events.";
+        var disabled = endpoint with { View = endpoint.View with { DisabledAt = now, DisabledReason = reason } };
+        var failed = await store.Disable(ProjectId, disabled, Audit(now, Actor.System, AuditActions.WebhookDisabled, endpoint, new { reason }),
+            CancellationToken.None);
+        Replace(disabled);
+        log.LogWarning("Webhook {WebhookId} of project {ProjectId} disabled: {Url} answered 410", endpoint.View.Id, ProjectId, endpoint.View.Url);
+        await FailStrandedReplies([.. failed, goneEventId], reason);
+    }
+
+    /// <summary>A website reply whose every delivery failed shows as failed on the ticket, with why.</summary>
+    private async Task FailStrandedReplies(Guid[] eventIds, string error)
+    {
+        if (eventIds.Length == 0) return;
+        foreach (var (ticketId, messageId) in await dataSource.StrandedReplies(eventIds, CancellationToken.None))
+            await GrainFactory.GetGrain<ITicketGrain>(ticketId).ReplyUndelivered(messageId, error);
+    }
+
+    /// <summary>
+    /// Retries that fall due soon wake this grain by timer; later ones and anything a crashed
+    /// silo left behind are found by the sweeper every silo runs.
+    /// </summary>
+    private async Task ScheduleWake()
+    {
+        var next = await store.NextDue(ProjectId, CancellationToken.None);
+        var wait = next - clock.GetUtcNow();
+        if (wait is null || wait > Settings.SweepPeriod)
+        {
+            _wake?.Dispose();
+            _wake = null;
+            return;
+        }
+        var dueTime = wait.Value < TimeSpan.Zero ? TimeSpan.Zero : wait.Value;
+        if (_wake is null)
+            _wake = this.RegisterGrainTimer(_ =>
+            {
+                StartWork();
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions { DueTime = dueTime, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
+        else
+            _wake.Change(dueTime, Timeout.InfiniteTimeSpan);
+    }
+
+    private WebhookEndpoint Endpoint(Guid webhookId) =>
+        _endpoints.FirstOrDefault(e => e.View.Id == webhookId)
+        ?? throw DomainException.NotFound($"Webhook {webhookId} does not exist in this project.");
+
+    private void Replace(WebhookEndpoint endpoint) =>
+        _endpoints[_endpoints.FindIndex(e => e.View.Id == endpoint.View.Id)] = endpoint;
+
+    private static IReadOnlyList<string> ValidEvents(IReadOnlyList<string> events)
+    {
+        if (events.Count == 0)
+            throw DomainException.Invalid("events", "Subscribe to at least one event, or to \"ticket.*\" for all of them.");
+        if (events.FirstOrDefault(e => e != TicketEventTypes.All && !TicketEventTypes.Every.Contains(e)) is { } unknown)
+            throw DomainException.Invalid("events", $"'{unknown}' is not an event; use \"ticket.*\" or any of: {string.Join(", ", TicketEventTypes.Every)}.");
+        return events.Contains(TicketEventTypes.All) ? [TicketEventTypes.All] : events.Distinct().ToList();
+    }
+
+    private AuditEntry Audit(DateTimeOffset at, Actor actor, string action, WebhookEndpoint endpoint, object details) =>
+        new(at, actor, action, endpoint.View.Id.ToString(), details);
+}
