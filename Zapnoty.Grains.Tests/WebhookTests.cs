@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using StandardWebhooks;
+using Orleans.Runtime;
 using Zapnoty.Grains.Tests.Infrastructure;
 
 namespace Zapnoty.Grains.Tests;
@@ -220,6 +221,47 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         var received = await _receiver.WaitFor(r => r.Count == 2, "orphan", seconds: 20);
         Assert.Equal("ticket.priority_changed", received[1].Type);
         Assert.Equal("urgent", received[1].Data.GetProperty("ticket").GetProperty("priority").GetString());
+    }
+
+    [Fact]
+    public async Task Deliveries_a_killed_silo_was_working_on_are_made_by_the_survivors()
+    {
+        _receiver.Answer = r => r.Path == "/survivors" && !_receiverUp ? 503 : 200;
+        var extra = await cluster.Cluster.StartAdditionalSiloAsync();
+        using var http = new HttpClient { BaseAddress = ClusterFixture.ApiAddress(extra) };
+        var viaExtra = new ApiClient(http, cluster.Smtp).WithToken((await cluster.Api().LogInAs()).Token);
+
+        // Projects until one's dispatcher is at work on the silo we are going to kill. Placement
+        // weighs silos by load statistics, which a new silo publishes after a moment.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var projects = new List<Guid>();
+        var management = cluster.Grains.GetGrain<IManagementGrain>(0);
+        for (var i = 0; i < 60 && !await DispatcherOn(management, extra.SiloAddress, projects); i++)
+        {
+            var projectId = await viaExtra.CreateProject();
+            await Subscribe(viaExtra, projectId, _receiver.Url("survivors"));
+            await viaExtra.CreateTicket(projectId, "Before the crash");
+            projects.Add(projectId);
+            await Eventually(() => Task.FromResult(_receiver.Received.Count(r => r.Path == "/survivors") >= projects.Count));
+        }
+        Assert.True(await DispatcherOn(management, extra.SiloAddress, projects), "No dispatcher was placed on the extra silo.");
+
+        await cluster.Cluster.KillSiloAsync(extra);
+        _receiverUp = true;
+
+        var accepted = await _receiver.WaitFor(r => r.Select(x => x.Id).Distinct().Count() >= projects.Count, "survivors", seconds: 90);
+        Assert.Equal(projects.Count, accepted.Select(r => r.Id).Distinct().Count());
+        Assert.All(accepted, r => Assert.Equal("ticket.created", r.Type));
+    }
+
+    private volatile bool _receiverUp;
+
+    private static async Task<bool> DispatcherOn(IManagementGrain management, SiloAddress silo, IReadOnlyCollection<Guid> projects)
+    {
+        if (projects.Count == 0) return false;
+        var activations = await management.GetDetailedGrainStatistics(hostsIds: [silo]);
+        return activations.Any(a => a.GrainType.Contains(nameof(Zapnoty.Grains.Webhooks.WebhookDispatcherGrain))
+            && projects.Any(p => a.GrainId.ToString().Contains(p.ToString("N")) || a.GrainId.ToString().Contains(p.ToString())));
     }
 
     [Fact]
