@@ -289,6 +289,40 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal(0, (await agent.Get(hooks)).GetProperty("items").GetArrayLength());
     }
 
+    [Fact]
+    public async Task A_slow_endpoint_does_not_hold_up_another_endpoint_of_the_project()
+    {
+        var (agent, projectId) = await Project();
+        await Subscribe(agent, projectId, _receiver.Url("slow"), "ticket.created");
+        await Subscribe(agent, projectId, _receiver.Url("fast"), "ticket.created");
+        _receiver.Delay = r => r.Path == "/slow" ? TimeSpan.FromSeconds(4) : TimeSpan.Zero;
+
+        var started = DateTime.UtcNow;
+        for (var i = 0; i < 6; i++) await agent.CreateTicket(projectId, $"Ticket {i}", $"customer-{i}");
+        await _receiver.WaitFor(r => r.Count == 6, "fast");
+
+        // The slow endpoint's first round is still waiting for answers; the fast one has all six.
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), "The fast endpoint waited for the slow one.");
+        Assert.Empty(_receiver.Accepted("slow"));
+        await _receiver.WaitFor(r => r.Count == 6, "slow", seconds: 30);
+    }
+
+    [Fact]
+    public async Task A_redirect_is_a_failed_attempt_not_followed()
+    {
+        var (agent, projectId) = await Project();
+        var (webhookId, _) = await Subscribe(agent, projectId, _receiver.Url("moved"), "ticket.created");
+        _receiver.Answer = r => r.Path == "/moved" ? 302 : 200;
+        await agent.CreateTicket(projectId);
+
+        var deliveries = $"/v1/projects/{projectId}/webhooks/{webhookId}/deliveries";
+        await Eventually(async () => (await agent.Get(deliveries)).GetProperty("items")[0].GetProperty("attempts").GetInt32() >= 2);
+        var delivery = (await agent.Get(deliveries)).GetProperty("items")[0];
+        Assert.NotEqual("delivered", delivery.GetProperty("status").GetString());
+        Assert.All(delivery.GetProperty("attempt_log").EnumerateArray(), a => Assert.Equal(302, a.GetProperty("status_code").GetInt32()));
+        Assert.All(_receiver.Received, r => Assert.Equal("/moved", r.Path));
+    }
+
     /// <summary>
     /// The receiver's check, twice: with an independent Standard Webhooks library, and by the
     /// spec's formula for every secret. (StandardWebhooks 1.1.2 compares only the first

@@ -31,8 +31,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Decides the answer to each request; runs before it is recorded.</summary>
     public Func<ReceivedWebhook, int> Answer { get; set; } = _ => 200;
 
-    /// <summary>Extra time before answering (a slow receiver).</summary>
-    public TimeSpan Delay { get; set; }
+    /// <summary>Extra time before answering a request (a slow receiver).</summary>
+    public Func<ReceivedWebhook, TimeSpan> Delay { get; set; } = _ => TimeSpan.Zero;
 
     private WebhookReceiver(WebApplication app)
     {
@@ -44,7 +44,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var headers = new HeaderDictionary(http.Request.Headers.ToDictionary(h => h.Key, h => h.Value));
             var request = new ReceivedWebhook(http.Request.Path, headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(),
                 headers["webhook-signature"].ToString(), body, headers, 0);
-            if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
+            if (Delay(request) is { Ticks: > 0 } delay) await Task.Delay(delay);
             var status = Answer(request);
             _received.Enqueue(request with { AnsweredWith = status });
             http.Response.StatusCode = status;
