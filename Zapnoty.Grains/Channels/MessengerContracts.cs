@@ -1,0 +1,84 @@
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Grains.Channels;
+
+/// <summary>What a customer did in a private chat with a bot, in messenger-neutral terms.</summary>
+[GenerateSerializer]
+public enum IncomingKind { Message, EditedMessage, Callback }
+
+/// <summary>The person writing: their messenger user id, display name and @username.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username);
+
+/// <summary>A file the customer sent, kept by reference (the messenger's file id), never downloaded.</summary>
+[GenerateSerializer, Immutable]
+public sealed record Attachment(
+    [property: Id(0)] string Kind,          // photo | document | voice | video | audio | video_note | sticker
+    [property: Id(1)] string FileId,
+    [property: Id(2)] long? Size,
+    [property: Id(3)] string? FileName,
+    [property: Id(4)] string? MimeType);
+
+/// <summary>
+/// One update from a messenger, normalised. <see cref="Key"/> identifies it for
+/// de-duplication (Telegram: the update_id). <see cref="Text"/> is the text or the media
+/// caption; <see cref="MessageId"/> is the messenger's id of the message (edits refer to it).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record IncomingUpdate(
+    [property: Id(0)] string Key,
+    [property: Id(1)] IncomingKind Kind,
+    [property: Id(2)] string ChatId,
+    [property: Id(3)] ChatUser User,
+    [property: Id(4)] string? Text,
+    [property: Id(5)] IReadOnlyList<Attachment> Attachments,
+    [property: Id(6)] string? MessageId,
+    [property: Id(7)] string? CallbackId,
+    [property: Id(8)] string? CallbackData,
+    [property: Id(9)] DateTimeOffset At);
+
+/// <summary>A choice under a bot message (an inline keyboard button); <see cref="Data"/> comes back in the callback.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ChoiceButton([property: Id(0)] string Text, [property: Id(1)] string Data);
+
+/// <summary>A plain-text message to a chat: no markup, so it arrives exactly as typed.</summary>
+[GenerateSerializer, Immutable]
+public sealed record OutgoingMessage([property: Id(0)] string ChatId, [property: Id(1)] string Text, [property: Id(2)] IReadOnlyList<ChoiceButton>? Buttons);
+
+/// <summary>How one send went.</summary>
+public abstract record SendOutcome
+{
+    /// <summary>Accepted by the messenger; its id of the message.</summary>
+    public sealed record Sent(string? MessageId) : SendOutcome;
+    /// <summary>Too many requests: try again after the wait the messenger asked for.</summary>
+    public sealed record RetryAfter(TimeSpan Wait) : SendOutcome;
+    /// <summary>The customer blocked the bot or left: nothing will reach them.</summary>
+    public sealed record Blocked(string Reason) : SendOutcome;
+    /// <summary>Any other failure; <paramref name="Permanent"/> ones are not retried (bad request, chat not found).</summary>
+    public sealed record Failed(string Error, bool Permanent) : SendOutcome;
+}
+
+public sealed record BotIdentity(string BotId, string Username);
+
+/// <summary>A messenger's Bot API, as the product uses it. One implementation per <see cref="Tickets.Channel"/>.</summary>
+public interface IMessengerClient
+{
+    Channel Channel { get; }
+
+    /// <summary>Checks the token and says which bot it is. A wrong token: <see cref="DomainException"/> Invalid on <c>bot_token</c>.</summary>
+    Task<BotIdentity> Identify(string token, CancellationToken cancellationToken);
+
+    /// <summary>Points the bot's updates at our webhook route, with the secret the route will check.</summary>
+    Task Subscribe(string token, string webhookUrl, string secret, CancellationToken cancellationToken);
+
+    Task Unsubscribe(string token, string webhookUrl, CancellationToken cancellationToken);
+
+    /// <summary>Sends one message. Never retries by itself: the caller's queue decides.</summary>
+    Task<SendOutcome> Send(string token, OutgoingMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Stops the button's spinner after a press.</summary>
+    Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken);
+
+    /// <summary>The link that opens a chat with the bot and starts it with <paramref name="payload"/>.</summary>
+    string DeepLink(string username, string payload);
+}
