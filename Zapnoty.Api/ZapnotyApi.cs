@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using Zapnoty.Api.Access;
+using Zapnoty.Api.Channels;
 using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Http;
 using Zapnoty.Api.Json;
@@ -102,6 +103,8 @@ public static class ZapnotyApi
         endpoints.MapTeamApi();
         endpoints.MapAuditApi();
         endpoints.MapWebhooksApi();
+        endpoints.MapChannelsApi();
+        endpoints.MapTelegramWebhook();
         return endpoints;
     }
 }

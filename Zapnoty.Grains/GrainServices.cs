@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Audit;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
@@ -34,6 +35,13 @@ public static class GrainServices
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDeliveryLog>();
         services.AddHostedService<WebhookSweeper>();
+        services.Configure<ChannelOptions>(configuration.GetSection("Zapnoty"));
+        services.Configure<ChannelSendOptions>(configuration.GetSection("Zapnoty:Channels"));
+        services.AddSingleton<BotStore>();
+        services.AddSingleton<ChannelInbox>();
+        services.AddSingleton<ChannelOutbox>();
+        services.AddSingleton<MessengerClients>();
+        services.AddHostedService<ChannelSweeper>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))

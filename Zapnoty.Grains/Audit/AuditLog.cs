@@ -23,6 +23,9 @@ public static class AuditActions
     public const string ProjectRenamed = "project.renamed";
     public const string ProjectDeleted = "project.deleted";
     public const string WebhookCreated = "webhook.created";
+    public const string BotTextsChanged = "bot_texts.changed";
+    public const string BotConnected = "bot.connected";
+    public const string BotDisconnected = "bot.disconnected";
     public const string WebhookChanged = "webhook.changed";
     public const string WebhookDisabled = "webhook.disabled";
     public const string WebhookDeleted = "webhook.deleted";

@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
 
@@ -26,6 +27,11 @@ public interface IProjectGrain : IGrainWithGuidKey
 
     [ReadOnly] Task<HelpdeskSettings> GetSettings();
     Task<HelpdeskSettings> ChangeSettings(SettingsChange change);
+
+    /// <summary>What a bot dialog needs: the project, its bot texts, its active ticket types.</summary>
+    [ReadOnly] Task<BotContext> GetBotContext();
+    /// <summary>Changes bot texts by key (<see cref="BotTexts.Keys"/>); null returns a text to its default.</summary>
+    Task<BotTexts> ChangeBotTexts(Actor actor, IReadOnlyDictionary<string, string?> changes);
 
     [ReadOnly] Task<IReadOnlyList<TicketTypeView>> ListTicketTypes(bool includeArchived);
     /// <summary>The type, archived ones included; null when the project has no such type.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Tickets;
 using Zapnoty.Grains.Webhooks;
 
@@ -27,7 +28,7 @@ public sealed partial class ProjectGrain
     private PreparedTicket Prepare(NewTicket request)
     {
         var state = State;
-        TicketRules.RequireText(request.Text);
+        TicketRules.RequireContent(request.Text, request.Origin);
         var customer = request.Customer;
         if (string.IsNullOrWhiteSpace(customer.ExternalId))
             throw DomainException.Invalid("customer.external_id", "The customer's external_id is required.");
@@ -48,7 +49,7 @@ public sealed partial class ProjectGrain
 
         var now = clock.StoredNow();
         return new PreparedTicket(
-            Guid.NewGuid(), request, TicketRules.SubjectFor(request.Subject, request.Text),
+            Guid.NewGuid(), request, TicketRules.SubjectFor(request.Subject, request.Text, request.Origin),
             request.Priority ?? TicketPriority.Normal, typeName, now,
             DueAfter(now, state.Settings.SlaFirstReplyHours), DueAfter(now, state.Settings.SlaResolveHours),
             Guid.NewGuid(), Guid.NewGuid());
@@ -87,12 +88,18 @@ public sealed partial class ProjectGrain
             var created = await creations.Insert(ProjectId, group.Select(g => g.Ticket).ToList(), CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
+            foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
         }
         catch (PostgresException e) when (group.Count > 1 && !e.IsTransient)
         {
             // One bad request must not fail its neighbours: retry each on its own.
             log.LogWarning(e, "Group of {Count} ticket creations failed for project {ProjectId}; retrying one by one", group.Count, ProjectId);
             foreach (var single in group) await InsertGroup([single]);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+            // Only a group of one gets here (larger groups retry one by one).
+            foreach (var (_, done) in group) done.TrySetException(new UpdateAlreadyApplied(e.MessageText));
         }
         catch (Exception e)
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Team;
@@ -45,7 +46,7 @@ public sealed partial class ProjectGrain(
         if (!await store.Create(project, owner, CancellationToken.None))
             throw DomainException.Conflict($"The slug '{slug}' is taken by another project.", "slug");
 
-        _state = new ProjectState(project, new HelpdeskSettings(null, null), [], [owner], Deleted: false);
+        _state = new ProjectState(project, new HelpdeskSettings(null, null), [], [owner], Deleted: false, BotTexts.Default);
         log.LogInformation("Project {ProjectId} '{Slug}' created by {UserId}", ProjectId, slug, command.OwnerUserId);
         return project;
     }
@@ -112,6 +113,28 @@ public sealed partial class ProjectGrain(
         await store.SaveSettings(ProjectId, settings, audit, CancellationToken.None);
         _state = state with { Settings = settings };
         return settings;
+    }
+
+    public Task<BotContext> GetBotContext()
+    {
+        var state = State;
+        return Task.FromResult(new BotContext(state.Project, state.BotTexts, state.TicketTypes.Where(t => !t.Archived).ToList()));
+    }
+
+    public async Task<BotTexts> ChangeBotTexts(Actor actor, IReadOnlyDictionary<string, string?> changes)
+    {
+        var state = State;
+        var texts = state.BotTexts.With(changes);
+        if (texts == state.BotTexts) return texts;
+
+        var customised = BotTexts.Keys.Zip(Values(texts), Values(BotTexts.Default))
+            .Where(t => t.Second != t.Third).ToDictionary(t => t.First, t => t.Second);
+        await store.SaveBotTexts(ProjectId, customised, new AuditEntry(clock.StoredNow(), actor, AuditActions.BotTextsChanged,
+            ProjectId.ToString(), changes), CancellationToken.None);
+        _state = state with { BotTexts = texts };
+        return texts;
+
+        static IEnumerable<string> Values(BotTexts t) => [t.Greeting, t.ChooseType, t.TicketCreated, t.InvalidLink, t.Status, t.NoTicket, t.NewTicket];
     }
 
     public Task<IReadOnlyList<TicketTypeView>> ListTicketTypes(bool includeArchived) =>

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Npgsql;
+using Zapnoty.Grains.Channels;
 using NpgsqlTypes;
 using Zapnoty.Grains.Audit;
 using Zapnoty.Grains.Storage;
@@ -13,7 +15,8 @@ public sealed record ProjectState(
     HelpdeskSettings Settings,
     List<TicketTypeView> TicketTypes,
     List<MemberView> Members,
-    bool Deleted);
+    bool Deleted,
+    BotTexts BotTexts);
 
 /// <summary>The project row, its ticket types and API keys; every change is written with its audit entry.</summary>
 public sealed class ProjectStore(NpgsqlDataSource dataSource)
@@ -25,7 +28,7 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
         {
             BatchCommands =
             {
-                Command("SELECT id, name, slug, created_at, sla_first_reply_hours, sla_resolve_hours, deleted_at IS NOT NULL FROM projects WHERE id = $1", projectId),
+                Command("SELECT id, name, slug, created_at, sla_first_reply_hours, sla_resolve_hours, deleted_at IS NOT NULL, bot_texts::text FROM projects WHERE id = $1", projectId),
                 Command("SELECT id, name, position, archived_at IS NOT NULL FROM ticket_types WHERE project_id = $1 ORDER BY position, created_at", projectId),
                 Command("SELECT id, user_id, email, role, added_at, removed_at FROM members WHERE project_id = $1 ORDER BY added_at, id", projectId),
             },
@@ -37,6 +40,7 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
             reader.IsDBNull(4) ? null : reader.GetDecimal(4),
             reader.IsDBNull(5) ? null : reader.GetDecimal(5));
         var deleted = reader.GetBoolean(6);
+        var botTexts = BotTexts.Default.With(JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(7)) ?? []);
 
         await reader.NextResultAsync(cancellationToken);
         var types = new List<TicketTypeView>();
@@ -50,7 +54,7 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
                 WireNames.ParseWire<ProjectRole>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
                 reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
 
-        return new ProjectState(project, settings, types, members, deleted);
+        return new ProjectState(project, settings, types, members, deleted, botTexts);
     }
 
     /// <summary>Inserts the project and its owner. False when the slug is taken.</summary>
@@ -72,6 +76,17 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
             return false;
         }
     }
+
+    /// <summary>Stores only the texts that differ from the defaults, so better defaults reach every project.</summary>
+    public Task SaveBotTexts(Guid projectId, IReadOnlyDictionary<string, string> customised, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            new NpgsqlBatchCommand("UPDATE projects SET bot_texts = $2::jsonb, updated_at = $3 WHERE id = $1")
+            {
+                Parameters = { new() { Value = projectId }, new() { Value = JsonSerializer.Serialize(customised) }, new() { Value = audit.At } },
+            },
+            AuditWrites.Insert(projectId, audit),
+        ], cancellationToken);
 
     public Task Rename(Guid projectId, string name, AuditEntry audit, CancellationToken cancellationToken) =>
         dataSource.Commit(

@@ -1,4 +1,6 @@
 using Npgsql;
+using NpgsqlTypes;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
 using Zapnoty.Grains.Webhooks;
@@ -54,22 +56,23 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                   FROM locked WHERE p.id = $1
                 RETURNING locked.next_ticket_number AS first_number)
         INSERT INTO tickets (id, project_id, number, subject, status, priority, type_id, channel, customer_id,
-                             created_at, updated_at, first_reply_due_at, resolve_due_at)
+                             created_at, updated_at, first_reply_due_at, resolve_due_at, bot_id, chat_id)
         SELECT b.id, $1, taken.first_number + b.ord - 1, b.subject, 'new', b.priority, b.type_id, b.channel, c.id,
-               b.created_at, b.created_at, b.first_reply_due_at, b.resolve_due_at
+               b.created_at, b.created_at, b.first_reply_due_at, b.resolve_due_at, b.bot_id, b.chat_id
           FROM taken
          CROSS JOIN unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[],
-                           $9::timestamptz[], $10::timestamptz[], $11::timestamptz[])
+                           $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::uuid[], $13::text[])
                WITH ORDINALITY AS b(id, subject, priority, type_id, channel, external_id,
-                                    created_at, first_reply_due_at, resolve_due_at, ord)
+                                    created_at, first_reply_due_at, resolve_due_at, bot_id, chat_id, ord)
           JOIN customers c ON c.project_id = $1 AND c.channel = b.channel AND c.external_id = b.external_id
         RETURNING id, number
         """;
 
     private const string InsertFirstMessages = """
-        INSERT INTO ticket_messages (id, ticket_id, project_id, author, text, created_at, delivery)
-        SELECT m.id, m.ticket_id, $1, 'customer', m.text, m.created_at, 'delivered'
-          FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[]) AS m(id, ticket_id, text, created_at)
+        INSERT INTO ticket_messages (id, ticket_id, project_id, author, text, created_at, delivery, attachments, channel_message_id)
+        SELECT m.id, m.ticket_id, $1, 'customer', m.text, m.created_at, 'delivered', m.attachments::jsonb, m.channel_message_id
+          FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+               AS m(id, ticket_id, text, created_at, attachments, channel_message_id)
         """;
 
     public async Task<CreatedTickets> Insert(Guid projectId, IReadOnlyList<PreparedTicket> tickets, CancellationToken cancellationToken)
@@ -115,6 +118,8 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                         new() { Value = tickets.Select(t => t.CreatedAt).ToArray() },
                         new() { Value = tickets.Select(t => t.FirstReplyDueAt).ToArray() },
                         new() { Value = tickets.Select(t => t.ResolveDueAt).ToArray() },
+                        new() { Value = tickets.Select(t => t.Request.Origin?.Route.BotId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                        new() { Value = tickets.Select(t => t.Request.Origin?.Route.ChatId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                     },
                 },
                 new NpgsqlBatchCommand(InsertFirstMessages)
@@ -126,6 +131,8 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                         new() { Value = tickets.Select(t => t.Id).ToArray() },
                         new() { Value = tickets.Select(t => t.Request.Text).ToArray() },
                         new() { Value = tickets.Select(t => t.CreatedAt).ToArray() },
+                        new() { Value = tickets.Select(t => TicketWrites.AttachmentsJson(t.Request.Origin?.Attachments)).ToArray() },
+                        new() { Value = tickets.Select(t => t.Request.Origin?.ChannelMessageId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                     },
                 },
                 TicketWrites.InsertHistory(
@@ -156,17 +163,34 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
         var views = tickets.Select(t => new TicketView(
             t.Id, projectId, numbers[t.Id], t.Subject, TicketStatus.New, t.Priority, t.Request.TypeId, t.TypeName,
             AssigneeId: null, t.Request.Channel, stored[(t.Request.Channel.Wire(), t.Request.Customer.ExternalId)],
-            t.CreatedAt, t.CreatedAt, FirstReplyAt: null, ClosedAt: null, t.FirstReplyDueAt, t.ResolveDueAt, Version: 1)).ToList();
+            t.CreatedAt, t.CreatedAt, FirstReplyAt: null, ClosedAt: null, t.FirstReplyDueAt, t.ResolveDueAt, Version: 1,
+            t.Request.Origin?.Route)).ToList();
 
         // The payloads need the numbers and customers the first round trip decided.
         var events = views.Zip(tickets, (view, t) => TicketEvents.Of(TicketEventTypes.Created, view, t.CreatedAt, TeamDirectory.Empty,
-            new MessageView(t.MessageId, MessageAuthor.Customer, null, t.Request.Text, t.CreatedAt, Delivery.Delivered, null))).ToList();
+            FirstMessage(t))).ToList();
         await using var outbox = new NpgsqlBatch(connection, transaction) { BatchCommands = { OutboxWrites.Insert(projectId, events, tickets[0].CreatedAt) } };
+        // A ticket opened from a chat: its update is applied now, the chat follows the ticket,
+        // and the bot's confirmation (with the number) is queued — all in this transaction.
+        foreach (var (view, t) in views.Zip(tickets))
+            if (t.Request.Origin is { } origin)
+            {
+                outbox.BatchCommands.Add(ChannelWrites.FollowTicket(projectId, origin.Route, t.Id, t.CreatedAt));
+                foreach (var command in ChannelWrites.ForOrigin(origin, t.Id, view.Number, t.CreatedAt)) outbox.BatchCommands.Add(command);
+            }
         await outbox.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new CreatedTickets(views, outbox.BatchCommands[0].RecordsAffected);
+        return new CreatedTickets(views, outbox.BatchCommands[0].RecordsAffected,
+            tickets.Where(t => t.Request.Origin?.BotAnswer is not null).Select(t => t.Request.Origin!.Route.BotId).Distinct().ToList());
     }
+
+    public static MessageView FirstMessage(PreparedTicket t) =>
+        new(t.MessageId, MessageAuthor.Customer, null, t.Request.Text, t.CreatedAt, Delivery.Delivered, null,
+            t.Request.Origin?.Attachments ?? [], t.Request.Origin?.ChannelMessageId);
 }
 
-/// <summary>The tickets as stored, and how many webhook deliveries their <c>ticket.created</c> events started.</summary>
-public sealed record CreatedTickets(IReadOnlyList<TicketView> Tickets, int Deliveries);
+/// <summary>
+/// The tickets as stored, how many webhook deliveries their <c>ticket.created</c> events
+/// started, and the bots with answers queued for chats.
+/// </summary>
+public sealed record CreatedTickets(IReadOnlyList<TicketView> Tickets, int Deliveries, IReadOnlyList<Guid> BotsToSend);

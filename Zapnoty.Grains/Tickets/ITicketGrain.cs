@@ -22,6 +22,9 @@ public interface ITicketGrain : IGrainWithGuidKey
     /// <summary>The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict).</summary>
     Task<MessageView> AddCustomerMessage(CustomerMessage message);
 
+    /// <summary>The customer edited a message in the messenger: the stored text changes, the old one is kept.</summary>
+    Task EditCustomerMessage(CustomerEdit edit);
+
     /// <summary>A webhook endpoint accepted the <c>ticket.replied</c> carrying this reply to a website customer.</summary>
     Task ReplyDelivered(Guid messageId);
 

@@ -1,5 +1,7 @@
 using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Npgsql;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Webhooks;
@@ -83,18 +85,24 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
         }
         var team = await TeamFor(after);
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.Replied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
-        return await Commit(before, after, message, history, events) ?? message;
+        // A messenger customer gets the reply from the channel's outbox, queued in this transaction.
+        NpgsqlBatchCommand[] send = before.Route is { } route ? [ChannelWrites.Enqueue(route, reply.Text, null, message.Id, before.Id, now)] : [];
+        var stored = await Commit(before, after, message, history, events, send) ?? message;
+        if (before.Route is { } sentVia) GrainFactory.GetGrain<IChannelSenderGrain>(sentVia.BotId).Nudge().Ignore();
+        return stored;
     }
 
     public async Task<MessageView> AddCustomerMessage(CustomerMessage customerMessage)
     {
-        TicketRules.RequireText(customerMessage.Text);
+        TicketRules.RequireContent(customerMessage.Text, customerMessage.Origin);
         var before = await Current();
         if (before.Status == TicketStatus.Closed)
             throw DomainException.Conflict($"Ticket #{before.Number} is closed; a customer message cannot reopen it. Create a new ticket instead.");
 
         var now = clock.StoredNow();
-        var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, null, customerMessage.Text, now, Delivery.Delivered, null);
+        var origin = customerMessage.Origin;
+        var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, null, customerMessage.Text, now, Delivery.Delivered, null,
+            origin?.Attachments ?? [], origin?.ChannelMessageId);
         var after = before with { UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
         if (before.Status == TicketStatus.Waiting)
@@ -104,20 +112,42 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
         }
         var team = await TeamFor(after);
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.CustomerReplied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
-        await Commit(before, after, message, history, events);
+        await Commit(before, after, message, history, events, origin is null ? [] : [.. ChannelWrites.ForOrigin(origin, before.Id, before.Number, now)]);
         return message;
+    }
+
+    public async Task EditCustomerMessage(CustomerEdit edit)
+    {
+        await Current();
+        var now = clock.StoredNow();
+        var claim = ChannelWrites.ForOrigin(edit.Origin, this.GetPrimaryKey(), null, now).ToList();
+        var index = _messages.FindIndex(m => m.Author == MessageAuthor.Customer && m.ChannelMessageId == edit.ChannelMessageId);
+        try
+        {
+            if (index < 0 || _messages[index].Text == edit.Text)
+            {
+                await store.CommitOnly(claim, CancellationToken.None);
+                return;
+            }
+            await store.EditMessage(_messages[index].Id, edit.Text, _messages[index].Text, now, claim, CancellationToken.None);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+            throw new UpdateAlreadyApplied(e.MessageText);
+        }
+        _messages[index] = _messages[index] with { Text = edit.Text, EditedAt = now };
     }
 
     public Task ReplyDelivered(Guid messageId) => SetDelivery(messageId, Delivery.Delivered, error: null);
 
     public Task ReplyUndelivered(Guid messageId, string error) => SetDelivery(messageId, Delivery.Failed, error);
 
-    /// <summary>Only a reply still travelling by webhook changes: a delivered one stays delivered.</summary>
+    /// <summary>Only a reply still on its way changes: a delivered one stays delivered.</summary>
     private async Task SetDelivery(Guid messageId, Delivery delivery, string? error)
     {
         await Current();
         var index = _messages.FindIndex(m => m.Id == messageId);
-        if (index < 0 || _messages[index].Delivery is not (Delivery.Webhook or Delivery.Failed)) return;
+        if (index < 0 || _messages[index].Delivery is not (Delivery.Webhook or Delivery.Pending or Delivery.Failed)) return;
         if (_messages[index].Delivery == delivery && _messages[index].DeliveryError == error) return;
         await store.SetDelivery(messageId, delivery, error, CancellationToken.None);
         _messages[index] = _messages[index] with { Delivery = delivery, DeliveryError = error };
@@ -128,9 +158,18 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
     /// dispatcher. Returns the stored message as it ended up (a website reply with no endpoint
     /// to carry it is failed at once).
     /// </summary>
-    private async Task<MessageView?> Commit(TicketView before, TicketView after, MessageView? message, List<HistoryEntry> history, List<TicketEvent> events)
+    private async Task<MessageView?> Commit(TicketView before, TicketView after, MessageView? message, List<HistoryEntry> history,
+        List<TicketEvent> events, IReadOnlyList<NpgsqlBatchCommand>? also = null)
     {
-        var saved = await store.Save(new TicketWrite(after, before.Version, message, history, events), CancellationToken.None);
+        SavedTicket? saved;
+        try
+        {
+            saved = await store.Save(new TicketWrite(after, before.Version, message, history, events, also), CancellationToken.None);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+            throw new UpdateAlreadyApplied(e.MessageText);
+        }
         if (saved is null)
         {
             log.LogWarning("Ticket {TicketId} was written elsewhere (version {Version} is stale); reloading", before.Id, before.Version);

@@ -1,4 +1,10 @@
+using Zapnoty.Grains.Channels;
+
 namespace Zapnoty.Grains.Tickets;
+
+/// <summary>Where a messenger ticket's replies go: the bot (our id) and the chat.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ChatRoute([property: Id(0)] Guid BotId, [property: Id(1)] string ChatId);
 
 [GenerateSerializer, Immutable]
 public sealed record CustomerView(
@@ -28,7 +34,8 @@ public sealed record TicketView(
     [property: Id(14)] DateTimeOffset? ClosedAt,
     [property: Id(15)] DateTimeOffset? FirstReplyDueAt,
     [property: Id(16)] DateTimeOffset? ResolveDueAt,
-    [property: Id(17)] int Version);
+    [property: Id(17)] int Version,
+    [property: Id(18)] ChatRoute? Route = null);
 
 [GenerateSerializer, Immutable]
 public sealed record MessageView(
@@ -38,7 +45,10 @@ public sealed record MessageView(
     [property: Id(3)] string Text,
     [property: Id(4)] DateTimeOffset CreatedAt,
     [property: Id(5)] Delivery Delivery,
-    [property: Id(6)] string? DeliveryError);
+    [property: Id(6)] string? DeliveryError,
+    [property: Id(7)] IReadOnlyList<Attachment>? Attachments = null,
+    [property: Id(8)] string? ChannelMessageId = null,
+    [property: Id(9)] DateTimeOffset? EditedAt = null);
 
 /// <summary>One change of one field: <c>status</c>, <c>priority</c>, <c>assignee_id</c> or <c>type_id</c>.</summary>
 [GenerateSerializer, Immutable]
@@ -71,7 +81,22 @@ public sealed record NewTicket(
     [property: Id(3)] string? Subject,
     [property: Id(4)] Guid? TypeId,
     [property: Id(5)] TicketPriority? Priority,
-    [property: Id(6)] Actor Actor);
+    [property: Id(6)] Actor Actor,
+    [property: Id(7)] ChannelOrigin? Origin = null);
+
+/// <summary>
+/// A customer message that came through a messenger: the chat it came from, the update that
+/// carried it (applied exactly once, in the transaction that stores the message), its
+/// attachments, and what the bot answers in that same transaction (<c>{number}</c> is
+/// replaced with the ticket's number).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ChannelOrigin(
+    [property: Id(0)] ChatRoute Route,
+    [property: Id(1)] string UpdateKey,
+    [property: Id(2)] string? ChannelMessageId,
+    [property: Id(3)] IReadOnlyList<Attachment> Attachments,
+    [property: Id(4)] string? BotAnswer = null);
 
 /// <summary>
 /// The fields a PATCH may change together. Assignee and type can be cleared, so each has a
@@ -91,7 +116,11 @@ public sealed record TicketEdit(
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
 
 [GenerateSerializer, Immutable]
-public sealed record CustomerMessage([property: Id(0)] string Text);
+public sealed record CustomerMessage([property: Id(0)] string Text, [property: Id(1)] ChannelOrigin? Origin = null);
+
+/// <summary>The customer edited a message they sent through a messenger.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CustomerEdit([property: Id(0)] string ChannelMessageId, [property: Id(1)] string Text, [property: Id(2)] ChannelOrigin Origin);
 
 /// <summary>Limits of the public contract, checked by grains so every entry point obeys them.</summary>
 public static class TicketLimits

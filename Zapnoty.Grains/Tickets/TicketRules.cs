@@ -1,3 +1,5 @@
+using Zapnoty.Grains.Channels;
+
 namespace Zapnoty.Grains.Tickets;
 
 /// <summary>Rules of the ticket lifecycle shared by creation and the ticket grain.</summary>
@@ -17,10 +19,19 @@ public static class TicketRules
             throw DomainException.Invalid(field, $"Text must be at most {TicketLimits.MaxTextLength} characters (got {text.Length}).");
     }
 
-    /// <summary>The subject given, or the first line of the text, shortened.</summary>
-    public static string SubjectFor(string? subject, string text)
+    /// <summary>A customer message from a chat may be a photo or file alone; then it needs no text.</summary>
+    public static void RequireContent(string? text, ChannelOrigin? origin)
+    {
+        if (origin is { Attachments.Count: > 0 } && string.IsNullOrEmpty(text)) return;
+        RequireText(text);
+    }
+
+    /// <summary>The subject given, or the first line of the text, shortened; for a file alone, what it is.</summary>
+    public static string SubjectFor(string? subject, string text, ChannelOrigin? origin = null)
     {
         if (!string.IsNullOrWhiteSpace(subject)) return subject.Trim();
+        if (string.IsNullOrWhiteSpace(text) && origin is { Attachments: [var first, ..] })
+            return char.ToUpperInvariant(first.Kind[0]) + first.Kind[1..].Replace('_', ' ');
         var firstLine = text.Trim().Split('\n', 2)[0].Trim();
         return firstLine.Length <= TicketLimits.DerivedSubjectLength
             ? firstLine

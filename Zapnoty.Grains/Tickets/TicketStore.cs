@@ -1,4 +1,5 @@
 using Npgsql;
+using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Tickets;
@@ -15,7 +16,8 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             {
                 new NpgsqlBatchCommand(TicketRows.SelectFrom + " WHERE t.id = $1") { Parameters = { new() { Value = ticketId } } },
                 new NpgsqlBatchCommand("""
-                    SELECT id, author, agent_id, text, created_at, delivery, delivery_error
+                    SELECT id, author, agent_id, text, created_at, delivery, delivery_error,
+                           attachments::text, channel_message_id, edited_at
                       FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq
                     """) { Parameters = { new() { Value = ticketId } } },
                 new NpgsqlBatchCommand("""
@@ -38,7 +40,10 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 reader.GetString(3),
                 reader.GetFieldValue<DateTimeOffset>(4),
                 WireNames.ParseWire<Delivery>(reader.GetString(5)),
-                reader.IsDBNull(6) ? null : reader.GetString(6)));
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                TicketWrites.ReadAttachments(reader.GetString(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9)));
 
         await reader.NextResultAsync(cancellationToken);
         var history = new List<HistoryEntry>();
@@ -66,6 +71,27 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>A customer's edit: the new text, the old one kept, with whatever else the edit carries.</summary>
+    public async Task EditMessage(Guid messageId, string text, string previousText, DateTimeOffset at, IEnumerable<NpgsqlBatchCommand> also,
+        CancellationToken cancellationToken)
+    {
+        List<NpgsqlBatchCommand> commands =
+        [
+            new("UPDATE ticket_messages SET text = $2, edited_at = $3 WHERE id = $1")
+            {
+                Parameters = { new() { Value = messageId }, new() { Value = text }, new() { Value = at } },
+            },
+            new("INSERT INTO ticket_message_edits (message_id, edited_at, previous_text) VALUES ($1, $2, $3)")
+            {
+                Parameters = { new() { Value = messageId }, new() { Value = at }, new() { Value = previousText } },
+            },
+            .. also,
+        ];
+        await dataSource.Commit(commands, cancellationToken);
+    }
+
+    public Task CommitOnly(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken cancellationToken) => dataSource.Commit(commands, cancellationToken);
 
     public async Task<SavedTicket?> Save(TicketWrite write, CancellationToken cancellationToken)
     {
@@ -104,6 +130,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             batch.BatchCommands.Add(outbox = OutboxWrites.Insert(updated.ProjectId, write.Events, updated.UpdatedAt));
         if (write.Message is { Delivery: Delivery.Webhook } reply && write.Events.FirstOrDefault(e => e.MessageId == reply.Id) is { } carrier)
             batch.BatchCommands.Add(undeliverable = OutboxWrites.MarkReplyWithoutEndpoint(reply.Id, carrier.Id));
+        foreach (var command in write.Also ?? []) batch.BatchCommands.Add(command);
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
         if (batch.BatchCommands[0].RecordsAffected != 1)
@@ -118,7 +145,8 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
 
 /// <summary>One command's change of a ticket, all of it written or none.</summary>
 public sealed record TicketWrite(
-    TicketView Updated, int ExpectedVersion, MessageView? Message, IReadOnlyList<HistoryEntry> History, IReadOnlyList<TicketEvent> Events);
+    TicketView Updated, int ExpectedVersion, MessageView? Message, IReadOnlyList<HistoryEntry> History, IReadOnlyList<TicketEvent> Events,
+    IReadOnlyList<NpgsqlBatchCommand>? Also = null);
 
 /// <summary>What a committed write produced: webhook deliveries to start, and whether a website reply has no way out.</summary>
 public sealed record SavedTicket(int Deliveries, bool ReplyUndeliverable);

@@ -7,8 +7,9 @@ namespace Zapnoty.Grains.Tickets;
 public static class TicketWrites
 {
     public static NpgsqlBatchCommand InsertMessage(Guid ticketId, Guid projectId, MessageView message) => new("""
-        INSERT INTO ticket_messages (id, ticket_id, project_id, author, agent_id, text, created_at, delivery)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO ticket_messages (id, ticket_id, project_id, author, agent_id, text, created_at, delivery, delivery_error,
+                                     attachments, channel_message_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
         """)
     {
         Parameters =
@@ -21,8 +22,17 @@ public static class TicketWrites
             new() { Value = message.Text },
             new() { Value = message.CreatedAt },
             new() { Value = message.Delivery.Wire() },
+            new() { Value = (object?)message.DeliveryError ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = AttachmentsJson(message.Attachments) },
+            new() { Value = (object?)message.ChannelMessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
         },
     };
+
+    public static string AttachmentsJson(IReadOnlyList<Channels.Attachment>? attachments) =>
+        System.Text.Json.JsonSerializer.Serialize(attachments ?? [], WireJson.Options);
+
+    public static IReadOnlyList<Channels.Attachment> ReadAttachments(string json) =>
+        System.Text.Json.JsonSerializer.Deserialize<List<Channels.Attachment>>(json, WireJson.Options) ?? [];
 
     /// <summary>All entries in one statement (arrays unnested), so a write stays one round trip.</summary>
     public static NpgsqlBatchCommand InsertHistory(Guid ticketId, IReadOnlyList<HistoryEntry> entries) =>

@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Zapnoty.Api.Access;
+using Zapnoty.Api.Problems;
+using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Api.Channels;
+
+public sealed record ConnectTelegramRequest(string? BotToken);
+
+/// <summary>A connected bot. Its token is never shown again.</summary>
+public sealed record BotDto(Channel Channel, string BotId, string Username, string DeepLink, DateTime ConnectedAt);
+
+public static class ChannelsApi
+{
+    public static IEndpointRouteBuilder MapChannelsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/projects/{projectId}/channels").WithTags("Channels").WithProjectAccess();
+        api.MapGet("/", List);
+        api.MapPut("/telegram", ConnectTelegram).RequireRole(ProjectRole.Admin);
+        api.MapDelete("/telegram", (Guid projectId, Caller caller, IGrainFactory grains, BotStore bots, CancellationToken cancellationToken) =>
+            Disconnect(projectId, Channel.Telegram, caller, grains, bots, cancellationToken)).RequireRole(ProjectRole.Admin);
+        api.MapGet("/texts", Texts);
+        api.MapPatch("/texts", ChangeTexts).RequireRole(ProjectRole.Admin);
+        return app;
+    }
+
+    /// <summary>The project's connected bots with their deep links (<c>help_&lt;slug&gt;</c>).</summary>
+    private static async Task<Ok<Page<BotDto>>> List(Guid projectId, IGrainFactory grains, BotStore bots, MessengerClients clients,
+        CancellationToken cancellationToken)
+    {
+        var project = await grains.GetGrain<IProjectGrain>(projectId).Get();
+        var connected = new List<BotDto>();
+        foreach (var channel in new[] { Channel.Telegram, Channel.Max })
+            if (await bots.FindLiveOfProject(projectId, channel, cancellationToken) is { } bot)
+                connected.Add(Dto(bot, project, clients));
+        return TypedResults.Ok(new Page<BotDto>(connected, null));
+    }
+
+    /// <summary>
+    /// Connects a Telegram bot (token from @BotFather): checks it with getMe, points its
+    /// webhook at this server and answers the deep link customers open.
+    /// </summary>
+    private static async Task<Ok<BotDto>> ConnectTelegram(Guid projectId, ConnectTelegramRequest body, Caller caller, IGrainFactory grains,
+        MessengerClients clients, CancellationToken cancellationToken)
+    {
+        new Validation().Required(body.BotToken, "bot_token").MaxLength(body.BotToken, 200, "bot_token").ThrowIfAny();
+        var client = clients.For(Channel.Telegram);
+        var identity = await client.Identify(body.BotToken!.Trim(), cancellationToken);
+        var bot = await grains.GetGrain<IBotGrain>(BotKeys.Of(Channel.Telegram, identity.BotId))
+            .Connect(projectId, caller.Actor, body.BotToken.Trim(), identity.Username);
+        return TypedResults.Ok(Dto(bot, await grains.GetGrain<IProjectGrain>(projectId).Get(), clients));
+    }
+
+    /// <summary>Unregisters the bot's webhook; its updates are no longer routed to the project.</summary>
+    private static async Task<NoContent> Disconnect(Guid projectId, Channel channel, Caller caller, IGrainFactory grains, BotStore bots,
+        CancellationToken cancellationToken)
+    {
+        var bot = await bots.FindLiveOfProject(projectId, channel, cancellationToken)
+            ?? throw Grains.DomainException.NotFound($"The project has no {channel.ToString().ToLowerInvariant()} bot connected.");
+        await grains.GetGrain<IBotGrain>(BotKeys.Of(channel, bot.ExternalId)).Disconnect(projectId, caller.Actor);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>What the project's bots say. <c>{project}</c>, <c>{number}</c> and <c>{status}</c> are filled in.</summary>
+    private static async Task<Ok<IReadOnlyDictionary<string, string>>> Texts(Guid projectId, IGrainFactory grains) =>
+        TypedResults.Ok(TextsDto((await grains.GetGrain<IProjectGrain>(projectId).GetBotContext()).Texts));
+
+    /// <summary>Changes bot texts by key; <c>null</c> returns a text to its default.</summary>
+    private static async Task<Ok<IReadOnlyDictionary<string, string>>> ChangeTexts(Guid projectId, Dictionary<string, string?> body, Caller caller,
+        IGrainFactory grains)
+    {
+        if (body.Count == 0) new Validation().Add("texts", $"Give at least one of: {string.Join(", ", BotTexts.Keys)}.").ThrowIfAny();
+        return TypedResults.Ok(TextsDto(await grains.GetGrain<IProjectGrain>(projectId).ChangeBotTexts(caller.Actor, body)));
+    }
+
+    private static IReadOnlyDictionary<string, string> TextsDto(BotTexts t) => new Dictionary<string, string>
+    {
+        ["greeting"] = t.Greeting,
+        ["choose_type"] = t.ChooseType,
+        ["ticket_created"] = t.TicketCreated,
+        ["invalid_link"] = t.InvalidLink,
+        ["status"] = t.Status,
+        ["no_ticket"] = t.NoTicket,
+        ["new_ticket"] = t.NewTicket,
+    };
+
+    private static BotDto Dto(BotView bot, ProjectView project, MessengerClients clients) =>
+        new(bot.Channel, bot.ExternalId, bot.Username, clients.For(bot.Channel).DeepLink(bot.Username, "help_" + project.Slug), bot.ConnectedAt.UtcDateTime);
+}

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Zapnoty.Grains.Channels;
+
+/// <summary>A message whose turn has come: the earliest open one of its chat, due now.</summary>
+public sealed record QueuedMessage(long Id, string ChatId, string Text, IReadOnlyList<ChoiceButton>? Buttons, Guid? MessageId, Guid? TicketId, int Attempts);
+
+/// <summary>A reply whose sending ended without a delivery, to show as failed on its ticket.</summary>
+public sealed record UndeliveredReply(Guid TicketId, Guid MessageId, string Error);
+
+/// <summary>Configuration section <c>Zapnoty:Channels</c>: how messages to chats are paced and retried.</summary>
+public sealed class ChannelSendOptions
+{
+    /// <summary>Telegram allows about one message a second per chat.</summary>
+    public TimeSpan PerChatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>And about 30 messages a second per bot.</summary>
+    public int PerBotPerSecond { get; set; } = 30;
+
+    /// <summary>Waits before each retry of a failed send (5xx, timeouts); then the message has failed.</summary>
+    public TimeSpan[]? RetryDelays { get; set; }
+
+    public TimeSpan SweepPeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A send still marked in flight after this long was cut off by a crash: its outcome is unknown.</summary>
+    public TimeSpan InFlightLimit { get; set; } = TimeSpan.FromMinutes(2);
+
+    public static readonly TimeSpan[] DefaultRetryDelays =
+        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)];
+
+    public IReadOnlyList<TimeSpan> Schedule => RetryDelays is { Length: > 0 } delays ? delays : DefaultRetryDelays;
+}
+
+/// <summary>
+/// Messages to chats, queued in the transaction that decided them. A send is marked in flight
+/// (committed) before the messenger is called, so a crash can never make it go out twice.
+/// </summary>
+public sealed class ChannelOutbox(NpgsqlDataSource dataSource)
+{
+    public async Task<IReadOnlyList<QueuedMessage>> Due(Guid botId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT o.id, o.chat_id, o.text, o.buttons::text, o.message_id, o.ticket_id, o.attempts
+              FROM (SELECT DISTINCT ON (chat_id) id, chat_id, text, buttons, message_id, ticket_id, attempts, status, next_attempt_at
+                      FROM channel_outbox
+                     WHERE bot_id = $1 AND status IN ('pending', 'sending')
+                     ORDER BY chat_id, id) o
+             WHERE o.status = 'pending' AND o.next_attempt_at <= $2
+             ORDER BY o.next_attempt_at, o.id
+             LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = botId });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = limit });
+        var due = new List<QueuedMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            due.Add(new QueuedMessage(reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                reader.IsDBNull(3) ? null : JsonSerializer.Deserialize<List<ChoiceButton>>(reader.GetString(3), WireJson.Options),
+                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.GetInt32(6)));
+        return due;
+    }
+
+    /// <summary>Marks the message in flight; false when someone else took it.</summary>
+    public async Task<bool> TakeForSending(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await Execute("UPDATE channel_outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1 AND status = 'pending'",
+            cancellationToken, id, now) == 1;
+
+    public Task Sent(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Execute("UPDATE channel_outbox SET status = 'sent', finished_at = $2, last_error = NULL WHERE id = $1", cancellationToken, id, now);
+
+    public Task RetryAt(long id, DateTimeOffset at, string error, CancellationToken cancellationToken) =>
+        Execute("UPDATE channel_outbox SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1", cancellationToken, id, at, error);
+
+    public Task Fail(long id, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Execute("UPDATE channel_outbox SET status = 'failed', finished_at = $2, last_error = $3 WHERE id = $1", cancellationToken, id, now, error);
+
+    /// <summary>
+    /// The customer blocked the bot: everything still waiting for the chat fails with the reason,
+    /// and the customer is marked unreachable. Returns the replies that did not get through.
+    /// </summary>
+    public async Task<IReadOnlyList<UndeliveredReply>> Blocked(Guid botId, string chatId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                Command("""
+                    UPDATE channel_outbox SET status = 'failed', finished_at = $3, last_error = $4
+                     WHERE bot_id = $1 AND chat_id = $2 AND status IN ('pending', 'sending')
+                    RETURNING ticket_id, message_id
+                    """, botId, chatId, now, reason),
+                Command("""
+                    UPDATE customers c SET unreachable_reason = $4, unreachable_at = $3
+                      FROM bots b WHERE b.id = $1 AND c.project_id = b.project_id AND c.channel = b.channel AND c.external_id = $2
+                    """, botId, chatId, now, reason),
+            },
+        };
+        var failed = new List<UndeliveredReply>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                if (!reader.IsDBNull(0) && !reader.IsDBNull(1)) failed.Add(new UndeliveredReply(reader.GetGuid(0), reader.GetGuid(1), reason));
+        await transaction.CommitAsync(cancellationToken);
+        return failed;
+    }
+
+    /// <summary>A message got through: whatever kept the customer unreachable is over.</summary>
+    public Task Reachable(Guid botId, string chatId, CancellationToken cancellationToken) =>
+        Execute("""
+            UPDATE customers c SET unreachable_reason = NULL, unreachable_at = NULL
+              FROM bots b WHERE b.id = $1 AND c.project_id = b.project_id AND c.channel = b.channel AND c.external_id = $2
+               AND c.unreachable_at IS NOT NULL
+            """, cancellationToken, botId, chatId);
+
+    /// <summary>Sends left in flight by a crashed silo: failed, not retried, since they may have arrived.</summary>
+    public async Task<IReadOnlyList<UndeliveredReply>> FailCutOff(DateTimeOffset inFlightSince, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        const string error = "The silo stopped while sending this message; it may or may not have arrived, so it was not sent again.";
+        await using var command = dataSource.CreateCommand("""
+            UPDATE channel_outbox SET status = 'failed', finished_at = $2, last_error = $3
+             WHERE status = 'sending' AND next_attempt_at < $1
+            RETURNING ticket_id, message_id
+            """);
+        command.Parameters.Add(new() { Value = inFlightSince });
+        command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = error });
+        var failed = new List<UndeliveredReply>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            if (!reader.IsDBNull(0) && !reader.IsDBNull(1)) failed.Add(new UndeliveredReply(reader.GetGuid(0), reader.GetGuid(1), error));
+        return failed;
+    }
+
+    public async Task<IReadOnlyList<Guid>> BotsWithDue(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT DISTINCT bot_id FROM channel_outbox WHERE status = 'pending' AND next_attempt_at <= $1");
+        command.Parameters.Add(new() { Value = now });
+        var bots = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) bots.Add(reader.GetGuid(0));
+        return bots;
+    }
+
+    public async Task<DateTimeOffset?> NextDue(Guid botId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM channel_outbox WHERE bot_id = $1 AND status = 'pending'");
+        command.Parameters.Add(new() { Value = botId });
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+    }
+
+    private async Task<int> Execute(string sql, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return command;
+    }
+}

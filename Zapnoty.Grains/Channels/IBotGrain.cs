@@ -1,0 +1,50 @@
+using Orleans.Concurrency;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Grains.Channels;
+
+/// <summary>
+/// One per messenger bot, keyed <c>{channel}:{messenger's bot id}</c> (see <see cref="BotKeys"/>):
+/// which project the bot serves, and its token and webhook secret. The webhook route asks it
+/// on every update, so it answers from memory.
+/// </summary>
+public interface IBotGrain : IGrainWithStringKey
+{
+    /// <summary>The live bot, or null when it is connected to no project.</summary>
+    [ReadOnly] Task<BotView?> Live();
+
+    /// <summary>
+    /// Points the bot at our webhook route and connects it to the project (replacing the
+    /// project's previous bot of this messenger). Connected to another project: Conflict.
+    /// </summary>
+    Task<BotView> Connect(Guid projectId, Actor actor, string token, string username);
+
+    /// <summary>Unregisters the webhook and stops routing the bot's updates. Not this project's bot: NotFound.</summary>
+    Task Disconnect(Guid projectId, Actor actor);
+
+    /// <summary>Drops the cached bot after it was replaced elsewhere.</summary>
+    Task Forget();
+}
+
+public static class BotKeys
+{
+    public static string Of(Channel channel, string externalId) => $"{channel.Wire()}:{externalId}";
+}
+
+/// <summary>The messenger clients by channel.</summary>
+public sealed class MessengerClients(IEnumerable<IMessengerClient> clients)
+{
+    private readonly Dictionary<Channel, IMessengerClient> _byChannel = clients.ToDictionary(c => c.Channel);
+
+    public IMessengerClient For(Channel channel) =>
+        _byChannel.TryGetValue(channel, out var client) ? client : throw new InvalidOperationException($"No messenger client for {channel}.");
+}
+
+/// <summary>Configuration section <c>Zapnoty</c>: the public address messengers call back.</summary>
+public sealed class ChannelOptions
+{
+    public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    public string WebhookUrl(Channel channel, string externalBotId) =>
+        $"{PublicBaseUrl.TrimEnd('/')}/v1/channels/{channel.Wire()}/{externalBotId}/webhook";
+}

@@ -1,0 +1,226 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Concurrency;
+using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Grains.Conversations;
+
+/// <summary>
+/// The bot dialog with one customer chat, keyed <c>tg:{botId}:{chatId}</c> (see
+/// <see cref="ConversationKeys"/>): deep link → describe → pick a type → ticket, then the
+/// chat's messages go to that ticket. Messenger-neutral: Telegram and Max feed it the same
+/// <see cref="IncomingUpdate"/>s.
+/// </summary>
+public interface IConversationGrain : IGrainWithStringKey
+{
+    /// <summary>Applies the chat's waiting updates, in order. Idempotent; called after each arrival and by the sweeper.</summary>
+    [OneWay] Task Process();
+}
+
+public sealed class ConversationGrain(ChannelInbox inbox, NpgsqlDataSource dataSource, MessengerClients clients, TimeProvider clock,
+    ILogger<ConversationGrain> log) : Grain, IConversationGrain
+{
+    private const int UpdatesPerRound = 20;
+    private const string TypeChoice = "type:";
+
+    private Guid? _loadedFor;
+    private ConversationRow _state = new(ConversationStep.Idle, null, null);
+
+    private (Channel Channel, string ExternalBotId, string ChatId) Key => ConversationKeys.Parse(this.GetPrimaryKeyString());
+
+    public async Task Process()
+    {
+        var (channel, externalBotId, chatId) = Key;
+        var bot = await GrainFactory.GetGrain<IBotGrain>(BotKeys.Of(channel, externalBotId)).Live();
+        if (bot is null) return;
+        if (_loadedFor != bot.Id)
+        {
+            // A bot reconnected (possibly to another project) starts its chats afresh.
+            _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? new(ConversationStep.Idle, null, null);
+            _loadedFor = bot.Id;
+        }
+
+        IReadOnlyList<IncomingUpdate> updates;
+        do
+        {
+            updates = await inbox.Waiting(bot.Id, chatId, UpdatesPerRound, CancellationToken.None);
+            foreach (var update in updates)
+            {
+                try
+                {
+                    await Apply(bot, update);
+                }
+                catch (UpdateAlreadyApplied)
+                {
+                    // Applied before (a redelivery raced a retry): the stored state is the truth.
+                    _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? _state;
+                }
+                catch (Exception e)
+                {
+                    log.LogError(e, "Conversation {Key}: update {UpdateKey} failed; it stays waiting for the next sweep", this.GetPrimaryKeyString(), update.Key);
+                    _loadedFor = null;
+                    return;
+                }
+            }
+        }
+        while (updates.Count == UpdatesPerRound);
+    }
+
+    private async Task Apply(BotView bot, IncomingUpdate update)
+    {
+        var context = await GrainFactory.GetGrain<IProjectGrain>(bot.ProjectId).GetBotContext();
+        var dialog = new Dialog(bot, update, context, new ChatRoute(bot.Id, update.ChatId), clock.StoredNow());
+        switch (update.Kind)
+        {
+            case IncomingKind.Callback:
+                await clients.For(bot.Channel).AnswerCallback(bot.Token, update.CallbackId!, CancellationToken.None);
+                await OnChoice(dialog);
+                break;
+            case IncomingKind.EditedMessage:
+                await OnEdit(dialog);
+                break;
+            default:
+                await OnMessage(dialog);
+                break;
+        }
+    }
+
+    private async Task OnMessage(Dialog d)
+    {
+        var text = d.Update.Text?.Trim() ?? "";
+        if (Command(text, "/start") is { } payload)
+        {
+            if (payload.Length == 0 || payload == "help_" + d.Context.Project.Slug)
+                await Commit(d, _state with { Step = ConversationStep.Describing, Draft = null }, d.Render(d.Context.Texts.Greeting));
+            else
+                await Commit(d, _state, d.Render(d.Context.Texts.InvalidLink));
+            return;
+        }
+        if (Command(text, "/new") is not null)
+        {
+            await Commit(d, _state with { Step = ConversationStep.Describing, Draft = null }, d.Render(d.Context.Texts.NewTicket));
+            return;
+        }
+        if (Command(text, "/status") is not null)
+        {
+            var open = await OpenTicket();
+            await Commit(d, _state, open is null
+                ? d.Render(d.Context.Texts.NoTicket)
+                : d.Render(d.Context.Texts.Status, open.Number, open.Status.Wire().Replace('_', ' ')));
+            return;
+        }
+
+        var draft = new ConversationDraft(d.Update.Text ?? "", d.Update.Attachments, d.Update.MessageId);
+        if (_state.Step == ConversationStep.ChoosingType && _state.Draft is { } earlier)
+        {
+            // More words instead of a button: they belong to the same description.
+            var merged = new ConversationDraft(string.Join("\n", new[] { earlier.Text, draft.Text }.Where(t => t.Length > 0)),
+                [.. earlier.Attachments, .. draft.Attachments], earlier.MessageId);
+            await Commit(d, _state with { Draft = merged }, d.Render(d.Context.Texts.ChooseType), TypeButtons(d.Context));
+            return;
+        }
+        if (_state.Step == ConversationStep.Idle && await OpenTicket() is { } ticket)
+        {
+            var message = new CustomerMessage(draft.Text, new ChannelOrigin(d.Route, d.Update.Key, d.Update.MessageId, d.Update.Attachments));
+            await GrainFactory.GetGrain<ITicketGrain>(ticket.Id).AddCustomerMessage(message);
+            return;
+        }
+
+        // A new description: right after /start or /new, or the first words after a ticket was closed.
+        if (d.Context.TicketTypes.Count > 0)
+            await Commit(d, new ConversationRow(ConversationStep.ChoosingType, draft, _state.CurrentTicketId), d.Render(d.Context.Texts.ChooseType),
+                TypeButtons(d.Context));
+        else
+            await CreateTicket(d, draft, typeId: null);
+    }
+
+    private async Task OnChoice(Dialog d)
+    {
+        var data = d.Update.CallbackData ?? "";
+        if (_state is { Step: ConversationStep.ChoosingType, Draft: { } draft } && data.StartsWith(TypeChoice, StringComparison.Ordinal)
+            && Guid.TryParse(data[TypeChoice.Length..], out var typeId) && d.Context.TicketTypes.Any(t => t.Id == typeId))
+            await CreateTicket(d, draft, typeId);
+        else
+            await Commit(d, _state, answer: null);   // a stale button: nothing to do
+    }
+
+    private async Task OnEdit(Dialog d)
+    {
+        var text = d.Update.Text ?? "";
+        if (_state is { Step: ConversationStep.ChoosingType, Draft: { } draft } && draft.MessageId == d.Update.MessageId)
+        {
+            await Commit(d, _state with { Draft = draft with { Text = text } }, answer: null);
+            return;
+        }
+        if (_state.CurrentTicketId is { } ticketId && d.Update.MessageId is { } messageId)
+        {
+            await GrainFactory.GetGrain<ITicketGrain>(ticketId).EditCustomerMessage(
+                new CustomerEdit(messageId, text, new ChannelOrigin(d.Route, d.Update.Key, messageId, d.Update.Attachments)));
+            return;
+        }
+        await Commit(d, _state, answer: null);
+    }
+
+    private async Task CreateTicket(Dialog d, ConversationDraft draft, Guid? typeId)
+    {
+        var user = d.Update.User;
+        var ticket = await GrainFactory.GetGrain<IProjectGrain>(d.Bot.ProjectId).CreateTicket(new NewTicket(
+            d.Bot.Channel, new CustomerIdentity(user.Id, user.Name, null, user.Username), draft.Text, null, typeId, null,
+            new Actor(ActorKind.Customer, null),
+            new ChannelOrigin(d.Route, d.Update.Key, draft.MessageId, draft.Attachments, d.Render(d.Context.Texts.TicketCreated))));
+        _state = new ConversationRow(ConversationStep.Idle, null, ticket.Id);
+    }
+
+    /// <summary>The dialog's own step: its new state, the update's claim and the bot's answer, in one transaction.</summary>
+    private async Task Commit(Dialog d, ConversationRow state, string? answer, IReadOnlyList<ChoiceButton>? buttons = null)
+    {
+        List<NpgsqlBatchCommand> commands =
+        [
+            ChannelWrites.Claim(d.Bot.Id, d.Update.Key, d.Now),
+            ChannelWrites.SaveConversation(d.Bot.Id, d.Update.ChatId, d.Bot.ProjectId, state.Step,
+                state.Draft is null ? null : JsonSerializer.Serialize(state.Draft, WireJson.Options), state.CurrentTicketId, d.Now),
+        ];
+        if (answer is not null) commands.Add(ChannelWrites.Enqueue(d.Route, answer, buttons, null, state.CurrentTicketId, d.Now));
+        try
+        {
+            await dataSource.Commit(commands, CancellationToken.None);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+            throw new UpdateAlreadyApplied(e.MessageText);
+        }
+        _state = state;
+        if (answer is not null) GrainFactory.GetGrain<IChannelSenderGrain>(d.Bot.Id).Nudge().Ignore();
+    }
+
+    /// <summary>The ticket the chat follows, unless it was closed (then the next words start a new one).</summary>
+    private async Task<TicketView?> OpenTicket()
+    {
+        if (_state.CurrentTicketId is not { } ticketId) return null;
+        var ticket = await GrainFactory.GetGrain<ITicketGrain>(ticketId).Summary();
+        return ticket.Status == TicketStatus.Closed ? null : ticket;
+    }
+
+    private static IReadOnlyList<ChoiceButton> TypeButtons(BotContext context) =>
+        context.TicketTypes.Select(t => new ChoiceButton(t.Name, TypeChoice + t.Id.ToString("N"))).ToList();
+
+    /// <summary>The argument of <paramref name="command"/> (also in the <c>/cmd@botname</c> form), or null when the text is not that command.</summary>
+    private static string? Command(string text, string command)
+    {
+        var word = text.Split(' ', 2)[0];
+        if (word != command && !word.StartsWith(command + "@", StringComparison.Ordinal)) return null;
+        return text.Length > word.Length ? text[(word.Length + 1)..].Trim() : "";
+    }
+
+    private sealed record Dialog(BotView Bot, IncomingUpdate Update, BotContext Context, ChatRoute Route, DateTimeOffset Now)
+    {
+        public string Render(string template, long? number = null, string? status = null) => template
+            .Replace("{project}", Context.Project.Name)
+            .Replace("{status}", status ?? "")
+            .Replace("{number}", number?.ToString() ?? "{number}");
+    }
+}
