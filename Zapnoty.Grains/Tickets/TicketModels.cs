@@ -12,7 +12,8 @@ public sealed record CustomerView(
     [property: Id(1)] string ExternalId,
     [property: Id(2)] string? Name,
     [property: Id(3)] string? Email,
-    [property: Id(4)] string? Username);
+    [property: Id(4)] string? Username,
+    [property: Id(5)] string? UnreachableReason = null);
 
 /// <summary>One ticket as stored; SLA overdue flags are derived from the due times when shown.</summary>
 [GenerateSerializer, Immutable]

@@ -5,7 +5,8 @@ namespace Zapnoty.Grains.Tickets;
 // The public representation of tickets and messages: what the REST API answers and what
 // webhook events carry, so an integrator sees one shape everywhere.
 
-public sealed record CustomerDto(Guid Id, string? Name, string ExternalId, string? Email, string? Username);
+/// <summary><c>unreachable_reason</c> is set while the customer cannot be messaged (they blocked the bot).</summary>
+public sealed record CustomerDto(Guid Id, string? Name, string ExternalId, string? Email, string? Username, string? UnreachableReason);
 
 /// <summary>Due times as stored; the overdue flags are computed from them at the moment of the answer.</summary>
 public sealed record SlaDto(DateTime? FirstReplyDueAt, DateTime? ResolveDueAt, bool FirstReplyOverdue, bool ResolveOverdue);
@@ -20,15 +21,21 @@ public record TicketDto(
 {
     public static TicketDto From(TicketView t, DateTimeOffset now, TeamDirectory team) => new(
         t.Id, t.ProjectId, t.Number, t.Subject, t.Status, t.Priority, t.TypeId, t.TypeName, t.AssigneeId, team.Assignee(t.AssigneeId), t.Channel,
-        new CustomerDto(t.Customer.Id, t.Customer.Name, t.Customer.ExternalId, t.Customer.Email, t.Customer.Username),
+        new CustomerDto(t.Customer.Id, t.Customer.Name, t.Customer.ExternalId, t.Customer.Email, t.Customer.Username, t.Customer.UnreachableReason),
         t.CreatedAt.UtcDateTime, t.UpdatedAt.UtcDateTime, t.FirstReplyAt?.UtcDateTime, t.ClosedAt?.UtcDateTime,
         new SlaDto(t.FirstReplyDueAt?.UtcDateTime, t.ResolveDueAt?.UtcDateTime,
             FirstReplyOverdue: t.FirstReplyAt is null && t.FirstReplyDueAt < now,
             ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now));
 }
 
-public sealed record MessageDto(Guid Id, MessageAuthor Author, Guid? AgentId, string Text, DateTime CreatedAt, Delivery Delivery, string? DeliveryError)
+/// <summary>
+/// A message of the conversation. <c>attachments</c> are files a customer sent through a
+/// messenger (by the messenger's file id); <c>edited_at</c> is set when they edited the text.
+/// </summary>
+public sealed record MessageDto(Guid Id, MessageAuthor Author, Guid? AgentId, string Text, DateTime CreatedAt, Delivery Delivery, string? DeliveryError,
+    IReadOnlyList<Channels.Attachment> Attachments, DateTime? EditedAt)
 {
-    public static MessageDto From(MessageView m) => new(m.Id, m.Author, m.AgentId, m.Text, m.CreatedAt.UtcDateTime, m.Delivery, m.DeliveryError);
+    public static MessageDto From(MessageView m) => new(m.Id, m.Author, m.AgentId, m.Text, m.CreatedAt.UtcDateTime, m.Delivery, m.DeliveryError,
+        m.Attachments ?? [], m.EditedAt?.UtcDateTime);
 }
 

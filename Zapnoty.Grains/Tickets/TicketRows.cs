@@ -9,7 +9,7 @@ public static class TicketRows
         SELECT t.id, t.project_id, t.number, t.subject, t.status, t.priority, t.type_id, tt.name,
                t.assignee_id, t.channel, c.id, c.external_id, c.name, c.email, c.username,
                t.created_at, t.updated_at, t.first_reply_at, t.closed_at,
-               t.first_reply_due_at, t.resolve_due_at, t.version, t.bot_id, t.chat_id
+               t.first_reply_due_at, t.resolve_due_at, t.version, t.bot_id, t.chat_id, c.unreachable_reason
           FROM tickets t
           JOIN customers c ON c.id = t.customer_id
           LEFT JOIN ticket_types tt ON tt.id = t.type_id
@@ -30,7 +30,8 @@ public static class TicketRows
             r.GetGuid(10), r.GetString(11),
             r.IsDBNull(12) ? null : r.GetString(12),
             r.IsDBNull(13) ? null : r.GetString(13),
-            r.IsDBNull(14) ? null : r.GetString(14)),
+            r.IsDBNull(14) ? null : r.GetString(14),
+            r.IsDBNull(24) ? null : r.GetString(24)),
         CreatedAt: r.GetFieldValue<DateTimeOffset>(15),
         UpdatedAt: r.GetFieldValue<DateTimeOffset>(16),
         FirstReplyAt: NullableTime(r, 17),
