@@ -26,6 +26,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public string ConnectionString { get; private set; } = null!;
     public NpgsqlDataSource Database { get; private set; } = null!;
     public FakeSmtpServer Smtp { get; } = new();
+    public FakeTelegramServer Telegram { get; private set; } = null!;
 
     /// <summary>One HTTP client per silo, pointed at that silo's API.</summary>
     public IReadOnlyList<HttpClient> Silos { get; private set; } = [];
@@ -38,6 +39,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.Create("cluster");
+        Telegram = await FakeTelegramServer.Start();
         Database = NpgsqlDataSource.Create(ConnectionString);
         await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
 
@@ -49,6 +51,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         // Receivers run on 127.0.0.1; retries and the sweep are fast so a test sees a whole schedule.
         builder.Properties["Zapnoty:Webhooks:AllowPrivateTargets"] = "true";
         builder.Properties["Zapnoty:Webhooks:SweepPeriod"] = "00:00:01";
+        // Messengers are the fake Bot API; chats are paced and retried fast so tests see whole schedules.
+        builder.Properties["Zapnoty:Telegram:ApiBaseUrl"] = Telegram.BaseUrl;
+        builder.Properties["Zapnoty:PublicBaseUrl"] = "https://helpdesk.example.com";
+        builder.Properties["Zapnoty:Channels:PerChatInterval"] = "00:00:00.100";
+        builder.Properties["Zapnoty:Channels:SweepPeriod"] = "00:00:01";
+        for (var i = 0; i < 3; i++)
+            builder.Properties[$"Zapnoty:Channels:RetryDelays:{i}"] = "00:00:00.200";
         for (var i = 0; i < WebhookRetries; i++)
             builder.Properties[$"Zapnoty:Webhooks:RetryDelays:{i}"] = "00:00:00.300";
         builder.AddSiloBuilderConfigurator<ZapnotyTestSilo>();
@@ -87,6 +96,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
         await Database.DisposeAsync();
         await Smtp.DisposeAsync();
+        await Telegram.DisposeAsync();
     }
 }
 
