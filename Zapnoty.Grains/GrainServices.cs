@@ -4,6 +4,7 @@ using Npgsql;
 using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Storage;
@@ -47,6 +48,7 @@ public static class GrainServices
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))
             .Validate(o => o.IsValid, $"{LoginLimitOptions.Section}: every limit must be at least 1 and the window longer than zero.")
             .ValidateOnStart();
+        services.AddTelegramChannel(configuration);
         return services;
     }
 }

@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Zapnoty.Grains.Tests.Infrastructure;
+
+/// <summary>A bot the fake knows: its token, its numeric id (the token's first part) and its @username.</summary>
+public sealed record FakeBot(string Token, long Id, string Username);
+
+/// <summary>One Bot API call as the fake got it: the method, the token from the URL, the JSON body and the HTTP status answered.</summary>
+public sealed record TelegramCall(string Method, string Token, JsonElement Body, int AnsweredWith)
+{
+    /// <summary>A top-level string or number field of the body, as text; null when absent.</summary>
+    public string? Field(string name) =>
+        Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out var value)
+            ? value.ValueKind switch { JsonValueKind.String => value.GetString(), JsonValueKind.Null => null, _ => value.GetRawText() }
+            : null;
+
+    public bool Has(string name) => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(name, out _);
+
+    public long? ChatId => Field("chat_id") is { } id && long.TryParse(id, out var chat) ? chat : null;
+    public string? Text => Field("text");
+}
+
+/// <summary>A message the fake accepted (sendMessage answered ok), with its inline keyboard as (text, callback data) rows.</summary>
+public sealed record SentTelegramMessage(string Token, long ChatId, int MessageId, string Text, IReadOnlyList<TelegramButton> Buttons, TelegramCall Call);
+
+public sealed record TelegramButton(string Text, string? CallbackData);
+
+/// <summary>The webhook a bot is set to, as setWebhook gave it.</summary>
+public sealed record TelegramWebhook(string Url, string? SecretToken, IReadOnlyList<string>? AllowedUpdates, bool DropPendingUpdates);
+
+/// <summary>A Bot API error answer: HTTP status = error_code, as Telegram does.</summary>
+public sealed record TelegramFailure(int ErrorCode, string Description, int? RetryAfter = null, bool HtmlPage = false)
+{
+    /// <summary>429 with <c>parameters.retry_after</c> seconds (flood control).</summary>
+    public static TelegramFailure TooManyRequests(int retryAfter) => new(429, $"Too Many Requests: retry after {retryAfter}", retryAfter);
+    /// <summary>403: the customer blocked the bot.</summary>
+    public static TelegramFailure BlockedByUser() => new(403, "Forbidden: bot was blocked by the user");
+    /// <summary>403: the customer deleted their account.</summary>
+    public static TelegramFailure UserDeactivated() => new(403, "Forbidden: user is deactivated");
+    /// <summary>400: no such chat (the customer never started the bot).</summary>
+    public static TelegramFailure ChatNotFound() => new(400, "Bad Request: chat not found");
+    /// <summary>500 with a Bot API error body.</summary>
+    public static TelegramFailure InternalServerError() => new(500, "Internal Server Error");
+    /// <summary>502 with an HTML page instead of JSON, as a proxy in front of the Bot API answers when it is down.</summary>
+    public static TelegramFailure BadGatewayPage() => new(502, "Bad Gateway", HtmlPage: true);
+}
+
+/// <summary>
+/// The Telegram Bot API on 127.0.0.1, as Telegram.Bot calls it: <c>POST /bot{token}/{method}</c>
+/// with a JSON body, answered <c>{"ok":true,"result":...}</c> or <c>{"ok":false,"error_code":...}</c>.
+/// Implements getMe, setWebhook, getWebhookInfo, deleteWebhook, sendMessage and
+/// answerCallbackQuery for the bots registered with <see cref="AddBot(string?)"/>; any other token
+/// gets 401 like the real thing. Records every call, and fails sends when a test says so.
+/// Point the client at it with <c>Zapnoty:Telegram:ApiBaseUrl = BaseUrl</c>.
+/// </summary>
+public sealed class FakeTelegramServer : IAsyncDisposable
+{
+    private static long _lastBotId = 7_000_000_000 + Random.Shared.Next(1_000_000);
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, FakeBot> _bots = new();
+    private readonly ConcurrentDictionary<string, TelegramWebhook> _webhooks = new();
+    private readonly ConcurrentQueue<TelegramCall> _calls = new();
+    private readonly ConcurrentQueue<SentTelegramMessage> _sent = new();
+    private readonly ConcurrentDictionary<long, bool> _blocked = new();
+    private readonly ConcurrentDictionary<long, int> _lastMessageId = new();
+    private readonly List<ScriptedFailure> _scripts = [];
+
+    /// <summary>Extra time before every answer (a slow Telegram, for timeout tests).</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+
+    private FakeTelegramServer(WebApplication app)
+    {
+        _app = app;
+        _app.MapMethods("/{botSegment}/{method}", ["GET", "POST"], Serve);
+    }
+
+    public static async Task<FakeTelegramServer> Start()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var server = new FakeTelegramServer(builder.Build());
+        await server._app.StartAsync();
+        return server;
+    }
+
+    /// <summary>The Bot API base URL, e.g. <c>http://127.0.0.1:41234</c> (the client adds <c>/bot{token}/{method}</c>).</summary>
+    public string BaseUrl => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    /// <summary>Registers a new bot with a fresh id and a realistic token (<c>{id}:{35 characters}</c>).</summary>
+    public FakeBot AddBot(string? username = null)
+    {
+        var id = Interlocked.Increment(ref _lastBotId);
+        var secret = "AAH" + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).Replace('+', '-').Replace('/', '_').TrimEnd('=')
+            + Guid.NewGuid().ToString("N")[..10];
+        return AddBot($"{id}:{secret}", username ?? $"zapnoty_test_{id % 100_000}_bot");
+    }
+
+    /// <summary>Registers a bot with a given token; its id is the token's part before the colon.</summary>
+    public FakeBot AddBot(string token, string username)
+    {
+        var bot = new FakeBot(token, long.Parse(token[..token.IndexOf(':')]), username);
+        _bots[token] = bot;
+        return bot;
+    }
+
+    /// <summary>Every call so far, in arrival order, including refused ones.</summary>
+    public IReadOnlyList<TelegramCall> Calls => _calls.ToList();
+
+    public IReadOnlyList<TelegramCall> CallsTo(string method) => _calls.Where(c => c.Method == method).ToList();
+
+    /// <summary>Messages accepted so far, in order; only those to <paramref name="chatId"/> when given.</summary>
+    public IReadOnlyList<SentTelegramMessage> Sent(long? chatId = null) =>
+        _sent.Where(m => chatId is null || m.ChatId == chatId).ToList();
+
+    /// <summary>The bot's current webhook, or null if none is set (never set, or deleted).</summary>
+    public TelegramWebhook? WebhookOf(FakeBot bot) => _webhooks.GetValueOrDefault(bot.Token);
+
+    /// <summary>The callback query ids answered so far.</summary>
+    public IReadOnlyList<string> AnsweredCallbacks =>
+        CallsTo("answerCallbackQuery").Where(c => c.AnsweredWith == 200).Select(c => c.Field("callback_query_id")!).ToList();
+
+    /// <summary>The next <paramref name="count"/> sendMessage calls to <paramref name="chatId"/> fail as <paramref name="failure"/>.</summary>
+    public void FailNext(long chatId, int count, TelegramFailure failure) => Script(new ScriptedFailure("sendMessage", chatId, count, failure));
+
+    /// <summary>The next <paramref name="count"/> sendMessage calls, to any chat, fail as <paramref name="failure"/>.</summary>
+    public void FailNext(int count, TelegramFailure failure) => Script(new ScriptedFailure("sendMessage", null, count, failure));
+
+    /// <summary>The next <paramref name="count"/> calls of any Bot API <paramref name="method"/> (e.g. "setWebhook") fail as <paramref name="failure"/>.</summary>
+    public void FailNextCall(string method, int count, TelegramFailure failure) => Script(new ScriptedFailure(method, null, count, failure));
+
+    /// <summary>The customer in <paramref name="chatId"/> blocks the bot: every send there answers 403 until <see cref="Unblock"/>.</summary>
+    public void Block(long chatId) => _blocked[chatId] = true;
+
+    public void Unblock(long chatId) => _blocked.TryRemove(chatId, out _);
+
+    /// <summary>Polls until <paramref name="done"/> holds for the accepted messages; fails with what was called otherwise.</summary>
+    public async Task<IReadOnlyList<SentTelegramMessage>> WaitForSent(Func<IReadOnlyList<SentTelegramMessage>, bool> done, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            var sent = Sent();
+            if (done(sent)) return sent;
+            await Task.Delay(50);
+        }
+        var calls = string.Join(", ", Calls.Select(c => $"{c.Method}({c.ChatId}):{c.AnsweredWith}"));
+        throw new TimeoutException($"The expected Telegram messages were not sent in {seconds} s; calls: [{calls}]");
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private sealed class ScriptedFailure(string method, long? chatId, int count, TelegramFailure failure)
+    {
+        public string Method { get; } = method;
+        public long? ChatId { get; } = chatId;
+        public TelegramFailure Failure { get; } = failure;
+        public int Remaining { get; set; } = count;
+    }
+
+    private void Script(ScriptedFailure script)
+    {
+        lock (_scripts) _scripts.Add(script);
+    }
+
+    /// <summary>A script for this very chat wins over one for any chat; each use counts down.</summary>
+    private TelegramFailure? TakeScriptedFailure(string method, long? chatId)
+    {
+        lock (_scripts)
+        {
+            var script = _scripts.FirstOrDefault(s => s.Method == method && s.Remaining > 0 && s.ChatId is not null && s.ChatId == chatId)
+                ?? _scripts.FirstOrDefault(s => s.Method == method && s.Remaining > 0 && s.ChatId is null);
+            if (script is null) return null;
+            script.Remaining--;
+            return script.Failure;
+        }
+    }
+
+    private async Task Serve(HttpContext http, string botSegment, string method)
+    {
+        var token = botSegment.StartsWith("bot", StringComparison.Ordinal) ? botSegment[3..] : botSegment;
+        var body = await ReadBody(http.Request);
+        if (Delay > TimeSpan.Zero) await Task.Delay(Delay, http.RequestAborted);
+
+        var reply = Answer(token, method, body);
+        _calls.Enqueue(new TelegramCall(method, token, body, reply.Status));
+        http.Response.StatusCode = reply.Status;
+        http.Response.ContentType = reply.Html is null ? "application/json" : "text/html";
+        await http.Response.WriteAsync(reply.Html ?? reply.Json!.ToJsonString());
+    }
+
+    /// <summary>An answer: Bot API JSON, or (rarely) an HTML error page from something in front of it.</summary>
+    private sealed record Reply(int Status, JsonObject? Json, string? Html = null);
+
+    private static async Task<JsonElement> ReadBody(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync();
+        if (string.IsNullOrWhiteSpace(text)) text = "{}";
+        try { return JsonDocument.Parse(text).RootElement.Clone(); }
+        catch (JsonException) { return JsonDocument.Parse(JsonSerializer.Serialize(new { unparsed_body = text })).RootElement.Clone(); }
+    }
+
+    private Reply Answer(string token, string method, JsonElement body)
+    {
+        if (!_bots.TryGetValue(token, out var bot))
+            return Error(new TelegramFailure(401, "Unauthorized"));
+        var call = new TelegramCall(method, token, body, 0);
+        if (TakeScriptedFailure(method, call.ChatId) is { } scripted)
+            return Error(scripted);
+        return method switch
+        {
+            "getMe" => Ok(BotUser(bot, full: true)),
+            "setWebhook" => SetWebhook(bot, call),
+            "getWebhookInfo" => Ok(WebhookInfo(bot)),
+            "deleteWebhook" => DeleteWebhook(bot),
+            "sendMessage" => SendMessage(bot, call),
+            "answerCallbackQuery" => string.IsNullOrEmpty(call.Field("callback_query_id"))
+                ? Error(new TelegramFailure(400, "Bad Request: query is too old and response timeout expired or query ID is invalid"))
+                : Ok(JsonValue.Create(true)),
+            _ => Error(new TelegramFailure(404, "Not Found")),
+        };
+    }
+
+    private Reply SetWebhook(FakeBot bot, TelegramCall call)
+    {
+        var url = call.Field("url");
+        // Like Telegram: an empty url removes the webhook.
+        if (string.IsNullOrEmpty(url))
+        {
+            _webhooks.TryRemove(bot.Token, out _);
+            return Ok(JsonValue.Create(true));
+        }
+        var secret = call.Field("secret_token");
+        if (secret is not null && !Regex.IsMatch(secret, "^[A-Za-z0-9_-]{1,256}$"))
+            return Error(new TelegramFailure(400, "Bad Request: secret token contains unallowed characters"));
+        IReadOnlyList<string>? allowed = call.Body.TryGetProperty("allowed_updates", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(u => u.GetString()!).ToList()
+            : null;
+        var drop = call.Field("drop_pending_updates") == "true";
+        _webhooks[bot.Token] = new TelegramWebhook(url, secret, allowed, drop);
+        return Ok(JsonValue.Create(true));
+    }
+
+    private Reply DeleteWebhook(FakeBot bot)
+    {
+        _webhooks.TryRemove(bot.Token, out _);
+        return Ok(JsonValue.Create(true));
+    }
+
+    private JsonObject WebhookInfo(FakeBot bot)
+    {
+        var info = new JsonObject { ["url"] = "", ["has_custom_certificate"] = false, ["pending_update_count"] = 0 };
+        if (_webhooks.TryGetValue(bot.Token, out var hook))
+        {
+            info["url"] = hook.Url;
+            info["max_connections"] = 40;
+            if (hook.AllowedUpdates is { } allowed) info["allowed_updates"] = new JsonArray(allowed.Select(u => (JsonNode)JsonValue.Create(u)!).ToArray());
+        }
+        return info;
+    }
+
+    /// <summary>Checks what Telegram checks before accepting a message, then answers with the sent Message.</summary>
+    private Reply SendMessage(FakeBot bot, TelegramCall call)
+    {
+        if (call.ChatId is not { } chatId)
+            return Error(new TelegramFailure(400, call.Has("chat_id") ? "Bad Request: chat not found" : "Bad Request: chat_id is empty"));
+        if (_blocked.ContainsKey(chatId))
+            return Error(TelegramFailure.BlockedByUser());
+        var text = call.Text;
+        if (string.IsNullOrWhiteSpace(text))
+            return Error(new TelegramFailure(400, "Bad Request: message text is empty"));
+        if (text.Length > 4096)
+            return Error(new TelegramFailure(400, "Bad Request: message is too long"));
+        var buttons = new List<TelegramButton>();
+        if (call.Body.TryGetProperty("reply_markup", out var markup) && markup.TryGetProperty("inline_keyboard", out var rows))
+        {
+            foreach (var button in rows.EnumerateArray().SelectMany(row => row.EnumerateArray()))
+            {
+                var data = button.TryGetProperty("callback_data", out var d) ? d.GetString() : null;
+                if (data is not null && Encoding.UTF8.GetByteCount(data) is 0 or > 64)
+                    return Error(new TelegramFailure(400, "Bad Request: BUTTON_DATA_INVALID"));
+                buttons.Add(new TelegramButton(button.GetProperty("text").GetString()!, data));
+            }
+        }
+
+        var messageId = _lastMessageId.AddOrUpdate(chatId, 1, (_, last) => last + 1);
+        var message = new JsonObject
+        {
+            ["message_id"] = messageId,
+            ["from"] = BotUser(bot, full: false),
+            ["chat"] = new JsonObject { ["id"] = chatId, ["first_name"] = "Customer", ["type"] = "private" },
+            ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["text"] = text,
+        };
+        if (markup.ValueKind == JsonValueKind.Object) message["reply_markup"] = JsonNode.Parse(markup.GetRawText());
+        _sent.Enqueue(new SentTelegramMessage(bot.Token, chatId, messageId, text, buttons, call with { AnsweredWith = 200 }));
+        return Ok(message);
+    }
+
+    private static JsonObject BotUser(FakeBot bot, bool full)
+    {
+        var user = new JsonObject { ["id"] = bot.Id, ["is_bot"] = true, ["first_name"] = "Zapnoty Test Bot", ["username"] = bot.Username };
+        if (full)
+        {
+            user["can_join_groups"] = true;
+            user["can_read_all_group_messages"] = false;
+            user["supports_inline_queries"] = false;
+        }
+        return user;
+    }
+
+    private static Reply Ok(JsonNode? result) => new(200, new JsonObject { ["ok"] = true, ["result"] = result });
+
+    private static Reply Error(TelegramFailure failure)
+    {
+        if (failure.HtmlPage)
+            return new(failure.ErrorCode, null, $"<html><head><title>{failure.ErrorCode} {failure.Description}</title></head><body><center><h1>{failure.ErrorCode} {failure.Description}</h1></center><hr><center>nginx</center></body></html>");
+        var error = new JsonObject { ["ok"] = false, ["error_code"] = failure.ErrorCode, ["description"] = failure.Description };
+        if (failure.RetryAfter is { } seconds) error["parameters"] = new JsonObject { ["retry_after"] = seconds };
+        return new(failure.ErrorCode, error);
+    }
+}

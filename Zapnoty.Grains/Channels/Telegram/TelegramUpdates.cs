@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text.Json;
+using Telegram.Bot;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+
+namespace Zapnoty.Grains.Channels.Telegram;
+
+/// <summary>
+/// Turns what Telegram posts to our webhook into an <see cref="IncomingUpdate"/>, or into null for
+/// everything a helpdesk ignores: other update kinds, groups and channels, other bots, and
+/// service messages that carry neither text nor a file.
+/// </summary>
+public static class TelegramUpdates
+{
+    /// <summary>
+    /// Parses a webhook body as Telegram sends it. Malformed JSON is null, not an exception: the
+    /// route should still answer 2xx, or Telegram re-sends the same bad body again and again.
+    /// </summary>
+    public static IncomingUpdate? Parse(string json, DateTimeOffset receivedAt)
+    {
+        Update? update;
+        try
+        {
+            update = JsonSerializer.Deserialize<Update>(json, JsonBotAPI.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        return update is null ? null : Parse(update, receivedAt);
+    }
+
+    /// <param name="update">An update as Telegram.Bot deserializes it (<see cref="JsonBotAPI.Options"/>).</param>
+    /// <param name="receivedAt">When the webhook got it: the time of a button press, which Telegram does not date.</param>
+    public static IncomingUpdate? Parse(Update update, DateTimeOffset receivedAt)
+    {
+        // update_id is positive and the only de-duplication key; without one the update cannot be told from a re-send.
+        if (update.Id <= 0)
+            return null;
+        var key = update.Id.ToString(CultureInfo.InvariantCulture);
+        return update switch
+        {
+            { Message: { } message } => FromMessage(key, IncomingKind.Message, message, At(message.Date)),
+            // An edit is dated by when it was made; its message id says which message it changes.
+            { EditedMessage: { } edited } => FromMessage(key, IncomingKind.EditedMessage, edited, At(edited.EditDate ?? edited.Date)),
+            { CallbackQuery: { } callback } => FromCallback(key, callback, receivedAt),
+            _ => null,
+        };
+    }
+
+    private static IncomingUpdate? FromMessage(string key, IncomingKind kind, Message message, DateTimeOffset at)
+    {
+        // Chat and sender are never missing in what Telegram sends, but a forged body must not become an exception.
+        if (message.Chat is not { Type: ChatType.Private } chat || message.From is not { IsBot: false } from)
+            return null;
+        var text = message.Text ?? message.Caption;
+        var attachments = AttachmentsOf(message);
+        if (text is null && attachments.Count == 0)
+            return null;
+        return new IncomingUpdate(key, kind, ChatIdOf(chat), UserOf(from), text, attachments,
+            message.Id.ToString(CultureInfo.InvariantCulture), CallbackId: null, CallbackData: null, at);
+    }
+
+    private static IncomingUpdate? FromCallback(string key, CallbackQuery callback, DateTimeOffset receivedAt)
+    {
+        // Buttons under inline-mode messages have no chat message; buttons in groups are not ours to handle.
+        if (callback.Message is not { Chat.Type: ChatType.Private } message || callback.From is not { IsBot: false } from
+            || string.IsNullOrEmpty(callback.Id))
+            return null;
+        return new IncomingUpdate(key, IncomingKind.Callback, ChatIdOf(message.Chat), UserOf(from), Text: null, [],
+            message.Id.ToString(CultureInfo.InvariantCulture), callback.Id, callback.Data, receivedAt);
+    }
+
+    private static List<Attachment> AttachmentsOf(Message message)
+    {
+        var attachments = new List<Attachment>();
+        void Add(string kind, FileBase? file, string? fileName = null, string? mimeType = null)
+        {
+            // A file without an id could never be fetched or forwarded: nothing to keep.
+            if (!string.IsNullOrEmpty(file?.FileId))
+                attachments.Add(new Attachment(kind, file.FileId, file.FileSize, fileName, mimeType));
+        }
+
+        // Telegram sends one photo in several sizes, smallest first; the largest is the one worth keeping.
+        Add("photo", message.Photo?.MaxBy(size => ((long)size.Width * size.Height, size.FileSize ?? 0)));
+        // An animation (GIF) arrives with a document too, so it is kept as that document.
+        Add("document", message.Document, message.Document?.FileName, message.Document?.MimeType);
+        Add("voice", message.Voice, mimeType: message.Voice?.MimeType);
+        Add("video", message.Video, message.Video?.FileName, message.Video?.MimeType);
+        Add("audio", message.Audio, message.Audio?.FileName, message.Audio?.MimeType);
+        Add("video_note", message.VideoNote);
+        Add("sticker", message.Sticker);
+        return attachments;
+    }
+
+    private static ChatUser UserOf(User user)
+    {
+        var name = $"{user.FirstName} {user.LastName}".Trim();
+        return new ChatUser(user.Id.ToString(CultureInfo.InvariantCulture), name.Length > 0 ? name : null, user.Username);
+    }
+
+    private static string ChatIdOf(Chat chat) => chat.Id.ToString(CultureInfo.InvariantCulture);
+
+    // Telegram dates are Unix seconds, read by Telegram.Bot as UTC.
+    private static DateTimeOffset At(DateTime date) => new(DateTime.SpecifyKind(date, DateTimeKind.Utc));
+}
