@@ -97,6 +97,20 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
         new("GET", "/v1/projects/{projectId}/audit", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/audit"))),
 
+        new("POST", "/v1/channels/telegram/{botId}/webhook", Least.Public, (_, _) => Done(new Request("/v1/channels/telegram/1/webhook"))),
+        new("GET", "/v1/projects/{projectId}/channels", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels"))),
+        new("PUT", "/v1/projects/{projectId}/channels/telegram", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/channels/telegram", new { bot_token = cluster.Telegram.AddBot().Token }))),
+        new("DELETE", "/v1/projects/{projectId}/channels/telegram", Least.Admin, async (t, _) =>
+        {
+            await t.Owner.Call(HttpMethod.Put, $"/v1/projects/{t.ProjectId}/channels/telegram", new { bot_token = cluster.Telegram.AddBot().Token },
+                System.Net.HttpStatusCode.OK);
+            return new Request($"/v1/projects/{t.ProjectId}/channels/telegram");
+        }),
+        new("GET", "/v1/projects/{projectId}/channels/texts", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts"))),
+        new("PATCH", "/v1/projects/{projectId}/channels/texts", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts", new { greeting = "Hello from {project}!" }))),
+
         new("GET", "/v1/projects/{projectId}/webhooks", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/webhooks"))),
         new("POST", "/v1/projects/{projectId}/webhooks", Least.Admin, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/webhooks", new { url = _receiver!.Url(), events = new[] { "ticket.created" } })), FreshTeam: true),

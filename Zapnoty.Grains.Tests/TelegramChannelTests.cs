@@ -163,7 +163,8 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         await Post(bot, Updates.Text(customer, "/new"));
         await Post(bot, Updates.Text(customer, "And a third problem"));
         await Eventually(async () => await TicketCount(agent, projectId) == 3);
-        Assert.Contains("Describe your new problem", string.Join("\n", Telegram.Sent(customer.ChatId).Select(m => m.Text)));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text.StartsWith("Describe your new problem")));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text.StartsWith("Ticket #3 created")));
         Assert.Equal(slug, (await agent.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString());
     }
 

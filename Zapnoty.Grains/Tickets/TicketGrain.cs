@@ -138,9 +138,25 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
         _messages[index] = _messages[index] with { Text = edit.Text, EditedAt = now };
     }
 
-    public Task ReplyDelivered(Guid messageId) => SetDelivery(messageId, Delivery.Delivered, error: null);
+    public async Task ReplyDelivered(Guid messageId)
+    {
+        await SetDelivery(messageId, Delivery.Delivered, error: null);
+        if (_ticket?.Customer.UnreachableReason is not null) await RefreshCustomer();
+    }
 
-    public Task ReplyUndelivered(Guid messageId, string error) => SetDelivery(messageId, Delivery.Failed, error);
+    public async Task ReplyUndelivered(Guid messageId, string error)
+    {
+        await SetDelivery(messageId, Delivery.Failed, error);
+        await RefreshCustomer();
+    }
+
+    /// <summary>The channel sender marks customers (un)reachable; the ticket shows it from then on.</summary>
+    private async Task RefreshCustomer()
+    {
+        if (_ticket is not { } ticket) return;
+        var customer = await store.Customer(ticket.Customer.Id, CancellationToken.None);
+        if (customer is not null) _ticket = ticket with { Customer = customer };
+    }
 
     /// <summary>Only a reply still on its way changes: a delivered one stays delivered.</summary>
     private async Task SetDelivery(Guid messageId, Delivery delivery, string? error)

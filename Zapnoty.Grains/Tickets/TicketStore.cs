@@ -63,6 +63,18 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     /// events with their webhook deliveries in one transaction. Returns null, writing nothing,
     /// when the row is no longer at the expected version (another writer got there first).
     /// </summary>
+    public async Task<CustomerView?> Customer(Guid customerId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT id, external_id, name, email, username, unreachable_reason FROM customers WHERE id = $1");
+        command.Parameters.Add(new() { Value = customerId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new CustomerView(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5))
+            : null;
+    }
+
     public async Task SetDelivery(Guid messageId, Delivery delivery, string? error, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("UPDATE ticket_messages SET delivery = $2, delivery_error = $3 WHERE id = $1");
