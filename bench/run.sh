@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Ticket creation benchmark: REST API vs the same SQL through Npgsql, same run, same machine.
-# Usage: bench/run.sh [workers] [seconds] [projects]   (defaults 32 15 50)
+# Benchmarks against baselines measured in the same run on the same machine:
+#   tickets  — ticket creation through the REST API vs the same SQL through Npgsql;
+#   webhooks — ticket.* events delivered per second vs raw signed POSTs to the same receiver,
+#              and what a webhook endpoint adds to an agent reply.
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all]   (defaults 32 15 50 all)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
