@@ -109,6 +109,15 @@ public sealed class BadInputTests(ClusterFixture cluster)
             new("POST", $"/v1/projects/{p}/ownership-transfer/confirm", "{\"code\": \"123456\"}", 410),
             new("GET", $"/v1/projects/{p}/audit?cursor=%21%21%21", null, 400, "cursor"),
             new("GET", $"/v1/projects/{p}/audit?limit=0", null, 400, "limit"),
+            new("PUT", $"/v1/projects/{p}/channels/telegram", "{}", 400, "bot_token"),
+            new("PUT", $"/v1/projects/{p}/channels/telegram", "{\"bot_token\": 5}", 400, "bot_token"),
+            new("PUT", $"/v1/projects/{p}/channels/telegram", "{\"bot_token\": \"not a token\"}", 400, "bot_token"),
+            new("DELETE", $"/v1/projects/{p}/channels/telegram", null, 404),
+            new("PATCH", $"/v1/projects/{p}/channels/texts", "{}", 400, "texts"),
+            new("PATCH", $"/v1/projects/{p}/channels/texts", "{\"farewell\": \"Bye\"}", 400, "farewell"),
+            new("PATCH", $"/v1/projects/{p}/channels/texts", "{\"greeting\": \"\"}", 400, "greeting"),
+            new("PATCH", $"/v1/projects/{p}/channels/texts", "{\"greeting\": 7}", 400),
+            new("POST", "/v1/channels/telegram/12345/webhook", "{\"update_id\": 1}", 401),
         ];
 
         var failures = new List<string>();

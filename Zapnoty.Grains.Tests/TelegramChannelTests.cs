@@ -249,6 +249,40 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         await Telegram.WaitForSent(s => customers.All(c => s.Any(m => m.ChatId == c.ChatId && m.Text.StartsWith("Ticket #"))));
     }
 
+    [Fact]
+    public async Task A_message_a_crashed_silo_left_in_flight_is_failed_not_sent_again()
+    {
+        var (agent, projectId, _) = await Project();
+        var bot = await Connect(agent, projectId);
+        var customer = TelegramCustomer.New();
+        var ticketId = await OpenTicket(agent, projectId, bot, customer, "Hello");
+
+        // A silo took the message for sending and died before it knew the outcome.
+        await using (var command = cluster.Database.CreateCommand("""
+            INSERT INTO channel_outbox (bot_id, chat_id, text, status, attempts, next_attempt_at, created_at)
+            SELECT id, $2, 'Sent just before the crash', 'sending', 1, now() - interval '1 minute', now() - interval '1 minute'
+              FROM bots WHERE external_id = $1 AND disconnected_at IS NULL
+            RETURNING id
+            """))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = bot.Id.ToString() });
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = customer.ChatId.ToString() });
+            Assert.NotNull(await command.ExecuteScalarAsync());
+        }
+
+        await Eventually(async () =>
+        {
+            await using var status = cluster.Database.CreateCommand("SELECT status, last_error FROM channel_outbox WHERE text = 'Sent just before the crash' AND chat_id = $1");
+            status.Parameters.Add(new Npgsql.NpgsqlParameter { Value = customer.ChatId.ToString() });
+            await using var reader = await status.ExecuteReaderAsync();
+            return await reader.ReadAsync() && reader.GetString(0) == "failed" && reader.GetString(1).Contains("may or may not have arrived");
+        });
+        // The chat moves on: the next reply goes out.
+        await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "After the crash" });
+        await Telegram.WaitForSent(m => m.Any(x => x.ChatId == customer.ChatId && x.Text == "After the crash"));
+        Assert.DoesNotContain(Telegram.CallsTo("sendMessage"), c => c.Text == "Sent just before the crash");
+    }
+
     private async Task<(ApiClient Agent, Guid ProjectId, string Slug)> Project()
     {
         var agent = await cluster.Api().LogInAs();

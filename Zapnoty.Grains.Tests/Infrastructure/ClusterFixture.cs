@@ -56,6 +56,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:PublicBaseUrl"] = "https://helpdesk.example.com";
         builder.Properties["Zapnoty:Channels:PerChatInterval"] = "00:00:00.100";
         builder.Properties["Zapnoty:Channels:SweepPeriod"] = "00:00:01";
+        builder.Properties["Zapnoty:Channels:InFlightLimit"] = "00:00:03";
         for (var i = 0; i < 3; i++)
             builder.Properties[$"Zapnoty:Channels:RetryDelays:{i}"] = "00:00:00.200";
         for (var i = 0; i < WebhookRetries; i++)
