@@ -43,6 +43,8 @@ public static class GrainServices
         services.AddSingleton<ChannelOutbox>();
         services.AddSingleton<MessengerClients>();
         services.AddHostedService<ChannelSweeper>();
+        services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
+        services.AddHostedService<SlaSweeper>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))

@@ -39,6 +39,10 @@ public static class SiloSetup
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+        // SLA reminders tick again every ReminderPeriod (one minute, Orleans' minimum); a test
+        // cluster shortens it, and Orleans must then accept the shorter period.
+        var reminderPeriod = silo.Configuration.GetValue("Zapnoty:Sla:ReminderPeriod", TimeSpan.FromMinutes(1));
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = reminderPeriod < o.MinimumReminderPeriod ? reminderPeriod : o.MinimumReminderPeriod);
         return silo;
     }
 

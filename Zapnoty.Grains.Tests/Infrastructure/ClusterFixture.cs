@@ -57,6 +57,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:Channels:PerChatInterval"] = "00:00:00.100";
         builder.Properties["Zapnoty:Channels:SweepPeriod"] = "00:00:01";
         builder.Properties["Zapnoty:Channels:InFlightLimit"] = "00:00:03";
+        // SLA reminders re-tick every 2 s and the backstop sweeps every second (production: 1 min).
+        builder.Properties["Zapnoty:Sla:ReminderPeriod"] = "00:00:02";
+        builder.Properties["Zapnoty:Sla:SweepPeriod"] = "00:00:01";
         for (var i = 0; i < 3; i++)
             builder.Properties[$"Zapnoty:Channels:RetryDelays:{i}"] = "00:00:00.200";
         for (var i = 0; i < WebhookRetries; i++)

@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Timers;
 using Npgsql;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Channels;
@@ -23,6 +26,30 @@ public sealed partial class ProjectGrain
         _pendingCreations.Enqueue((prepared, done));
         if (!_flushing) _ = FlushCreations();
         return await done.Task;
+    }
+
+    /// <summary>
+    /// New tickets with SLA targets get their reminder without activating their grains. If
+    /// this silo dies first, the SLA sweeper finds the overlooked breaches.
+    /// </summary>
+    private async Task ArmSlaReminders(IReadOnlyList<TicketView> tickets)
+    {
+        var reminders = ServiceProvider.GetRequiredService<IReminderRegistry>();
+        var period = ServiceProvider.GetRequiredService<IOptions<SlaOptions>>().Value.ReminderPeriod;
+        foreach (var ticket in tickets)
+        {
+            if (Sla.NextDue(ticket) is not { } due) continue;
+            try
+            {
+                var wait = due - clock.GetUtcNow();
+                await reminders.RegisterOrUpdateReminder(GrainFactory.GetGrain<ITicketGrain>(ticket.Id).GetGrainId(), TicketGrain.SlaReminder,
+                    wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), period);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "SLA reminder of ticket {TicketId} not registered; the sweeper will catch its breach", ticket.Id);
+            }
+        }
     }
 
     private PreparedTicket Prepare(NewTicket request)
@@ -89,6 +116,7 @@ public sealed partial class ProjectGrain
             for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
             foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
+            await ArmSlaReminders(created.Tickets);
         }
         catch (PostgresException e) when (group.Count > 1 && !e.IsTransient)
         {

@@ -1,9 +1,10 @@
+using Orleans.Runtime;
 using Orleans.Concurrency;
 
 namespace Zapnoty.Grains.Tickets;
 
 /// <summary>The single writer of one ticket: every command validates, commits, then updates memory.</summary>
-public interface ITicketGrain : IGrainWithGuidKey
+public interface ITicketGrain : IGrainWithGuidKey, IRemindable
 {
     /// <summary>The ticket with its whole conversation and history. Unknown ticket: NotFound.</summary>
     [ReadOnly]
@@ -21,6 +22,13 @@ public interface ITicketGrain : IGrainWithGuidKey
 
     /// <summary>The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict).</summary>
     Task<MessageView> AddCustomerMessage(CustomerMessage message);
+
+    /// <summary>
+    /// Records every SLA target that is due and unmet (one <c>sla_breached</c> history entry and
+    /// one <c>ticket.sla_breached</c> event each, exactly once), then re-arms the reminder for the
+    /// next one. The reminder calls it; so does the sweeper for tickets whose reminder was lost.
+    /// </summary>
+    Task CheckSla();
 
     /// <summary>The customer edited a message in the messenger: the stored text changes, the old one is kept.</summary>
     Task EditCustomerMessage(CustomerEdit edit);

@@ -1,5 +1,6 @@
 using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Projects;
@@ -8,7 +9,8 @@ using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Tickets;
 
-public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<TicketGrain> log) : Grain, ITicketGrain
+public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, IOptions<SlaOptions> slaOptions, ILogger<TicketGrain> log)
+    : Grain, ITicketGrain
 {
     private TicketView? _ticket;
     private List<MessageView> _messages = [];
@@ -34,6 +36,8 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
         if (edit.Status is { } status && status != before.Status)
         {
             after = TicketRules.WithStatus(after, status, now);
+            if (before.Status == TicketStatus.Closed)
+                after = await WithFreshResolutionTarget(after, now);
             history.Add(new HistoryEntry(now, edit.Actor, "status", before.Status.Wire(), status.Wire()));
         }
         if (edit.Priority is { } priority && priority != before.Priority)
@@ -197,6 +201,7 @@ public sealed class TicketGrain(TicketStore store, TimeProvider clock, ILogger<T
         _ticket = after;
         if (message is not null) _messages.Add(message);
         _history.AddRange(history);
+        await ArmSla();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
         return message;
     }

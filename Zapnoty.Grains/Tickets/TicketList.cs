@@ -44,7 +44,7 @@ public sealed class TicketList(NpgsqlDataSource dataSource)
         if (filter.CustomerExternalId is { } externalId) Where("c.external_id = @", externalId);
         if (filter.BeforeNumber is { } before) Where("t.number < @", before);
         if (filter.OverdueOnly)
-            Where("((t.first_reply_at IS NULL AND t.first_reply_due_at < @) OR (t.closed_at IS NULL AND t.resolve_due_at < @))", now);
+            Where("((t.first_reply_at IS NULL AND t.closed_at IS NULL AND t.first_reply_due_at < @) OR (t.closed_at IS NULL AND t.resolve_due_at < @))", now);
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
             var text = filter.Text.Trim();

@@ -36,7 +36,9 @@ public sealed record TicketView(
     [property: Id(15)] DateTimeOffset? FirstReplyDueAt,
     [property: Id(16)] DateTimeOffset? ResolveDueAt,
     [property: Id(17)] int Version,
-    [property: Id(18)] ChatRoute? Route = null);
+    [property: Id(18)] ChatRoute? Route = null,
+    [property: Id(19)] DateTimeOffset? FirstReplyBreachedAt = null,
+    [property: Id(20)] DateTimeOffset? ResolveBreachedAt = null);
 
 [GenerateSerializer, Immutable]
 public sealed record MessageView(

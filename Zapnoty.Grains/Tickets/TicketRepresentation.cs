@@ -24,7 +24,7 @@ public record TicketDto(
         new CustomerDto(t.Customer.Id, t.Customer.Name, t.Customer.ExternalId, t.Customer.Email, t.Customer.Username, t.Customer.UnreachableReason),
         t.CreatedAt.UtcDateTime, t.UpdatedAt.UtcDateTime, t.FirstReplyAt?.UtcDateTime, t.ClosedAt?.UtcDateTime,
         new SlaDto(t.FirstReplyDueAt?.UtcDateTime, t.ResolveDueAt?.UtcDateTime,
-            FirstReplyOverdue: t.FirstReplyAt is null && t.FirstReplyDueAt < now,
+            FirstReplyOverdue: t.FirstReplyAt is null && t.ClosedAt is null && t.FirstReplyDueAt < now,
             ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now));
 }
 

@@ -9,7 +9,8 @@ public static class TicketRows
         SELECT t.id, t.project_id, t.number, t.subject, t.status, t.priority, t.type_id, tt.name,
                t.assignee_id, t.channel, c.id, c.external_id, c.name, c.email, c.username,
                t.created_at, t.updated_at, t.first_reply_at, t.closed_at,
-               t.first_reply_due_at, t.resolve_due_at, t.version, t.bot_id, t.chat_id, c.unreachable_reason
+               t.first_reply_due_at, t.resolve_due_at, t.version, t.bot_id, t.chat_id, c.unreachable_reason,
+               t.first_reply_breached_at, t.resolve_breached_at
           FROM tickets t
           JOIN customers c ON c.id = t.customer_id
           LEFT JOIN ticket_types tt ON tt.id = t.type_id
@@ -39,7 +40,9 @@ public static class TicketRows
         FirstReplyDueAt: NullableTime(r, 19),
         ResolveDueAt: NullableTime(r, 20),
         Version: r.GetInt32(21),
-        Route: r.IsDBNull(22) ? null : new ChatRoute(r.GetGuid(22), r.GetString(23)));
+        Route: r.IsDBNull(22) ? null : new ChatRoute(r.GetGuid(22), r.GetString(23)),
+        FirstReplyBreachedAt: NullableTime(r, 25),
+        ResolveBreachedAt: NullableTime(r, 26));
 
     private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) =>
         r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);

@@ -115,7 +115,8 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             UPDATE tickets
                SET status = $2, priority = $3, type_id = $4, assignee_id = $5, updated_at = $6,
-                   first_reply_at = $7, closed_at = $8, version = $9
+                   first_reply_at = $7, closed_at = $8, version = $9, resolve_due_at = $11,
+                   first_reply_breached_at = $12, resolve_breached_at = $13
              WHERE id = $1 AND version = $10
             """)
         {
@@ -131,6 +132,9 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 new() { Value = (object?)updated.ClosedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = updated.Version },
                 new() { Value = write.ExpectedVersion },
+                new() { Value = (object?)updated.ResolveDueAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                new() { Value = (object?)updated.FirstReplyBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                new() { Value = (object?)updated.ResolveBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
             },
         });
         if (write.Message is not null)

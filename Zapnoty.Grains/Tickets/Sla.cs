@@ -1,0 +1,57 @@
+namespace Zapnoty.Grains.Tickets;
+
+/// <summary>Which SLA target a breach is of; the wire names are <c>first_reply</c> and <c>resolution</c>.</summary>
+public static class SlaBreach
+{
+    public const string FirstReply = "first_reply";
+    public const string Resolution = "resolution";
+}
+
+/// <summary>
+/// SLA targets of a ticket, from its stored due times: first reply is met by the first agent
+/// reply, resolution by closing. A closed ticket has no running target.
+/// </summary>
+public static class Sla
+{
+    /// <summary>The targets that are due, unmet and not yet recorded as breached.</summary>
+    public static IReadOnlyList<string> DueBreaches(TicketView t, DateTimeOffset now)
+    {
+        if (t.Status == TicketStatus.Closed) return [];
+        var breaches = new List<string>(2);
+        if (t is { FirstReplyAt: null, FirstReplyBreachedAt: null, FirstReplyDueAt: { } firstReply } && firstReply <= now)
+            breaches.Add(SlaBreach.FirstReply);
+        if (t is { ResolveBreachedAt: null, ResolveDueAt: { } resolve } && resolve <= now)
+            breaches.Add(SlaBreach.Resolution);
+        return breaches;
+    }
+
+    /// <summary>When the next target that can still be breached falls due; null when none can.</summary>
+    public static DateTimeOffset? NextDue(TicketView t)
+    {
+        if (t.Status == TicketStatus.Closed) return null;
+        DateTimeOffset? next = null;
+        if (t is { FirstReplyAt: null, FirstReplyBreachedAt: null, FirstReplyDueAt: { } firstReply }) next = firstReply;
+        if (t is { ResolveBreachedAt: null, ResolveDueAt: { } resolve } && (next is null || resolve < next)) next = resolve;
+        return next;
+    }
+
+    /// <summary>The ticket with the breaches recorded at <paramref name="now"/>.</summary>
+    public static TicketView Record(TicketView t, IReadOnlyList<string> breaches, DateTimeOffset now) => t with
+    {
+        FirstReplyBreachedAt = breaches.Contains(SlaBreach.FirstReply) ? now : t.FirstReplyBreachedAt,
+        ResolveBreachedAt = breaches.Contains(SlaBreach.Resolution) ? now : t.ResolveBreachedAt,
+    };
+}
+
+/// <summary>Configuration section <c>Zapnoty:Sla</c>.</summary>
+public sealed class SlaOptions
+{
+    /// <summary>
+    /// How often a ticket's reminder ticks again after its due time if the first tick did not
+    /// record the breach (a silo died). Orleans' minimum is one minute; tests shorten both.
+    /// </summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often each silo looks for breaches no reminder recorded (a lost registration).</summary>
+    public TimeSpan SweepPeriod { get; set; } = TimeSpan.FromMinutes(1);
+}
