@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using Zapnoty.Api.Access;
+using Zapnoty.Api.Billing;
 using Zapnoty.Api.Channels;
 using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Http;
@@ -105,6 +106,7 @@ public static class ZapnotyApi
         endpoints.MapWebhooksApi();
         endpoints.MapChannelsApi();
         endpoints.MapTelegramWebhook();
+        endpoints.MapBillingApi();
         return endpoints;
     }
 }

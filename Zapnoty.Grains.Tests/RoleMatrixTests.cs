@@ -97,6 +97,11 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
         new("GET", "/v1/projects/{projectId}/audit", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/audit"))),
 
+        new("GET", "/v1/projects/{projectId}/billing", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing"))),
+        new("GET", "/v1/projects/{projectId}/billing/ledger", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing/ledger"))),
+        new("POST", "/v1/projects/{projectId}/billing/credits", Least.Owner, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/billing/credits", new { amount = 10, reference = Unique("payment") })), SessionOnly: true),
+
         new("POST", "/v1/channels/telegram/{botId}/webhook", Least.Public, (_, _) => Done(new Request("/v1/channels/telegram/1/webhook"))),
         new("GET", "/v1/projects/{projectId}/channels", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels"))),
         new("PUT", "/v1/projects/{projectId}/channels/telegram", Least.Admin, (t, _) =>

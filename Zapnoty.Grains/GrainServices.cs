@@ -4,6 +4,7 @@ using Npgsql;
 using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Billing;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
@@ -45,6 +46,7 @@ public static class GrainServices
         services.AddHostedService<ChannelSweeper>();
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
         services.AddHostedService<SlaSweeper>();
+        services.AddSingleton<BillingStore>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))

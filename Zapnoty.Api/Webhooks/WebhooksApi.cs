@@ -26,7 +26,7 @@ public sealed record WebhookSecretDto(Guid Id, string Url, IReadOnlyList<string>
 
 public sealed record AttemptDto(DateTime At, int? StatusCode, int DurationMs, string? Error, string? ResponseBody);
 
-public sealed record DeliveryDto(Guid Id, Guid EventId, string EventType, Guid TicketId, DeliveryStatus Status, int Attempts,
+public sealed record DeliveryDto(Guid Id, Guid EventId, string EventType, Guid? TicketId, DeliveryStatus Status, int Attempts,
     DateTime? NextAttemptAt, string? LastError, DateTime CreatedAt, DateTime? FinishedAt, IReadOnlyList<AttemptDto> AttemptLog)
 {
     public static DeliveryDto From(DeliveryView d) => new(d.Id, d.EventId, d.EventType, d.TicketId, d.Status, d.Attempts,

@@ -24,6 +24,7 @@ public static class AuditActions
     public const string ProjectDeleted = "project.deleted";
     public const string WebhookCreated = "webhook.created";
     public const string BotTextsChanged = "bot_texts.changed";
+    public const string CreditsPurchased = "billing.credits_purchased";
     public const string BotConnected = "bot.connected";
     public const string BotDisconnected = "bot.disconnected";
     public const string WebhookChanged = "webhook.changed";

@@ -91,7 +91,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.Replied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
         // A messenger customer gets the reply from the channel's outbox, queued in this transaction.
         NpgsqlBatchCommand[] send = before.Route is { } route ? [ChannelWrites.Enqueue(route, reply.Text, null, message.Id, before.Id, now)] : [];
-        var stored = await Commit(before, after, message, history, events, send) ?? message;
+        var stored = await Commit(before, after, message, history, events, send, debitsCredit: true) ?? message;
         if (before.Route is { } sentVia) GrainFactory.GetGrain<IChannelSenderGrain>(sentVia.BotId).Nudge().Ignore();
         return stored;
     }
@@ -179,16 +179,20 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     /// to carry it is failed at once).
     /// </summary>
     private async Task<MessageView?> Commit(TicketView before, TicketView after, MessageView? message, List<HistoryEntry> history,
-        List<TicketEvent> events, IReadOnlyList<NpgsqlBatchCommand>? also = null)
+        List<TicketEvent> events, IReadOnlyList<NpgsqlBatchCommand>? also = null, bool debitsCredit = false)
     {
         SavedTicket? saved;
         try
         {
-            saved = await store.Save(new TicketWrite(after, before.Version, message, history, events, also), CancellationToken.None);
+            saved = await store.Save(new TicketWrite(after, before.Version, message, history, events, also, debitsCredit), CancellationToken.None);
         }
         catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
         {
             throw new UpdateAlreadyApplied(e.MessageText);
+        }
+        catch (PostgresException e) when (Billing.Credits.IsOutOfCredits(e))
+        {
+            throw Billing.Credits.OutOfCredits();
         }
         if (saved is null)
         {

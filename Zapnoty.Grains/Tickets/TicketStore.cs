@@ -1,4 +1,5 @@
 using Npgsql;
+using Zapnoty.Grains.Billing;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Webhooks;
 
@@ -112,7 +113,10 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction);
 
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+        // First, so the reader's first result is its balance row.
+        if (write.DebitsCredit)
+            batch.BatchCommands.Add(Credits.DebitReply(updated.ProjectId, updated.UpdatedAt, updated.Id, write.Message!.Id));
+        var ticketUpdate = new NpgsqlBatchCommand("""
             UPDATE tickets
                SET status = $2, priority = $3, type_id = $4, assignee_id = $5, updated_at = $6,
                    first_reply_at = $7, closed_at = $8, version = $9, resolve_due_at = $11,
@@ -136,7 +140,8 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 new() { Value = (object?)updated.FirstReplyBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = (object?)updated.ResolveBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
             },
-        });
+        };
+        batch.BatchCommands.Add(ticketUpdate);
         if (write.Message is not null)
             batch.BatchCommands.Add(TicketWrites.InsertMessage(updated.Id, updated.ProjectId, write.Message));
         if (write.History.Count > 0)
@@ -148,21 +153,34 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             batch.BatchCommands.Add(undeliverable = OutboxWrites.MarkReplyWithoutEndpoint(reply.Id, carrier.Id));
         foreach (var command in write.Also ?? []) batch.BatchCommands.Add(command);
 
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        if (batch.BatchCommands[0].RecordsAffected != 1)
+        DebitResult? debit = null;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            if (write.DebitsCredit && await reader.ReadAsync(cancellationToken)) debit = Credits.ReadDebit(reader);
+            while (await reader.NextResultAsync(cancellationToken)) { }
+        }
+        if (ticketUpdate.RecordsAffected != 1)
         {
             await transaction.RollbackAsync(cancellationToken);
             return null;
         }
+        var deliveries = outbox?.RecordsAffected ?? 0;
+        if (debit is not null && Credits.Notices(updated.ProjectId, debit, updated.UpdatedAt) is { Count: > 0 } notices)
+        {
+            await using var notify = new NpgsqlBatch(connection, transaction) { BatchCommands = { OutboxWrites.Insert(updated.ProjectId, notices, updated.UpdatedAt) } };
+            await notify.ExecuteNonQueryAsync(cancellationToken);
+            deliveries += notify.BatchCommands[0].RecordsAffected;
+        }
         await transaction.CommitAsync(cancellationToken);
-        return new SavedTicket((int)(outbox?.RecordsAffected ?? 0), undeliverable?.RecordsAffected == 1);
+        return new SavedTicket(deliveries, undeliverable?.RecordsAffected == 1);
     }
 }
 
 /// <summary>One command's change of a ticket, all of it written or none.</summary>
 public sealed record TicketWrite(
     TicketView Updated, int ExpectedVersion, MessageView? Message, IReadOnlyList<HistoryEntry> History, IReadOnlyList<TicketEvent> Events,
-    IReadOnlyList<NpgsqlBatchCommand>? Also = null);
+    IReadOnlyList<NpgsqlBatchCommand>? Also = null,
+    bool DebitsCredit = false);
 
 /// <summary>What a committed write produced: webhook deliveries to start, and whether a website reply has no way out.</summary>
 public sealed record SavedTicket(int Deliveries, bool ReplyUndeliverable);

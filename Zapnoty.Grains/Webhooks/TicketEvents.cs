@@ -10,7 +10,7 @@ namespace Zapnoty.Grains.Webhooks;
 /// An event of a ticket, written to the outbox in the transaction of the change it describes.
 /// <see cref="Data"/> is the body's <c>data</c> object as JSON, fixed at that moment.
 /// </summary>
-public sealed record TicketEvent(Guid Id, Guid TicketId, string Type, DateTimeOffset OccurredAt, Guid? MessageId, string Data);
+public sealed record TicketEvent(Guid Id, Guid? TicketId, string Type, DateTimeOffset OccurredAt, Guid? MessageId, string Data);
 
 public sealed record ChangeDto(string Field, string? From, string? To);
 
@@ -59,14 +59,14 @@ public static class OutboxWrites
         SELECT gen_random_uuid(), w.id, e.id, e.seq, $1, e.ticket_id, 'pending', $8, $8
           FROM e
           JOIN webhooks w ON w.project_id = $1 AND w.deleted_at IS NULL AND w.disabled_at IS NULL
-                         AND (e.type = ANY (w.events) OR 'ticket.*' = ANY (w.events))
+                         AND (e.type = ANY (w.events) OR ('ticket.*' = ANY (w.events) AND e.type LIKE 'ticket.%'))
         """)
     {
         Parameters =
         {
             new() { Value = projectId },
             new() { Value = events.Select(e => e.Id).ToArray() },
-            new() { Value = events.Select(e => e.TicketId).ToArray() },
+            new() { Value = events.Select(e => e.TicketId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
             new() { Value = events.Select(e => e.MessageId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
             new() { Value = events.Select(e => e.Type).ToArray() },
             new() { Value = events.Select(e => e.OccurredAt).ToArray() },

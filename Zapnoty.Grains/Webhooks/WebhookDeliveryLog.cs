@@ -5,7 +5,7 @@ namespace Zapnoty.Grains.Webhooks;
 public sealed record AttemptView(DateTimeOffset At, int? StatusCode, int DurationMs, string? Error, string? ResponseBody);
 
 public sealed record DeliveryView(
-    Guid Id, Guid EventId, string EventType, Guid TicketId, DeliveryStatus Status, int Attempts,
+    Guid Id, Guid EventId, string EventType, Guid? TicketId, DeliveryStatus Status, int Attempts,
     DateTimeOffset? NextAttemptAt, string? LastError, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<AttemptView> AttemptLog);
 
@@ -35,7 +35,7 @@ public sealed class WebhookDeliveryLog(NpgsqlDataSource dataSource)
         var rows = new List<DeliveryView>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
-                rows.Add(new DeliveryView(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetGuid(3),
+                rows.Add(new DeliveryView(reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
                     WireNames.ParseWire<DeliveryStatus>(reader.GetString(4)), reader.GetInt32(5),
                     reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetString(7),
                     reader.GetFieldValue<DateTimeOffset>(8), reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9), []));

@@ -184,8 +184,8 @@ public sealed class WebhookDispatcherGrain(
         if (outcome.Succeeded)
         {
             await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Delivered, attempts, null, CancellationToken.None);
-            if (delivery.MessageId is { } reply)
-                await GrainFactory.GetGrain<ITicketGrain>(delivery.TicketId).ReplyDelivered(reply);
+            if (delivery is { MessageId: { } reply, TicketId: { } ticketId })
+                await GrainFactory.GetGrain<ITicketGrain>(ticketId).ReplyDelivered(reply);
             return;
         }
 
@@ -267,9 +267,13 @@ public sealed class WebhookDispatcherGrain(
     {
         if (events.Count == 0)
             throw DomainException.Invalid("events", "Subscribe to at least one event, or to \"ticket.*\" for all of them.");
-        if (events.FirstOrDefault(e => e != TicketEventTypes.All && !TicketEventTypes.Every.Contains(e)) is { } unknown)
-            throw DomainException.Invalid("events", $"'{unknown}' is not an event; use \"ticket.*\" or any of: {string.Join(", ", TicketEventTypes.Every)}.");
-        return events.Contains(TicketEventTypes.All) ? [TicketEventTypes.All] : events.Distinct().ToList();
+        string[] known = [.. TicketEventTypes.Every, .. Billing.BillingEventTypes.Every];
+        if (events.FirstOrDefault(e => e != TicketEventTypes.All && !known.Contains(e)) is { } unknown)
+            throw DomainException.Invalid("events", $"'{unknown}' is not an event; use \"ticket.*\" or any of: {string.Join(", ", known)}.");
+        // "ticket.*" covers the ticket events; billing events are named one by one.
+        return events.Contains(TicketEventTypes.All)
+            ? [TicketEventTypes.All, .. events.Where(e => !e.StartsWith("ticket.", StringComparison.Ordinal)).Distinct()]
+            : events.Distinct().ToList();
     }
 
     private AuditEntry Audit(DateTimeOffset at, Actor actor, string action, WebhookEndpoint endpoint, object details) =>

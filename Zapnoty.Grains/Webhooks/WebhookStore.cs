@@ -16,7 +16,7 @@ public sealed record WebhookEndpoint(WebhookView View, string Secret, string? Pr
 }
 
 /// <summary>A delivery whose turn has come: the earliest pending one of its ticket, due now.</summary>
-public sealed record DueDelivery(Guid Id, Guid EventId, Guid TicketId, int Attempts, string Type, DateTimeOffset OccurredAt, string Data, Guid? MessageId);
+public sealed record DueDelivery(Guid Id, Guid EventId, Guid? TicketId, int Attempts, string Type, DateTimeOffset OccurredAt, string Data, Guid? MessageId);
 
 /// <summary>One try: when, the HTTP status (none when the request failed), how long, why, and what came back.</summary>
 public sealed record AttemptOutcome(DateTimeOffset At, int? StatusCode, int DurationMs, string? Error, string? ResponseBody)
@@ -139,7 +139,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         var due = new List<DueDelivery>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            due.Add(new DueDelivery(reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4),
+            due.Add(new DueDelivery(reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4),
                 reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetGuid(7)));
         return due;
     }
