@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using Zapnoty.Api.Access;
+using Zapnoty.Api.CannedReplies;
 using Zapnoty.Api.Channels;
 using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Http;
@@ -100,6 +101,7 @@ public static class ZapnotyApi
         endpoints.MapSettingsApi();
         endpoints.MapTicketTypesApi();
         endpoints.MapTicketsApi();
+        endpoints.MapCannedRepliesApi();
         endpoints.MapTeamApi();
         endpoints.MapAuditApi();
         endpoints.MapWebhooksApi();

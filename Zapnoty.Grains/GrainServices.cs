@@ -4,6 +4,7 @@ using Npgsql;
 using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.CannedReplies;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
@@ -26,6 +27,7 @@ public static class GrainServices
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProjectStore>();
+        services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<AccessStore>();
         services.AddSingleton<TicketList>();
