@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Billing;
+using Zapnoty.Api.CannedReplies;
 using Zapnoty.Api.Channels;
 using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Http;
@@ -101,6 +102,7 @@ public static class ZapnotyApi
         endpoints.MapSettingsApi();
         endpoints.MapTicketTypesApi();
         endpoints.MapTicketsApi();
+        endpoints.MapCannedRepliesApi();
         endpoints.MapTeamApi();
         endpoints.MapAuditApi();
         endpoints.MapWebhooksApi();

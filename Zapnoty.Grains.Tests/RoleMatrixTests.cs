@@ -81,6 +81,16 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("POST", "/v1/helpdesk/tickets/{ticketId}/customer-reply", Least.Support, (t, _) =>
             Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/customer-reply", new { text = "Thanks" }))),
 
+        new("GET", "/v1/projects/{projectId}/helpdesk/canned-replies", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/canned-replies"))),
+        new("POST", "/v1/projects/{projectId}/helpdesk/canned-replies", Least.Support, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/canned-replies", CannedReply()))),
+        new("PATCH", "/v1/projects/{projectId}/helpdesk/canned-replies/{cannedReplyId}", Least.Support, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/helpdesk/canned-replies/{await Fresh(t, "helpdesk/canned-replies", CannedReply())}", new { title = Unique("Reply") })),
+        new("DELETE", "/v1/projects/{projectId}/helpdesk/canned-replies/{cannedReplyId}", Least.Support, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/helpdesk/canned-replies/{await Fresh(t, "helpdesk/canned-replies", CannedReply())}")),
+        new("POST", "/v1/helpdesk/tickets/{ticketId}/canned-replies/{cannedReplyId}/render", Least.Support, async (t, _) =>
+            new Request($"/v1/helpdesk/tickets/{t.TicketId}/canned-replies/{await Fresh(t, "helpdesk/canned-replies", CannedReply())}/render")),
+
         new("GET", "/v1/projects/{projectId}/members", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/members"))),
         new("POST", "/v1/projects/{projectId}/members", Least.Admin, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/members", new { email = Unique("invitee") + "@example.com", role = "viewer" }))),
@@ -231,6 +241,8 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
     private static async Task<Guid> Fresh(Team team, string collection, object body) =>
         (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty("id").GetGuid();
+
+    private static object CannedReply() => new { title = Unique("Reply"), text = "Hello {{customer.first_name|there}}, {{agent.name}} here." };
 
     private static Task<Guid> FreshMember(Team team) =>
         Fresh(team, "members", new { email = Unique("member") + "@example.com", role = "viewer" });

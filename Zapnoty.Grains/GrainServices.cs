@@ -5,6 +5,7 @@ using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Audit;
 using Zapnoty.Grains.Billing;
+using Zapnoty.Grains.CannedReplies;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
@@ -27,6 +28,7 @@ public static class GrainServices
         services.AddSingleton<DatabaseMigrator>();
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProjectStore>();
+        services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<AccessStore>();
         services.AddSingleton<TicketList>();

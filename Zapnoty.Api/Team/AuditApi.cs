@@ -28,7 +28,7 @@ public static class AuditApi
 
     /// <summary>
     /// Who changed what, newest first: members and roles, ownership, API keys, settings,
-    /// ticket types, the project itself.
+    /// ticket types, canned replies, the project itself.
     /// </summary>
     private static async Task<Ok<Page<AuditEntryDto>>> List(Guid projectId, AuditLog audit, int? limit, string? cursor, CancellationToken cancellationToken)
     {

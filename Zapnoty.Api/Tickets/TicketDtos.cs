@@ -43,4 +43,7 @@ public sealed class TicketPatch
     [JsonIgnore] public bool HasType { get; private init; }
 }
 
-public sealed record ReplyRequest(string? Text);
+/// <summary>An agent's reply: its <c>text</c>, or a <c>canned_reply_id</c> to send filled in for this ticket (exactly one).</summary>
+public sealed record ReplyRequest(string? Text, Guid? CannedReplyId);
+
+public sealed record CustomerReplyRequest(string? Text);

@@ -116,16 +116,31 @@ public static class TicketsApi
         return TypedResults.Ok(TicketDto.From(ticket, clock.GetUtcNow(), await TeamDirectory.Of(grains, ticket.ProjectId)));
     }
 
-    /// <summary>An agent's reply to the customer.</summary>
+    /// <summary>
+    /// An agent's reply to the customer: <c>text</c>, or <c>canned_reply_id</c> to send that canned
+    /// reply filled in exactly as its render route fills it in (exactly one of the two).
+    /// </summary>
     private static async Task<Created<MessageDto>> Reply(Guid ticketId, ReplyRequest body, Caller caller, IGrainFactory grains)
     {
-        new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, body.Text!));
+        var validation = new Validation();
+        if ((body.Text is null) == (body.CannedReplyId is null))
+        {
+            const string exactlyOne = "Send exactly one of text and canned_reply_id.";
+            validation.Add("text", exactlyOne).Add("canned_reply_id", exactlyOne);
+        }
+        else if (body.Text is not null)
+            validation.Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text");
+        validation.ThrowIfAny();
+
+        // Filled in by the project, which holds the canned replies, with the ticket the access check read.
+        var text = body.Text ?? await grains.GetGrain<IProjectGrain>(caller.ProjectId).RenderCannedReply(body.CannedReplyId!.Value, caller.Ticket!, caller.Actor)
+            ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 
     /// <summary>The customer's answer, for website/app customers. A closed ticket answers 409.</summary>
-    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, ReplyRequest body, IGrainFactory grains)
+    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, CustomerReplyRequest body, IGrainFactory grains)
     {
         new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
         var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!));

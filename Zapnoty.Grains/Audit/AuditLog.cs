@@ -31,6 +31,9 @@ public static class AuditActions
     public const string WebhookDisabled = "webhook.disabled";
     public const string WebhookDeleted = "webhook.deleted";
     public const string WebhookSecretRotated = "webhook.secret_rotated";
+    public const string CannedReplyCreated = "canned_reply.created";
+    public const string CannedReplyChanged = "canned_reply.changed";
+    public const string CannedReplyDeleted = "canned_reply.deleted";
 }
 
 /// <summary>One audited change: who, when, what, on which object, with its particulars.</summary>

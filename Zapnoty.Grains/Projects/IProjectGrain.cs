@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using Zapnoty.Grains.Access;
+using Zapnoty.Grains.CannedReplies;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
@@ -7,8 +8,8 @@ using Zapnoty.Grains.Tickets;
 namespace Zapnoty.Grains.Projects;
 
 /// <summary>
-/// The single writer of a project: its settings, ticket types, API keys, team, and ticket
-/// numbers. Every change it makes is audited in the same transaction.
+/// The single writer of a project: its settings, ticket types, API keys, team, ticket
+/// numbers and canned replies. Every change it makes is audited in the same transaction.
 /// </summary>
 public interface IProjectGrain : IGrainWithGuidKey
 {
@@ -66,4 +67,17 @@ public interface IProjectGrain : IGrainWithGuidKey
     /// </summary>
     [AlwaysInterleave]
     Task<TicketView> CreateTicket(NewTicket ticket);
+
+    /// <summary>Canned replies by title (ignoring case), then id; the page after <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
+    [ReadOnly] Task<IReadOnlyList<CannedReplyView>> ListCannedReplies(CannedReplyPosition? after, int limit);
+    /// <summary>A new canned reply for the whole team. A bad template is Invalid (<c>text</c>), naming the variable and its position.</summary>
+    Task<CannedReplyView> AddCannedReply(Actor actor, string? title, string? text);
+    Task<CannedReplyView> ChangeCannedReply(Guid cannedReplyId, CannedReplyChange change);
+    Task DeleteCannedReply(Actor actor, Guid cannedReplyId);
+    /// <summary>
+    /// The canned reply's text with the values of this ticket (of this project) and this agent;
+    /// null when the project has no such canned reply. Invalid (<c>canned_reply_id</c>) when the
+    /// result would not be a valid message (empty, or over 4,096 characters).
+    /// </summary>
+    [ReadOnly] Task<string?> RenderCannedReply(Guid cannedReplyId, TicketView ticket, Actor agent);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.CannedReplies;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Storage;
@@ -11,13 +12,15 @@ namespace Zapnoty.Grains.Projects;
 
 /// <summary>
 /// The project itself: settings, ticket types, API keys. The team is in
-/// <c>ProjectGrain.Team.cs</c>, ticket creation in <c>ProjectGrain.Tickets.cs</c>.
+/// <c>ProjectGrain.Team.cs</c>, ticket creation in <c>ProjectGrain.Tickets.cs</c>, canned
+/// replies in <c>ProjectGrain.CannedReplies.cs</c>.
 /// Every command: validate against memory, one transaction with its audit entry, then memory.
 /// </summary>
 public sealed partial class ProjectGrain(
     ProjectStore store,
     TeamStore team,
     TicketCreationStore creations,
+    CannedReplyStore cannedReplies,
     IEmailSender email,
     TimeProvider clock,
     ILogger<ProjectGrain> log) : Grain, IProjectGrain
