@@ -25,6 +25,15 @@ public static class Paging
     public static string Encode(string position) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(position)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    /// <summary>A cursor that wraps a number (an id or a ticket number); null when none was given.</summary>
+    public static long? DecodeNumber(string? cursor, Validation validation)
+    {
+        if (Decode(cursor, validation) is not { } position) return null;
+        if (long.TryParse(position, out var number)) return number;
+        validation.Add("cursor", "The cursor is not one this API handed out.");
+        return null;
+    }
+
     public static string? Decode(string? cursor, Validation validation)
     {
         if (string.IsNullOrEmpty(cursor)) return null;

@@ -47,12 +47,7 @@ public static class BillingApi
     {
         var validation = new Validation();
         var take = Paging.Limit(limit, validation);
-        long? before = null;
-        if (Paging.Decode(cursor, validation) is { } position)
-        {
-            if (long.TryParse(position, out var id)) before = id;
-            else validation.Add("cursor", "The cursor is not one this API handed out.");
-        }
+        var before = Paging.DecodeNumber(cursor, validation);
         validation.ThrowIfAny();
         var entries = await billing.Ledger(projectId, before, take + 1, cancellationToken);
         var items = entries.Take(take).Select(LedgerEntryDto.From).ToList();

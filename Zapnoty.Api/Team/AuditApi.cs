@@ -34,12 +34,7 @@ public static class AuditApi
     {
         var validation = new Validation();
         var take = Paging.Limit(limit, validation);
-        long? before = null;
-        if (Paging.Decode(cursor, validation) is { } position)
-        {
-            if (long.TryParse(position, out var id)) before = id;
-            else validation.Add("cursor", "The cursor is not one this API handed out.");
-        }
+        var before = Paging.DecodeNumber(cursor, validation);
         validation.ThrowIfAny();
 
         var rows = await audit.Find(projectId, before, take + 1, cancellationToken);

@@ -83,11 +83,7 @@ public static class TicketsApi
                 break;
         }
         if (q?.Length > 200) validation.Add("q", "q must be at most 200 characters.");
-        if (Paging.Decode(cursor, validation) is { } position)
-        {
-            if (long.TryParse(position, out var before)) filter = filter with { BeforeNumber = before };
-            else validation.Add("cursor", "The cursor is not one this API handed out.");
-        }
+        if (Paging.DecodeNumber(cursor, validation) is { } before) filter = filter with { BeforeNumber = before };
         validation.ThrowIfAny();
 
         var now = clock.GetUtcNow();
