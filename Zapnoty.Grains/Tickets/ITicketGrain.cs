@@ -36,6 +36,12 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     /// <summary>A webhook endpoint accepted the <c>ticket.replied</c> carrying this reply to a website customer.</summary>
     Task ReplyDelivered(Guid messageId);
 
+    /// <summary>
+    /// The webhook dispatcher already stored this reply as delivered, in the transaction that
+    /// logged the accepted attempt; the grain only catches up in memory.
+    /// </summary>
+    [Orleans.Concurrency.OneWay] Task ReplyDeliveryStored(Guid messageId);
+
     /// <summary>Every endpoint finally failed to take the <c>ticket.replied</c> carrying this reply.</summary>
     Task ReplyUndelivered(Guid messageId, string error);
 }

@@ -148,6 +148,14 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         if (_ticket?.Customer.UnreachableReason is not null) await RefreshCustomer();
     }
 
+    public Task ReplyDeliveryStored(Guid messageId)
+    {
+        var index = _messages.FindIndex(m => m.Id == messageId);
+        if (index >= 0 && _messages[index].Delivery is Delivery.Webhook or Delivery.Failed)
+            _messages[index] = _messages[index] with { Delivery = Delivery.Delivered, DeliveryError = null };
+        return Task.CompletedTask;
+    }
+
     public async Task ReplyUndelivered(Guid messageId, string error)
     {
         await SetDelivery(messageId, Delivery.Failed, error);

@@ -15,7 +15,7 @@ public sealed class WebhookDispatcherGrain(
     TimeProvider clock,
     ILogger<WebhookDispatcherGrain> log) : Grain, IWebhookDispatcherGrain
 {
-    private const int DeliveriesPerRound = 32;
+    private const int DeliveriesPerRound = 64;
 
     private List<WebhookEndpoint> _endpoints = [];
     // Each endpoint has at most one worker; a nudge while it works makes it look again.
@@ -138,18 +138,13 @@ public sealed class WebhookDispatcherGrain(
             do
             {
                 _nudged.Remove(webhookId);
-                while (_endpoints.FirstOrDefault(e => e.View.Id == webhookId) is { Enabled: true } endpoint)
-                {
-                    var due = await store.Due(ProjectId, webhookId, clock.GetUtcNow(), DeliveriesPerRound, CancellationToken.None);
-                    if (due.Count == 0) break;
-                    await DeliverRound(endpoint, due);
-                }
+                await DeliverDue(webhookId);
             }
             while (_nudged.Contains(webhookId));
         }
         catch (Exception e)
         {
-            log.LogError(e, "Webhook {WebhookId} of project {ProjectId}: delivery round failed; the sweeper will resume it", webhookId, ProjectId);
+            log.LogError(e, "Webhook {WebhookId} of project {ProjectId}: delivery stopped; the sweeper will resume it", webhookId, ProjectId);
         }
         finally
         {
@@ -159,22 +154,37 @@ public sealed class WebhookDispatcherGrain(
         if (_working.Count == 0) await ScheduleWake();
     }
 
-    /// <summary>The round's deliveries belong to different tickets, so they may run side by side.</summary>
-    private async Task DeliverRound(WebhookEndpoint endpoint, IReadOnlyList<DueDelivery> due)
+    /// <summary>
+    /// Keeps up to <see cref="WebhookOptions.ConcurrencyPerEndpoint"/> deliveries in flight, each
+    /// of a different ticket, starting the next as soon as one finishes rather than waiting for
+    /// the slowest of a batch. Due deliveries are fetched in batches and queued here.
+    /// </summary>
+    private async Task DeliverDue(Guid webhookId)
     {
-        using var slots = new SemaphoreSlim(Math.Max(1, Settings.ConcurrencyPerEndpoint));
-        await Task.WhenAll(due.Select(async delivery =>
+        var slots = Math.Max(1, Settings.ConcurrencyPerEndpoint);
+        var queue = new Queue<DueDelivery>();
+        var inFlight = new Dictionary<Task, DueDelivery>();
+        var exhausted = false;
+        while (_endpoints.FirstOrDefault(e => e.View.Id == webhookId) is { Enabled: true } endpoint)
         {
-            await slots.WaitAsync();
-            try
+            if (queue.Count == 0 && inFlight.Count < slots && !exhausted)
             {
-                if (_endpoints.Contains(endpoint)) await Deliver(endpoint, delivery);
+                var busy = inFlight.Values.Select(d => d.TicketId).ToHashSet();
+                var due = await store.Due(ProjectId, webhookId, clock.GetUtcNow(), DeliveriesPerRound, CancellationToken.None);
+                foreach (var delivery in due.Where(d => !busy.Contains(d.TicketId))) queue.Enqueue(delivery);
+                // Nothing new beyond what is in flight: fetch again only after something finishes.
+                exhausted = queue.Count == 0;
             }
-            finally
-            {
-                slots.Release();
-            }
-        }));
+            while (inFlight.Count < slots && queue.TryDequeue(out var next))
+                inFlight.Add(Deliver(endpoint, next), next);
+            if (inFlight.Count == 0) return;
+
+            var finished = await Task.WhenAny(inFlight.Keys);
+            inFlight.Remove(finished);
+            await finished;
+            exhausted = false;
+        }
+        await Task.WhenAll(inFlight.Keys);
     }
 
     private async Task Deliver(WebhookEndpoint endpoint, DueDelivery delivery)
@@ -183,9 +193,9 @@ public sealed class WebhookDispatcherGrain(
         var attempts = delivery.Attempts + 1;
         if (outcome.Succeeded)
         {
-            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Delivered, attempts, null, CancellationToken.None);
+            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Delivered, attempts, null, CancellationToken.None, delivery.MessageId);
             if (delivery is { MessageId: { } reply, TicketId: { } ticketId })
-                await GrainFactory.GetGrain<ITicketGrain>(ticketId).ReplyDelivered(reply);
+                await GrainFactory.GetGrain<ITicketGrain>(ticketId).ReplyDeliveryStored(reply);
             return;
         }
 

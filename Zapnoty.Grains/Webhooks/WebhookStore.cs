@@ -144,11 +144,18 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         return due;
     }
 
-    /// <summary>Logs the attempt and moves the delivery on, together.</summary>
+    /// <summary>
+    /// Logs the attempt and moves the delivery on, together; a website reply it carried is
+    /// marked delivered in the same transaction (its ticket grain is told afterwards).
+    /// </summary>
     public Task RecordAttempt(Guid deliveryId, AttemptOutcome attempt, DeliveryStatus status, int attempts, DateTimeOffset? nextAttemptAt,
-        CancellationToken cancellationToken) =>
+        CancellationToken cancellationToken, Guid? deliveredReply = null) =>
         dataSource.Commit(
         [
+            .. deliveredReply is { } reply
+                ? [new NpgsqlBatchCommand("UPDATE ticket_messages SET delivery = 'delivered', delivery_error = NULL WHERE id = $1 AND delivery IN ('webhook', 'failed')")
+                    { Parameters = { new() { Value = reply } } }]
+                : Array.Empty<NpgsqlBatchCommand>(),
             new NpgsqlBatchCommand("""
                 INSERT INTO webhook_attempts (delivery_id, at, status_code, duration_ms, error, response_body)
                 VALUES ($1, $2, $3, $4, $5, $6)
