@@ -215,6 +215,12 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         Assert.Null(Telegram.WebhookOf(bot));
         using var after = await PostRaw(bot, Updates.Text(customer, "anyone?"), secret);
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+
+        // Deleting a project disconnects its bot too.
+        var (other, otherProject, _) = await Project();
+        var otherBot = await Connect(other, otherProject);
+        await other.Call(HttpMethod.Delete, $"/v1/projects/{otherProject}", null, HttpStatusCode.NoContent);
+        Assert.Null(Telegram.WebhookOf(otherBot));
     }
 
     [Fact]

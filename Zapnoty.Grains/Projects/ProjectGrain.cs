@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Audit;
@@ -72,6 +73,11 @@ public sealed partial class ProjectGrain(
     public async Task Delete(Actor actor)
     {
         var state = State;
+        // Its bots stop sending us updates first: a deleted project answers nobody.
+        var bots = ServiceProvider.GetRequiredService<BotStore>();
+        foreach (var channel in new[] { Channel.Telegram, Channel.Max })
+            if (await bots.FindLiveOfProject(ProjectId, channel, CancellationToken.None) is { } bot)
+                await GrainFactory.GetGrain<IBotGrain>(BotKeys.Of(channel, bot.ExternalId)).Disconnect(ProjectId, actor);
         var revokedKeys = await store.Delete(ProjectId,
             new AuditEntry(clock.StoredNow(), actor, AuditActions.ProjectDeleted, ProjectId.ToString(), new { slug = state.Project.Slug }),
             CancellationToken.None);
