@@ -64,6 +64,14 @@ public sealed class MaxClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bot_whose_username_no_deep_link_can_carry_is_not_identified()
+    {
+        var odd = _max.AddBot("f9LHodD0cOKoddoddoddoddoddodd", 9_123_456, "odd name");
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _client.Identify(odd.Token, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_token_Max_refuses_is_invalid_on_access_token()
     {
         var refused = await Assert.ThrowsAsync<DomainException>(() => _client.Identify("f9LHodD0cOKrevokedrevokedrevoked", CancellationToken.None));

@@ -51,7 +51,9 @@ public sealed partial class MaxMessengerClient(HttpClient http, ILogger<MaxMesse
         var me = answer.Read<MaxUser>();
         if (me is not { UserId: > 0 })
             throw new InvalidOperationException("Max's GET /me answered without a bot id.");
-        var username = me.Username ?? throw new InvalidOperationException($"Max's GET /me for bot {me.UserId} has no username.");
+        // Checked now, before the bot is stored: a username no deep link can carry would break every later listing of the channels.
+        if (me.Username is not { } username || !BotUsernameShape().IsMatch(username))
+            throw new InvalidOperationException($"Max's GET /me for bot {me.UserId} has no usable username (\"{me.Username}\").");
         return new BotIdentity(me.UserId.ToString(CultureInfo.InvariantCulture), username);
     }
 
