@@ -107,7 +107,7 @@ public static class ZapnotyApi
         endpoints.MapAuditApi();
         endpoints.MapWebhooksApi();
         endpoints.MapChannelsApi();
-        endpoints.MapTelegramWebhook();
+        endpoints.MapChannelWebhooks();
         endpoints.MapBillingApi();
         return endpoints;
     }

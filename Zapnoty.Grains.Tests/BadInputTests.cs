@@ -151,6 +151,15 @@ public sealed class BadInputTests(ClusterFixture cluster)
             new("PATCH", $"/v1/projects/{p}/channels/texts", "{\"greeting\": \"\"}", 400, "greeting"),
             new("PATCH", $"/v1/projects/{p}/channels/texts", "{\"greeting\": 7}", 400),
             new("POST", "/v1/channels/telegram/12345/webhook", "{\"update_id\": 1}", 401),
+            new("PUT", $"/v1/projects/{p}/channels/max", "{}", 400, "access_token"),
+            new("PUT", $"/v1/projects/{p}/channels/max", "{\"access_token\": 5}", 400, "access_token"),
+            new("PUT", $"/v1/projects/{p}/channels/max", "{\"access_token\": \"not a token\"}", 400, "access_token"),
+            new("PUT", $"/v1/projects/{p}/channels/max", $"{{\"access_token\": \"{new string('a', 513)}\"}}", 400, "access_token"),
+            new("PUT", $"/v1/projects/{p}/channels/max", "{\"access_token\": \"f9LHodD0cOKaTokenMaxDoesNotKnow\"}", 400, "access_token"),
+            new("PUT", $"/v1/projects/{p}/channels/max", "{\"bot_token\": \"f9LHodD0cOKaTokenMaxDoesNotKnow\"}", 400, "bot_token"),
+            new("DELETE", $"/v1/projects/{p}/channels/max", null, 404),
+            new("POST", "/v1/channels/max/12345/webhook", "{\"update_type\": \"bot_started\"}", 401),
+            new("POST", $"/v1/channels/max/{new string('9', 40)}/webhook", "{}", 401),
         ];
 
         var failures = new List<string>();

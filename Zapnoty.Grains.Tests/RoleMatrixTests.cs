@@ -122,6 +122,15 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
                 System.Net.HttpStatusCode.OK);
             return new Request($"/v1/projects/{t.ProjectId}/channels/telegram");
         }),
+        new("POST", "/v1/channels/max/{botId}/webhook", Least.Public, (_, _) => Done(new Request("/v1/channels/max/1/webhook"))),
+        new("PUT", "/v1/projects/{projectId}/channels/max", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/channels/max", new { access_token = cluster.Max.AddBot().Token }))),
+        new("DELETE", "/v1/projects/{projectId}/channels/max", Least.Admin, async (t, _) =>
+        {
+            await t.Owner.Call(HttpMethod.Put, $"/v1/projects/{t.ProjectId}/channels/max", new { access_token = cluster.Max.AddBot().Token },
+                System.Net.HttpStatusCode.OK);
+            return new Request($"/v1/projects/{t.ProjectId}/channels/max");
+        }),
         new("GET", "/v1/projects/{projectId}/channels/texts", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts"))),
         new("PATCH", "/v1/projects/{projectId}/channels/texts", Least.Admin, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts", new { greeting = "Hello from {project}!" }))),

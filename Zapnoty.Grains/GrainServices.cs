@@ -6,6 +6,7 @@ using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Audit;
 using Zapnoty.Grains.Billing;
 using Zapnoty.Grains.CannedReplies;
+using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
@@ -55,6 +56,7 @@ public static class GrainServices
             .Validate(o => o.IsValid, $"{LoginLimitOptions.Section}: every limit must be at least 1 and the window longer than zero.")
             .ValidateOnStart();
         services.AddTelegramChannel(configuration);
+        services.AddMaxChannel(configuration);
         return services;
     }
 }

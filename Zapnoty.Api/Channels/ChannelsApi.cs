@@ -4,13 +4,17 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Problems;
+using Zapnoty.Grains;
 using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Api.Channels;
 
 public sealed record ConnectTelegramRequest(string? BotToken);
+
+public sealed record ConnectMaxRequest(string? AccessToken);
 
 /// <summary>A connected bot. Its token is never shown again.</summary>
 public sealed record BotDto(Channel Channel, string BotId, string Username, string DeepLink, DateTime ConnectedAt);
@@ -22,8 +26,10 @@ public static class ChannelsApi
         var api = app.MapGroup("/v1/projects/{projectId}/channels").WithTags("Channels").WithProjectAccess();
         api.MapGet("/", List);
         api.MapPut("/telegram", ConnectTelegram).RequireRole(ProjectRole.Admin);
-        api.MapDelete("/telegram", (Guid projectId, Caller caller, IGrainFactory grains, BotStore bots, CancellationToken cancellationToken) =>
-            Disconnect(projectId, Channel.Telegram, caller, grains, bots, cancellationToken)).RequireRole(ProjectRole.Admin);
+        api.MapPut("/max", ConnectMax).RequireRole(ProjectRole.Admin);
+        foreach (var channel in new[] { Channel.Telegram, Channel.Max })
+            api.MapDelete($"/{channel.Wire()}", (Guid projectId, Caller caller, IGrainFactory grains, BotStore bots, CancellationToken cancellationToken) =>
+                Disconnect(projectId, channel, caller, grains, bots, cancellationToken)).RequireRole(ProjectRole.Admin);
         api.MapGet("/texts", Texts);
         api.MapPatch("/texts", ChangeTexts).RequireRole(ProjectRole.Admin);
         return app;
@@ -45,14 +51,29 @@ public static class ChannelsApi
     /// Connects a Telegram bot (token from @BotFather): checks it with getMe, points its
     /// webhook at this server and answers the deep link customers open.
     /// </summary>
-    private static async Task<Ok<BotDto>> ConnectTelegram(Guid projectId, ConnectTelegramRequest body, Caller caller, IGrainFactory grains,
+    private static Task<Ok<BotDto>> ConnectTelegram(Guid projectId, ConnectTelegramRequest body, Caller caller, IGrainFactory grains,
+        MessengerClients clients, CancellationToken cancellationToken) =>
+        Connect(projectId, Channel.Telegram, new TokenField("bot_token", body.BotToken, 200), caller, grains, clients, cancellationToken);
+
+    /// <summary>
+    /// Connects a Max bot (its access token from business.max.ru): checks it with GET /me,
+    /// subscribes this server to its updates and answers the deep link customers open.
+    /// </summary>
+    private static Task<Ok<BotDto>> ConnectMax(Guid projectId, ConnectMaxRequest body, Caller caller, IGrainFactory grains,
+        MessengerClients clients, CancellationToken cancellationToken) =>
+        Connect(projectId, Channel.Max, new TokenField("access_token", body.AccessToken, MaxAccessToken.MaxLength), caller, grains, clients,
+            cancellationToken);
+
+    /// <summary>The token as the request gave it, and the field it came in (each messenger names its own).</summary>
+    private sealed record TokenField(string Name, string? Value, int MaxLength);
+
+    private static async Task<Ok<BotDto>> Connect(Guid projectId, Channel channel, TokenField token, Caller caller, IGrainFactory grains,
         MessengerClients clients, CancellationToken cancellationToken)
     {
-        new Validation().Required(body.BotToken, "bot_token").MaxLength(body.BotToken, 200, "bot_token").ThrowIfAny();
-        var client = clients.For(Channel.Telegram);
-        var identity = await client.Identify(body.BotToken!.Trim(), cancellationToken);
-        var bot = await grains.GetGrain<IBotGrain>(BotKeys.Of(Channel.Telegram, identity.BotId))
-            .Connect(projectId, caller.Actor, body.BotToken.Trim(), identity.Username);
+        new Validation().Required(token.Value, token.Name).MaxLength(token.Value, token.MaxLength, token.Name).ThrowIfAny();
+        var value = token.Value!.Trim();
+        var identity = await clients.For(channel).Identify(value, cancellationToken);
+        var bot = await grains.GetGrain<IBotGrain>(BotKeys.Of(channel, identity.BotId)).Connect(projectId, caller.Actor, value, identity.Username);
         return TypedResults.Ok(Dto(bot, await grains.GetGrain<IProjectGrain>(projectId).Get(), clients));
     }
 
@@ -61,7 +82,7 @@ public static class ChannelsApi
         CancellationToken cancellationToken)
     {
         var bot = await bots.FindLiveOfProject(projectId, channel, cancellationToken)
-            ?? throw Grains.DomainException.NotFound($"The project has no {channel.ToString().ToLowerInvariant()} bot connected.");
+            ?? throw DomainException.NotFound($"The project has no {channel.ToString().ToLowerInvariant()} bot connected.");
         await grains.GetGrain<IBotGrain>(BotKeys.Of(channel, bot.ExternalId)).Disconnect(projectId, caller.Actor);
         return TypedResults.NoContent();
     }

@@ -27,6 +27,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public NpgsqlDataSource Database { get; private set; } = null!;
     public FakeSmtpServer Smtp { get; } = new();
     public FakeTelegramServer Telegram { get; private set; } = null!;
+    public FakeMaxServer Max { get; private set; } = null!;
 
     /// <summary>One HTTP client per silo, pointed at that silo's API.</summary>
     public IReadOnlyList<HttpClient> Silos { get; private set; } = [];
@@ -40,6 +41,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         ConnectionString = await TestDatabase.Create("cluster");
         Telegram = await FakeTelegramServer.Start();
+        Max = await FakeMaxServer.Start();
         Database = NpgsqlDataSource.Create(ConnectionString);
         await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
 
@@ -53,6 +55,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:Webhooks:SweepPeriod"] = "00:00:01";
         // Messengers are the fake Bot API; chats are paced and retried fast so tests see whole schedules.
         builder.Properties["Zapnoty:Telegram:ApiBaseUrl"] = Telegram.BaseUrl;
+        builder.Properties["Zapnoty:Max:ApiBaseUrl"] = Max.BaseUrl;
         builder.Properties["Zapnoty:PublicBaseUrl"] = "https://helpdesk.example.com";
         builder.Properties["Zapnoty:Channels:PerChatInterval"] = "00:00:00.100";
         builder.Properties["Zapnoty:Channels:SweepPeriod"] = "00:00:01";
@@ -101,6 +104,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Database.DisposeAsync();
         await Smtp.DisposeAsync();
         await Telegram.DisposeAsync();
+        await Max.DisposeAsync();
     }
 }
 

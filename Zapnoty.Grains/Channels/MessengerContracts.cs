@@ -10,18 +10,23 @@ public enum IncomingKind { Message, EditedMessage, Callback }
 [GenerateSerializer, Immutable]
 public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username);
 
-/// <summary>A file the customer sent, kept by reference (the messenger's file id), never downloaded.</summary>
+/// <summary>
+/// A file the customer sent, kept by reference (the messenger's file id), never downloaded.
+/// <see cref="Url"/> is where the messenger serves it, when it says (Max does, Telegram does not).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Attachment(
     [property: Id(0)] string Kind,          // photo | document | voice | video | audio | video_note | sticker
     [property: Id(1)] string FileId,
     [property: Id(2)] long? Size,
     [property: Id(3)] string? FileName,
-    [property: Id(4)] string? MimeType);
+    [property: Id(4)] string? MimeType,
+    [property: Id(5)] string? Url = null);
 
 /// <summary>
 /// One update from a messenger, normalised. <see cref="Key"/> identifies it for
-/// de-duplication (Telegram: the update_id). <see cref="Text"/> is the text or the media
+/// de-duplication (Telegram: the update_id; Max, which has none: the message mid, the
+/// callback id, or the update's type, user and time). <see cref="Text"/> is the text or the media
 /// caption; <see cref="MessageId"/> is the messenger's id of the message (edits refer to it).
 /// </summary>
 [GenerateSerializer, Immutable]
@@ -65,7 +70,10 @@ public interface IMessengerClient
 {
     Channel Channel { get; }
 
-    /// <summary>Checks the token and says which bot it is. A wrong token: <see cref="DomainException"/> Invalid on <c>bot_token</c>.</summary>
+    /// <summary>
+    /// Checks the token and says which bot it is. A wrong token: <see cref="DomainException"/> Invalid on the
+    /// field the token came in (<c>bot_token</c> for Telegram, <c>access_token</c> for Max).
+    /// </summary>
     Task<BotIdentity> Identify(string token, CancellationToken cancellationToken);
 
     /// <summary>Points the bot's updates at our webhook route, with the secret the route will check.</summary>

@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Zapnoty.Api.Problems;
+using Zapnoty.Grains;
+using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Channels.Max;
+using Zapnoty.Grains.Channels.Telegram;
+using Zapnoty.Grains.Conversations;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Api.Channels;
+
+/// <summary>
+/// What a messenger's webhook differs in: the header that carries our secret, and how its
+/// bodies read. Everything else is <see cref="ChannelWebhookApi"/>'s one accept step.
+/// </summary>
+public sealed record MessengerWebhook(Channel Channel, string SecretHeader, Func<string, DateTimeOffset, IncomingUpdate?> Parse)
+{
+    public static readonly MessengerWebhook Telegram = new(Channel.Telegram, "X-Telegram-Bot-Api-Secret-Token", TelegramUpdates.Parse);
+    public static readonly MessengerWebhook Max = new(Channel.Max, "X-Max-Bot-Api-Secret", MaxUpdates.Parse);
+
+    public string Route => $"/v1/channels/{Channel.Wire()}/{{botId}}/webhook";
+}
+
+/// <summary>
+/// Where the messengers post a connected bot's updates (<c>POST /v1/channels/{channel}/{botId}/webhook</c>).
+/// The route only checks, records and hands over: the update lands in the inbox (a redelivery is
+/// recognised by its key) and the chat's conversation grain applies it right after, so the
+/// messenger gets its 200 at once.
+/// </summary>
+public static class ChannelWebhookApi
+{
+    public static IEndpointRouteBuilder MapChannelWebhooks(this IEndpointRouteBuilder app)
+    {
+        foreach (var webhook in new[] { MessengerWebhook.Telegram, MessengerWebhook.Max })
+            app.MapPost(webhook.Route, (string botId, HttpRequest request, IGrainFactory grains, ChannelInbox inbox, TimeProvider clock,
+                    CancellationToken cancellationToken) => Accept(webhook, botId, request, grains, inbox, clock, cancellationToken))
+                .WithTags("Channels").WithSummary($"Called by {webhook.Channel}: one update of a connected bot.").AllowAnonymous();
+        return app;
+    }
+
+    /// <summary>
+    /// Wrong or missing secret, or a bot no project has: 401, nothing read or recorded. Kinds we
+    /// do not handle (groups, channels, other updates) and unreadable bodies are acknowledged and
+    /// dropped, or the messenger would re-send them for hours.
+    /// </summary>
+    private static async Task<Results<Ok, ProblemHttpResult>> Accept(MessengerWebhook webhook, string botId, HttpRequest request, IGrainFactory grains,
+        ChannelInbox inbox, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var bot = botId.Length <= 32 ? await grains.GetGrain<IBotGrain>(BotKeys.Of(webhook.Channel, botId)).Live() : null;
+        if (bot is null || !SameSecret(request.Headers[webhook.SecretHeader].ToString(), bot.WebhookSecret))
+            return TypedResults.Problem(statusCode: 401, title: Titles.For(401), detail: "Unknown bot or wrong secret.");
+
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var now = clock.GetUtcNow();
+        if (webhook.Parse(await reader.ReadToEndAsync(cancellationToken), now) is { } update
+            && await inbox.Record(bot.Id, update, now, cancellationToken))
+            grains.GetGrain<IConversationGrain>(ConversationKeys.Of(webhook.Channel, botId, update.ChatId)).Process().Ignore();
+        return TypedResults.Ok();
+    }
+
+    private static bool SameSecret(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
+}
