@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using StandardWebhooks;
 using Orleans.Runtime;
+using Orleans.Runtime.Placement;
 using Zapnoty.Grains.Tests.Infrastructure;
 
 namespace Zapnoty.Grains.Tests;
@@ -231,20 +232,28 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = ClusterFixture.ApiAddress(extra) };
         var viaExtra = new ApiClient(http, cluster.Smtp).WithToken((await cluster.Api().LogInAs()).Token);
 
-        // Projects until one's dispatcher is at work on the silo we are going to kill. Placement
-        // weighs silos by load statistics, which a new silo publishes after a moment.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Three projects whose dispatchers are placed on the silo we are going to kill (a
+        // placement hint for their first activation), each with a delivery it is retrying.
         var projects = new List<Guid>();
         var management = cluster.Grains.GetGrain<IManagementGrain>(0);
-        for (var i = 0; i < 60 && !await DispatcherOn(management, extra.SiloAddress, projects); i++)
+        for (var i = 0; i < 3; i++)
         {
             var projectId = await viaExtra.CreateProject();
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, extra.SiloAddress);
+            try
+            {
+                await cluster.Grains.GetGrain<Zapnoty.Grains.Webhooks.IWebhookDispatcherGrain>(projectId).List();
+            }
+            finally
+            {
+                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+            }
             await Subscribe(viaExtra, projectId, _receiver.Url("survivors"));
             await viaExtra.CreateTicket(projectId, "Before the crash");
             projects.Add(projectId);
-            await Eventually(() => Task.FromResult(_receiver.Received.Count(r => r.Path == "/survivors") >= projects.Count));
         }
-        Assert.True(await DispatcherOn(management, extra.SiloAddress, projects), "No dispatcher was placed on the extra silo.");
+        await Eventually(() => Task.FromResult(_receiver.Received.Count(r => r.Path == "/survivors") >= projects.Count));
+        Assert.True(await DispatcherOn(management, extra.SiloAddress, projects), "The dispatchers are not on the extra silo.");
 
         await cluster.Cluster.KillSiloAsync(extra);
         _receiverUp = true;
