@@ -15,6 +15,7 @@ using Zapnoty.Api.Channels;
 using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Http;
 using Zapnoty.Api.Json;
+using Zapnoty.Api.Observability;
 using Zapnoty.Api.Operations;
 using Zapnoty.Api.Problems;
 using Zapnoty.Api.Projects;
@@ -96,6 +97,7 @@ public static class ZapnotyApi
     {
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        endpoints.MapZapnotyMetrics();
         endpoints.MapAuthApi();
         endpoints.MapProjectsApi();
         endpoints.MapApiKeysApi();

@@ -27,6 +27,7 @@ public static class GrainServices
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<Observability.ZapnotyMetrics>();
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<CannedReplyStore>();

@@ -1,6 +1,7 @@
 using System.Net;
 using Orleans.Configuration;
 using Zapnoty.Api;
+using Zapnoty.Api.Observability;
 using Zapnoty.Grains;
 
 namespace Zapnoty.Silo;
@@ -10,11 +11,12 @@ public static class SiloSetup
 {
     public const string Invariant = "Npgsql";
 
-    /// <summary>Grain services, the REST API and silo readiness.</summary>
+    /// <summary>Grain services, the REST API, telemetry and silo readiness.</summary>
     public static IServiceCollection AddZapnoty(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddZapnotyGrainServices(configuration);
         services.AddZapnotyApi();
+        services.AddZapnotyTelemetry(configuration);
         services.AddSingleton<SiloReadiness>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloReadiness>());
         services.AddHealthChecks().AddCheck<SiloReadiness>("silo", tags: [ZapnotyApi.ReadyTag]);

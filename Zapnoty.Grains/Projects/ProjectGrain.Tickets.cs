@@ -114,6 +114,7 @@ public sealed partial class ProjectGrain
         {
             var created = await creations.Insert(ProjectId, group.Select(g => g.Ticket).ToList(), CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
+            metrics.TicketsCreated(group.Count);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
             foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
             await ArmSlaReminders(created.Tickets);

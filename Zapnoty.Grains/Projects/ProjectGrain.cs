@@ -24,6 +24,7 @@ public sealed partial class ProjectGrain(
     CannedReplyStore cannedReplies,
     IEmailSender email,
     TimeProvider clock,
+    Observability.ZapnotyMetrics metrics,
     ILogger<ProjectGrain> log) : Grain, IProjectGrain
 {
     private ProjectState? _state;

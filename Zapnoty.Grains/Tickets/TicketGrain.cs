@@ -9,7 +9,7 @@ using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Tickets;
 
-public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, IOptions<SlaOptions> slaOptions, ILogger<TicketGrain> log)
+public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, IOptions<SlaOptions> slaOptions, Observability.ZapnotyMetrics metrics, ILogger<TicketGrain> log)
     : Grain, ITicketGrain
 {
     private TicketView? _ticket;
@@ -92,6 +92,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         // A messenger customer gets the reply from the channel's outbox, queued in this transaction.
         NpgsqlBatchCommand[] send = before.Route is { } route ? [ChannelWrites.Enqueue(route, reply.Text, null, message.Id, before.Id, now)] : [];
         var stored = await Commit(before, after, message, history, events, send, debitsCredit: true) ?? message;
+        metrics.Replied(before.Channel);
         if (before.Route is { } sentVia) GrainFactory.GetGrain<IChannelSenderGrain>(sentVia.BotId).Nudge().Ignore();
         return stored;
     }
