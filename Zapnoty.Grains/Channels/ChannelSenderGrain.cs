@@ -17,7 +17,7 @@ public interface IChannelSenderGrain : IGrainWithGuidKey
 }
 
 public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, MessengerClients clients, IOptions<ChannelSendOptions> options,
-    TimeProvider clock, ILogger<ChannelSenderGrain> log) : Grain, IChannelSenderGrain
+    TimeProvider clock, Observability.ZapnotyMetrics metrics, ILogger<ChannelSenderGrain> log) : Grain, IChannelSenderGrain
 {
     private const int MessagesPerRound = 50;
     private const int InFlight = 8;
@@ -98,6 +98,7 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
         {
             case SendOutcome.Sent:
                 await outbox.Sent(message.Id, now, CancellationToken.None);
+                metrics.ChannelMessage(bot.Channel, "sent");
                 await outbox.Reachable(BotId, message.ChatId, CancellationToken.None);
                 if (Reply(message) is { } sent) await GrainFactory.GetGrain<ITicketGrain>(sent.TicketId).ReplyDelivered(sent.MessageId);
                 break;
@@ -106,10 +107,12 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
                 // Not an attempt that failed: the messenger asked us to wait, and we do.
                 _chatFreeAt[message.ChatId] = now + wait;
                 await outbox.RetryAt(message.Id, now + wait, $"Rate limited; retrying after {wait.TotalSeconds:0} s.", CancellationToken.None);
+                metrics.ChannelMessage(bot.Channel, "rate_limited");
                 break;
 
             case SendOutcome.Blocked(var reason):
                 var failed = await outbox.Blocked(BotId, message.ChatId, reason, now, CancellationToken.None);
+                metrics.ChannelMessage(bot.Channel, "blocked");
                 log.LogInformation("Chat {ChatId} of bot {BotId} is unreachable: {Reason}", message.ChatId, BotId, reason);
                 foreach (var reply in failed)
                     await GrainFactory.GetGrain<ITicketGrain>(reply.TicketId).ReplyUndelivered(reply.MessageId, reply.Error);
@@ -120,9 +123,11 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
                 if (!permanent && message.Attempts < schedule.Count)
                 {
                     await outbox.RetryAt(message.Id, now + schedule[message.Attempts], error, CancellationToken.None);
+                    metrics.ChannelMessage(bot.Channel, "retry");
                     break;
                 }
                 await outbox.Fail(message.Id, error, now, CancellationToken.None);
+                metrics.ChannelMessage(bot.Channel, "failed");
                 log.LogWarning("Message {OutboxId} to chat {ChatId} of bot {BotId} failed: {Error}", message.Id, message.ChatId, BotId, error);
                 if (Reply(message) is { } undelivered)
                     await GrainFactory.GetGrain<ITicketGrain>(undelivered.TicketId).ReplyUndelivered(undelivered.MessageId, error);

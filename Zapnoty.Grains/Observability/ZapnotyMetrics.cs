@@ -25,7 +25,7 @@ public sealed class ZapnotyMetrics
         _webhookDeliveries = meter.CreateCounter<long>("zapnoty.webhook.deliveries", "{attempt}",
             "Webhook delivery attempts, by outcome: delivered, retry (will try again), failed (gave up), gone (410).");
         _slaBreaches = meter.CreateCounter<long>("zapnoty.sla.breaches", "{breach}", "SLA breaches, by target.");
-        _channelMessages = meter.CreateCounter<long>("zapnoty.channel.messages", "{message}", "Messenger sends, by outcome.");
+        _channelMessages = meter.CreateCounter<long>("zapnoty.channel.messages", "{message}", "Messenger send attempts, by channel and outcome: sent, rate_limited, blocked, retry, failed.");
     }
 
     public void TicketsCreated(int count) => _ticketsCreated.Add(count);
@@ -36,7 +36,8 @@ public sealed class ZapnotyMetrics
 
     public void SlaBreached(string target) => _slaBreaches.Add(1, new KeyValuePair<string, object?>("target", target));
 
-    public void ChannelMessage(string outcome) => _channelMessages.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+    public void ChannelMessage(Tickets.Channel channel, string outcome) =>
+        _channelMessages.Add(1, new KeyValuePair<string, object?>("channel", Tag(channel)), new KeyValuePair<string, object?>("outcome", outcome));
 
     private static string Tag<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

@@ -34,6 +34,7 @@ public sealed partial class TicketGrain
             var team = await TeamFor(after);
             var events = breaches.Select(b => TicketEvents.Of(TicketEventTypes.SlaBreached, after, now, team, breach: b)).ToList();
             await Commit(before, after, message: null, history, events);
+            foreach (var breach in breaches) metrics.SlaBreached(breach);
             log.LogInformation("Ticket {TicketId} breached its SLA: {Breaches}", before.Id, string.Join(", ", breaches));
             return;
         }

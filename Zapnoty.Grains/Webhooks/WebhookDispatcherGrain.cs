@@ -13,6 +13,7 @@ public sealed class WebhookDispatcherGrain(
     NpgsqlDataSource dataSource,
     IOptions<WebhookOptions> options,
     TimeProvider clock,
+    Observability.ZapnotyMetrics metrics,
     ILogger<WebhookDispatcherGrain> log) : Grain, IWebhookDispatcherGrain
 {
     private const int DeliveriesPerRound = 64;
@@ -194,6 +195,7 @@ public sealed class WebhookDispatcherGrain(
         if (outcome.Succeeded)
         {
             await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Delivered, attempts, null, CancellationToken.None, delivery.MessageId);
+            metrics.WebhookDelivery("delivered");
             if (delivery is { MessageId: { } reply, TicketId: { } ticketId })
                 await GrainFactory.GetGrain<ITicketGrain>(ticketId).ReplyDeliveryStored(reply);
             return;
@@ -202,6 +204,7 @@ public sealed class WebhookDispatcherGrain(
         if (outcome.StatusCode == 410)
         {
             await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Failed, attempts, null, CancellationToken.None);
+            metrics.WebhookDelivery("gone");
             await DisableGone(endpoint, delivery.EventId);
             return;
         }
@@ -210,6 +213,7 @@ public sealed class WebhookDispatcherGrain(
         if (attempts > schedule.Count)
         {
             await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Failed, attempts, null, CancellationToken.None);
+            metrics.WebhookDelivery("failed");
             log.LogWarning("Webhook delivery {DeliveryId} to {Url} failed for good after {Attempts} attempts: {Error}",
                 delivery.Id, endpoint.View.Url, attempts, outcome.Failure);
             await FailStrandedReplies([delivery.EventId], $"The webhook endpoint did not take it after {attempts} attempts: {outcome.Failure}");
@@ -217,6 +221,7 @@ public sealed class WebhookDispatcherGrain(
         }
         var wait = schedule[attempts - 1] * (0.8 + 0.4 * Random.Shared.NextDouble());
         await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Pending, attempts, outcome.At + wait, CancellationToken.None);
+        metrics.WebhookDelivery("retry");
     }
 
     /// <summary>410 Gone means the receiver is gone for good: stop sending until someone enables it again.</summary>
