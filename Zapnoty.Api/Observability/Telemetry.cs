@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -31,6 +32,7 @@ public static class Telemetry
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
                 .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"));
+        services.ConfigureOpenTelemetryMeterProvider((sp, metrics) => metrics.AddView(OnlyThisHost(sp.GetRequiredService<IMeterFactory>())));
         // OTEL_SERVICE_NAME (read by the SDK) wins; without it the traces still say whose they are.
         if (string.IsNullOrEmpty(configuration["OTEL_SERVICE_NAME"]))
             otel.ConfigureResource(resource => resource.AddService("zapnoty"));
@@ -39,6 +41,16 @@ public static class Telemetry
             otel.UseOtlpExporter();
         return services;
     }
+
+    /// <summary>
+    /// Meter names are process-wide, so a provider also hears the meters every other host in the
+    /// process created from its own <see cref="IMeterFactory"/> (the second test silo, fake servers).
+    /// Those are dropped; meters outside any factory (Orleans, Npgsql, runtime) stay.
+    /// </summary>
+    private static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) =>
+        instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own)
+            ? MetricStreamConfiguration.Drop
+            : null;
 
     /// <summary>The Prometheus scrape endpoint; anonymous, like the health checks — keep it off the public proxy.</summary>
     public static IEndpointConventionBuilder MapZapnotyMetrics(this IEndpointRouteBuilder endpoints) =>
