@@ -12,7 +12,7 @@ using Zapnoty.Grains.Observability;
 
 namespace Zapnoty.Api.Observability;
 
-/// <summary>OpenTelemetry metrics and traces: scraped at <c>/metrics</c>, pushed over OTLP only when configured.</summary>
+/// <summary>OpenTelemetry metrics and traces: scraped at <c>/metrics</c>; with logs, pushed over OTLP only when configured.</summary>
 public static class Telemetry
 {
     public const string ScrapePath = "/metrics";
