@@ -144,6 +144,9 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         await agent.Post($"{deliveries}/{failed.GetProperty("id").GetGuid()}/retry", new { }, HttpStatusCode.Accepted);
         var all = await _receiver.WaitFor(r => r.Any(x => x.TicketId == stuck && x.Type == "ticket.created"), "picky");
         Assert.Equal(failed.GetProperty("event_id").GetGuid().ToString(), all.Last(x => x.TicketId == stuck && x.Type == "ticket.created").Id);
+        // Once the retried delivery is recorded as delivered, it can be sent again on request (a redelivery).
+        await Eventually(async () => (await agent.Get($"{deliveries}?status=failed")).GetProperty("items").GetArrayLength() == 0
+            && (await agent.Get($"{deliveries}?status=pending")).GetProperty("items").GetArrayLength() == 0);
         await agent.Call(HttpMethod.Post, $"{deliveries}/{failed.GetProperty("id").GetGuid()}/retry", new { }, HttpStatusCode.Accepted);
         await agent.Call(HttpMethod.Post, $"{deliveries}/{Guid.NewGuid()}/retry", new { }, HttpStatusCode.NotFound);
     }
