@@ -5,8 +5,9 @@ namespace Zapnoty.Bench;
 
 /// <summary>
 /// What a silo's managed heap holds, from <c>dotnet-gcdump report -p</c>: the runtime walks the
-/// heap after a full, blocking GC it induces, so the total is live objects only, and objects
-/// of chosen types are counted. Optional: without <c>dotnet-gcdump</c> (path in
+/// heap after a full, blocking GC it induces, so the total is live objects only (without the
+/// free space between them that the GC's own heap size counts), and objects of chosen types
+/// are counted. Optional: without <c>dotnet-gcdump</c> (path in
 /// <c>ZAPNOTY_BENCH_DOTNET_GCDUMP</c>, which bench/run.sh installs) there is no dump.
 /// </summary>
 public static class HeapDump
@@ -37,7 +38,7 @@ public static class HeapDump
             if (line.EndsWith("GC Heap bytes", StringComparison.Ordinal)) live = first;
             else if (long.TryParse(columns[1], NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var count))
                 foreach (var type in Counted)
-                    if (columns[2].TrimStart().StartsWith(type + " ", StringComparison.Ordinal)) counts[type] += count;
+                    if (Names(columns[2].TrimStart(), type)) counts[type] += count;
         }
         await process.WaitForExitAsync();
         if (live is null)
@@ -47,7 +48,11 @@ public static class HeapDump
         }
         return new HeapReading(live.Value, counts[LocalReminder], counts[ReminderEntry], counts[TicketGrain]);
     }
+
+    /// <summary>The report names a nested type by its own name only ("LocalReminderData").</summary>
+    private static bool Names(string row, string type) =>
+        row.StartsWith(type + " ", StringComparison.Ordinal) || row.StartsWith(type[(type.LastIndexOf('+') + 1)..] + " ", StringComparison.Ordinal);
 }
 
-/// <summary>Live managed heap after a full GC, in bytes, and how many objects of the counted types it held.</summary>
+/// <summary>Live managed objects after a full GC, in bytes, and how many objects of the counted types it held.</summary>
 public sealed record HeapReading(long Live, long LocalReminders, long ReminderEntries, long TicketGrains);

@@ -340,7 +340,7 @@ public static partial class SlaReminderBench
         List<(string Phase, int Connections)> peaks, int connectionLimit, (long Early, long FarBreached) sanity)
     {
         static string Mb(long? bytes) => bytes is { } b ? $"{b / 1048576.0:F0}" : "n/a";
-        static long? Live(MemoryPoint m) => m.Gc?.Heap ?? m.Heap?.Live;
+        static long? Live(MemoryPoint m) => m.Heap?.Live;
         static string PerTicket(long? after, long? before, long tickets) => after is { } a && before is { } b ? $"{(a - b) / (double)tickets:F0}" : "n/a";
         Console.WriteLine();
         Console.WriteLine($"## SLA reminders: workers={workers} projects={projectCount}+{projectCount}+{DownProjects}+2 tickets={ticketCount} cores={Environment.ProcessorCount}");
@@ -364,12 +364,13 @@ public static partial class SlaReminderBench
                           $"at the restart: {slaTickets:N0} tickets with targets, {reminderRows:N0} reminder rows");
         Console.WriteLine();
 
-        Console.WriteLine("Silo memory. RSS = VmRSS as found; then a heap dump forces a full GC: live heap = the GC's heap size after it " +
-                          "(the dump's own walk in brackets), committed = GC committed memory, reminders in memory = Orleans LocalReminderData objects:");
-        Console.WriteLine("| when | open tickets | reminder rows | RSS MB | peak RSS MB | live heap MB | GC committed MB | reminders in memory | ticket activations |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("Silo memory. RSS = VmRSS as found; then a heap dump forces a full GC and walks the heap: live objects; " +
+                          "GC heap = the GC's own heap size after that collection (live objects and the free space between them); " +
+                          "committed = memory the GC holds; reminders in memory = Orleans LocalReminderData objects (ticking or stopped):");
+        Console.WriteLine("| when | open tickets | reminder rows | RSS MB | peak RSS MB | live objects MB | GC heap MB | GC committed MB | reminders in memory | ticket activations |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in memory)
-            Console.WriteLine($"| {m.Name} | {m.OpenTickets:N0} | {m.ReminderRows:N0} | {Mb(m.Rss)} | {Mb(m.PeakRss)} | {Mb(Live(m))} ({Mb(m.Heap?.Live)}) | " +
+            Console.WriteLine($"| {m.Name} | {m.OpenTickets:N0} | {m.ReminderRows:N0} | {Mb(m.Rss)} | {Mb(m.PeakRss)} | {Mb(m.Heap?.Live)} | {Mb(m.Gc?.Heap)} | " +
                               $"{Mb(m.Gc?.Committed)} | {m.Heap?.LocalReminders:N0} | {m.Heap?.TicketGrains:N0} |");
         var zero = memory.First(m => m.Name == "0 tickets");
         var filled = memory.First(m => m.Name.StartsWith("after the fill", StringComparison.Ordinal));
@@ -378,13 +379,13 @@ public static partial class SlaReminderBench
         var full = memory[^1];
         var (emptyRss, emptyHeap) = ((long)empty.Average(m => m.Rss), empty.All(m => Live(m) is not null) ? (long?)empty.Average(m => Live(m)!.Value) : null);
         Console.WriteLine();
-        Console.WriteLine("| per reminder row | RSS ratio | RSS bytes/row | live heap ratio | live heap bytes/row |");
+        Console.WriteLine("| per reminder row | RSS ratio | RSS bytes/row | live objects ratio | live object bytes/row |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
         foreach (var (name, m, rss, heap) in new[] { ("after the fill vs 0 tickets", filled, zero.Rss, Live(zero)), ("idle after the fill vs 0 tickets", idled, zero.Rss, Live(zero)),
                      ("restarted: full vs empty table", full, emptyRss, emptyHeap) })
             Console.WriteLine($"| {name} | {(double)m.Rss / rss:F2}x | {PerTicket(m.Rss, rss, m.ReminderRows)} | " +
                               $"{(Live(m) is { } a && heap is { } b ? $"{(double)a / b:F2}x" : "n/a")} | {PerTicket(Live(m), heap, m.ReminderRows)} |");
-        Console.WriteLine($"idle timeline (RSS MB / live heap MB / reminders in memory / ticket activations): " +
+        Console.WriteLine($"idle timeline (RSS MB / live objects MB / reminders in memory / ticket activations): " +
                           string.Join(" · ", idle.Timeline.Select(m => $"{m.Name} {Mb(m.Rss)}/{Mb(Live(m))}/{m.Heap?.LocalReminders}/{m.Heap?.TicketGrains}")));
         Console.WriteLine($"reminder table read again by Orleans {(idle.Refreshed is { } again ? $"{again.TotalMinutes:F1} min" : "not")} into the {idle.Seconds / 60:F1} min idle");
         Console.WriteLine();
