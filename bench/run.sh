@@ -2,8 +2,11 @@
 # Benchmarks against baselines measured in the same run on the same machine:
 #   tickets  — ticket creation through the REST API vs the same SQL through Npgsql;
 #   webhooks — ticket.* events delivered per second vs raw signed POSTs to the same receiver,
-#              and what a webhook endpoint adds to an agent reply.
-# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all]   (defaults 32 15 50 all)
+#              and what a webhook endpoint adds to an agent reply;
+#   sla      — not part of "all" (about 12 minutes): many open tickets holding SLA reminders on one
+#              silo (default 100,000): creation rate, silo memory, reminder table load time at a
+#              restart and how late breaches are recorded, against the same silo without them.
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla] [sla tickets]   (defaults 32 15 50 all 100000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -19,5 +22,16 @@ cs="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty;Maximum Pool Si
 
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 dotnet build bench/Zapnoty.Bench/Zapnoty.Bench.csproj -c Release -nologo -v quiet
+if [ "${4:-}" = sla ]; then
+  # dotnet-gcdump (live heap after a full GC, objects by type) and dotnet-counters (the GC's own
+  # heap figures) look into the silo; without them the SLA run reports resident memory only.
+  tools="$root/bench/.tools"
+  for tool in dotnet-gcdump dotnet-counters; do
+    [ -x "$tools/$tool" ] || dotnet tool install --tool-path "$tools" "$tool" >/dev/null \
+      || echo "$tool not installed: its figures will read n/a" >&2
+  done
+  if [ -x "$tools/dotnet-gcdump" ]; then export ZAPNOTY_BENCH_DOTNET_GCDUMP="$tools/dotnet-gcdump"; fi
+  if [ -x "$tools/dotnet-counters" ]; then export ZAPNOTY_BENCH_DOTNET_COUNTERS="$tools/dotnet-counters"; fi
+fi
 # The silo applies the migrations when it starts; the benchmark waits until it is ready.
 dotnet bench/Zapnoty.Bench/bin/Release/net10.0/Zapnoty.Bench.dll "$cs" "$root/Zapnoty.Silo/bin/Release/net10.0/Zapnoty.Silo.dll" "$@"

@@ -58,7 +58,7 @@ public static class TicketCreationBench
     }
 
     /// <summary>The same ticket through the API; the answer is checked but not parsed, as the SQL side parses nothing either.</summary>
-    private static async Task Rest(HttpClient http, BenchProject project, int n)
+    internal static async Task Rest(HttpClient http, BenchProject project, int n)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/projects/{project.Id}/helpdesk/tickets")
         {

@@ -46,6 +46,11 @@ public sealed class ZapnotyApi(HttpClient http)
         return projects;
     }
 
+    /// <summary>Sets the project's SLA targets in hours (null: off), as an admin in the dashboard would.</summary>
+    public async Task SetSla(BenchProject project, decimal? firstReplyHours, decimal? resolveHours) =>
+        await Send(HttpMethod.Patch, $"/v1/projects/{project.Id}/helpdesk/settings",
+            new { sla_first_reply_hours = firstReplyHours, sla_resolve_hours = resolveHours }, _session, expected: 200);
+
     /// <summary>Subscribes <paramref name="url"/> to every ticket event; returns the signing secret.</summary>
     public async Task<string> Subscribe(BenchProject project, string url)
     {
