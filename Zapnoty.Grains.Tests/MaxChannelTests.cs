@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Zapnoty.Grains.Tests.Infrastructure;
+using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 using Updates = Zapnoty.Grains.Tests.Infrastructure.MaxUpdateBuilder;
 
 namespace Zapnoty.Grains.Tests;
@@ -354,13 +355,4 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
     private static JsonElement Message(JsonElement ticket, Guid messageId) =>
         ticket.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == messageId);
 
-    private static async Task Eventually(Func<Task<bool>> condition, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"The condition did not hold within {seconds} s.");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Npgsql;
 using Zapnoty.Grains.Tests.Infrastructure;
+using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Tests;
@@ -189,13 +190,4 @@ public sealed class SlaTests(ClusterFixture cluster) : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"The condition did not hold within {seconds} s.");
-            await Task.Delay(100);
-        }
-    }
 }

@@ -6,6 +6,7 @@ using StandardWebhooks;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 using Zapnoty.Grains.Tests.Infrastructure;
+using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 
 namespace Zapnoty.Grains.Tests;
 
@@ -367,13 +368,4 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         return (created.GetProperty("id").GetGuid(), secret);
     }
 
-    private static async Task Eventually(Func<Task<bool>> condition, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"The condition did not hold within {seconds} s.");
-            await Task.Delay(50);
-        }
-    }
 }
