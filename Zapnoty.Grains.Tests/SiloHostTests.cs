@@ -32,6 +32,9 @@ public sealed class SiloHostTests(JsonLoggingSilo defaults) : IClassFixture<Json
             Assert.Equal(JsonValueKind.Number, entry.GetProperty("EventId").ValueKind);
             Assert.False(string.IsNullOrEmpty(entry.GetProperty("LogLevel").GetString()));
             Assert.False(string.IsNullOrEmpty(entry.GetProperty("Category").GetString()));
+            // A field named twice parses here but is lost or refused by many log collectors.
+            var fields = entry.GetProperty("State").EnumerateObject().Select(p => p.Name).ToList();
+            Assert.Equal(fields.Count, fields.Distinct().Count());
         });
         // Structured: the URL is a field of its own, not only text inside the message.
         var started = Assert.Single(entries, e => e.GetProperty("Message").GetString()!.StartsWith("Zapnoty Helpdesk API on", StringComparison.Ordinal));

@@ -29,7 +29,8 @@ orleansDashboard?.Map(app);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var url in apiUrls)
-        app.Logger.LogInformation("Zapnoty Helpdesk API on {Url} — Swagger UI at {Url}/swagger", url, url);
+        // Each placeholder once: the JSON formatter writes every one as a field of its own.
+        app.Logger.LogInformation("Zapnoty Helpdesk API on {Url} — Swagger UI at {SwaggerUrl}", url, $"{url}/swagger");
     if (orleansDashboard is not null)
         app.Logger.LogInformation("Orleans Dashboard on {Url}{Prefix}/", orleansDashboard.Url, OrleansDashboardHosting.RoutePrefix);
 });
