@@ -19,7 +19,8 @@ echo "containers: docker-compose.yml"
 command -v docker-compose >/dev/null || apt_install docker-compose
 docker-compose -f docker-compose.yml config -q
 config=$(docker-compose -f docker-compose.yml config)
-python3 - "$config" <<'PY'
+# Debian's Python: docker-compose's package brings PyYAML into it, whatever else is on PATH.
+/usr/bin/python3 - "$config" <<'PY'
 import sys, yaml
 services = yaml.safe_load(sys.argv[1])["services"]
 silo = services["silo"]
