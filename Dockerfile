@@ -3,8 +3,9 @@
 # docker-compose.yml runs it behind a proxy; docs/OPERATIONS.md describes both.
 
 # 1. The agents' dashboard (a Vite SPA in dashboard/, built into dashboard/dist). The
-#    wildcard makes the stage a no-op on a tree without dashboard/ (BuildKit, the default builder
-#    since Docker 23, allows a wildcard that matches nothing; the legacy builder does not), so the image builds before and after the dashboard exists.
+#    wildcard makes the stage a no-op on a tree without dashboard/, so the image builds before
+#    and after the dashboard exists (BuildKit, Docker's default builder since version 23, allows
+#    a wildcard that matches nothing; the legacy builder does not).
 FROM node:22-bookworm-slim AS dashboard
 WORKDIR /src/dashboard
 COPY dashboar[d]/package*.json ./
