@@ -1,17 +1,23 @@
+using Orleans.Dashboard;
 using Zapnoty.Api;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Silo;
 
 var builder = WebApplication.CreateBuilder(args);
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+var orleansDashboard = OrleansDashboardHosting.From(builder.Configuration);
+// ASPNETCORE_URLS (or --urls) as given, else loopback; the Orleans Dashboard adds a listener of its own.
+var apiUrls = (builder.Configuration["urls"] is { Length: > 0 } urls ? urls : "http://127.0.0.1:5080")
+    .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+builder.WebHost.UseUrls([.. apiUrls, .. orleansDashboard is null ? Array.Empty<string>() : [orleansDashboard.Url]]);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
 
 builder.Services.AddZapnoty(builder.Configuration);
 var connectionString = builder.Configuration.GetConnectionString("Postgres")!;
-builder.UseOrleans(silo => silo
-    .UseZapnotyEndpoints(builder.Configuration)
-    .UseZapnotyPostgres(connectionString));
+builder.UseOrleans(silo =>
+{
+    silo.UseZapnotyEndpoints(builder.Configuration).UseZapnotyPostgres(connectionString);
+    if (orleansDashboard is not null) silo.AddDashboard();
+});
 
 var app = builder.Build();
 
@@ -19,9 +25,13 @@ var app = builder.Build();
 await app.Services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
 
 app.UseZapnotyApi();
+orleansDashboard?.Map(app);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
-    foreach (var url in app.Urls)
-        app.Logger.LogInformation("Zapnoty Helpdesk API on {Url} — Swagger UI at {Url}/swagger", url, url);
+    foreach (var url in apiUrls)
+        // Each placeholder once: the JSON formatter writes every one as a field of its own.
+        app.Logger.LogInformation("Zapnoty Helpdesk API on {Url} — Swagger UI at {SwaggerUrl}", url, $"{url}/swagger");
+    if (orleansDashboard is not null)
+        app.Logger.LogInformation("Orleans Dashboard on {Url}{Prefix}/", orleansDashboard.Url, OrleansDashboardHosting.RoutePrefix);
 });
 await app.RunAsync();

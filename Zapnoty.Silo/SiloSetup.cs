@@ -57,7 +57,7 @@ public static class SiloSetup
             o.ClusterId = section["ClusterId"] ?? "zapnoty";
             o.ServiceId = section["ServiceId"] ?? "zapnoty";
         });
-        var advertised = section["AdvertisedIP"] is { Length: > 0 } ip ? IPAddress.Parse(ip) : IPAddress.Loopback;
+        var advertised = AdvertisedAddress.From(section["AdvertisedIP"]);
         silo.ConfigureEndpoints(advertised,
             section.GetValue("SiloPort", EndpointOptions.DEFAULT_SILO_PORT),
             section.GetValue("GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against a throwaway PostgreSQL on a free port.
+# Runs the whole test suite against a throwaway PostgreSQL on a free port, and checks the
+# container files (scripts/check-containers.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -20,6 +21,10 @@ results="$root/TestResults"
 rm -rf "$results"
 
 status=0
+# The container files first (no Docker engine needed); a failure fails the run, after the tests.
+containers=0
+scripts/check-containers.sh || containers=$?
+
 dotnet test Zapnoty.sln -c Release -nologo --logger "console;verbosity=normal" \
   --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
 
@@ -31,6 +36,8 @@ if [ -n "$trx" ]; then
   failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  [ "$containers" -eq 0 ] || echo "scripts/check-containers.sh failed: the container files need fixing" >&2
   echo "tests: ${passed:-0} passed, ${failed:-0} failed, $(( ${total:-0} - ${executed:-0} )) skipped"
 fi
+[ "$status" -ne 0 ] || status=$containers
 exit $status
