@@ -1,0 +1,70 @@
+using Npgsql;
+
+namespace Zapnoty.Bench.Cluster;
+
+/// <summary>
+/// What the database says after the run, against what the load was told: each acknowledged
+/// ticket and reply stored exactly once as acknowledged, numbers gapless per project, and how
+/// many attempts that got no 2xx were stored anyway. Failures are collected, not thrown, so
+/// one run reports every broken promise.
+/// </summary>
+public sealed class ClusterVerdict(NpgsqlDataSource db)
+{
+    private readonly List<string> _failures = [];
+
+    public IReadOnlyList<string> Failures => _failures;
+
+    public void Require(bool holds, string promise)
+    {
+        if (!holds) _failures.Add(promise);
+    }
+
+    /// <summary>Every acknowledged ticket is the one row with its marker, with the id and number it was acknowledged with.</summary>
+    public async Task TicketsStoredOnce(IReadOnlyCollection<AckedTicket> acked, CancellationToken cancellationToken)
+    {
+        var stored = await Rows<(string Marker, Guid Id, long Number)>(
+            "SELECT subject, id, number FROM tickets WHERE subject = ANY($1)", [acked.Select(t => t.Marker).ToArray()],
+            r => (r.GetString(0), r.GetGuid(1), r.GetInt64(2)), cancellationToken);
+        var byMarker = stored.ToLookup(s => s.Marker);
+        var wrong = acked.Count(t => byMarker[t.Marker].Count() != 1 || byMarker[t.Marker].Single() != (t.Marker, t.Id, t.Number));
+        Require(wrong == 0, $"{wrong} of {acked.Count} acknowledged tickets are missing, duplicated or differ from their answer");
+    }
+
+    public async Task RepliesStoredOnce(IReadOnlyCollection<AckedReply> acked, CancellationToken cancellationToken)
+    {
+        var stored = await Rows<(string Marker, Guid Id, Guid TicketId)>(
+            "SELECT text, id, ticket_id FROM ticket_messages WHERE text = ANY($1)", [acked.Select(r => r.Marker).ToArray()],
+            r => (r.GetString(0), r.GetGuid(1), r.GetGuid(2)), cancellationToken);
+        var byMarker = stored.ToLookup(s => s.Marker);
+        var wrong = acked.Count(r => byMarker[r.Marker].Count() != 1 || byMarker[r.Marker].Single() != (r.Marker, r.Id, r.TicketId));
+        Require(wrong == 0, $"{wrong} of {acked.Count} acknowledged replies are missing, duplicated or differ from their answer");
+    }
+
+    /// <summary>Numbers 1..N, each once, where N is every ticket of the project (acknowledged or not).</summary>
+    public async Task<long> NumbersGapless(Guid projectId, string name, CancellationToken cancellationToken)
+    {
+        var (count, distinct, max) = (await Rows(
+            "SELECT count(*), count(DISTINCT number), coalesce(max(number), 0) FROM tickets WHERE project_id = $1", [projectId],
+            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)), cancellationToken)).Single();
+        Require(count == distinct && distinct == max, $"{name}: ticket numbers are not 1..{count} ({distinct} distinct, highest {max})");
+        return count;
+    }
+
+    /// <summary>Attempts that got no 2xx but whose marker is in the database: applied, not acknowledged.</summary>
+    public async Task<long> AppliedWithoutAnswer(IEnumerable<Attempt> failed, CancellationToken cancellationToken)
+    {
+        var markers = failed.Select(a => a.Marker).ToArray();
+        return (await Rows("SELECT (SELECT count(*) FROM tickets WHERE subject = ANY($1)) + (SELECT count(*) FROM ticket_messages WHERE text = ANY($1))",
+            [markers], r => r.GetInt64(0), cancellationToken)).Single();
+    }
+
+    public async Task<List<T>> Rows<T>(string sql, object[] parameters, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(sql);
+        foreach (var value in parameters) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(read(reader));
+        return rows;
+    }
+}
