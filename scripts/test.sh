@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against a throwaway PostgreSQL on a free port.
+# Runs the whole test suite against a throwaway PostgreSQL on a free port, then (unless
+# arguments such as --filter pick some tests, or ZAPNOTY_CLUSTER_CHECK=0) the multi-silo
+# check of scripts/cluster-check.sh: real silo processes, stopped, killed and added under load.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,7 +25,16 @@ status=0
 dotnet test Zapnoty.sln -c Release -nologo --logger "console;verbosity=normal" \
   --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
 
-# One plain summary line for whoever reads only the end.
+cluster=""
+if [ $# -eq 0 ] && [ "${ZAPNOTY_CLUSTER_CHECK:-1}" != 0 ]; then
+  pg_create_database "$port" zapnoty_cluster
+  cluster_status=0
+  ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty_cluster" \
+    scripts/cluster-check.sh || cluster_status=$?
+  [ $cluster_status -eq 0 ] && cluster="cluster check: passed" || { cluster="cluster check: FAILED"; status=1; }
+fi
+
+# Plain summary lines for whoever reads only the end.
 trx=$(find "$results" -name '*.trx' | head -n 1)
 if [ -n "$trx" ]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
@@ -33,4 +44,5 @@ if [ -n "$trx" ]; then
   executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   echo "tests: ${passed:-0} passed, ${failed:-0} failed, $(( ${total:-0} - ${executed:-0} )) skipped"
 fi
+[ -z "$cluster" ] || echo "$cluster"
 exit $status

@@ -6,7 +6,7 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
 {
     public long BusyTickets { get; init; }
     public long SlaTickets { get; init; }
-    public long AppliedWithoutAnswer { get; init; }
+    public IReadOnlyList<Attempt> AppliedWithoutAnswer { get; init; } = [];
     public required SlaResult Sla { get; init; }
     public required WebhookResult Webhooks { get; init; }
     public required IReadOnlyList<ReadinessProbe> DrainProbes { get; init; }
@@ -23,7 +23,7 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
             graceful stop of silo 1 (SIGTERM): exited after {Seconds(Exited - Terminated)}; /health/ready answered 503 to {DrainProbes.Count(p => p.Status == 503)} of {DrainProbes.Count} probes meanwhile; silo 1 still served {attempts.Count(a => a.Silo == 1 && a.Succeeded && a.Sent > Terminated)} requests after SIGTERM; failed requests from SIGTERM to the kill: {Describe(failed.Where(a => a.Ended >= Terminated && a.Ended < Killed))}
             kill of silo 2 (SIGKILL): failed requests after it: {Describe(failed.Where(a => a.Ended >= Killed))}; error window {Window(failed.Where(a => a.Ended >= Killed))}; declared dead by the cluster after {(DeclaredDead is { } dead ? Seconds(dead - Killed) : "never")}
             add silo 4: ready (cluster.sh add 4 returned) after {Seconds(AddTook)}; it served {attempts.Count(a => a.Silo == 4 && a.Succeeded)} requests
-            requests with no 2xx that were applied anyway: {AppliedWithoutAnswer} of {failed.Count}
+            requests with no 2xx that were applied anyway: {Describe(AppliedWithoutAnswer)} of {failed.Count}
             SLA after the kill: {Sla.Breached} of {Sla.DueAfterKill} resolution targets recorded as breached, {Sla.Missing} missing; lateness median {Seconds(Sla.MedianLateness)}, max {Seconds(Sla.MaxLateness)}
             webhooks after the kill: {Webhooks.Received} of {Webhooks.EventsAfterKill} events arrived; {Webhooks.Duplicates} arrived twice
             """);
@@ -39,7 +39,7 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
     {
         var list = failures.ToList();
         if (list.Count == 0) return "0";
-        var kinds = list.GroupBy(a => a.Status?.ToString() ?? a.Error ?? "?").Select(g => $"{g.Count()} {g.Key}");
+        var kinds = list.GroupBy(a => $"{a.Operation} {a.Status?.ToString() ?? a.Error}").Select(g => $"{g.Count()} {g.Key}");
         var silos = list.GroupBy(a => a.Silo).OrderBy(g => g.Key).Select(g => $"silo {g.Key}: {g.Count()}");
         return $"{list.Count} ({string.Join(", ", kinds)}; {string.Join(", ", silos)})";
     }

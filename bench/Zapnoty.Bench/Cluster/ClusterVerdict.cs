@@ -51,11 +51,12 @@ public sealed class ClusterVerdict(NpgsqlDataSource db)
     }
 
     /// <summary>Attempts that got no 2xx but whose marker is in the database: applied, not acknowledged.</summary>
-    public async Task<long> AppliedWithoutAnswer(IEnumerable<Attempt> failed, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Attempt>> AppliedWithoutAnswer(IReadOnlyCollection<Attempt> failed, CancellationToken cancellationToken)
     {
         var markers = failed.Select(a => a.Marker).ToArray();
-        return (await Rows("SELECT (SELECT count(*) FROM tickets WHERE subject = ANY($1)) + (SELECT count(*) FROM ticket_messages WHERE text = ANY($1))",
-            [markers], r => r.GetInt64(0), cancellationToken)).Single();
+        var stored = (await Rows("SELECT subject FROM tickets WHERE subject = ANY($1) UNION ALL SELECT text FROM ticket_messages WHERE text = ANY($1)",
+            [markers], r => r.GetString(0), cancellationToken)).ToHashSet();
+        return failed.Where(a => stored.Contains(a.Marker)).ToList();
     }
 
     public async Task<List<T>> Rows<T>(string sql, object[] parameters, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)

@@ -16,8 +16,10 @@ public static class SlaCheck
     {
         var lastDue = (await verdict.Rows("SELECT max(resolve_due_at) FROM tickets WHERE project_id = $1", [projectId],
             r => r.GetFieldValue<DateTimeOffset>(0), cancellationToken)).Single();
+        // Until the last target fell due, then until every breach is recorded or the margin is over.
         var deadline = lastDue + Margin;
-        while (DateTimeOffset.UtcNow < deadline && await Unbreached(verdict, projectId, cancellationToken) > 0)
+        while (DateTimeOffset.UtcNow < lastDue
+            || (DateTimeOffset.UtcNow < deadline && await Unbreached(verdict, projectId, cancellationToken) > 0))
             await Task.Delay(500, cancellationToken);
 
         var rows = await verdict.Rows(
