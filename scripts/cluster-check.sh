@@ -11,16 +11,13 @@ cd "$root"
 source scripts/postgres.sh
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required" >&2; exit 1; }
-pg_ensure_installed
 if [ -z "${ConnectionStrings__Postgres:-}" ]; then
-  data=$(mktemp -d /tmp/zapnoty-cluster-pg.XXXXXX)
-  port=$(pg_free_port)
-  PG_FSYNC=off pg_start "$data" "$port"
-  trap 'pg_stop "$data"; rm -rf "$data"' EXIT
-  pg_create_database "$port" zapnoty
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty"
+  pg_ensure_installed
+  pg_start_throwaway cluster
+  pg_create_database "$PG_THROWAWAY_PORT" zapnoty
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_THROWAWAY_PORT;Username=postgres;Database=zapnoty"
 fi
 
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 dotnet build bench/Zapnoty.Bench/Zapnoty.Bench.csproj -c Release -nologo -v quiet
-exec dotnet bench/Zapnoty.Bench/bin/Release/net10.0/Zapnoty.Bench.dll cluster "$ConnectionStrings__Postgres" "$root"
+dotnet bench/Zapnoty.Bench/bin/Release/net10.0/Zapnoty.Bench.dll cluster "$ConnectionStrings__Postgres" "$root"

@@ -10,11 +10,8 @@ source scripts/postgres.sh
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required" >&2; exit 1; }
 pg_ensure_installed
 
-data=$(mktemp -d /tmp/zapnoty-test-pg.XXXXXX)
-port=$(pg_free_port)
-# Durability is not under test here, and fsync makes the suite several times slower.
-PG_FSYNC=off pg_start "$data" "$port"
-trap 'pg_stop "$data"; rm -rf "$data"' EXIT
+pg_start_throwaway test
+port=$PG_THROWAWAY_PORT
 echo "Test PostgreSQL on 127.0.0.1:$port"
 
 export ZAPNOTY_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"

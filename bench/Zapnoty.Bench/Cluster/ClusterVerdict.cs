@@ -20,24 +20,22 @@ public sealed class ClusterVerdict(NpgsqlDataSource db)
     }
 
     /// <summary>Every acknowledged ticket is the one row with its marker, with the id and number it was acknowledged with.</summary>
-    public async Task TicketsStoredOnce(IReadOnlyCollection<AckedTicket> acked, CancellationToken cancellationToken)
-    {
-        var stored = await Rows<(string Marker, Guid Id, long Number)>(
-            "SELECT subject, id, number FROM tickets WHERE subject = ANY($1)", [acked.Select(t => t.Marker).ToArray()],
-            r => (r.GetString(0), r.GetGuid(1), r.GetInt64(2)), cancellationToken);
-        var byMarker = stored.ToLookup(s => s.Marker);
-        var wrong = acked.Count(t => byMarker[t.Marker].Count() != 1 || byMarker[t.Marker].Single() != (t.Marker, t.Id, t.Number));
-        Require(wrong == 0, $"{wrong} of {acked.Count} acknowledged tickets are missing, duplicated or differ from their answer");
-    }
+    public Task TicketsStoredOnce(IReadOnlyCollection<AckedTicket> acked, CancellationToken cancellationToken) => StoredOnce("tickets",
+        "SELECT subject, id::text || '#' || number FROM tickets WHERE subject = ANY($1)", acked.Select(t => (t.Marker, $"{t.Id}#{t.Number}")).ToList(),
+        cancellationToken);
 
-    public async Task RepliesStoredOnce(IReadOnlyCollection<AckedReply> acked, CancellationToken cancellationToken)
+    /// <summary>Every acknowledged reply is the one message with its marker, on its ticket, with the id it was acknowledged with.</summary>
+    public Task RepliesStoredOnce(IReadOnlyCollection<AckedReply> acked, CancellationToken cancellationToken) => StoredOnce("replies",
+        "SELECT text, id::text || '@' || ticket_id FROM ticket_messages WHERE text = ANY($1)", acked.Select(r => (r.Marker, $"{r.Id}@{r.TicketId}")).ToList(),
+        cancellationToken);
+
+    /// <summary><paramref name="sql"/> answers (marker, what the row is) for the markers given as its parameter.</summary>
+    private async Task StoredOnce(string what, string sql, IReadOnlyList<(string Marker, string Row)> acked, CancellationToken cancellationToken)
     {
-        var stored = await Rows<(string Marker, Guid Id, Guid TicketId)>(
-            "SELECT text, id, ticket_id FROM ticket_messages WHERE text = ANY($1)", [acked.Select(r => r.Marker).ToArray()],
-            r => (r.GetString(0), r.GetGuid(1), r.GetGuid(2)), cancellationToken);
-        var byMarker = stored.ToLookup(s => s.Marker);
-        var wrong = acked.Count(r => byMarker[r.Marker].Count() != 1 || byMarker[r.Marker].Single() != (r.Marker, r.Id, r.TicketId));
-        Require(wrong == 0, $"{wrong} of {acked.Count} acknowledged replies are missing, duplicated or differ from their answer");
+        var stored = (await Rows(sql, [acked.Select(a => a.Marker).ToArray()], r => (Marker: r.GetString(0), Row: r.GetString(1)), cancellationToken))
+            .ToLookup(s => s.Marker, s => s.Row);
+        var wrong = acked.Count(a => stored[a.Marker].Count() != 1 || stored[a.Marker].Single() != a.Row);
+        Require(wrong == 0, $"{wrong} of {acked.Count} acknowledged {what} are missing, duplicated or differ from their answer");
     }
 
     /// <summary>Numbers 1..N, each once, where N is every ticket of the project (acknowledged or not).</summary>
