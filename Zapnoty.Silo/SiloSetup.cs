@@ -11,7 +11,7 @@ public static class SiloSetup
 {
     public const string Invariant = "Npgsql";
 
-    /// <summary>Grain services, the REST API, telemetry and silo readiness.</summary>
+    /// <summary>Grain services, the REST API, telemetry, silo readiness and draining on shutdown.</summary>
     public static IServiceCollection AddZapnoty(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddZapnotyGrainServices(configuration);
@@ -20,6 +20,8 @@ public static class SiloSetup
         services.AddSingleton<SiloReadiness>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloReadiness>());
         services.AddHealthChecks().AddCheck<SiloReadiness>("silo", tags: [ZapnotyApi.ReadyTag]);
+        services.Configure<ShutdownOptions>(configuration.GetSection("Zapnoty:Shutdown"));
+        services.AddHostedService<ShutdownDrain>();
         return services;
     }
 

@@ -54,6 +54,16 @@ pg_start() {
     || { tail -n 30 "$dir/server.log" >&2; return 1; }
 }
 
+# pg_start_throwaway NAME: a server in a fresh folder under /tmp on a free port, removed on exit.
+# Durability is not under test where this is used, and fsync makes a run several times slower.
+# Sets PG_THROWAWAY_PORT.
+pg_start_throwaway() {
+  PG_THROWAWAY_DIR=$(mktemp -d "/tmp/zapnoty-$1-pg.XXXXXX")
+  PG_THROWAWAY_PORT=$(pg_free_port)
+  PG_FSYNC=off pg_start "$PG_THROWAWAY_DIR" "$PG_THROWAWAY_PORT"
+  trap 'pg_stop "$PG_THROWAWAY_DIR"; rm -rf "$PG_THROWAWAY_DIR"' EXIT
+}
+
 pg_stop() {
   local dir=$1
   [ -f "$dir/data/postmaster.pid" ] || return 0

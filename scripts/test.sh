@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against a throwaway PostgreSQL on a free port, and checks the
-# container files (scripts/check-containers.sh).
+# Runs the whole test suite against a throwaway PostgreSQL on a free port. A full run (no
+# arguments such as --filter) then checks the container files (scripts/check-containers.sh)
+# and, unless ZAPNOTY_CLUSTER_CHECK=0, runs the multi-silo check of scripts/cluster-check.sh:
+# real silo processes, stopped, killed and added under load.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -9,11 +11,8 @@ source scripts/postgres.sh
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required" >&2; exit 1; }
 pg_ensure_installed
 
-data=$(mktemp -d /tmp/zapnoty-test-pg.XXXXXX)
-port=$(pg_free_port)
-# Durability is not under test here, and fsync makes the suite several times slower.
-PG_FSYNC=off pg_start "$data" "$port"
-trap 'pg_stop "$data"; rm -rf "$data"' EXIT
+pg_start_throwaway test
+port=$PG_THROWAWAY_PORT
 echo "Test PostgreSQL on 127.0.0.1:$port"
 
 export ZAPNOTY_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
@@ -21,14 +20,23 @@ results="$root/TestResults"
 rm -rf "$results"
 
 status=0
-# The container files first (no Docker engine needed); a failure fails the run, after the tests.
-containers=0
-scripts/check-containers.sh || containers=$?
-
 dotnet test Zapnoty.sln -c Release -nologo --logger "console;verbosity=normal" \
   --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@" || status=$?
 
-# One plain summary line for whoever reads only the end.
+summary=()
+if [ $# -eq 0 ]; then
+  if scripts/check-containers.sh; then summary+=("containers: ok")
+  else summary+=("containers: FAILED (scripts/check-containers.sh: the container files need fixing)"); status=1; fi
+
+  if [ "${ZAPNOTY_CLUSTER_CHECK:-1}" != 0 ]; then
+    pg_create_database "$port" zapnoty_cluster
+    if ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty_cluster" \
+      scripts/cluster-check.sh; then summary+=("cluster check: passed")
+    else summary+=("cluster check: FAILED"); status=1; fi
+  fi
+fi
+
+# Plain summary lines for whoever reads only the end.
 trx=$(find "$results" -name '*.trx' | head -n 1)
 if [ -n "$trx" ]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
@@ -36,8 +44,7 @@ if [ -n "$trx" ]; then
   failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
   total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
   executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
-  [ "$containers" -eq 0 ] || echo "scripts/check-containers.sh failed: the container files need fixing" >&2
   echo "tests: ${passed:-0} passed, ${failed:-0} failed, $(( ${total:-0} - ${executed:-0} )) skipped"
 fi
-[ "$status" -ne 0 ] || status=$containers
+for line in "${summary[@]}"; do echo "$line"; done
 exit $status

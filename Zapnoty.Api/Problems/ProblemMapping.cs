@@ -21,6 +21,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             DomainException e => FromDomain(e),
             ValidationFailed e => e.Problem,
             BadHttpRequestException e => FromBadRequest(e),
+            OrleansMessageRejectionException or SiloUnavailableException => Unavailable(context, exception),
             _ => null,
         };
         if (problem is null)
@@ -33,6 +34,23 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
         if (exception is DomainException { RetryAfter: { } retryAfter })
             context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>
+    /// A grain call that could not reach the silo holding the grain: that silo just died and
+    /// the cluster has not declared it dead yet (seconds). Not a fault of ours to log as an
+    /// error, and worth retrying, so 503 with Retry-After rather than 500.
+    /// </summary>
+    private ProblemDetails Unavailable(HttpContext context, Exception exception)
+    {
+        log.LogWarning("{Method} {Path}: a silo is unreachable, answered 503: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
+        context.Response.Headers.RetryAfter = "1";
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = Titles.For(503),
+            Detail = "Part of the cluster is unreachable for a moment (a server is restarting); retry in a second.",
+        };
     }
 
     private static ProblemDetails FromDomain(DomainException e)
@@ -91,6 +109,7 @@ public static class Titles
         413 => "Request too large",
         415 => "Unsupported media type",
         429 => "Too many requests",
+        503 => "Service unavailable",
         _ => "Error",
     };
 }

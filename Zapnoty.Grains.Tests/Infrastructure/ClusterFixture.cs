@@ -63,6 +63,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         // SLA reminders re-tick every 2 s and the backstop sweeps every second (production: 1 min).
         builder.Properties["Zapnoty:Sla:ReminderPeriod"] = "00:00:02";
         builder.Properties["Zapnoty:Sla:SweepPeriod"] = "00:00:01";
+        // Nothing balances these silos' traffic; stopping them need not wait for one.
+        builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
         for (var i = 0; i < 3; i++)
             builder.Properties[$"Zapnoty:Channels:RetryDelays:{i}"] = "00:00:00.200";
         for (var i = 0; i < WebhookRetries; i++)

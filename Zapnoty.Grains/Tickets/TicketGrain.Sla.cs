@@ -62,6 +62,25 @@ public sealed partial class TicketGrain
         _armed = (true, next);
     }
 
+    /// <summary>
+    /// The change is committed, so moving the reminder must not turn it into an error: the
+    /// client would retry and store it twice. Reminder calls fail for a few seconds after a
+    /// silo crash (the one owning the reminder's range is unreachable until declared dead; the
+    /// cluster check saw stored replies answered 500). A reminder left too early finds nothing
+    /// due and re-arms; one not registered is caught by the SLA sweeper.
+    /// </summary>
+    private async Task ArmSlaAfterCommit()
+    {
+        try
+        {
+            await ArmSla();
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            log.LogWarning(e, "SLA reminder of ticket {TicketId} not moved after a committed change; the sweeper or the next tick catches up", _ticket?.Id);
+        }
+    }
+
     /// <summary>An agent reopened the ticket: resolution is due again, counted from now with today's setting.</summary>
     private async Task<TicketView> WithFreshResolutionTarget(TicketView ticket, DateTimeOffset now)
     {

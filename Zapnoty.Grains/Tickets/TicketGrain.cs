@@ -214,7 +214,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         _ticket = after;
         if (message is not null) _messages.Add(message);
         _history.AddRange(history);
-        await ArmSla();
+        await ArmSlaAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
         return message;
     }

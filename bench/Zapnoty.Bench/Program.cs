@@ -11,6 +11,10 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //              silo: creation rate, silo memory, reminder load time after a restart and how late
 //              breaches are recorded, against the same silo without them.
 // Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla] [sla tickets]
+// The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
+if (args is ["cluster", var clusterDatabase, var repository])
+    return await Zapnoty.Bench.Cluster.ClusterCheck.Run(clusterDatabase, repository);
+
 var connectionString = args[0];
 var siloDll = args[1];
 var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
@@ -31,7 +35,7 @@ if (scenarios == "sla")
 {
     // Starts, stops and restarts its own silos.
     await SlaReminderBench.Run(settings, smtp, http, workers, duration, projectCount, ticketCount);
-    return;
+    return 0;
 }
 
 using var silo = SiloProcess.Start(settings);
@@ -49,3 +53,4 @@ if (scenarios is "all" or "webhooks")
     await WebhookDeliveryBench.Run(api, receiver, db, projectCount, workers, warmup, duration);
     await ReplyLatencyBench.Run(api, receiver, db, workers, warmup, duration);
 }
+return 0;

@@ -123,6 +123,9 @@ public sealed class Inbox(string url, bool trackReplies)
 
     public int Arrived => Volatile.Read(ref _count);
 
+    /// <summary>Whether a request with this webhook-id (the event id) arrived.</summary>
+    public bool Received(string webhookId) => _ids.ContainsKey(webhookId);
+
     public int ArrivedIn(long from, long to)
     {
         lock (_arrivals) return _arrivals.Count(t => t >= from && t < to);

@@ -1,0 +1,48 @@
+namespace Zapnoty.Bench.Cluster;
+
+/// <summary>The figures of one run, printed for docs/BENCHMARKS.md. Times are from the driver's clock, which the silos share.</summary>
+public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTimeOffset Terminated, DateTimeOffset Exited, DateTimeOffset Killed,
+    DateTimeOffset? DeclaredDead, TimeSpan AddTook, DateTimeOffset LoadEnded)
+{
+    public long BusyTickets { get; init; }
+    public long SlaTickets { get; init; }
+    public IReadOnlyList<Attempt> AppliedWithoutAnswer { get; init; } = [];
+    public required SlaResult Sla { get; init; }
+    public required WebhookResult Webhooks { get; init; }
+    public required IReadOnlyList<ReadinessProbe> DrainProbes { get; init; }
+
+    public void Print()
+    {
+        var attempts = Balancer.Attempts.ToList();
+        var failed = attempts.Where(a => !a.Succeeded).ToList();
+        var first = attempts.Min(a => a.Sent);
+        Console.WriteLine($"""
+
+            --- cluster check figures ---
+            load: {Load.Tickets.Count} tickets and {Load.Replies.Count} replies acknowledged over {Seconds(LoadEnded - first)} ({attempts.Count / (LoadEnded - first).TotalSeconds:F0} requests/s through {ClusterLoad.Workers}+1 workers); numbers gapless: busy 1..{BusyTickets}, SLA 1..{SlaTickets}
+            graceful stop of silo 1 (SIGTERM): exited after {Seconds(Exited - Terminated)}; /health/ready answered 503 to {DrainProbes.Count(p => p.Status == 503)} of {DrainProbes.Count} probes meanwhile; silo 1 still served {attempts.Count(a => a.Silo == 1 && a.Succeeded && a.Sent > Terminated)} requests after SIGTERM; failed requests from SIGTERM to the kill: {Describe(failed.Where(a => a.Ended >= Terminated && a.Ended < Killed))}
+            kill of silo 2 (SIGKILL): failed requests after it: {Describe(failed.Where(a => a.Ended >= Killed))}; error window {Window(failed.Where(a => a.Ended >= Killed))}; declared dead by the cluster after {(DeclaredDead is { } dead ? Seconds(dead - Killed) : "never")}
+            add silo 4: ready (cluster.sh add 4 returned) after {Seconds(AddTook)}; it served {attempts.Count(a => a.Silo == 4 && a.Succeeded)} requests
+            requests with no 2xx that were applied anyway: {Describe(AppliedWithoutAnswer)} of {failed.Count}
+            SLA after the kill: {Sla.Breached} of {Sla.DueAfterKill} resolution targets recorded as breached, {Sla.Missing} missing; lateness median {Seconds(Sla.MedianLateness)}, max {Seconds(Sla.MaxLateness)}
+            webhooks after the kill: {Webhooks.Received} of {Webhooks.EventsAfterKill} events arrived; {Webhooks.Duplicates} arrived twice
+            """);
+    }
+
+    private string Window(IEnumerable<Attempt> failures)
+    {
+        var list = failures.ToList();
+        return list.Count == 0 ? "none" : $"first failure +{Seconds(list.Min(a => a.Ended) - Killed)}, last +{Seconds(list.Max(a => a.Ended) - Killed)} after SIGKILL";
+    }
+
+    private static string Describe(IEnumerable<Attempt> failures)
+    {
+        var list = failures.ToList();
+        if (list.Count == 0) return "0";
+        var kinds = list.GroupBy(a => $"{a.Operation} {a.Status?.ToString() ?? a.Error}").Select(g => $"{g.Count()} {g.Key}");
+        var silos = list.GroupBy(a => a.Silo).OrderBy(g => g.Key).Select(g => $"silo {g.Key}: {g.Count()}");
+        return $"{list.Count} ({string.Join(", ", kinds)}; {string.Join(", ", silos)})";
+    }
+
+    private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:F1} s";
+}

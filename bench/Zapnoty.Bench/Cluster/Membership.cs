@@ -1,0 +1,32 @@
+using Npgsql;
+
+namespace Zapnoty.Bench.Cluster;
+
+/// <summary>The Orleans membership table as the cluster writes it: what it says of one silo port.</summary>
+public sealed class Membership(NpgsqlDataSource db, string clusterId)
+{
+    /// <summary>Orleans' <c>SiloStatus.Dead</c>.</summary>
+    public const int Dead = 6;
+
+    /// <summary>Status of the latest generation on that port (null: no row).</summary>
+    public async Task<int?> Status(int siloPort, CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT status FROM orleansmembershiptable WHERE deploymentid = $1 AND port = $2 ORDER BY generation DESC LIMIT 1");
+        command.Parameters.Add(new NpgsqlParameter { Value = clusterId });
+        command.Parameters.Add(new NpgsqlParameter { Value = siloPort });
+        return await command.ExecuteScalarAsync(cancellationToken) as int?;
+    }
+
+    /// <summary>When the cluster declared the silo dead, seen by polling; null if not within the timeout.</summary>
+    public async Task<DateTimeOffset?> WaitDead(int siloPort, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (await Status(siloPort, cancellationToken) == Dead) return DateTimeOffset.UtcNow;
+            await Task.Delay(100, cancellationToken);
+        }
+        return null;
+    }
+}
