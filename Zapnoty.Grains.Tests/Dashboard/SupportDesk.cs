@@ -8,9 +8,9 @@ namespace Zapnoty.Grains.Tests.Dashboard;
 /// <summary>A project set up through the API as a team would have it, for the dashboard to show.</summary>
 public sealed record SupportDesk(ApiClient Owner, Guid ProjectId, string Slug)
 {
-    public static async Task<SupportDesk> Open(ClusterFixture cluster, string name = "Acme Support")
+    public static async Task<SupportDesk> Open(ClusterFixture cluster, string name = "Acme Support", string? ownerEmail = null)
     {
-        var owner = await cluster.Api().LogInAs($"owner-{Guid.NewGuid():N}@example.com");
+        var owner = await cluster.Api().LogInAs(ownerEmail ?? $"owner-{Guid.NewGuid():N}@example.com");
         var projectId = await owner.CreateProject(name);
         var slug = (await owner.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString()!;
         return new SupportDesk(owner, projectId, slug);
