@@ -16,13 +16,11 @@ export function App() {
     if (loggedIn && route.page === 'login') navigate({ page: 'projects' });
   }, [loggedIn, route.page]);
 
+  // The session ends here whatever the server answers (it may already be gone).
   const logout = async () => {
-    try {
-      await api('POST', '/auth/logout');
-    } finally {
-      rememberSession(null);
-      setLoggedIn(false);
-    }
+    await api('POST', '/auth/logout').catch(() => undefined);
+    rememberSession(null);
+    setLoggedIn(false);
   };
 
   if (!loggedIn || route.page === 'login') return <Login onLoggedIn={() => setLoggedIn(true)} />;

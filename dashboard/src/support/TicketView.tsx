@@ -15,11 +15,17 @@ import { isOverdue, type Member, type TicketDetails, type TicketType } from './w
 export function TicketView(props: { projectId: string; ticketId: string; role: Role; members: Member[]; types: TicketType[]; onChanged: () => void }) {
   const ticket = useLoad(() => api<TicketDetails>('GET', `/helpdesk/tickets/${props.ticketId}`), [props.ticketId]);
   const [editError, setEditError] = useState<unknown>(null);
+  const [pollError, setPollError] = useState<unknown>(null);
   const canAct = atLeast(props.role, 'support');
 
   // Quietly, so replies turn delivered and customer messages appear without a flicker.
   useInterval(async () => {
-    try { ticket.setData(await api<TicketDetails>('GET', `/helpdesk/tickets/${props.ticketId}`)); } catch { /* the next tick or an action shows it */ }
+    try {
+      ticket.setData(await api<TicketDetails>('GET', `/helpdesk/tickets/${props.ticketId}`));
+      setPollError(null);
+    } catch (e) {
+      setPollError(e);
+    }
   }, pollMs);
 
   const edit = async (change: Record<string, unknown>) => {
@@ -49,7 +55,7 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
             {t.customer.unreachable_reason && <p class="error">The customer cannot be messaged: {t.customer.unreachable_reason}</p>}
           </header>
           <TicketControls ticket={t} canAct={canAct} members={props.members} types={props.types} onEdit={edit} />
-          <ErrorNote error={editError ?? (ticket.error && ticket.data ? ticket.error : null)} />
+          <ErrorNote error={editError ?? pollError ?? (ticket.error && ticket.data ? ticket.error : null)} />
           <SlaPanel ticket={t} />
           <Conversation messages={t.messages} members={props.members} customerName={t.customer.name ?? t.customer.external_id} />
           {canAct
