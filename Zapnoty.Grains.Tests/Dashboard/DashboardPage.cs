@@ -64,10 +64,16 @@ public sealed class DashboardPage(IPage page) : IAsyncDisposable
     /// <summary>The list's row of ticket number <paramref name="number"/>.</summary>
     public ILocator TicketRow(long number) => Page.Locator($"tr[data-ticket-number='{number}']");
 
-    /// <summary>Saves a PNG of the page under docs/screenshots/ in the repository.</summary>
+    /// <summary>
+    /// Saves a PNG of the page under TestResults/screenshots/, or under docs/screenshots/ (the
+    /// README's pictures) when ZAPNOTY_SCREENSHOTS=docs: an ordinary run leaves the tree clean.
+    /// </summary>
     public async Task Screenshot(string name)
     {
-        var folder = Path.Combine(RepositoryRoot(), "docs", "screenshots");
+        var intoDocs = Environment.GetEnvironmentVariable("ZAPNOTY_SCREENSHOTS") == "docs";
+        var folder = intoDocs
+            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            : Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
         Directory.CreateDirectory(folder);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }
