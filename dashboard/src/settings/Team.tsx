@@ -13,11 +13,13 @@ function assignable(role: Role): Role[] {
 }
 
 export function Team({ projectId, role, onRoleChanged }: SectionProps) {
+  const [handedOver, setHandedOver] = useState<string | null>(null);
   const members = useLoad(() => api<Page<Member>>('GET', `/projects/${projectId}/members?limit=200`), [projectId]);
   const base = `/projects/${projectId}/members`;
   return (
     <Section title="Team" intro="People added by email get an invitation and join when they first log in with that address.">
       <ErrorNote error={members.error} />
+      {handedOver && <p class="card saved" role="status">{handedOver}</p>}
       <Invite base={base} role={role} onAdded={members.reload} />
       {members.data && (
         <div class="table-wrap card">
@@ -29,7 +31,7 @@ export function Team({ projectId, role, onRoleChanged }: SectionProps) {
       )}
       {role === 'owner' && members.data && (
         <OwnershipTransfer projectId={projectId} members={members.data.items}
-          onTransferred={() => { members.reload(); onRoleChanged('admin'); }} />
+          onTransferred={(note) => { setHandedOver(note); members.reload(); onRoleChanged('admin'); }} />
       )}
     </Section>
   );
@@ -100,12 +102,11 @@ function MemberRow(props: { base: string; member: Member; role: Role; onChanged:
 }
 
 /** The owner hands the project over: a code goes to the owner's email; with it the member becomes owner. */
-function OwnershipTransfer(props: { projectId: string; members: Member[]; onTransferred: () => void }) {
+function OwnershipTransfer(props: { projectId: string; members: Member[]; onTransferred: (note: string) => void }) {
   const candidates = props.members.filter((m) => m.role !== 'owner' && m.status === 'active');
   const [to, setTo] = useState('');
   const [pending, setPending] = useState<{ to_member_id: string; expires_at: string } | null>(null);
   const [code, setCode] = useState('');
-  const [done, setDone] = useState<string | null>(null);
   const action = useAction();
   const base = `/projects/${props.projectId}/ownership-transfer`;
   const target = candidates.find((m) => m.id === (pending?.to_member_id ?? to));
@@ -117,15 +118,14 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
   async function confirm(e: Event) {
     e.preventDefault();
     if (await action.run(() => api('POST', `${base}/confirm`, { code: code.trim() }))) {
-      setDone(`${target?.email ?? 'The member'} is now the owner; you are an admin.`);
-      props.onTransferred();
+      props.onTransferred(`${target?.email ?? 'The member'} is now the owner; you are an admin.`);
     }
   }
 
   return (
     <div class="card danger-zone">
       <h3>Transfer ownership</h3>
-      {done ? <p class="saved" role="status">{done}</p> : pending ? (
+      {pending ? (
         <form class="settings-form" onSubmit={confirm} noValidate>
           <p>We emailed you a 6-digit code (valid until {when(pending.expires_at)}). Enter it to make {target?.email} the owner; you become an admin.</p>
           <Field label="Code from the email" name="code" error={action.error}>
