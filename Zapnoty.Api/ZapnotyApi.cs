@@ -12,6 +12,7 @@ using Zapnoty.Api.Access;
 using Zapnoty.Api.Billing;
 using Zapnoty.Api.CannedReplies;
 using Zapnoty.Api.Channels;
+using Zapnoty.Api.Dashboard;
 using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Http;
 using Zapnoty.Api.Json;
@@ -77,7 +78,7 @@ public static class ZapnotyApi
         return services;
     }
 
-    /// <summary>The middleware pipeline and every route: client IP, problem details, auth, Swagger, health, /v1.</summary>
+    /// <summary>The middleware pipeline and every route: client IP, problem details, auth, Swagger, the dashboard, health, /v1.</summary>
     public static IApplicationBuilder UseZapnotyApi(this IApplicationBuilder app)
     {
         // First, so everything after sees the client's IP rather than a trusted proxy's.
@@ -86,6 +87,8 @@ public static class ZapnotyApi
         app.UseStatusCodePages();
         app.UseSwagger();
         app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
+        // Only existing files of the built dashboard; everything else goes on to the routes.
+        app.UseZapnotyDashboard();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -98,6 +101,7 @@ public static class ZapnotyApi
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         endpoints.MapZapnotyMetrics();
+        endpoints.MapDashboard();
         endpoints.MapAuthApi();
         endpoints.MapProjectsApi();
         endpoints.MapApiKeysApi();

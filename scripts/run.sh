@@ -6,6 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/postgres.sh
+source scripts/dashboard.sh
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
 
@@ -27,11 +28,13 @@ if [ -z "${ConnectionStrings__Postgres:-}" ]; then
 fi
 
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
+dashboard_build "$root"
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 url=${ASPNETCORE_URLS%%;*}
 cat <<INFO
 
   Zapnoty Helpdesk is starting on $url
+  Dashboard:    $url/
   Swagger UI:   $url/swagger
   Log in:       POST /v1/auth/login {"email": "you@example.com"}; without SMTP the
                 6-digit code is printed in this log. Then POST /v1/auth/verify

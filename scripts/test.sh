@@ -4,9 +4,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/postgres.sh
+source scripts/dashboard.sh
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required" >&2; exit 1; }
 pg_ensure_installed
+chromium_ensure_installed
+# The dashboard tests drive the built app; a missing dist/ fails them, never skips them.
+dashboard_build "$root"
 
 data=$(mktemp -d /tmp/zapnoty-test-pg.XXXXXX)
 port=$(pg_free_port)

@@ -47,3 +47,6 @@ public sealed class TicketPatch
 public sealed record ReplyRequest(string? Text, Guid? CannedReplyId);
 
 public sealed record CustomerReplyRequest(string? Text);
+
+/// <summary>Tickets per status under the list's filters, and how many of them are overdue.</summary>
+public sealed record TicketCountsDto(int New, int InProgress, int Waiting, int Closed, int Overdue);

@@ -19,6 +19,7 @@ public static class TicketsApi
         var project = app.MapGroup("/v1/projects/{projectId}/helpdesk/tickets").WithTags("Tickets").WithProjectAccess();
         project.MapPost("/", Create).RequireRole(ProjectRole.Support);
         project.MapGet("/", List);
+        project.MapGet("/counts", Counts);
 
         var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
@@ -62,27 +63,8 @@ public static class TicketsApi
         int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var validation = new Validation();
-        var filter = new TicketFilter(projectId, TypeId: typeId, OverdueOnly: overdue ?? false,
-            Text: q, CustomerExternalId: customerExternalId, Limit: Paging.Limit(limit, validation));
-
-        if (status is not null)
-            filter = WireNames.TryParseWire<TicketStatus>(status, out var s) ? filter with { Status = s }
-                : Invalid(validation, "status", status, WireNames.All<TicketStatus>(), filter);
-        if (priority is not null)
-            filter = WireNames.TryParseWire<TicketPriority>(priority, out var p) ? filter with { Priority = p }
-                : Invalid(validation, "priority", priority, WireNames.All<TicketPriority>(), filter);
-        switch (assigneeId)
-        {
-            case null: break;
-            case "none": filter = filter with { Unassigned = true }; break;
-            case "me" when caller.UserId is { } me: filter = filter with { AssigneeId = me }; break;
-            case "me": validation.Add("assignee_id", "'me' needs a session; an API key is nobody."); break;
-            default:
-                if (Guid.TryParse(assigneeId, out var assignee)) filter = filter with { AssigneeId = assignee };
-                else validation.Add("assignee_id", "assignee_id is a user id, 'none' or 'me'.");
-                break;
-        }
-        if (q?.Length > 200) validation.Add("q", "q must be at most 200 characters.");
+        var filter = FilterOf(projectId, caller, validation, status, typeId, priority, assigneeId, overdue, q, customerExternalId)
+            with { Limit = Paging.Limit(limit, validation) };
         if (Paging.DecodeNumber(cursor, validation) is { } before) filter = filter with { BeforeNumber = before };
         validation.ThrowIfAny();
 
@@ -92,6 +74,24 @@ public static class TicketsApi
         var items = page.Take(filter.Limit).Select(t => TicketDto.From(t, now, team)).ToList();
         var next = page.Count > filter.Limit ? Paging.Encode(items[^1].Number.ToString()) : null;
         return TypedResults.Ok(new Page<TicketDto>(items, next));
+    }
+
+    /// <summary>
+    /// How many tickets are in each status (<c>new</c>, <c>in_progress</c>, <c>waiting</c>,
+    /// <c>closed</c>) and how many of them are <c>overdue</c>, under the list's other filters:
+    /// <c>type_id</c>, <c>priority</c>, <c>assignee_id</c>, <c>overdue</c>, <c>q</c>, <c>customer_external_id</c>.
+    /// </summary>
+    private static async Task<Ok<TicketCountsDto>> Counts(
+        Guid projectId, Caller caller, TicketList tickets, TimeProvider clock,
+        [FromQuery(Name = "type_id")] Guid? typeId, string? priority,
+        [FromQuery(Name = "assignee_id")] string? assigneeId, bool? overdue, string? q,
+        [FromQuery(Name = "customer_external_id")] string? customerExternalId, CancellationToken cancellationToken)
+    {
+        var validation = new Validation();
+        var filter = FilterOf(projectId, caller, validation, null, typeId, priority, assigneeId, overdue, q, customerExternalId);
+        validation.ThrowIfAny();
+        var counts = await tickets.Count(filter, clock.GetUtcNow(), cancellationToken);
+        return TypedResults.Ok(new TicketCountsDto(counts.New, counts.InProgress, counts.Waiting, counts.Closed, counts.Overdue));
     }
 
     /// <summary>The ticket with its messages and history.</summary>
@@ -141,6 +141,32 @@ public static class TicketsApi
         new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
         var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
+    }
+
+    /// <summary>The list's filters from the query string; what is wrong goes into <paramref name="validation"/>.</summary>
+    private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, string? status, Guid? typeId, string? priority,
+        string? assigneeId, bool? overdue, string? q, string? customerExternalId)
+    {
+        var filter = new TicketFilter(projectId, TypeId: typeId, OverdueOnly: overdue ?? false, Text: q, CustomerExternalId: customerExternalId);
+        if (status is not null)
+            filter = WireNames.TryParseWire<TicketStatus>(status, out var s) ? filter with { Status = s }
+                : Invalid(validation, "status", status, WireNames.All<TicketStatus>(), filter);
+        if (priority is not null)
+            filter = WireNames.TryParseWire<TicketPriority>(priority, out var p) ? filter with { Priority = p }
+                : Invalid(validation, "priority", priority, WireNames.All<TicketPriority>(), filter);
+        switch (assigneeId)
+        {
+            case null: break;
+            case "none": filter = filter with { Unassigned = true }; break;
+            case "me" when caller.UserId is { } me: filter = filter with { AssigneeId = me }; break;
+            case "me": validation.Add("assignee_id", "'me' needs a session; an API key is nobody."); break;
+            default:
+                if (Guid.TryParse(assigneeId, out var assignee)) filter = filter with { AssigneeId = assignee };
+                else validation.Add("assignee_id", "assignee_id is a user id, 'none' or 'me'.");
+                break;
+        }
+        if (q?.Length > 200) validation.Add("q", "q must be at most 200 characters.");
+        return filter;
     }
 
     private static TicketFilter Invalid(Validation validation, string field, string value, IEnumerable<string> allowed, TicketFilter filter)

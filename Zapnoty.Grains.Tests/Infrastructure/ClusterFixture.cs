@@ -135,8 +135,9 @@ public sealed class ZapnotyTestClient : IClientBuilderConfigurator
         });
 }
 
+/// <summary>The cluster, and one headless Chromium (started only when a dashboard test asks for a page).</summary>
 [CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>, ICollectionFixture<Dashboard.BrowserFixture>
 {
     public const string Name = "cluster";
 }

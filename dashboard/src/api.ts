@@ -18,6 +18,8 @@ export class ApiError extends Error {
     readonly title: string,
     readonly detail: string | undefined,
     readonly errors: Record<string, string[]> | undefined,
+    /** Seconds from a Retry-After header (429), when the API sent one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(ApiError.describe(title, detail, errors));
   }
@@ -52,17 +54,23 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     sessionEnded.forEach((listener) => listener());
   }
   if (!response.ok) throw await problemOf(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+  // 202 and 204 may come without a body.
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 async function problemOf(response: Response): Promise<ApiError> {
   try {
     const problem = await response.json();
-    return new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.errors);
+    return new ApiError(response.status, problem.title ?? response.statusText, problem.detail, problem.errors, retryAfterOf(response));
   } catch {
     return new ApiError(response.status, `${response.status} ${response.statusText}`, undefined, undefined);
   }
+}
+
+function retryAfterOf(response: Response): number | undefined {
+  const seconds = Number(response.headers.get('Retry-After'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 /** Query string from the set values only. */

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
-import { onSessionEnded, sessionToken } from './api';
+import { api, onSessionEnded, rememberSession, sessionToken } from './api';
+import { Login } from './login/Login';
+import { Projects } from './projects/Projects';
 import { navigate, useRoute } from './route';
-import { Settings } from './settings/Settings';
+import { ProjectShell } from './shell/ProjectShell';
 
 // The shell: who is logged in, which project, which screen. Screens live in their folders.
 export function App() {
@@ -11,9 +13,21 @@ export function App() {
   useEffect(() => onSessionEnded(() => setLoggedIn(false)), []);
   useEffect(() => {
     if (!loggedIn && route.page !== 'login') navigate({ page: 'login' });
+    if (loggedIn && route.page === 'login') navigate({ page: 'projects' });
   }, [loggedIn, route.page]);
 
-  if (!loggedIn || route.page === 'login') return <main><h1>Zapnoty Helpdesk</h1><p>Log in (to be built).</p></main>;
-  if (route.page === 'settings') return <Settings projectId={route.projectId} role="owner" section={route.section} />;
-  return <main><h1>Zapnoty Helpdesk</h1><p>Support tab (to be built).</p></main>;
+  const logout = async () => {
+    try {
+      await api('POST', '/auth/logout');
+    } finally {
+      rememberSession(null);
+      setLoggedIn(false);
+    }
+  };
+
+  if (!loggedIn || route.page === 'login') return <Login onLoggedIn={() => setLoggedIn(true)} />;
+  if (route.page === 'projects') return <Projects />;
+  return route.page === 'settings'
+    ? <ProjectShell key={route.projectId} projectId={route.projectId} screen="settings" section={route.section} onLogout={logout} />
+    : <ProjectShell key={route.projectId} projectId={route.projectId} screen="tickets" ticketId={route.ticketId} onLogout={logout} />;
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api';
 
 /** An API error as a readable sentence; never swallowed. */
@@ -26,4 +26,16 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   }, deps);
   useEffect(() => { void reload(); }, [reload]);
   return { data, error, loading, reload, setData };
+}
+
+/** Calls `tick` every `ms` while the page is shown (and once when it is shown again); stops on unmount. */
+export function useInterval(tick: () => void, ms: number) {
+  const latest = useRef(tick);
+  latest.current = tick;
+  useEffect(() => {
+    const id = setInterval(() => { if (document.visibilityState !== 'hidden') latest.current(); }, ms);
+    const shown = () => { if (document.visibilityState === 'visible') latest.current(); };
+    document.addEventListener('visibilitychange', shown);
+    return () => { clearInterval(id); document.removeEventListener('visibilitychange', shown); };
+  }, [ms]);
 }

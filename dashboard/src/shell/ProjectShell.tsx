@@ -1,0 +1,47 @@
+import { api } from '../api';
+import { href } from '../route';
+import { Settings } from '../settings/Settings';
+import { SupportTab } from '../support/SupportTab';
+import { atLeast, type Project, type Role, type User } from '../types';
+import { ErrorNote, useLoad } from '../ui';
+
+// One project's screens under a nav bar: the Support tab for everyone, Settings for admins and owners.
+export function ProjectShell(props: { projectId: string; screen: 'tickets' | 'settings'; ticketId?: string; section?: string; onLogout: () => void }) {
+  const project = useLoad(() => api<Project>('GET', `/projects/${props.projectId}`), [props.projectId]);
+  const me = useLoad(() => api<User>('GET', '/auth/me'), []);
+
+  if (project.error) return <main class="page"><ErrorNote error={project.error} /><a href={href({ page: 'projects' })}>Back to your projects</a></main>;
+  if (!project.data) return <main class="page"><p class="muted" role="status">Loading…</p></main>;
+  const role = project.data.role;
+
+  return (
+    <div class="shell">
+      <Nav project={project.data} email={me.data?.email} screen={props.screen} onLogout={props.onLogout} />
+      {props.screen === 'settings'
+        ? (atLeast(role, 'admin')
+          ? <Settings projectId={props.projectId} role={role} section={props.section} />
+          : <main class="page"><p class="error" role="alert">Settings are for the project's owner and admins; you are {role}.</p></main>)
+        : <SupportTab projectId={props.projectId} role={role} ticketId={props.ticketId} />}
+    </div>
+  );
+}
+
+function Nav(props: { project: Project; email?: string; screen: string; onLogout: () => void }) {
+  const { project } = props;
+  const role: Role = project.role;
+  return (
+    <header class="nav">
+      <a class="brand" href={href({ page: 'projects' })} title="Switch project"><span aria-hidden="true">⚡</span> <span class="project-name">{project.name}</span></a>
+      <nav aria-label="Project">
+        <a href={href({ page: 'tickets', projectId: project.id })} aria-current={props.screen === 'tickets' ? 'page' : undefined}>Support</a>
+        {atLeast(role, 'admin') && <a href={href({ page: 'settings', projectId: project.id })} aria-current={props.screen === 'settings' ? 'page' : undefined}>Settings</a>}
+        <a href={href({ page: 'projects' })}>Projects</a>
+      </nav>
+      <div class="whoami">
+        <span class={`role role-${role}`} title="Your role in this project">{role}</span>
+        {props.email && <span class="muted email">{props.email}</span>}
+        <button type="button" onClick={props.onLogout}>Log out</button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,83 @@
+import { useEffect, useState } from 'preact/hooks';
+import { label, priorities, statuses, type Member, type StatusCounts, type TicketPriority, type TicketStatus, type TicketType } from './wire';
+
+export interface TicketFilters {
+  status?: TicketStatus;
+  typeId?: string;
+  priority?: TicketPriority;
+  /** A user id, 'none' (unassigned) or 'me'. */
+  assignee?: string;
+  overdue: boolean;
+  q: string;
+}
+
+export const noFilters: TicketFilters = { overdue: false, q: '' };
+
+// Status tabs with their counts, then the other filters; every control has a label.
+export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFilters) => void; counts: StatusCounts | null; members: Member[]; types: TicketType[] }) {
+  const { filters, onChange, counts } = props;
+  const set = (patch: Partial<TicketFilters>) => onChange({ ...filters, ...patch });
+  const total = counts ? statuses.reduce((sum, s) => sum + counts[s], 0) : null;
+  return (
+    <div class="filters">
+      <div class="status-tabs" role="group" aria-label="Status">
+        <button type="button" aria-pressed={!filters.status} onClick={() => set({ status: undefined })}>
+          All <Count n={total} />
+        </button>
+        {statuses.map((s) => (
+          <button type="button" key={s} data-status={s} aria-pressed={filters.status === s} onClick={() => set({ status: s })}>
+            {label(s)} <Count n={counts?.[s]} />
+          </button>
+        ))}
+      </div>
+      <div class="filter-row">
+        <SearchBox value={filters.q} onSearch={(q) => set({ q })} />
+        <label>Type
+          <select value={filters.typeId ?? ''} onChange={(e) => set({ typeId: e.currentTarget.value || undefined })}>
+            <option value="">Any type</option>
+            {props.types.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+          </select>
+        </label>
+        <label>Priority
+          <select value={filters.priority ?? ''} onChange={(e) => set({ priority: (e.currentTarget.value || undefined) as TicketPriority | undefined })}>
+            <option value="">Any priority</option>
+            {priorities.map((p) => <option key={p} value={p}>{label(p)}</option>)}
+          </select>
+        </label>
+        <label>Assignee
+          <select value={filters.assignee ?? ''} onChange={(e) => set({ assignee: e.currentTarget.value || undefined })}>
+            <option value="">Anyone</option>
+            <option value="me">Mine</option>
+            <option value="none">Unassigned</option>
+            {props.members.filter((m) => m.user_id).map((m) => <option key={m.id} value={m.user_id!}>{m.email}</option>)}
+          </select>
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={filters.overdue} onChange={(e) => set({ overdue: e.currentTarget.checked })} />
+          Overdue only {counts && counts.overdue > 0 && <span class="badge badge-overdue">{counts.overdue}</span>}
+        </label>
+      </div>
+    </div>
+  );
+}
+
+function Count({ n }: { n: number | null | undefined }) {
+  return <span class="count">{n ?? '…'}</span>;
+}
+
+// Searches as the person types, after a short pause, and at once on Enter.
+function SearchBox(props: { value: string; onSearch: (q: string) => void }) {
+  const [text, setText] = useState(props.value);
+  useEffect(() => {
+    if (text === props.value) return;
+    const id = setTimeout(() => props.onSearch(text), 350);
+    return () => clearTimeout(id);
+  }, [text]);
+  return (
+    <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); props.onSearch(text); }}>
+      <label>Search
+        <input type="search" placeholder="Number, subject, customer, text" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+      </label>
+    </form>
+  );
+}

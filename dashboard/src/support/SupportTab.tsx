@@ -1,0 +1,68 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { api, query } from '../api';
+import type { Page, Role } from '../types';
+import { ErrorNote, useInterval, useLoad } from '../ui';
+import { Filters, noFilters, type TicketFilters } from './Filters';
+import { TicketList } from './TicketList';
+import { TicketView } from './TicketView';
+import type { Member, StatusCounts, Ticket, TicketType } from './wire';
+
+/** How often the list asks for new tickets; the ticket view polls on the same beat. */
+export const pollMs = 4000;
+
+// The Support tab: filters and the ticket list beside the open ticket (stacked on a phone).
+export function SupportTab(props: { projectId: string; role: Role; ticketId?: string }) {
+  const { projectId } = props;
+  const [filters, setFilters] = useState<TicketFilters>(noFilters);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [page, setPage] = useState<Page<Ticket> | null>(null);
+  const [counts, setCounts] = useState<StatusCounts | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${projectId}/members?limit=200`), [projectId]);
+  const types = useLoad(() => api<Page<TicketType>>('GET', `/projects/${projectId}/helpdesk/ticket-types`), [projectId]);
+
+  const cursor = cursors[cursors.length - 1];
+  const request = useRef(0);
+  const refresh = useCallback(async () => {
+    const mine = ++request.current;
+    const params = { type_id: filters.typeId, priority: filters.priority, assignee_id: filters.assignee, overdue: filters.overdue || undefined, q: filters.q.trim() };
+    try {
+      const [list, byStatus] = await Promise.all([
+        api<Page<Ticket>>('GET', `/projects/${projectId}/helpdesk/tickets${query({ ...params, status: filters.status, cursor, limit: 25 })}`),
+        api<StatusCounts>('GET', `/projects/${projectId}/helpdesk/tickets/counts${query(params)}`),
+      ]);
+      // An answer to an older filter that arrives late must not replace the newer one.
+      if (mine !== request.current) return;
+      setPage(list);
+      setCounts(byStatus);
+      setError(null);
+    } catch (e) {
+      if (mine === request.current) setError(e);
+    }
+  }, [projectId, filters, cursor]);
+
+  useEffect(() => { void refresh(); }, [refresh]);
+  useInterval(() => void refresh(), pollMs);
+
+  const changeFilters = (next: TicketFilters) => {
+    setFilters(next);
+    setCursors([]);
+  };
+
+  return (
+    <div class={`support ${props.ticketId ? 'has-ticket' : ''}`}>
+      <section class="ticket-pane-list" aria-label="Tickets">
+        <Filters filters={filters} onChange={changeFilters} counts={counts} members={members.data?.items ?? []} types={types.data?.items ?? []} />
+        <ErrorNote error={error ?? members.error ?? types.error} />
+        <TicketList projectId={projectId} page={page} selectedId={props.ticketId}
+          hasNewer={cursors.length > 0}
+          onOlder={() => page?.next_cursor && setCursors([...cursors, page.next_cursor])}
+          onNewer={() => setCursors(cursors.slice(0, -1))} />
+      </section>
+      {props.ticketId && (
+        <TicketView key={props.ticketId} projectId={projectId} ticketId={props.ticketId} role={props.role}
+          members={members.data?.items ?? []} types={types.data?.items ?? []} onChanged={() => void refresh()} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import { href } from '../route';
+import { atLeast, type Role } from '../types';
+import { ErrorNote, useInterval, useLoad } from '../ui';
+import { Conversation } from './Conversation';
+import { ChannelIcon } from './format';
+import { ReplyBox } from './ReplyBox';
+import { pollMs } from './SupportTab';
+import { TicketControls } from './TicketControls';
+import { History, SlaPanel } from './TicketFacts';
+import { isOverdue, type Member, type TicketDetails, type TicketType } from './wire';
+
+// One ticket: what it is about, its controls, its SLA, the conversation, the reply box, the history.
+export function TicketView(props: { projectId: string; ticketId: string; role: Role; members: Member[]; types: TicketType[]; onChanged: () => void }) {
+  const ticket = useLoad(() => api<TicketDetails>('GET', `/helpdesk/tickets/${props.ticketId}`), [props.ticketId]);
+  const [editError, setEditError] = useState<unknown>(null);
+  const canAct = atLeast(props.role, 'support');
+
+  // Quietly, so replies turn delivered and customer messages appear without a flicker.
+  useInterval(async () => {
+    try { ticket.setData(await api<TicketDetails>('GET', `/helpdesk/tickets/${props.ticketId}`)); } catch { /* the next tick or an action shows it */ }
+  }, pollMs);
+
+  const edit = async (change: Record<string, unknown>) => {
+    setEditError(null);
+    try {
+      await api('PATCH', `/helpdesk/tickets/${props.ticketId}`, change);
+      await ticket.reload();
+      props.onChanged();
+    } catch (e) {
+      setEditError(e);
+    }
+  };
+
+  const t = ticket.data;
+  return (
+    <section class="ticket-pane-view" aria-label="Ticket">
+      <a class="back" href={href({ page: 'tickets', projectId: props.projectId })}>← All tickets</a>
+      {!t ? (ticket.error ? <ErrorNote error={ticket.error} /> : <p class="muted" role="status">Loading the ticket…</p>) : (
+        <article class={`ticket ${isOverdue(t) ? 'overdue' : ''}`}>
+          <header class="ticket-head">
+            <h2><span class="number">#{t.number}</span> {t.subject || '(no subject)'}</h2>
+            <p class="muted customer-line">
+              <ChannelIcon channel={t.channel} /> {t.customer.name ?? t.customer.external_id}
+              {t.customer.username && <> · @{t.customer.username}</>}
+              {t.customer.email && <> · {t.customer.email}</>}
+            </p>
+            {t.customer.unreachable_reason && <p class="error">The customer cannot be messaged: {t.customer.unreachable_reason}</p>}
+          </header>
+          <TicketControls ticket={t} canAct={canAct} members={props.members} types={props.types} onEdit={edit} />
+          <ErrorNote error={editError ?? (ticket.error && ticket.data ? ticket.error : null)} />
+          <SlaPanel ticket={t} />
+          <Conversation messages={t.messages} members={props.members} customerName={t.customer.name ?? t.customer.external_id} />
+          {canAct
+            ? <ReplyBox projectId={props.projectId} ticket={t} onSent={async () => { await ticket.reload(); props.onChanged(); }} />
+            : <p class="muted read-only-note">You are a viewer in this project: you can read tickets but not reply or change them.</p>}
+          <History entries={t.history} members={props.members} types={props.types} />
+        </article>
+      )}
+    </section>
+  );
+}
