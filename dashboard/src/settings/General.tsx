@@ -86,7 +86,6 @@ function SlaForm(props: { projectId: string; settings: HelpdeskSettings; onSaved
 
   const input = (field: (typeof slaFields)[number]) => (
     <input inputMode="decimal" value={hours[field]} placeholder="off"
-      aria-invalid={save.error instanceof ApiError && !!save.error.errors?.[field]}
       onInput={(e) => setHours({ ...hours, [field]: e.currentTarget.value })} />
   );
   return (

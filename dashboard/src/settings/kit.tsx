@@ -1,5 +1,5 @@
-import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { cloneElement, type ComponentChildren, type VNode } from 'preact';
+import { useId, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 
 // The few pieces every settings section shares: a running action with its error, labelled
@@ -30,17 +30,27 @@ export function fieldErrors(error: unknown, name: string): string[] {
   return error instanceof ApiError ? error.errors?.[name] ?? [] : [];
 }
 
-/** A labelled control; the API's errors for `name` appear under it and mark it invalid. */
-export function Field(props: { label: string; name: string; error: unknown; hint?: string; children: ComponentChildren }) {
+/**
+ * A labelled control (`children` is the one input, select or textarea): the label names it
+ * alone, and the API's errors for `name` appear under it, marking it invalid.
+ */
+export function Field(props: { label: string; name: string; error: unknown; hint?: string; children: VNode<any> }) {
+  const id = useId();
   const messages = fieldErrors(props.error, props.name);
+  const noted = messages.length > 0 || props.hint !== undefined;
+  const control = cloneElement(props.children, {
+    id,
+    'aria-invalid': messages.length > 0 ? true : undefined,
+    'aria-describedby': noted ? `${id}-note` : undefined,
+  });
   return (
     <div class={messages.length ? 'field invalid' : 'field'}>
-      <label>
-        <span class="field-label">{props.label}</span>
-        {props.children}
-      </label>
-      {props.hint && <small class="muted">{props.hint}</small>}
-      {messages.map((m) => <p class="field-error" role="alert">{m}</p>)}
+      <label class="field-label" for={id}>{props.label}</label>
+      {control}
+      <div id={`${id}-note`}>
+        {props.hint && <small class="muted">{props.hint}</small>}
+        {messages.map((m) => <p class="field-error" role="alert">{m}</p>)}
+      </div>
     </div>
   );
 }
