@@ -13,11 +13,9 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
     [Fact]
     public async Task Owner_sets_sla_hours_and_adds_a_ticket_type_and_invalid_input_is_shown_as_the_apis_message()
     {
-        var (owner, projectId) = await OwnerWithProject();
-        await using var dashboard = await browser.NewPage(cluster.Silos[0].BaseAddress!);
+        var (owner, projectId, dashboard) = await OwnerInSettings("general");
+        await using var _ = dashboard;
         var page = dashboard.Page;
-
-        await OpenSettings(dashboard, owner, projectId, "general");
         await page.GetByLabel("First reply within (hours)").FillAsync("-1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save SLA targets" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("greater than 0");
@@ -48,12 +46,11 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
     [Fact]
     public async Task Owner_invites_a_member_changes_their_role_and_removes_them_after_confirming()
     {
-        var (owner, projectId) = await OwnerWithProject();
-        await using var dashboard = await browser.NewPage(cluster.Silos[1].BaseAddress!);
+        var (owner, projectId, dashboard) = await OwnerInSettings("team", silo: 1);
+        await using var _ = dashboard;
         var page = dashboard.Page;
         var email = $"ann-{Guid.NewGuid():N}@example.com";
 
-        await OpenSettings(dashboard, owner, projectId, "team");
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("support");
         await page.GetByRole(AriaRole.Button, new() { Name = "Invite" }).ClickAsync();
@@ -109,12 +106,11 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
     [Fact]
     public async Task A_webhook_shows_its_secret_once_and_its_delivery_log_retries_a_delivery()
     {
-        var (owner, projectId) = await OwnerWithProject();
         await using var receiver = await WebhookReceiver.Start();
-        await using var dashboard = await browser.NewPage(cluster.Silos[0].BaseAddress!);
+        var (owner, projectId, dashboard) = await OwnerInSettings("webhooks");
+        await using var _ = dashboard;
         var page = dashboard.Page;
 
-        await OpenSettings(dashboard, owner, projectId, "webhooks");
         await page.GetByLabel("Endpoint URL").FillAsync(receiver.Url());
         await page.GetByRole(AriaRole.Button, new() { Name = "Add endpoint" }).ClickAsync();
         var secret = await page.Locator(".secret-value").InnerTextAsync();
@@ -145,13 +141,12 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
     [Fact]
     public async Task Connecting_a_telegram_bot_shows_its_deep_link_and_a_qr_code_of_it()
     {
-        var (owner, projectId) = await OwnerWithProject();
-        var slug = (await owner.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString();
         var bot = cluster.Telegram.AddBot();
-        await using var dashboard = await browser.NewPage(cluster.Silos[1].BaseAddress!);
+        var (owner, projectId, dashboard) = await OwnerInSettings("channels", silo: 1);
+        await using var _ = dashboard;
         var page = dashboard.Page;
+        var slug = (await owner.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString();
 
-        await OpenSettings(dashboard, owner, projectId, "channels");
         var card = page.GetByRole(AriaRole.Article, new() { Name = "Telegram bot" });
         await card.GetByLabel("Bot token").FillAsync("123:not-a-token-the-fake-knows");
         await card.GetByRole(AriaRole.Button, new() { Name = "Connect Telegram bot" }).ClickAsync();
@@ -177,11 +172,9 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
     [Fact]
     public async Task Owner_adds_a_canned_reply_creates_and_revokes_an_api_key_and_buys_credits()
     {
-        var (owner, projectId) = await OwnerWithProject();
-        await using var dashboard = await browser.NewPage(cluster.Silos[0].BaseAddress!);
+        var (owner, projectId, dashboard) = await OwnerInSettings("canned-replies");
+        await using var _ = dashboard;
         var page = dashboard.Page;
-
-        await OpenSettings(dashboard, owner, projectId, "canned-replies");
         await page.GetByText("Add a canned reply").ClickAsync();
         await page.GetByLabel("Title").FillAsync("Greeting");
         await page.GetByLabel("Text").FillAsync("Hello {{customer.nam}}");
@@ -263,11 +256,10 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
     [Fact]
     public async Task On_a_phone_settings_stack_without_sideways_scrolling_and_work_from_the_keyboard()
     {
-        var (owner, projectId) = await OwnerWithProject();
-        await using var dashboard = await browser.NewPage(cluster.Silos[0].BaseAddress!, width: 390, height: 844);
+        var (_, _, dashboard) = await OwnerInSettings("ticket-types", phone: true);
+        await using var _ = dashboard;
         var page = dashboard.Page;
 
-        await OpenSettings(dashboard, owner, projectId, "ticket-types");
         await page.GetByLabel("New ticket type").FocusAsync();
         await page.Keyboard.TypeAsync("Question");
         await page.Keyboard.PressAsync("Enter");
@@ -285,6 +277,16 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
             "the page must not scroll sideways on a phone");
         await dashboard.Screenshot("settings-team-phone");
         Assert.Empty(dashboard.ScriptErrors);
+    }
+
+    /// <summary>A new owner with a new project, on its settings <paramref name="section"/> in a page served by <paramref name="silo"/> (phone-sized if asked).</summary>
+    private async Task<(ApiClient Owner, Guid ProjectId, DashboardPage Dashboard)> OwnerInSettings(string section, int silo = 0, bool phone = false)
+    {
+        var (owner, projectId) = await OwnerWithProject();
+        var address = cluster.Silos[silo].BaseAddress!;
+        var dashboard = phone ? await browser.NewPage(address, width: 390, height: 844) : await browser.NewPage(address);
+        await OpenSettings(dashboard, owner, projectId, section);
+        return (owner, projectId, dashboard);
     }
 
     private async Task<(ApiClient Owner, Guid ProjectId)> OwnerWithProject()

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { ErrorNote, useLoad } from '../ui';
-import { Field, FormError, useAction } from './kit';
+import { Field, FormError, useSubmit } from './kit';
 
 type Texts = Record<string, string>;
 
@@ -29,22 +29,15 @@ export function BotTexts({ base }: { base: string }) {
 
 function TextsForm(props: { url: string; texts: Texts; onSaved: (t: Texts) => void }) {
   const [draft, setDraft] = useState(props.texts);
-  const [saved, setSaved] = useState(false);
-  const save = useAction();
-  async function submit(e: Event) {
-    e.preventDefault();
-    setSaved(false);
+  const save = useSubmit(async () => {
     const changed = Object.fromEntries(Object.keys(draft).filter((k) => draft[k] !== props.texts[k]).map((k) => [k, draft[k].trim() || null]));
     if (Object.keys(changed).length === 0) return;
-    await save.run(async () => {
-      const next = await api<Texts>('PATCH', props.url, changed);
-      props.onSaved(next);
-      setDraft(next);
-      setSaved(true);
-    });
-  }
+    const next = await api<Texts>('PATCH', props.url, changed);
+    props.onSaved(next);
+    setDraft(next);
+  });
   return (
-    <form class="settings-form" onSubmit={submit} noValidate>
+    <form class="settings-form" onSubmit={save.submit} noValidate>
       <p class="muted">{'{project}'}, {'{number}'} and {'{status}'} are filled in. Empty a text to return it to the default.</p>
       {Object.keys(draft).map((key) => (
         <Field label={labels[key] ?? key} name={key} error={save.error}>
@@ -54,7 +47,7 @@ function TextsForm(props: { url: string; texts: Texts; onSaved: (t: Texts) => vo
       <FormError error={save.error} fields={Object.keys(draft)} />
       <div class="actions">
         <button class="primary" disabled={save.busy}>Save texts</button>
-        {saved && <span class="saved" role="status">Saved.</span>}
+        {save.saved && <span class="saved" role="status">Saved.</span>}
       </div>
     </form>
   );

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
-import { Confirm, Field, FormError, Section, useAction } from './kit';
+import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
 import type { SectionProps } from './Settings';
 
 interface CannedReply { id: string; title: string; text: string; created_at: string; updated_at: string }
@@ -29,16 +29,13 @@ export function CannedReplies({ projectId }: SectionProps) {
 function ReplyForm(props: { initial?: CannedReply; submitLabel: string; save: (body: { title: string; text: string }) => Promise<unknown>; onSaved: () => void; onCancel?: () => void }) {
   const [title, setTitle] = useState(props.initial?.title ?? '');
   const [text, setText] = useState(props.initial?.text ?? '');
-  const save = useAction();
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (await save.run(() => props.save({ title, text }))) {
-      if (!props.initial) { setTitle(''); setText(''); }
-      props.onSaved();
-    }
-  }
+  const save = useSubmit(async () => {
+    await props.save({ title, text });
+    if (!props.initial) { setTitle(''); setText(''); }
+    props.onSaved();
+  });
   return (
-    <form class="settings-form" onSubmit={submit} noValidate>
+    <form class="settings-form" onSubmit={save.submit} noValidate>
       <Field label="Title" name="title" error={save.error}>
         <input value={title} maxLength={100} onInput={(e) => setTitle(e.currentTarget.value)} />
       </Field>

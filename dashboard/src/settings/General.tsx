@@ -3,7 +3,7 @@ import { api, ApiError } from '../api';
 import { navigate } from '../route';
 import type { Project } from '../types';
 import { ErrorNote, useLoad } from '../ui';
-import { Confirm, Field, FormError, Section, useAction } from './kit';
+import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
 import type { SectionProps } from './Settings';
 
 interface HelpdeskSettings { sla_first_reply_hours: number | null; sla_resolve_hours: number | null }
@@ -33,18 +33,9 @@ export function General({ projectId, role }: SectionProps) {
 
 function ProjectName(props: { project: Project; onSaved: (p: Project) => void }) {
   const [name, setName] = useState(props.project.name);
-  const [saved, setSaved] = useState(false);
-  const save = useAction();
-  async function submit(e: Event) {
-    e.preventDefault();
-    setSaved(false);
-    await save.run(async () => {
-      props.onSaved(await api<Project>('PATCH', `/projects/${props.project.id}`, { name }));
-      setSaved(true);
-    });
-  }
+  const save = useSubmit(async () => props.onSaved(await api<Project>('PATCH', `/projects/${props.project.id}`, { name })));
   return (
-    <form class="card settings-form" onSubmit={submit} noValidate>
+    <form class="card settings-form" onSubmit={save.submit} noValidate>
       <h3>Project</h3>
       <Field label="Name" name="name" error={save.error}>
         <input value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={100} />
@@ -53,7 +44,7 @@ function ProjectName(props: { project: Project; onSaved: (p: Project) => void })
       <FormError error={save.error} fields={['name']} />
       <div class="actions">
         <button class="primary" disabled={save.busy}>Save name</button>
-        {saved && <span class="saved" role="status">Saved.</span>}
+        {save.saved && <span class="saved" role="status">Saved.</span>}
       </div>
     </form>
   );
@@ -64,32 +55,24 @@ function SlaForm(props: { projectId: string; settings: HelpdeskSettings; onSaved
     sla_first_reply_hours: props.settings.sla_first_reply_hours?.toString() ?? '',
     sla_resolve_hours: props.settings.sla_resolve_hours?.toString() ?? '',
   });
-  const [saved, setSaved] = useState(false);
-  const save = useAction();
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    setSaved(false);
-    await save.run(async () => {
-      const body: Record<string, number | null> = {};
-      const errors: Record<string, string[]> = {};
-      for (const field of slaFields) {
-        const value = hoursOf(hours[field]);
-        if (value === undefined) errors[field] = ['Enter a number of hours (for example 4 or 1.5), or leave it empty to switch this target off.'];
-        else body[field] = value;
-      }
-      if (Object.keys(errors).length) throw new ApiError(400, 'Some fields are invalid.', undefined, errors);
-      props.onSaved(await api<HelpdeskSettings>('PATCH', `/projects/${props.projectId}/helpdesk/settings`, body));
-      setSaved(true);
-    });
-  }
+  const save = useSubmit(async () => {
+    const body: Record<string, number | null> = {};
+    const errors: Record<string, string[]> = {};
+    for (const field of slaFields) {
+      const value = hoursOf(hours[field]);
+      if (value === undefined) errors[field] = ['Enter a number of hours (for example 4 or 1.5), or leave it empty to switch this target off.'];
+      else body[field] = value;
+    }
+    if (Object.keys(errors).length) throw new ApiError(400, 'Some fields are invalid.', undefined, errors);
+    props.onSaved(await api<HelpdeskSettings>('PATCH', `/projects/${props.projectId}/helpdesk/settings`, body));
+  });
 
   const input = (field: (typeof slaFields)[number]) => (
     <input inputMode="decimal" value={hours[field]} placeholder="off"
       onInput={(e) => setHours({ ...hours, [field]: e.currentTarget.value })} />
   );
   return (
-    <form class="card settings-form" onSubmit={submit} noValidate>
+    <form class="card settings-form" onSubmit={save.submit} noValidate>
       <h3>SLA targets</h3>
       <p class="muted">Tickets past a target are shown in red and fire a <code>ticket.sla_breached</code> webhook. Leave a field empty to switch that target off.</p>
       <div class="row">
@@ -99,7 +82,7 @@ function SlaForm(props: { projectId: string; settings: HelpdeskSettings; onSaved
       <FormError error={save.error} fields={[...slaFields]} />
       <div class="actions">
         <button class="primary" disabled={save.busy}>Save SLA targets</button>
-        {saved && <span class="saved" role="status">Saved.</span>}
+        {save.saved && <span class="saved" role="status">Saved.</span>}
       </div>
     </form>
   );

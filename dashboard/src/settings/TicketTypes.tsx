@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
-import { Confirm, Field, FormError, Section, useAction } from './kit';
+import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
 import type { SectionProps } from './Settings';
 
 interface TicketType { id: string; name: string; position: number; archived: boolean }
@@ -31,16 +31,13 @@ export function TicketTypes({ projectId }: SectionProps) {
 
 function AddType(props: { base: string; onAdded: () => void }) {
   const [name, setName] = useState('');
-  const add = useAction();
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (await add.run(() => api('POST', props.base, { name }))) {
-      setName('');
-      props.onAdded();
-    }
-  }
+  const add = useSubmit(async () => {
+    await api('POST', props.base, { name });
+    setName('');
+    props.onAdded();
+  });
   return (
-    <form class="inline-form" onSubmit={submit} noValidate>
+    <form class="inline-form" onSubmit={add.submit} noValidate>
       <Field label="New ticket type" name="name" error={add.error}>
         <input value={name} maxLength={100} onInput={(e) => setName(e.currentTarget.value)} />
       </Field>

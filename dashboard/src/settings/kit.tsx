@@ -25,6 +25,21 @@ export function useAction() {
   return { busy, error, run, clear: () => setError(null) };
 }
 
+/**
+ * A form's submit: no page reload, `action`'s error kept for the form, and `saved` once it
+ * succeeded. The action resets or reloads what it needs after its API call; a failed call skips that.
+ */
+export function useSubmit(action: () => Promise<unknown>) {
+  const run = useAction();
+  const [saved, setSaved] = useState(false);
+  async function submit(e: Event) {
+    e.preventDefault();
+    setSaved(false);
+    if (await run.run(action)) setSaved(true);
+  }
+  return { ...run, saved, submit };
+}
+
 /** The API's messages for one field of a validation problem (`errors.{name}`). */
 export function fieldErrors(error: unknown, name: string): string[] {
   return error instanceof ApiError ? error.errors?.[name] ?? [] : [];
