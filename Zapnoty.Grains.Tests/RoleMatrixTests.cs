@@ -75,6 +75,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("POST", "/v1/projects/{projectId}/helpdesk/tickets", Least.Support, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets", new { text = "Where is my order?", customer = new { external_id = "c-1" } }))),
         new("GET", "/v1/projects/{projectId}/helpdesk/tickets", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets"))),
+        new("GET", "/v1/projects/{projectId}/helpdesk/tickets/counts", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets/counts"))),
         new("GET", "/v1/helpdesk/tickets/{ticketId}", Least.Viewer, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}"))),
         new("PATCH", "/v1/helpdesk/tickets/{ticketId}", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}", new { priority = "high" }))),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/replies", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/replies", new { text = "On it" }))),

@@ -67,6 +67,7 @@ public sealed class SlaTests(ClusterFixture cluster) : IAsyncLifetime
         var overdue = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?overdue=true")).GetProperty("items").EnumerateArray()
             .Select(t => t.GetProperty("id").GetGuid()).Order().ToList();
         Assert.Equal(new[] { late, answered }.Order(), overdue);
+        Assert.Equal(2, (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets/counts")).GetProperty("overdue").GetInt32());
 
         var sla = (await agent.Get($"/v1/helpdesk/tickets/{answered}")).GetProperty("sla");
         Assert.False(sla.GetProperty("first_reply_overdue").GetBoolean());

@@ -39,6 +39,35 @@ public sealed class TicketListTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Counts_per_status_follow_the_lists_other_filters_and_reject_bad_ones()
+    {
+        var agent = await cluster.Api().LogInAs();
+        var p = await agent.CreateProject();
+        var t1 = await Id(agent.CreateTicket(p, "Payment failed", "alice", new { priority = "urgent" }));
+        var t2 = await Id(agent.CreateTicket(p, "Cannot log in", "bob"));
+        await agent.CreateTicket(p, "Where is my parcel?", "alice");
+        await agent.Patch($"/v1/helpdesk/tickets/{t1}", new { status = "waiting" });
+        await agent.Patch($"/v1/helpdesk/tickets/{t2}", new { status = "closed" });
+
+        var path = $"/v1/projects/{p}/helpdesk/tickets/counts";
+        Assert.Equal((1, 0, 1, 1, 0), Counts(await agent.Get(path)));
+        // The status filter is what the counts break down, so it is not one of theirs: it is ignored.
+        Assert.Equal((1, 0, 1, 1, 0), Counts(await agent.Get(path + "?status=closed")));
+        Assert.Equal((1, 0, 1, 0, 0), Counts(await agent.Get(path + "?customer_external_id=alice")));
+        Assert.Equal((0, 0, 1, 0, 0), Counts(await agent.Get(path + "?priority=urgent&assignee_id=none")));
+        Assert.Equal((1, 0, 0, 0, 0), Counts(await agent.Get(path + "?q=parcel")));
+        Assert.Equal((0, 0, 0, 0, 0), Counts(await agent.Get(path + "?assignee_id=me")));
+
+        var bad = await agent.Call(HttpMethod.Get, path + "?priority=soon&assignee_id=x", null, System.Net.HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("priority", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("assignee_id", out _));
+    }
+
+    private static (int New, int InProgress, int Waiting, int Closed, int Overdue) Counts(JsonElement c) =>
+        (c.GetProperty("new").GetInt32(), c.GetProperty("in_progress").GetInt32(), c.GetProperty("waiting").GetInt32(),
+         c.GetProperty("closed").GetInt32(), c.GetProperty("overdue").GetInt32());
+
+    [Fact]
     public async Task Pages_follow_the_cursor_without_gaps_or_repeats_while_tickets_arrive()
     {
         var agent = await cluster.Api().LogInAs();

@@ -26,7 +26,12 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Where the silo serves the built dashboard from in tests: <c>dashboard/</c> next to the test binaries.</summary>
     public static string DashboardFolder => Path.Combine(AppContext.BaseDirectory, "dashboard");
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync()
+    {
+        // Polled screens (the list refreshes every few seconds) may take a beat to show a change.
+        Assertions.SetDefaultExpectTimeout(15_000);
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// A new page in a new context whose relative URLs go to <paramref name="silo"/> (a silo's API

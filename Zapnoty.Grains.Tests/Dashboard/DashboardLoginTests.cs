@@ -23,7 +23,7 @@ public sealed class DashboardLoginTests(ClusterFixture cluster, BrowserFixture b
         await page.GetByLabel("Slug").FillAsync($"acme-{Guid.NewGuid():N}"[..20]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create project" }).ClickAsync();
 
-        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Tickets" })).ToBeVisibleAsync();
+        await Expect(dashboard.ListPane).ToBeVisibleAsync();
         await Expect(page.Locator(".nav .project-name")).ToHaveTextAsync("Acme Support");
         await Expect(page.Locator(".nav .role")).ToHaveTextAsync("owner");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Settings" })).ToBeVisibleAsync();

@@ -36,6 +36,8 @@ public sealed class DashboardPage(IPage page) : IAsyncDisposable
     {
         await Page.GotoAsync("/#/login");
         await Page.EvaluateAsync("([key, token]) => localStorage.setItem(key, token)", new[] { SessionKey, user.Token });
+        // Through a blank page, so the app starts anew with the session (a change of hash alone would not).
+        await Page.GotoAsync("about:blank");
         await Page.GotoAsync("/" + hash);
     }
 
@@ -43,8 +45,21 @@ public sealed class DashboardPage(IPage page) : IAsyncDisposable
     public async Task OpenSupport(ApiClient user, Guid projectId, Guid? ticketId = null)
     {
         await OpenAs(user, $"#/p/{projectId}/tickets" + (ticketId is { } id ? $"/{id}" : ""));
-        await Page.GetByRole(AriaRole.Region, new() { Name = "Tickets" }).WaitForAsync();
+        try
+        {
+            await ListPane.WaitForAsync();
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"The Support tab did not show; script errors: [{string.Join("; ", ScriptErrors)}]", e);
+        }
     }
+
+    /// <summary>The open ticket, beside (or on a phone, above) the list.</summary>
+    public ILocator TicketPane => Page.GetByRole(AriaRole.Region, new() { Name = "Ticket", Exact = true });
+
+    /// <summary>The filters and the ticket list.</summary>
+    public ILocator ListPane => Page.GetByRole(AriaRole.Region, new() { Name = "Tickets", Exact = true });
 
     /// <summary>The list's row of ticket number <paramref name="number"/>.</summary>
     public ILocator TicketRow(long number) => Page.Locator($"tr[data-ticket-number='{number}']");
