@@ -1,6 +1,61 @@
-import type { Role } from '../types';
+import { useEffect, useState } from 'preact/hooks';
+import { href } from '../route';
+import { atLeast, type Role } from '../types';
+import { ApiKeys } from './ApiKeys';
+import { Billing } from './Billing';
+import { CannedReplies } from './CannedReplies';
+import { Channels } from './Channels';
+import { General } from './General';
+import { Team } from './Team';
+import { TicketTypes } from './TicketTypes';
+import { Webhooks } from './Webhooks';
+import './settings.css';
+
+/** What a section gets: the project, the caller's role, and a way to say that role changed (ownership handed over). */
+export interface SectionProps { projectId: string; role: Role; onRoleChanged: (role: Role) => void }
+
+const sections = [
+  { id: 'general', title: 'General & SLA', view: General },
+  { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
+  { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
+  { id: 'team', title: 'Team', view: Team },
+  { id: 'webhooks', title: 'Webhooks', view: Webhooks },
+  { id: 'api-keys', title: 'API keys', view: ApiKeys },
+  { id: 'channels', title: 'Telegram & Max', view: Channels },
+  { id: 'billing', title: 'Billing', view: Billing },
+] as const;
 
 // Owner/admin settings of one project; each section is its own file in this folder.
 export function Settings(props: { projectId: string; role: Role; section?: string }) {
-  return <section class="settings"><h2>Settings</h2><p>Project {props.projectId}: to be built ({props.section ?? 'general'}).</p></section>;
+  const [role, setRole] = useState(props.role);
+  useEffect(() => setRole(props.role), [props.role, props.projectId]);
+
+  if (!atLeast(role, 'admin')) {
+    return (
+      <div class="settings">
+        <p class="error" role="alert">
+          No access: settings are for the project's owner and admins, and your role here is {role}. Ask the owner if you need a change.
+        </p>
+      </div>
+    );
+  }
+
+  const current = sections.find((s) => s.id === props.section) ?? sections[0];
+  const View = current.view;
+  return (
+    <div class="settings">
+      <nav class="settings-nav" aria-label="Settings sections">
+        <ul>
+          {sections.map((s) => (
+            <li>
+              <a href={href({ page: 'settings', projectId: props.projectId, section: s.id })} aria-current={s.id === current.id ? 'page' : undefined}>
+                {s.title}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <View key={`${props.projectId}/${current.id}`} projectId={props.projectId} role={role} onRoleChanged={setRole} />
+    </div>
+  );
 }

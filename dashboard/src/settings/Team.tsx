@@ -1,0 +1,156 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import type { Page, Role } from '../types';
+import { ErrorNote, useLoad } from '../ui';
+import { Confirm, Field, FormError, Section, useAction, when } from './kit';
+import type { SectionProps } from './Settings';
+
+export interface Member { id: string; user_id: string | null; email: string; role: Role; status: 'active' | 'invited'; added_at: string }
+
+/** The roles the caller may give: only the owner adds or changes admins. */
+function assignable(role: Role): Role[] {
+  return role === 'owner' ? ['admin', 'support', 'viewer'] : ['support', 'viewer'];
+}
+
+export function Team({ projectId, role, onRoleChanged }: SectionProps) {
+  const [handedOver, setHandedOver] = useState<string | null>(null);
+  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${projectId}/members?limit=200`), [projectId]);
+  const base = `/projects/${projectId}/members`;
+  return (
+    <Section title="Team" intro="People added by email get an invitation and join when they first log in with that address.">
+      <ErrorNote error={members.error} />
+      {handedOver && <p class="card saved" role="status">{handedOver}</p>}
+      <Invite base={base} role={role} onAdded={members.reload} />
+      {members.data && (
+        <div class="table-wrap card">
+          <table>
+            <thead><tr><th>Email</th><th>Role</th><th>Added</th><th><span class="sr-only">Actions</span></th></tr></thead>
+            <tbody>{members.data.items.map((m) => <MemberRow base={base} member={m} role={role} onChanged={members.reload} />)}</tbody>
+          </table>
+        </div>
+      )}
+      {role === 'owner' && members.data && (
+        <OwnershipTransfer projectId={projectId} members={members.data.items}
+          onTransferred={(note) => { setHandedOver(note); members.reload(); onRoleChanged('admin'); }} />
+      )}
+    </Section>
+  );
+}
+
+function Invite(props: { base: string; role: Role; onAdded: () => void }) {
+  const [email, setEmail] = useState('');
+  const [newRole, setNewRole] = useState<Role>('support');
+  const add = useAction();
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (await add.run(() => api('POST', props.base, { email, role: newRole }))) {
+      setEmail('');
+      props.onAdded();
+    }
+  }
+  return (
+    <form class="inline-form" onSubmit={submit} noValidate>
+      <Field label="Email" name="email" error={add.error}>
+        <input type="email" autoComplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+      </Field>
+      <Field label="Role" name="role" error={add.error}>
+        <select value={newRole} onChange={(e) => setNewRole(e.currentTarget.value as Role)}>
+          {assignable(props.role).map((r) => <option value={r}>{r}</option>)}
+        </select>
+      </Field>
+      <button class="primary" disabled={add.busy}>Invite</button>
+      <FormError error={add.error} fields={['email', 'role']} />
+    </form>
+  );
+}
+
+function MemberRow(props: { base: string; member: Member; role: Role; onChanged: () => void }) {
+  const { member } = props;
+  const [newRole, setNewRole] = useState<Role>(member.role);
+  const action = useAction();
+  const url = `${props.base}/${member.id}`;
+  const manageable = member.role !== 'owner' && assignable(props.role).includes(member.role);
+  const act = (run: () => Promise<unknown>) => action.run(async () => { await run(); props.onChanged(); });
+  return (
+    <tr>
+      <td>
+        {member.email}
+        {member.status === 'invited' && <span class="badge">invited</span>}
+      </td>
+      <td>
+        {manageable ? (
+          <span class="inline">
+            <select aria-label={`Role of ${member.email}`} value={newRole} onChange={(e) => setNewRole(e.currentTarget.value as Role)}>
+              {assignable(props.role).map((r) => <option value={r}>{r}</option>)}
+            </select>
+            {newRole !== member.role && (
+              <button type="button" class="primary" disabled={action.busy} onClick={() => act(() => api('PATCH', url, { role: newRole }))}>Save role</button>
+            )}
+          </span>
+        ) : member.role}
+      </td>
+      <td class="muted">{when(member.added_at)}</td>
+      <td>
+        {manageable && (
+          <Confirm label="Remove" what={member.email} question={`Remove ${member.email}?`} confirm="Yes, remove" busy={action.busy}
+            onConfirm={() => act(() => api('DELETE', url))} />
+        )}
+        <FormError error={action.error} />
+      </td>
+    </tr>
+  );
+}
+
+/** The owner hands the project over: a code goes to the owner's email; with it the member becomes owner. */
+function OwnershipTransfer(props: { projectId: string; members: Member[]; onTransferred: (note: string) => void }) {
+  const candidates = props.members.filter((m) => m.role !== 'owner' && m.status === 'active');
+  const [to, setTo] = useState('');
+  const [pending, setPending] = useState<{ to_member_id: string; expires_at: string } | null>(null);
+  const [code, setCode] = useState('');
+  const action = useAction();
+  const base = `/projects/${props.projectId}/ownership-transfer`;
+  const target = candidates.find((m) => m.id === (pending?.to_member_id ?? to));
+
+  async function request(e: Event) {
+    e.preventDefault();
+    await action.run(async () => setPending(await api<{ to_member_id: string; expires_at: string }>('POST', base, { to_member_id: to || null })));
+  }
+  async function confirm(e: Event) {
+    e.preventDefault();
+    if (await action.run(() => api('POST', `${base}/confirm`, { code: code.trim() }))) {
+      props.onTransferred(`${target?.email ?? 'The member'} is now the owner; you are an admin.`);
+    }
+  }
+
+  return (
+    <div class="card danger-zone">
+      <h3>Transfer ownership</h3>
+      {pending ? (
+        <form class="settings-form" onSubmit={confirm} noValidate>
+          <p>We emailed you a 6-digit code (valid until {when(pending.expires_at)}). Enter it to make {target?.email} the owner; you become an admin.</p>
+          <Field label="Code from the email" name="code" error={action.error}>
+            <input inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          </Field>
+          <FormError error={action.error} fields={['code']} />
+          <div class="actions">
+            <button class="primary" disabled={action.busy}>Confirm transfer</button>
+            <button type="button" onClick={() => { setPending(null); setCode(''); action.clear(); }}>Cancel</button>
+          </div>
+        </form>
+      ) : candidates.length === 0 ? (
+        <p class="muted">Only a member who has logged in can become the owner; there is none yet.</p>
+      ) : (
+        <form class="inline-form" onSubmit={request} noValidate>
+          <Field label="New owner" name="to_member_id" error={action.error}>
+            <select value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+              <option value="">Choose a member…</option>
+              {candidates.map((m) => <option value={m.id}>{m.email} ({m.role})</option>)}
+            </select>
+          </Field>
+          <button class="primary" disabled={action.busy}>Email me a code</button>
+          <FormError error={action.error} fields={['to_member_id']} />
+        </form>
+      )}
+    </div>
+  );
+}

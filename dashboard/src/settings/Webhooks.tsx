@@ -1,0 +1,100 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import type { Page } from '../types';
+import { ErrorNote, useLoad } from '../ui';
+import { Deliveries } from './Deliveries';
+import { Confirm, Field, FormError, SecretOnce, Section, useAction, when } from './kit';
+import type { SectionProps } from './Settings';
+
+interface Webhook {
+  id: string; url: string; events: string[]; enabled: boolean; disabled_at: string | null; disabled_reason: string | null;
+  created_at: string; previous_secret_valid_until: string | null;
+}
+interface WebhookSecret { id: string; url: string; secret: string }
+
+const ticketEvents = ['ticket.created', 'ticket.replied', 'ticket.customer_replied', 'ticket.status_changed', 'ticket.assigned', 'ticket.priority_changed', 'ticket.sla_breached'];
+const billingEvents = ['billing.low_credits', 'billing.credits_exhausted'];
+
+export function Webhooks({ projectId }: SectionProps) {
+  const base = `/projects/${projectId}/webhooks`;
+  const hooks = useLoad(() => api<Page<Webhook>>('GET', base), [projectId]);
+  const [secret, setSecret] = useState<WebhookSecret | null>(null);
+  const shown = (s: WebhookSecret) => { setSecret(s); hooks.reload(); };
+  return (
+    <Section title="Webhooks" intro="Ticket events are POSTed to your server, signed (Standard Webhooks), retried for about a day and a half, and every attempt is logged.">
+      <ErrorNote error={hooks.error} />
+      {secret && <SecretOnce title={`Signing secret of ${secret.url}`} value={secret.secret} onDone={() => setSecret(null)} />}
+      <details class="card" open={hooks.data?.items.length === 0}>
+        <summary>Add an endpoint</summary>
+        <CreateWebhook base={base} onCreated={shown} />
+      </details>
+      {hooks.data?.items.map((w) => <WebhookCard base={base} hook={w} onChanged={hooks.reload} onSecret={shown} />)}
+    </Section>
+  );
+}
+
+function CreateWebhook(props: { base: string; onCreated: (s: WebhookSecret) => void }) {
+  const [url, setUrl] = useState('');
+  const [all, setAll] = useState(true);
+  const [events, setEvents] = useState<string[]>([]);
+  const create = useAction();
+  const toggle = (event: string) => setEvents(events.includes(event) ? events.filter((e) => e !== event) : [...events, event]);
+  async function submit(e: Event) {
+    e.preventDefault();
+    const chosen = all ? ['ticket.*', ...events.filter((e) => e.startsWith('billing.'))] : events;
+    await create.run(async () => {
+      props.onCreated(await api<WebhookSecret>('POST', props.base, { url, events: chosen }));
+      setUrl('');
+    });
+  }
+  return (
+    <form class="settings-form" onSubmit={submit} noValidate>
+      <Field label="Endpoint URL" name="url" error={create.error}>
+        <input type="url" placeholder="https://example.com/zapnoty" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
+      </Field>
+      <fieldset>
+        <legend>Events</legend>
+        <label class="check"><input type="checkbox" checked={all} onChange={() => setAll(!all)} /> All ticket events (<code>ticket.*</code>)</label>
+        {!all && ticketEvents.map((ev) => (
+          <label class="check"><input type="checkbox" checked={events.includes(ev)} onChange={() => toggle(ev)} /> <code>{ev}</code></label>
+        ))}
+        {billingEvents.map((ev) => (
+          <label class="check"><input type="checkbox" checked={events.includes(ev)} onChange={() => toggle(ev)} /> <code>{ev}</code></label>
+        ))}
+      </fieldset>
+      <FormError error={create.error} fields={['url']} />
+      <button class="primary" disabled={create.busy}>Add endpoint</button>
+    </form>
+  );
+}
+
+function WebhookCard(props: { base: string; hook: Webhook; onChanged: () => void; onSecret: (s: WebhookSecret) => void }) {
+  const { hook } = props;
+  const [log, setLog] = useState(false);
+  const action = useAction();
+  const url = `${props.base}/${hook.id}`;
+  const act = (run: () => Promise<unknown>) => action.run(async () => { await run(); props.onChanged(); });
+  return (
+    <article class="card webhook">
+      <div class="list-row">
+        <code class="grow break">{hook.url}</code>
+        <span class={hook.enabled ? 'badge ok' : 'badge bad'}>{hook.enabled ? 'enabled' : 'disabled'}</span>
+      </div>
+      <p class="muted">
+        Events: {hook.events.join(', ')} · added {when(hook.created_at)}
+        {hook.previous_secret_valid_until && <> · the previous secret still signs until {when(hook.previous_secret_valid_until)}</>}
+      </p>
+      {!hook.enabled && hook.disabled_reason && <p class="muted">Disabled: {hook.disabled_reason}</p>}
+      <div class="actions">
+        <button type="button" aria-expanded={log} onClick={() => setLog(!log)}>{log ? 'Hide deliveries' : 'Deliveries'}</button>
+        <button type="button" disabled={action.busy} onClick={() => act(() => api('PATCH', url, { enabled: !hook.enabled }))}>{hook.enabled ? 'Disable' : 'Enable'}</button>
+        <Confirm label="Rotate secret" what={hook.url} question="Make a new secret? The old one keeps signing for 24 hours." confirm="Yes, rotate" busy={action.busy}
+          onConfirm={() => act(async () => props.onSecret(await api<WebhookSecret>('POST', `${url}/rotate-secret`)))} />
+        <Confirm label="Delete" what={hook.url} question="Delete this endpoint? Its pending deliveries fail." confirm="Yes, delete" busy={action.busy}
+          onConfirm={() => act(() => api('DELETE', url))} />
+      </div>
+      <FormError error={action.error} />
+      {log && <Deliveries webhookUrl={url} />}
+    </article>
+  );
+}
