@@ -229,7 +229,7 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
         await using (var dashboard = await browser.NewPage(cluster.Silos[1].BaseAddress!))
         {
             var page = dashboard.Page;
-            await Open(dashboard, support, $"#/p/{projectId}/tickets");
+            await dashboard.OpenAs(support, $"#/p/{projectId}/tickets");
             await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Tickets" })).ToBeVisibleAsync();
             await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Settings" })).ToHaveCountAsync(0);
             await page.GotoAsync($"/#/p/{projectId}/settings/team");   // typed by hand
@@ -297,18 +297,8 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
 
     private static async Task OpenSettings(DashboardPage dashboard, ApiClient user, Guid projectId, string section)
     {
-        await Open(dashboard, user, $"#/p/{projectId}/settings/{section}");
+        await dashboard.OpenAs(user, $"#/p/{projectId}/settings/{section}");
         await dashboard.Page.GetByRole(AriaRole.Navigation, new() { Name = "Settings sections" }).WaitForAsync();
-    }
-
-    /// <summary>
-    /// Opens <paramref name="hash"/> as <paramref name="user"/> in one full page load: the session is put in
-    /// place before the app's first script runs, so the app never starts logged out and sends itself to #/login.
-    /// </summary>
-    private static async Task Open(DashboardPage dashboard, ApiClient user, string hash)
-    {
-        await dashboard.Page.Context.AddInitScriptAsync($"localStorage.setItem('zapnoty.session', {JsonSerializer.Serialize(user.Token)})");
-        await dashboard.Page.GotoAsync("/" + hash);
     }
 
     private static async Task<JsonElement?> Member(ApiClient owner, Guid projectId, string email)
