@@ -48,6 +48,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("POST", "/v1/auth/verify", Least.Public, (_, _) => Done(new Request("/v1/auth/verify"))),
         new("POST", "/v1/auth/logout", Least.Anyone, async (t, who) => new Request("/v1/auth/logout", Token: await DisposableToken(t, who)), SessionOnly: true),
         new("GET", "/v1/auth/me", Least.Anyone, (_, _) => Done(new Request("/v1/auth/me")), SessionOnly: true),
+        new("PATCH", "/v1/auth/me", Least.Anyone, (_, _) => Done(new Request("/v1/auth/me", new { name = "Matrix" })), SessionOnly: true),
 
         new("POST", "/v1/projects", Least.Anyone, (_, _) => Done(new Request("/v1/projects", new { name = "Matrix", slug = Unique("m") })), SessionOnly: true),
         new("GET", "/v1/projects", Least.Anyone, (_, _) => Done(new Request("/v1/projects")), SessionOnly: true),

@@ -33,6 +33,7 @@ public static class GrainServices
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<AccessStore>();
+        services.AddSingleton<Profiles.ProfileStore>();
         services.AddSingleton<TicketList>();
         services.AddSingleton<TeamStore>();
         services.AddSingleton<AuditLog>();

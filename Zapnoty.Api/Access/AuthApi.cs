@@ -4,12 +4,20 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Zapnoty.Api.Problems;
 using Zapnoty.Grains.Access;
+using Zapnoty.Grains.Profiles;
 
 namespace Zapnoty.Api.Access;
 
 public sealed record LoginRequest(string? Email);
 public sealed record VerifyRequest(string? Email, string? Code);
-public sealed record UserDto(Guid Id, string Email);
+public sealed record ChangeMeRequest(string? Name);
+
+/// <summary>A person; <c>name</c> is their display name (null until they set one).</summary>
+public sealed record UserDto(Guid Id, string Email, string? Name)
+{
+    public static UserDto From(UserView user) => new(user.Id, user.Email, user.Name);
+}
+
 public sealed record SessionDto(string Token, UserDto User, DateTime ExpiresAt);
 
 public static class AuthApi
@@ -22,6 +30,7 @@ public static class AuthApi
         // Only a person has a session to end and a self to show; API keys get a 403 like anywhere else.
         api.MapPost("/logout", Logout).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
         api.MapGet("/me", Me).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
+        api.MapPatch("/me", ChangeMe).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
         return api;
     }
 
@@ -49,7 +58,7 @@ public static class AuthApi
         validation.ThrowIfAny();
 
         var session = await grains.GetGrain<ILoginGrain>(email).Verify(body.Code!, ClientNetwork.Of(http.Connection.RemoteIpAddress));
-        return TypedResults.Ok(new SessionDto(session.Token, new UserDto(session.User.Id, session.User.Email), session.ExpiresAt.UtcDateTime));
+        return TypedResults.Ok(new SessionDto(session.Token, UserDto.From(session.User), session.ExpiresAt.UtcDateTime));
     }
 
     /// <summary>Revokes the session used for this call.</summary>
@@ -61,5 +70,16 @@ public static class AuthApi
     }
 
     /// <summary>The signed-in person; their <c>id</c> is what <c>assignee_id</c> takes.</summary>
-    private static Ok<UserDto> Me(Caller caller) => TypedResults.Ok(new UserDto(caller.UserId!.Value, caller.Credential.Email!));
+    private static async Task<Ok<UserDto>> Me(Caller caller, IGrainFactory grains) =>
+        TypedResults.Ok(UserDto.From(await grains.GetGrain<IProfileGrain>(caller.UserId!.Value).Get()));
+
+    /// <summary>
+    /// Sets your display name (trimmed, 1–80 characters, one line): the team list, ticket
+    /// assignees and <c>{{agent.name}}</c> in canned replies show it from the next request on.
+    /// </summary>
+    private static async Task<Ok<UserDto>> ChangeMe(ChangeMeRequest body, Caller caller, IGrainFactory grains)
+    {
+        new Validation().Required(body.Name, "name").ThrowIfAny();
+        return TypedResults.Ok(UserDto.From(await grains.GetGrain<IProfileGrain>(caller.UserId!.Value).Rename(body.Name)));
+    }
 }

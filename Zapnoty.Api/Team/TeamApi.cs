@@ -11,10 +11,11 @@ namespace Zapnoty.Api.Team;
 
 public enum MemberStatus { Active, Invited }
 
-public sealed record MemberDto(Guid Id, Guid? UserId, string Email, ProjectRole Role, MemberStatus Status, DateTime AddedAt)
+/// <summary>A member; <c>name</c> is the person's display name, null until they set one (and for invitations).</summary>
+public sealed record MemberDto(Guid Id, Guid? UserId, string Email, string? Name, ProjectRole Role, MemberStatus Status, DateTime AddedAt)
 {
     public static MemberDto From(MemberView m) =>
-        new(m.Id, m.UserId, m.Email, m.Role, m.UserId is null ? MemberStatus.Invited : MemberStatus.Active, m.AddedAt.UtcDateTime);
+        new(m.Id, m.UserId, m.Email, m.Name, m.Role, m.UserId is null ? MemberStatus.Invited : MemberStatus.Active, m.AddedAt.UtcDateTime);
 }
 
 public sealed record AddMemberRequest(string? Email, ProjectRole? Role);

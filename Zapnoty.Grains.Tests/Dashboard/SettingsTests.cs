@@ -280,6 +280,63 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
     }
 
     /// <summary>A new owner with a new project, on its settings <paramref name="section"/> in a page served by <paramref name="silo"/> (phone-sized if asked).</summary>
+    [Fact]
+    public async Task The_audit_log_shows_a_change_made_in_settings_by_its_actors_name_and_filters_by_area()
+    {
+        var (owner, projectId, dashboard) = await OwnerInSettings("ticket-types", silo: 1);
+        await using var _ = dashboard;
+        var page = dashboard.Page;
+        await owner.Patch("/v1/auth/me", new { name = "Nina Owner" });
+        await page.GetByLabel("New ticket type").FillAsync("Refund");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add type" }).ClickAsync();
+        await Expect(page.GetByText("Refund", new() { Exact = true })).ToBeVisibleAsync();
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit log" }).ClickAsync();
+        var entry = page.Locator(".audit-log tbody tr").Filter(new() { HasText = "Ticket types: added" });
+        await Expect(entry).ToContainTextAsync("Nina Owner");
+        await Expect(entry).ToContainTextAsync("name: Refund");
+        await dashboard.Screenshot("settings-audit");
+
+        await page.GetByLabel("Show").SelectOptionAsync(new SelectOptionValue { Label = "Webhooks" });
+        await Expect(page.GetByText("Nothing recorded here yet.")).ToBeVisibleAsync();
+        await page.GetByLabel("Show").SelectOptionAsync(new SelectOptionValue { Label = "Ticket types" });
+        await Expect(page.Locator(".audit-log tbody tr")).ToHaveCountAsync(1);
+        Assert.Empty(dashboard.ScriptErrors);
+    }
+
+    [Fact]
+    public async Task Editing_a_webhook_shows_the_apis_error_for_a_forbidden_url_and_saves_a_valid_url_and_events()
+    {
+        await using var receiver = await WebhookReceiver.Start();
+        var (owner, projectId) = await OwnerWithProject();
+        var hookId = (await owner.Post($"/v1/projects/{projectId}/webhooks", new { url = receiver.Url(), events = new[] { "ticket.*" } }))
+            .GetProperty("id").GetGuid();
+        await using var dashboard = await browser.NewPage(cluster.Silos[0].BaseAddress!);
+        var page = dashboard.Page;
+        await OpenSettings(dashboard, owner, projectId, "webhooks");
+
+        var card = page.Locator("article.webhook");
+        await card.GetByRole(AriaRole.Button, new() { Name = $"Edit {receiver.Url()}" }).ClickAsync();
+        await card.GetByLabel("Endpoint URL").FillAsync("http://admin:secret@internal.example/hook");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Save endpoint" }).ClickAsync();
+        await Expect(card.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The url must not carry a user name or password.");
+        await Expect(card.GetByLabel("Endpoint URL")).ToHaveAttributeAsync("aria-invalid", "true");
+        var unchanged = await owner.Get($"/v1/projects/{projectId}/webhooks/{hookId}");
+        Assert.Equal(receiver.Url(), unchanged.GetProperty("url").GetString());
+
+        var edited = receiver.Url("edited");
+        await card.GetByLabel("Endpoint URL").FillAsync(edited);
+        await card.GetByLabel("All ticket events").UncheckAsync();
+        await card.GetByLabel("ticket.replied").CheckAsync();
+        await card.GetByRole(AriaRole.Button, new() { Name = "Save endpoint" }).ClickAsync();
+        await Expect(card.GetByText(edited, new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(card.GetByRole(AriaRole.Button, new() { Name = "Save endpoint" })).ToHaveCountAsync(0);
+        var saved = await owner.Get($"/v1/projects/{projectId}/webhooks/{hookId}");
+        Assert.Equal(edited, saved.GetProperty("url").GetString());
+        Assert.Equal(["ticket.replied"], saved.GetProperty("events").EnumerateArray().Select(e => e.GetString()));
+        Assert.Empty(dashboard.ScriptErrors);
+    }
+
     private async Task<(ApiClient Owner, Guid ProjectId, DashboardPage Dashboard)> OwnerInSettings(string section, int silo = 0, bool phone = false)
     {
         var (owner, projectId) = await OwnerWithProject();

@@ -60,14 +60,21 @@ public sealed class AccessStore(NpgsqlDataSource dataSource)
                 new("""
                     INSERT INTO users (id, email, created_at) VALUES ($1, $2, $3)
                     ON CONFLICT (email) DO UPDATE SET email = EXCLUDED.email
-                    RETURNING id
+                    RETURNING id, name
                     """)
                 {
                     Parameters = { new() { Value = Guid.NewGuid() }, new() { Value = email }, new() { Value = now } },
                 },
             },
         };
-        var userId = (Guid)(await batch.ExecuteScalarAsync(cancellationToken))!;
+        Guid userId;
+        string? name;
+        await using (var user = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await user.ReadAsync(cancellationToken);
+            userId = user.GetGuid(0);
+            name = user.IsDBNull(1) ? null : user.GetString(1);
+        }
 
         await using var session = new NpgsqlCommand("""
             INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
@@ -98,7 +105,7 @@ public sealed class AccessStore(NpgsqlDataSource dataSource)
                 joined.Add(reader.GetGuid(0));
 
         await transaction.CommitAsync(cancellationToken);
-        return (new UserView(userId, email), joined);
+        return (new UserView(userId, email, name), joined);
     }
 
     public async Task<Credential?> FindCredential(byte[] hash, DateTimeOffset now, CancellationToken cancellationToken)

@@ -1,7 +1,8 @@
 namespace Zapnoty.Grains.Access;
 
+/// <summary>A person: <see cref="Name"/> is their display name, null until they set one.</summary>
 [GenerateSerializer, Immutable]
-public sealed record UserView([property: Id(0)] Guid Id, [property: Id(1)] string Email);
+public sealed record UserView([property: Id(0)] Guid Id, [property: Id(1)] string Email, [property: Id(2)] string? Name = null);
 
 [GenerateSerializer, Immutable]
 public sealed record IssuedSession([property: Id(0)] string Token, [property: Id(1)] UserView User, [property: Id(2)] DateTimeOffset ExpiresAt);

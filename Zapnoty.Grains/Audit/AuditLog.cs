@@ -39,8 +39,12 @@ public static class AuditActions
 /// <summary>One audited change: who, when, what, on which object, with its particulars.</summary>
 public sealed record AuditEntry(DateTimeOffset At, Actor Actor, string Action, string? TargetId, object? Details = null);
 
-/// <summary>An entry as read back, details kept as the JSON stored.</summary>
-public sealed record AuditRow(long Id, DateTimeOffset At, Actor Actor, string Action, string? TargetId, string DetailsJson);
+/// <summary>
+/// An entry as read back, details kept as the JSON stored; the actor's display name (a person's
+/// name, an API key's name) and email as they are now, so the log reads as people, not ids.
+/// </summary>
+public sealed record AuditRow(long Id, DateTimeOffset At, Actor Actor, string Action, string? TargetId, string DetailsJson,
+    string? ActorName = null, string? ActorEmail = null);
 
 /// <summary>Audit rows are written by the same transaction as the change they describe.</summary>
 public static class AuditWrites
@@ -70,24 +74,31 @@ public static class AuditWrites
 /// <summary>Reads a project's audit log, newest first, for owners and admins.</summary>
 public sealed class AuditLog(NpgsqlDataSource dataSource)
 {
-    public async Task<IReadOnlyList<AuditRow>> Find(Guid projectId, long? beforeId, int limit, CancellationToken cancellationToken)
+    /// <summary>The page before <c>beforeId</c>; <c>action</c> is an action (<c>member.added</c>) or an area (<c>member</c>, every <c>member.*</c>), null for all.</summary>
+    public async Task<IReadOnlyList<AuditRow>> Find(Guid projectId, long? beforeId, string? action, int limit, CancellationToken cancellationToken)
     {
+        // The CASEs keep the uuid casts to the rows of that kind (other actors' ids are not uuids).
         await using var command = dataSource.CreateCommand("""
-            SELECT id, at, actor_kind, actor_id, action, target_id, details::text
-              FROM audit_log
-             WHERE project_id = $1 AND id < $2
-             ORDER BY id DESC
+            SELECT a.id, a.at, a.actor_kind, a.actor_id, a.action, a.target_id, a.details::text, COALESCE(u.name, k.name), u.email
+              FROM audit_log a
+              LEFT JOIN users u ON u.id = CASE WHEN a.actor_kind = 'user' THEN a.actor_id::uuid END
+              LEFT JOIN api_keys k ON k.id = CASE WHEN a.actor_kind = 'api_key' THEN a.actor_id::uuid END
+             WHERE a.project_id = $1 AND a.id < $2
+               AND ($4::text IS NULL OR a.action = $4 OR a.action LIKE $4 || '.%')
+             ORDER BY a.id DESC
              LIMIT $3
             """);
         command.Parameters.Add(new() { Value = projectId });
         command.Parameters.Add(new() { Value = beforeId ?? long.MaxValue });
         command.Parameters.Add(new() { Value = limit });
+        command.Parameters.Add(new() { Value = (object?)action ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         var rows = new List<AuditRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
             rows.Add(new AuditRow(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1),
                 new Actor(WireNames.ParseWire<ActorKind>(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3)),
-                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6)));
+                reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
         return rows;
     }
 }

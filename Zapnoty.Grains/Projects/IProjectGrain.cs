@@ -55,6 +55,8 @@ public interface IProjectGrain : IGrainWithGuidKey
     Task Leave(Guid userId);
     /// <summary>Told after the invited person's first login linked their account to the invitation.</summary>
     Task MemberJoined(Guid userId, string email);
+    /// <summary>Told after a person changed their display name, so the member list and ticket assignees show it.</summary>
+    Task MemberRenamed(Guid userId, string name);
 
     /// <summary>Emails a 6-digit code to the owner; the latest request replaces any earlier one.</summary>
     Task<OwnershipTransferView> RequestOwnershipTransfer(Guid ownerUserId, Guid toMemberId);

@@ -27,7 +27,7 @@ public sealed partial class ProjectGrain
         var userId = await team.AddMember(ProjectId, member,
             new AuditEntry(now, actor, AuditActions.MemberAdded, member.Id.ToString(), new { email, role = role.Wire() }),
             CancellationToken.None);
-        member = member with { UserId = userId };
+        member = member with { UserId = userId, Name = userId is { } id ? await team.NameOf(id, CancellationToken.None) : null };
         state.Members.Add(member);
 
         await Notify(member.UserId is null
@@ -82,6 +82,15 @@ public sealed partial class ProjectGrain
     {
         if (_state?.Members.FirstOrDefault(m => m.Active && m.UserId is null && m.Email == email) is { } invited)
             Replace(_state, invited with { UserId = userId });
+        return Task.CompletedTask;
+    }
+
+    public Task MemberRenamed(Guid userId, string name)
+    {
+        // An activation made by this call has just read the new name; a project that never existed has nothing to rename.
+        if (_state is null) return Task.CompletedTask;
+        foreach (var member in _state.Members.Where(m => m.UserId == userId).ToList())
+            Replace(_state, member with { Name = name });
         return Task.CompletedTask;
     }
 

@@ -50,6 +50,7 @@ public sealed partial class ProjectGrain(
         var owner = new MemberView(Guid.NewGuid(), command.OwnerUserId, command.OwnerEmail, ProjectRole.Owner, now, null);
         if (!await store.Create(project, owner, CancellationToken.None))
             throw DomainException.Conflict($"The slug '{slug}' is taken by another project.", "slug");
+        owner = owner with { Name = await team.NameOf(command.OwnerUserId, CancellationToken.None) };
 
         _state = new ProjectState(project, new HelpdeskSettings(null, null), [], [owner], Deleted: false, BotTexts.Default);
         log.LogInformation("Project {ProjectId} '{Slug}' created by {UserId}", ProjectId, slug, command.OwnerUserId);

@@ -30,7 +30,11 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
             {
                 Command("SELECT id, name, slug, created_at, sla_first_reply_hours, sla_resolve_hours, deleted_at IS NOT NULL, bot_texts::text FROM projects WHERE id = $1", projectId),
                 Command("SELECT id, name, position, archived_at IS NOT NULL FROM ticket_types WHERE project_id = $1 ORDER BY position, created_at", projectId),
-                Command("SELECT id, user_id, email, role, added_at, removed_at FROM members WHERE project_id = $1 ORDER BY added_at, id", projectId),
+                Command("""
+                    SELECT m.id, m.user_id, m.email, m.role, m.added_at, m.removed_at, u.name
+                      FROM members m LEFT JOIN users u ON u.id = m.user_id
+                     WHERE m.project_id = $1 ORDER BY m.added_at, m.id
+                    """, projectId),
             },
         };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -52,7 +56,7 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
             members.Add(new MemberView(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2),
                 WireNames.ParseWire<ProjectRole>(reader.GetString(3)), reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5)));
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
 
         return new ProjectState(project, settings, types, members, deleted, botTexts);
     }

@@ -15,7 +15,8 @@ public sealed class TeamDirectory(IReadOnlyList<MemberView> members)
     {
         if (userId is not { } id) return null;
         var current = members.FirstOrDefault(m => m.UserId == id && m.Active);
-        if (current is not null) return new AssigneeDto(id, current.Email, FormerMember: false);
-        return new AssigneeDto(id, members.LastOrDefault(m => m.UserId == id)?.Email, FormerMember: true);
+        if (current is not null) return new AssigneeDto(id, current.Email, current.Name, FormerMember: false);
+        var former = members.LastOrDefault(m => m.UserId == id);
+        return new AssigneeDto(id, former?.Email, former?.Name, FormerMember: true);
     }
 }

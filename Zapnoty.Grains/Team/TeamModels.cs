@@ -5,7 +5,8 @@ namespace Zapnoty.Grains.Team;
 /// <summary>
 /// A person's membership of a project. <see cref="UserId"/> is null while an invited person
 /// has not logged in yet; <see cref="RemovedAt"/> is set once they were removed or left
-/// (kept, so tickets still assigned to them can show who that was).
+/// (kept, so tickets still assigned to them can show who that was). <see cref="Name"/> is the
+/// person's display name, a copy kept current by <see cref="Profiles.IProfileGrain.Rename"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record MemberView(
@@ -14,7 +15,8 @@ public sealed record MemberView(
     [property: Id(2)] string Email,
     [property: Id(3)] ProjectRole Role,
     [property: Id(4)] DateTimeOffset AddedAt,
-    [property: Id(5)] DateTimeOffset? RemovedAt)
+    [property: Id(5)] DateTimeOffset? RemovedAt,
+    [property: Id(6)] string? Name = null)
 {
     public bool Active => RemovedAt is null;
 }

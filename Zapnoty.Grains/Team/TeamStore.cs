@@ -33,6 +33,17 @@ public sealed class TeamStore(NpgsqlDataSource dataSource)
         return userId as Guid?;
     }
 
+    /// <summary>
+    /// A member's display name, read after their membership committed: a rename committed
+    /// before this read is seen here, and one committed after it finds the membership and tells the grain.
+    /// </summary>
+    public async Task<string?> NameOf(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT name FROM users WHERE id = $1");
+        command.Parameters.Add(new() { Value = userId });
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
     public Task ChangeRole(Guid projectId, Guid memberId, ProjectRole role, AuditEntry audit, CancellationToken cancellationToken) =>
         dataSource.Commit(
         [

@@ -11,8 +11,8 @@ public sealed record CustomerDto(Guid Id, string? Name, string ExternalId, strin
 /// <summary>Due times as stored; the overdue flags are computed from them at the moment of the answer.</summary>
 public sealed record SlaDto(DateTime? FirstReplyDueAt, DateTime? ResolveDueAt, bool FirstReplyOverdue, bool ResolveOverdue);
 
-/// <summary>Who a ticket is assigned to; <c>former_member</c> once they were removed from the project.</summary>
-public sealed record AssigneeDto(Guid UserId, string? Email, bool FormerMember);
+/// <summary>Who a ticket is assigned to (<c>name</c>: their display name, if set); <c>former_member</c> once they were removed from the project.</summary>
+public sealed record AssigneeDto(Guid UserId, string? Email, string? Name, bool FormerMember);
 
 public record TicketDto(
     Guid Id, Guid ProjectId, long Number, string Subject, TicketStatus Status, TicketPriority Priority,

@@ -3,7 +3,7 @@
 
 export type Role = 'viewer' | 'support' | 'admin' | 'owner';
 
-export interface User { id: string; email: string }
+export interface User { id: string; email: string; name: string | null }
 export interface Session { token: string; user: User; expires_at: string }
 export interface Project { id: string; name: string; slug: string; created_at: string; role: Role }
 export interface Page<T> { items: T[]; next_cursor: string | null }

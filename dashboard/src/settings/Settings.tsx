@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { href } from '../route';
 import { atLeast, type Role } from '../types';
 import { ApiKeys } from './ApiKeys';
+import { AuditLog } from './AuditLog';
 import { Billing } from './Billing';
 import { CannedReplies } from './CannedReplies';
 import { Channels } from './Channels';
@@ -23,6 +24,7 @@ const sections = [
   { id: 'api-keys', title: 'API keys', view: ApiKeys },
   { id: 'channels', title: 'Telegram & Max', view: Channels },
   { id: 'billing', title: 'Billing', view: Billing },
+  { id: 'audit', title: 'Audit log', view: AuditLog },
 ] as const;
 
 // Owner/admin settings of one project; each section is its own file in this folder.

@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { displayName } from '../people';
 import type { Page, Role } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, Section, useAction, when } from './kit';
 import type { SectionProps } from './Settings';
 
-export interface Member { id: string; user_id: string | null; email: string; role: Role; status: 'active' | 'invited'; added_at: string }
+export interface Member { id: string; user_id: string | null; email: string; name: string | null; role: Role; status: 'active' | 'invited'; added_at: string }
 
 /** The roles the caller may give: only the owner adds or changes admins. */
 function assignable(role: Role): Role[] {
@@ -24,7 +25,7 @@ export function Team({ projectId, role, onRoleChanged }: SectionProps) {
       {members.data && (
         <div class="table-wrap card">
           <table>
-            <thead><tr><th>Email</th><th>Role</th><th>Added</th><th><span class="sr-only">Actions</span></th></tr></thead>
+            <thead><tr><th>Person</th><th>Role</th><th>Added</th><th><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>{members.data.items.map((m) => <MemberRow base={base} member={m} role={role} onChanged={members.reload} />)}</tbody>
           </table>
         </div>
@@ -74,7 +75,8 @@ function MemberRow(props: { base: string; member: Member; role: Role; onChanged:
   return (
     <tr>
       <td>
-        {member.email}
+        {member.name && <><strong class="member-name">{member.name}</strong><br /></>}
+        <span class={member.name ? 'muted' : undefined}>{member.email}</span>
         {member.status === 'invited' && <span class="badge">invited</span>}
       </td>
       <td>
@@ -118,7 +120,7 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
   async function confirm(e: Event) {
     e.preventDefault();
     if (await action.run(() => api('POST', `${base}/confirm`, { code: code.trim() }))) {
-      props.onTransferred(`${target?.email ?? 'The member'} is now the owner; you are an admin.`);
+      props.onTransferred(`${target ? displayName(target) : 'The member'} is now the owner; you are an admin.`);
     }
   }
 
@@ -127,7 +129,7 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
       <h3>Transfer ownership</h3>
       {pending ? (
         <form class="settings-form" onSubmit={confirm} noValidate>
-          <p>We emailed you a 6-digit code (valid until {when(pending.expires_at)}). Enter it to make {target?.email} the owner; you become an admin.</p>
+          <p>We emailed you a 6-digit code (valid until {when(pending.expires_at)}). Enter it to make {target && displayName(target)} the owner; you become an admin.</p>
           <Field label="Code from the email" name="code" error={action.error}>
             <input inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
           </Field>
@@ -144,7 +146,7 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
           <Field label="New owner" name="to_member_id" error={action.error}>
             <select value={to} onChange={(e) => setTo(e.currentTarget.value)}>
               <option value="">Choose a member…</option>
-              {candidates.map((m) => <option value={m.id}>{m.email} ({m.role})</option>)}
+              {candidates.map((m) => <option value={m.id}>{displayName(m)} ({m.role})</option>)}
             </select>
           </Field>
           <button class="primary" disabled={action.busy}>Email me a code</button>

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import type { Page } from '../types';
@@ -33,44 +34,65 @@ export function Webhooks({ projectId }: SectionProps) {
   );
 }
 
-function CreateWebhook(props: { base: string; onCreated: (s: WebhookSecret) => void }) {
-  const [url, setUrl] = useState('');
-  const [all, setAll] = useState(true);
-  const [events, setEvents] = useState<string[]>([]);
-  const create = useAction();
+/** The event choice of an endpoint: all ticket events (`ticket.*`) or some, plus any billing events. */
+function useEvents(initial: string[] = ['ticket.*']) {
+  const [all, setAll] = useState(initial.includes('ticket.*'));
+  const [events, setEvents] = useState(initial.filter((e) => e !== 'ticket.*'));
   const toggle = (event: string) => setEvents(events.includes(event) ? events.filter((e) => e !== event) : [...events, event]);
+  const chosen = () => (all ? ['ticket.*', ...events.filter((e) => e.startsWith('billing.'))] : events);
+  const check = (event: string) => (
+    <label class="check"><input type="checkbox" checked={events.includes(event)} onChange={() => toggle(event)} /> <code>{event}</code></label>
+  );
+  const picker = (
+    <fieldset>
+      <legend>Events</legend>
+      <label class="check"><input type="checkbox" checked={all} onChange={() => setAll(!all)} /> All ticket events (<code>ticket.*</code>)</label>
+      {!all && ticketEvents.map(check)}
+      {billingEvents.map(check)}
+    </fieldset>
+  );
+  return { chosen, picker };
+}
+
+/** The form of an endpoint (new or edited): its URL, with the API's message under it, and its events. */
+function WebhookForm(props: { url: string; events?: string[]; submitLabel: string; save: (url: string, events: string[]) => Promise<unknown>; children?: ComponentChildren }) {
+  const [url, setUrl] = useState(props.url);
+  const events = useEvents(props.events);
+  const save = useAction();
   async function submit(e: Event) {
     e.preventDefault();
-    const chosen = all ? ['ticket.*', ...events.filter((e) => e.startsWith('billing.'))] : events;
-    await create.run(async () => {
-      props.onCreated(await api<WebhookSecret>('POST', props.base, { url, events: chosen }));
-      setUrl('');
-    });
+    await save.run(() => props.save(url.trim(), events.chosen()));
   }
   return (
     <form class="settings-form" onSubmit={submit} noValidate>
-      <Field label="Endpoint URL" name="url" error={create.error}>
+      <Field label="Endpoint URL" name="url" error={save.error}>
         <input type="url" placeholder="https://example.com/zapnoty" value={url} onInput={(e) => setUrl(e.currentTarget.value)} />
       </Field>
-      <fieldset>
-        <legend>Events</legend>
-        <label class="check"><input type="checkbox" checked={all} onChange={() => setAll(!all)} /> All ticket events (<code>ticket.*</code>)</label>
-        {!all && ticketEvents.map((ev) => (
-          <label class="check"><input type="checkbox" checked={events.includes(ev)} onChange={() => toggle(ev)} /> <code>{ev}</code></label>
-        ))}
-        {billingEvents.map((ev) => (
-          <label class="check"><input type="checkbox" checked={events.includes(ev)} onChange={() => toggle(ev)} /> <code>{ev}</code></label>
-        ))}
-      </fieldset>
-      <FormError error={create.error} fields={['url']} />
-      <button class="primary" disabled={create.busy}>Add endpoint</button>
+      {events.picker}
+      <FormError error={save.error} fields={['url']} />
+      <div class="actions">
+        <button class="primary" disabled={save.busy}>{props.submitLabel}</button>
+        {props.children}
+      </div>
     </form>
+  );
+}
+
+function CreateWebhook(props: { base: string; onCreated: (s: WebhookSecret) => void }) {
+  // A new key after each endpoint added empties the form.
+  const [added, setAdded] = useState(0);
+  return (
+    <WebhookForm key={added} url="" submitLabel="Add endpoint" save={async (url, events) => {
+      props.onCreated(await api<WebhookSecret>('POST', props.base, { url, events }));
+      setAdded(added + 1);
+    }} />
   );
 }
 
 function WebhookCard(props: { base: string; hook: Webhook; onChanged: () => void; onSecret: (s: WebhookSecret) => void }) {
   const { hook } = props;
   const [log, setLog] = useState(false);
+  const [editing, setEditing] = useState(false);
   const action = useAction();
   const url = `${props.base}/${hook.id}`;
   const act = (run: () => Promise<unknown>) => action.run(async () => { await run(); props.onChanged(); });
@@ -85,7 +107,14 @@ function WebhookCard(props: { base: string; hook: Webhook; onChanged: () => void
         {hook.previous_secret_valid_until && <> · the previous secret still signs until {when(hook.previous_secret_valid_until)}</>}
       </p>
       {!hook.enabled && hook.disabled_reason && <p class="muted">Disabled: {hook.disabled_reason}</p>}
+      {editing && (
+        <WebhookForm url={hook.url} events={hook.events} submitLabel="Save endpoint"
+          save={async (newUrl, events) => { await api('PATCH', url, { url: newUrl, events }); setEditing(false); props.onChanged(); }}>
+          <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+        </WebhookForm>
+      )}
       <div class="actions">
+        {!editing && <button type="button" aria-label={`Edit ${hook.url}`} onClick={() => setEditing(true)}>Edit</button>}
         <button type="button" aria-expanded={log} onClick={() => setLog(!log)}>{log ? 'Hide deliveries' : 'Deliveries'}</button>
         <button type="button" disabled={action.busy} onClick={() => act(() => api('PATCH', url, { enabled: !hook.enabled }))}>{hook.enabled ? 'Disable' : 'Enable'}</button>
         <Confirm label="Rotate secret" what={hook.url} question="Make a new secret? The old one keeps signing for 24 hours." confirm="Yes, rotate" busy={action.busy}

@@ -4,6 +4,7 @@ import { Settings } from '../settings/Settings';
 import { SupportTab } from '../support/SupportTab';
 import { atLeast, type Project, type Role, type User } from '../types';
 import { ErrorNote, useLoad } from '../ui';
+import { Profile } from './Profile';
 
 // One project's screens under a nav bar: the Support tab for everyone, Settings for admins and owners.
 export function ProjectShell(props: { projectId: string; screen: 'tickets' | 'settings'; ticketId?: string; section?: string; onLogout: () => void }) {
@@ -16,7 +17,7 @@ export function ProjectShell(props: { projectId: string; screen: 'tickets' | 'se
 
   return (
     <div class="shell">
-      <Nav project={project.data} email={me.data?.email} screen={props.screen} onLogout={props.onLogout} />
+      <Nav project={project.data} me={me.data} onMeChanged={me.setData} screen={props.screen} onLogout={props.onLogout} />
       {props.screen === 'settings'
         ? (atLeast(role, 'admin')
           ? <Settings projectId={props.projectId} role={role} section={props.section} />
@@ -26,7 +27,7 @@ export function ProjectShell(props: { projectId: string; screen: 'tickets' | 'se
   );
 }
 
-function Nav(props: { project: Project; email?: string; screen: string; onLogout: () => void }) {
+function Nav(props: { project: Project; me?: User; onMeChanged: (me: User) => void; screen: string; onLogout: () => void }) {
   const { project } = props;
   const role: Role = project.role;
   return (
@@ -39,7 +40,7 @@ function Nav(props: { project: Project; email?: string; screen: string; onLogout
       </nav>
       <div class="whoami">
         <span class={`role role-${role}`} title="Your role in this project">{role}</span>
-        {props.email && <span class="muted email">{props.email}</span>}
+        {props.me && <Profile me={props.me} onChanged={props.onMeChanged} />}
         <button type="button" onClick={props.onLogout}>Log out</button>
       </div>
     </header>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { displayName } from '../people';
 import { label, priorities, statuses, type Member, type StatusCounts, type TicketPriority, type TicketStatus, type TicketType } from './wire';
 
 export interface TicketFilters {
@@ -49,7 +50,7 @@ export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFil
             <option value="">Anyone</option>
             <option value="me">Mine</option>
             <option value="none">Unassigned</option>
-            {props.members.filter((m) => m.user_id).map((m) => <option key={m.id} value={m.user_id!}>{m.email}</option>)}
+            {props.members.filter((m) => m.user_id).map((m) => <option key={m.id} value={m.user_id!}>{displayName(m)}</option>)}
           </select>
         </label>
         <label class="check">

@@ -1,3 +1,4 @@
+import { displayName } from '../people';
 import { label, priorities, statuses, type Member, type Ticket, type TicketType } from './wire';
 
 // One click per status; pickers for priority, type and assignee. Read-only for viewers.
@@ -9,7 +10,7 @@ export function TicketControls(props: { ticket: Ticket; canAct: boolean; members
         <div><dt>Status</dt><dd><span class={`status status-${t.status}`}>{label(t.status)}</span></dd></div>
         <div><dt>Priority</dt><dd>{label(t.priority)}</dd></div>
         <div><dt>Type</dt><dd>{t.type_name ?? '—'}</dd></div>
-        <div><dt>Assignee</dt><dd>{t.assignee?.email ?? 'Unassigned'}</dd></div>
+        <div><dt>Assignee</dt><dd>{t.assignee ? displayName(t.assignee, 'Former member') : 'Unassigned'}</dd></div>
       </dl>
     );
 
@@ -38,8 +39,8 @@ export function TicketControls(props: { ticket: Ticket; canAct: boolean; members
         <label>Assignee
           <select value={t.assignee_id ?? ''} onChange={(e) => onEdit({ assignee_id: e.currentTarget.value || null })}>
             <option value="">Unassigned</option>
-            {t.assignee && !assignable.some((m) => m.user_id === t.assignee_id) && <option value={t.assignee.user_id}>{t.assignee.email ?? 'Former member'}</option>}
-            {assignable.map((m) => <option key={m.id} value={m.user_id!}>{m.email}</option>)}
+            {t.assignee && !assignable.some((m) => m.user_id === t.assignee_id) && <option value={t.assignee.user_id}>{displayName(t.assignee, 'Former member')}</option>}
+            {assignable.map((m) => <option key={m.id} value={m.user_id!}>{displayName(m)}</option>)}
           </select>
         </label>
       </div>

@@ -1,3 +1,4 @@
+import { displayName } from '../people';
 import { useNow } from './clock';
 import { dateTime, timeLeft } from './format';
 import { label, type HistoryEntry, type Member, type Ticket, type TicketType } from './wire';
@@ -27,7 +28,7 @@ export function SlaPanel({ ticket: t }: { ticket: Ticket }) {
 
 /** Who a history actor or a message's agent is, by the team list. */
 export function personName(members: Member[], userId: string | null): string {
-  return members.find((m) => m.user_id === userId)?.email ?? 'A former member';
+  return displayName(members.find((m) => m.user_id === userId), 'A former member');
 }
 
 export function History({ entries, members, types }: { entries: HistoryEntry[]; members: Member[]; types: TicketType[] }) {

@@ -1,3 +1,4 @@
+import { displayName } from '../people';
 import { href } from '../route';
 import type { Page } from '../types';
 import { useNow } from './clock';
@@ -31,7 +32,7 @@ export function TicketList(props: { projectId: string; page: Page<Ticket> | null
                 <td><span class={`status status-${t.status}`}>{label(t.status)}</span></td>
                 <td class="wide"><span class={`priority priority-${t.priority}`}>{label(t.priority)}</span></td>
                 <td class="wide">{t.type_name ?? <span class="muted">—</span>}</td>
-                <td class="wide">{t.assignee?.email ?? <span class="muted">Unassigned</span>}</td>
+                <td class="wide">{t.assignee ? displayName(t.assignee, 'Former member') : <span class="muted">Unassigned</span>}</td>
                 <td class="age" title={t.created_at}>{age(t.created_at, now)}</td>
               </tr>
             ))}

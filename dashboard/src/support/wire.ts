@@ -11,7 +11,7 @@ export const priorities: TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
 
 export interface Customer { id: string; name: string | null; external_id: string; email: string | null; username: string | null; unreachable_reason: string | null }
 export interface Sla { first_reply_due_at: string | null; resolve_due_at: string | null; first_reply_overdue: boolean; resolve_overdue: boolean }
-export interface Assignee { user_id: string; email: string | null; former_member: boolean }
+export interface Assignee { user_id: string; email: string | null; name: string | null; former_member: boolean }
 
 export interface Ticket {
   id: string; project_id: string; number: number; subject: string; status: TicketStatus; priority: TicketPriority;
@@ -28,7 +28,7 @@ export interface HistoryEntry { at: string; actor: { kind: 'user' | 'api_key' | 
 export interface TicketDetails extends Ticket { messages: Message[]; history: HistoryEntry[] }
 
 export type StatusCounts = Record<TicketStatus, number> & { overdue: number };
-export interface Member { id: string; user_id: string | null; email: string; role: Role; status: 'active' | 'invited' }
+export interface Member { id: string; user_id: string | null; email: string; name: string | null; role: Role; status: 'active' | 'invited' }
 export interface TicketType { id: string; name: string; position: number; archived: boolean }
 export interface CannedReply { id: string; title: string; text: string }
 export interface Balance { credits_left: number; free_credits_left: number; purchased_credits: number }
