@@ -114,9 +114,10 @@ public static class MaxUpdateBuilder
             ["message"] = Message(from, new JsonObject { ["chat_id"] = groupChatId, ["chat_type"] = "chat" }, Body(null, text), null),
         }.ToJsonString();
 
-    /// <summary>An update type the helpdesk does not subscribe to.</summary>
-    public static string BotStopped(MaxCustomer from) =>
-        new JsonObject { ["update_type"] = "bot_stopped", ["timestamp"] = Millis(null), ["chat_id"] = from.DialogId, ["user"] = User(from) }.ToJsonString();
+    /// <summary>The customer stopped (blocked) the bot.</summary>
+    public static string BotStopped(MaxCustomer from, DateTimeOffset? at = null) =>
+        new JsonObject { ["update_type"] = "bot_stopped", ["timestamp"] = Millis(at), ["chat_id"] = from.DialogId, ["user"] = User(from), ["user_locale"] = "ru" }
+            .ToJsonString();
 
     private static string Created(MaxCustomer from, JsonObject body, DateTimeOffset? at = null) =>
         new JsonObject

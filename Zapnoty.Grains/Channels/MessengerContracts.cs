@@ -2,9 +2,13 @@ using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Channels;
 
-/// <summary>What a customer did in a private chat with a bot, in messenger-neutral terms.</summary>
+/// <summary>
+/// What a customer did in a private chat with a bot, in messenger-neutral terms.
+/// <see cref="Blocked"/>: they blocked or stopped the bot (the update's text is the reason);
+/// <see cref="Unblocked"/>: they let it write to them again.
+/// </summary>
 [GenerateSerializer]
-public enum IncomingKind { Message, EditedMessage, Callback }
+public enum IncomingKind { Message, EditedMessage, Callback, Blocked, Unblocked }
 
 /// <summary>The person writing: their messenger user id, display name and @username.</summary>
 [GenerateSerializer, Immutable]

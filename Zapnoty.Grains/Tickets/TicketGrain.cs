@@ -21,6 +21,10 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     public async Task<TicketDetails> Get()
     {
         var ticket = await Current();
+        // A messenger customer is marked (un)reachable outside this grain (a refused send, a block
+        // update, on any of their tickets), so the full view reads them fresh.
+        if (ticket.Route is not null && await store.Customer(ticket.Customer.Id, CancellationToken.None) is { } customer)
+            ticket = ticket with { Customer = customer };
         return new TicketDetails(ticket, _messages.ToArray(), _history.ToArray());
     }
 

@@ -21,8 +21,11 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
     /// <summary>Telegram's limit on a button's callback_data, in UTF-8 bytes.</summary>
     public const int MaxCallbackDataBytes = 64;
 
-    /// <summary>What a helpdesk bot needs; everything else (group joins, reactions, polls) stays at Telegram.</summary>
-    private static readonly UpdateType[] WantedUpdates = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery];
+    /// <summary>
+    /// What a helpdesk bot needs; everything else (group joins, reactions, polls) stays at Telegram.
+    /// my_chat_member says when a customer blocks or unblocks the bot.
+    /// </summary>
+    private static readonly UpdateType[] WantedUpdates = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery, UpdateType.MyChatMember];
 
     /// <summary>Telegram sends retry_after with every 429; should it ever not, this is a cautious guess.</summary>
     private static readonly TimeSpan RetryAfterWhenUnsaid = TimeSpan.FromSeconds(5);
