@@ -15,8 +15,9 @@ public enum IncomingKind { Message, EditedMessage, Callback, Blocked, Unblocked 
 public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username);
 
 /// <summary>
-/// A file the customer sent, kept by reference (the messenger's file id), never downloaded.
-/// <see cref="Url"/> is where the messenger serves it, when it says (Max does, Telegram does not).
+/// A file the customer sent, kept by reference (the messenger's file id), never copied: agents
+/// fetch it through the messenger when they open it. <see cref="Url"/> is where the messenger
+/// serves it, when it says (Max does, Telegram does not).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Attachment(
@@ -87,6 +88,12 @@ public interface IMessengerClient
 
     /// <summary>Sends one message. Never retries by itself: the caller's queue decides.</summary>
     Task<SendOutcome> Send(string token, OutgoingMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a file the customer sent, streaming, for an agent to see. Never throws for what the
+    /// messenger answers: too large, no usable address and upstream failures are outcomes.
+    /// </summary>
+    Task<AttachmentDownload> OpenAttachment(string token, Attachment attachment, CancellationToken cancellationToken);
 
     /// <summary>Stops the button's spinner after a press.</summary>
     Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken);
