@@ -185,16 +185,7 @@ public sealed class AttachmentFileTests(ClusterFixture cluster)
         return problem.GetProperty("detail").GetString()!;
     }
 
-    private async Task Post(FakeBot bot, string update)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/channels/telegram/{bot.Id}/webhook")
-        {
-            Content = new StringContent(update, System.Text.Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("X-Telegram-Bot-Api-Secret-Token", Telegram.WebhookOf(bot)!.SecretToken);
-        using var response = await cluster.Silos[0].SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-    }
+    private Task Post(FakeBot bot, string update) => Dashboard.SupportDesk.PostUpdate(cluster, bot, update);
 
     private async Task PostMax(FakeMaxBot bot, string secret, string update)
     {

@@ -170,12 +170,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         await team.Owner.Call(HttpMethod.Put, $"/v1/projects/{team.ProjectId}/channels/telegram", new { bot_token = bot.Token }, HttpStatusCode.OK);
         cluster.Telegram.AddFile(bot, "matrix-photo", TestFiles.RedSquarePng, "photos/file_1.jpg");
         var customer = TelegramCustomer.New();
-        using var update = new HttpRequestMessage(HttpMethod.Post, $"/v1/channels/telegram/{bot.Id}/webhook")
-        {
-            Content = new StringContent(TelegramUpdateBuilder.Photo(customer, fileId: "matrix-photo"), System.Text.Encoding.UTF8, "application/json"),
-        };
-        update.Headers.Add("X-Telegram-Bot-Api-Secret-Token", cluster.Telegram.WebhookOf(bot)!.SecretToken);
-        (await cluster.Silos[0].SendAsync(update)).Dispose();
+        await Dashboard.SupportDesk.PostUpdate(cluster, bot, TelegramUpdateBuilder.Photo(customer, fileId: "matrix-photo"));
         var tickets = $"/v1/projects/{team.ProjectId}/helpdesk/tickets?customer_external_id={customer.Id}";
         await Poll.Eventually(async () => (await team.Owner.Get(tickets)).GetProperty("items").GetArrayLength() == 1);
         var ticketId = (await team.Owner.Get(tickets)).GetProperty("items")[0].GetProperty("id").GetGuid();
