@@ -38,7 +38,7 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
         Assert.Equal(["max"], channels.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("channel").GetString()));
         var subscription = Assert.Single(Max.SubscriptionsOf(bot));
         Assert.Equal($"https://helpdesk.example.com/v1/channels/max/{bot.Id}/webhook", subscription.Url);
-        Assert.Equal(["message_created", "message_edited", "bot_started", "message_callback"], subscription.UpdateTypes!);
+        Assert.Equal(["message_created", "message_edited", "bot_started", "message_callback", "bot_stopped"], subscription.UpdateTypes!);
         Assert.Matches("^[a-zA-Z0-9_-]{5,256}$", subscription.Secret!);
 
         var customer = MaxCustomer.New("Anna", "Petrova", "anna_p");
@@ -240,6 +240,22 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_customer_who_stops_the_bot_is_unreachable_at_once_and_reachable_again_after_starting_it()
+    {
+        var (agent, projectId, slug) = await Project();
+        var bot = await Connect(agent, projectId);
+        var customer = MaxCustomer.New("Oleg");
+        var ticketId = await OpenTicket(agent, projectId, bot, customer, "The app logs me out");
+
+        await Post(bot, Updates.BotStopped(customer));
+        await Eventually(async () => UnreachableReason(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")) is not null);
+        Assert.Equal("The customer stopped the bot in Max.", UnreachableReason(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")));
+
+        await Post(bot, Updates.Started(customer, $"help_{slug}"));
+        await Eventually(async () => UnreachableReason(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")) is null);
+    }
+
+    [Fact]
     public async Task Group_messages_other_updates_and_a_disconnected_bot_create_nothing()
     {
         var (agent, projectId, _) = await Project();
@@ -351,6 +367,8 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
 
     private static async Task<int> TicketCount(ApiClient agent, Guid projectId) =>
         (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?limit=200")).GetProperty("items").GetArrayLength();
+
+    private static string? UnreachableReason(JsonElement ticket) => ticket.GetProperty("customer").GetProperty("unreachable_reason").GetString();
 
     private static JsonElement Message(JsonElement ticket, Guid messageId) =>
         ticket.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == messageId);

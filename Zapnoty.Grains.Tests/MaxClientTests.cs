@@ -97,14 +97,14 @@ public sealed class MaxClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Subscribing_registers_our_url_secret_and_the_four_update_types()
+    public async Task Subscribing_registers_our_url_secret_and_the_five_update_types()
     {
         await _client.Subscribe(_bot.Token, "https://help.example.com/v1/channels/max/1/webhook", "s3cr3t_Token-42", CancellationToken.None);
 
         var subscription = Assert.Single(_max.SubscriptionsOf(_bot));
         Assert.Equal("https://help.example.com/v1/channels/max/1/webhook", subscription.Url);
         Assert.Equal("s3cr3t_Token-42", subscription.Secret);
-        Assert.Equal(["message_created", "message_edited", "bot_started", "message_callback"], subscription.UpdateTypes!);
+        Assert.Equal(["message_created", "message_edited", "bot_started", "message_callback", "bot_stopped"], subscription.UpdateTypes!);
         Assert.Equal(_bot.Token, Assert.Single(_max.CallsTo("POST", "/subscriptions")).Token);
     }
 

@@ -136,10 +136,19 @@ public sealed class MaxUpdatesTests
     }
 
     [Fact]
-    public void Group_messages_bots_stopping_and_other_bots_are_ignored()
+    public void Stopping_the_bot_is_Blocked_keyed_by_user_and_time()
+    {
+        var update = Parsed(Updates.BotStopped(_anna, at: SentAt));
+
+        Assert.Equal(new IncomingUpdate($"bot_stopped:5550001:{SentAt.ToUnixTimeMilliseconds()}", IncomingKind.Blocked, "5550001",
+            new ChatUser("5550001", "Anna Petrova", "anna_p"), "The customer stopped the bot in Max.", update.Attachments, null, null, null, SentAt), update);
+        Assert.Null(MaxUpdates.Parse(Updates.BotStopped(_anna with { IsBot = true }), ReceivedAt));
+    }
+
+    [Fact]
+    public void Group_messages_and_other_bots_are_ignored()
     {
         Assert.Null(MaxUpdates.Parse(Updates.GroupText(_anna, -100500, "hello group"), ReceivedAt));
-        Assert.Null(MaxUpdates.Parse(Updates.BotStopped(_anna), ReceivedAt));
         Assert.Null(MaxUpdates.Parse(Updates.Text(_anna with { IsBot = true }, "I am a bot"), ReceivedAt));
         Assert.Null(MaxUpdates.Parse(Updates.Started(_anna with { IsBot = true }, "help_acme"), ReceivedAt));
     }

@@ -83,6 +83,9 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("POST", "/v1/helpdesk/tickets/{ticketId}/customer-reply", Least.Support, (t, _) =>
             Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/customer-reply", new { text = "Thanks" }))),
 
+        new("GET", "/v1/helpdesk/tickets/{ticketId}/messages/{messageId}/attachments/{index}", Least.Viewer, async (t, _) =>
+            new Request(await CustomerPhoto(t)), FreshTeam: true),
+
         new("GET", "/v1/projects/{projectId}/helpdesk/canned-replies", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/canned-replies"))),
         new("POST", "/v1/projects/{projectId}/helpdesk/canned-replies", Least.Support, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/canned-replies", CannedReply()))),
@@ -155,6 +158,26 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
     ];
 
     private WebhookReceiver? _receiver;
+    private readonly Dictionary<Guid, string> _photos = [];
+
+    /// <summary>
+    /// The path of a photo a Telegram customer sent to the team's project (made once per team; a fresh
+    /// team, whose project has no ticket types yet, so the photo opens a ticket at once).
+    /// </summary>
+    private async Task<string> CustomerPhoto(Team team)
+    {
+        if (_photos.TryGetValue(team.ProjectId, out var known)) return known;
+        var bot = cluster.Telegram.AddBot();
+        await team.Owner.Call(HttpMethod.Put, $"/v1/projects/{team.ProjectId}/channels/telegram", new { bot_token = bot.Token }, HttpStatusCode.OK);
+        cluster.Telegram.AddFile(bot, "matrix-photo", TestFiles.RedSquarePng, "photos/file_1.jpg");
+        var customer = TelegramCustomer.New();
+        await Dashboard.SupportDesk.PostUpdate(cluster, bot, TelegramUpdateBuilder.Photo(customer, fileId: "matrix-photo"));
+        var tickets = $"/v1/projects/{team.ProjectId}/helpdesk/tickets?customer_external_id={customer.Id}";
+        await Poll.Eventually(async () => (await team.Owner.Get(tickets)).GetProperty("items").GetArrayLength() == 1);
+        var ticketId = (await team.Owner.Get(tickets)).GetProperty("items")[0].GetProperty("id").GetGuid();
+        var messageId = (await team.Owner.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages")[0].GetProperty("id").GetGuid();
+        return _photos[team.ProjectId] = $"/v1/helpdesk/tickets/{ticketId}/messages/{messageId}/attachments/0";
+    }
 
     private async Task<Guid> FreshWebhook(Team team) =>
         await Fresh(team, "webhooks", new { url = _receiver!.Url(), events = new[] { "ticket.created" } });

@@ -32,7 +32,7 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         Assert.DoesNotContain(bot.Token, (await agent.Get($"/v1/projects/{projectId}/channels")).GetRawText());
         var webhook = Telegram.WebhookOf(bot)!;
         Assert.Equal($"https://helpdesk.example.com/v1/channels/telegram/{bot.Id}/webhook", webhook.Url);
-        Assert.Equal(["message", "edited_message", "callback_query"], webhook.AllowedUpdates!);
+        Assert.Equal(["message", "edited_message", "callback_query", "my_chat_member"], webhook.AllowedUpdates!);
         Assert.Matches("^[A-Za-z0-9_-]{1,256}$", webhook.SecretToken!);
 
         var customer = TelegramCustomer.New("Anna", "Petrova", "anna_p");
@@ -135,6 +135,27 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         Telegram.FailNext(patient.ChatId, 2, TelegramFailure.InternalServerError());
         await agent.Post($"/v1/helpdesk/tickets/{patientTicket}/replies", new { text = "Tracking number: ZX-1" });
         await Telegram.WaitForSent(s => s.Any(m => m.ChatId == patient.ChatId && m.Text == "Tracking number: ZX-1"));
+    }
+
+    [Fact]
+    public async Task A_customer_who_blocks_the_bot_is_unreachable_at_once_and_reachable_again_after_unblocking()
+    {
+        var (agent, projectId, _) = await Project();
+        var bot = await Connect(agent, projectId);
+        var customer = TelegramCustomer.New("Olga");
+        var ticketId = await OpenTicket(agent, projectId, bot, customer, "Where is my parcel?");
+
+        await Post(bot, Updates.MyChatMember(customer, "kicked", bot));
+        await Eventually(async () => UnreachableReason(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")) is not null);
+        Assert.Equal("The customer blocked the bot in Telegram.", UnreachableReason(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")));
+        var listed = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?customer_external_id={customer.Id}")).GetProperty("items")[0];
+        Assert.Equal("The customer blocked the bot in Telegram.", UnreachableReason(listed));
+
+        await Post(bot, Updates.MyChatMember(customer, "member", bot));
+        await Eventually(async () => UnreachableReason(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")) is null);
+        var reply = await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "It is at the pick-up point." });
+        await Eventually(async () => Message(await agent.Get($"/v1/helpdesk/tickets/{ticketId}"), reply.GetProperty("id").GetGuid())
+            .GetProperty("delivery").GetString() == "delivered");
     }
 
     [Fact]
@@ -337,6 +358,8 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
 
     private static async Task<int> TicketCount(ApiClient agent, Guid projectId) =>
         (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?limit=200")).GetProperty("items").GetArrayLength();
+
+    private static string? UnreachableReason(JsonElement ticket) => ticket.GetProperty("customer").GetProperty("unreachable_reason").GetString();
 
     private static JsonElement Message(JsonElement ticket, Guid messageId) =>
         ticket.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == messageId);

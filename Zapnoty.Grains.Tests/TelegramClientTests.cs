@@ -93,7 +93,7 @@ public sealed class TelegramClientTests : IAsyncLifetime
         Assert.NotNull(hook);
         Assert.Equal("https://help.example.com/v1/telegram/p1", hook.Url);
         Assert.Equal("s3cr3t_Token-42", hook.SecretToken);
-        Assert.Equal(["message", "edited_message", "callback_query"], hook.AllowedUpdates);
+        Assert.Equal(["message", "edited_message", "callback_query", "my_chat_member"], hook.AllowedUpdates);
         Assert.False(hook.DropPendingUpdates);
         var call = Assert.Single(_telegram.CallsTo("setWebhook"));
         Assert.True(call.Field("drop_pending_updates") is null or "false");

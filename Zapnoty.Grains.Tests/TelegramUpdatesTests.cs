@@ -154,10 +154,22 @@ public sealed class TelegramUpdatesTests
     }
 
     [Fact]
+    public void Blocking_and_unblocking_the_bot_in_a_private_chat_are_Blocked_and_Unblocked()
+    {
+        var blocked = Parsed(TelegramUpdateBuilder.MyChatMember(_anna, "kicked", updateId: 900006, date: ReceivedAt.AddSeconds(-20)));
+        Assert.Equal(new IncomingUpdate("900006", IncomingKind.Blocked, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p"),
+            "The customer blocked the bot in Telegram.", blocked.Attachments, null, null, null, ReceivedAt.AddSeconds(-20)), blocked);
+
+        var unblocked = Parsed(TelegramUpdateBuilder.MyChatMember(_anna, "member", updateId: 900007));
+        Assert.Equal((IncomingKind.Unblocked, "5550001", (string?)null), (unblocked.Kind, unblocked.ChatId, unblocked.Text));
+    }
+
+    [Fact]
     public void Update_kinds_we_did_not_ask_for_are_ignored()
     {
-        const string kicked = """
-            {"update_id":900006,"my_chat_member":{"chat":{"id":5550001,"first_name":"Anna","type":"private"},
+        // The bot made an administrator of a group: not a customer's chat.
+        const string promoted = """
+            {"update_id":900006,"my_chat_member":{"chat":{"id":-1005550001,"title":"Shop","type":"supergroup"},
              "from":{"id":5550001,"is_bot":false,"first_name":"Anna"},"date":1763634600,
              "old_chat_member":{"user":{"id":7000000001,"is_bot":true,"first_name":"Support","username":"zapnoty_support_bot"},"status":"member"},
              "new_chat_member":{"user":{"id":7000000001,"is_bot":true,"first_name":"Support","username":"zapnoty_support_bot"},"status":"kicked","until_date":0}}}
@@ -165,7 +177,7 @@ public sealed class TelegramUpdatesTests
         const string poll = """{"update_id":900007,"poll":{"id":"5","question":"?","options":[],"total_voter_count":0,"is_closed":true,"is_anonymous":true,"type":"regular","allows_multiple_answers":false}}""";
         const string future = """{"update_id":900008,"something_new":{"id":1}}""";
 
-        Assert.Null(TelegramUpdates.Parse(kicked, ReceivedAt));
+        Assert.Null(TelegramUpdates.Parse(promoted, ReceivedAt));
         Assert.Null(TelegramUpdates.Parse(poll, ReceivedAt));
         Assert.Null(TelegramUpdates.Parse(future, ReceivedAt));
     }

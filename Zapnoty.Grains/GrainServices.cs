@@ -48,6 +48,7 @@ public static class GrainServices
         services.AddSingleton<ChannelInbox>();
         services.AddSingleton<ChannelOutbox>();
         services.AddSingleton<MessengerClients>();
+        services.AddSingleton<CustomerFiles>();
         services.AddHostedService<ChannelSweeper>();
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
         services.AddHostedService<SlaSweeper>();

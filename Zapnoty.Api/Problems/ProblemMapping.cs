@@ -108,7 +108,9 @@ public static class Titles
         410 => "Gone",
         413 => "Request too large",
         415 => "Unsupported media type",
+        422 => "Cannot be processed",
         429 => "Too many requests",
+        502 => "Bad gateway",
         503 => "Service unavailable",
         _ => "Error",
     };

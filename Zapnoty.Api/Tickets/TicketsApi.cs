@@ -26,6 +26,7 @@ public static class TicketsApi
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support);
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
+        ticket.MapGet("/messages/{messageId}/attachments/{index}", AttachmentFilesApi.Download);
         return app;
     }
 

@@ -50,7 +50,8 @@ public sealed record SupportDesk(ApiClient Owner, Guid ProjectId, string Slug)
         return (bot, customer, ticket.GetProperty("id").GetGuid(), ticket.GetProperty("number").GetInt64());
     }
 
-    private static async Task PostUpdate(ClusterFixture cluster, FakeBot bot, string update)
+    /// <summary>Posts a Telegram update to the bot's webhook route, as Telegram would.</summary>
+    public static async Task PostUpdate(ClusterFixture cluster, FakeBot bot, string update)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/channels/telegram/{bot.Id}/webhook")
         {

@@ -77,6 +77,8 @@ public sealed class FakeMaxServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, bool> _blocked = new();
     private readonly List<ScriptedFailure> _scripts = [];
     private long _lastSeq;
+    private readonly ConcurrentDictionary<string, byte[]> _files = new();
+    private readonly ConcurrentQueue<string> _downloads = new();
 
     /// <summary>Extra time before every answer (a slow Max, for timeout tests).</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.Zero;
@@ -195,8 +197,26 @@ public sealed class FakeMaxServer : IAsyncDisposable
 
     private sealed record Reply(int Status, JsonNode? Json, string? Html = null, int? RetryAfter = null);
 
+    /// <summary>
+    /// Serves <paramref name="content"/> at <c>{BaseUrl}/files/{name}</c> (no token needed: the URL
+    /// is the key, as on Max's file servers); returns that URL for an attachment's payload.
+    /// </summary>
+    public string AddFile(string name, byte[] content)
+    {
+        _files[name] = content;
+        return $"{BaseUrl.TrimEnd('/')}/files/{Uri.EscapeDataString(name)}";
+    }
+
+    /// <summary>The file names downloaded so far, in order.</summary>
+    public IReadOnlyList<string> Downloads => _downloads.ToList();
+
     private async Task Serve(HttpContext context)
     {
+        if (context.Request.Method == "GET" && context.Request.Path.StartsWithSegments("/files", out var rest))
+        {
+            await ServeFile(context, Uri.UnescapeDataString(rest.Value!.TrimStart('/')));
+            return;
+        }
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, context.RequestAborted);
         var request = context.Request;
         var query = request.Query.ToDictionary(q => q.Key, q => q.Value.ToString());
@@ -218,6 +238,19 @@ public sealed class FakeMaxServer : IAsyncDisposable
         }
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.WriteAsync(reply.Json?.ToJsonString() ?? "{}");
+    }
+
+    private async Task ServeFile(HttpContext context, string name)
+    {
+        _downloads.Enqueue(name);
+        if (!_files.TryGetValue(name, out var content))
+        {
+            context.Response.StatusCode = 404;
+            return;
+        }
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = content.Length;
+        await context.Response.Body.WriteAsync(content, context.RequestAborted);
     }
 
     private Reply Answer(MaxCall call)

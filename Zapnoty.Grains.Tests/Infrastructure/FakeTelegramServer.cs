@@ -36,6 +36,13 @@ public sealed record SentTelegramMessage(string Token, long ChatId, int MessageI
 
 public sealed record TelegramButton(string Text, string? CallbackData);
 
+/// <summary>
+/// A file a bot can fetch: getFile answers its path and size, and <c>/file/bot{token}/{path}</c>
+/// serves its bytes. <see cref="DeclaredSize"/> is the size Telegram reports (over 20 MB: getFile
+/// refuses with "file is too big", as Telegram does for bots).
+/// </summary>
+public sealed record TelegramFile(string FileId, string FilePath, byte[] Content, long DeclaredSize);
+
 /// <summary>The webhook a bot is set to, as setWebhook gave it.</summary>
 public sealed record TelegramWebhook(string Url, string? SecretToken, IReadOnlyList<string>? AllowedUpdates, bool DropPendingUpdates);
 
@@ -59,9 +66,9 @@ public sealed record TelegramFailure(int ErrorCode, string Description, int? Ret
 /// <summary>
 /// The Telegram Bot API on 127.0.0.1, as Telegram.Bot calls it: <c>POST /bot{token}/{method}</c>
 /// with a JSON body, answered <c>{"ok":true,"result":...}</c> or <c>{"ok":false,"error_code":...}</c>.
-/// Implements getMe, setWebhook, getWebhookInfo, deleteWebhook, sendMessage and
-/// answerCallbackQuery for the bots registered with <see cref="AddBot(string?)"/>; any other token
-/// gets 401 like the real thing. Records every call, and fails sends when a test says so.
+/// Implements getMe, setWebhook, getWebhookInfo, deleteWebhook, sendMessage, answerCallbackQuery
+/// and getFile for the bots registered with <see cref="AddBot(string?)"/>, and the file download
+/// endpoint <c>GET /file/bot{token}/{file_path}</c>; any other token gets 401 like the real thing. Records every call, and fails sends when a test says so.
 /// Point the client at it with <c>Zapnoty:Telegram:ApiBaseUrl = BaseUrl</c>.
 /// </summary>
 public sealed class FakeTelegramServer : IAsyncDisposable
@@ -76,6 +83,8 @@ public sealed class FakeTelegramServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, bool> _blocked = new();
     private readonly ConcurrentDictionary<long, int> _lastMessageId = new();
     private readonly List<ScriptedFailure> _scripts = [];
+    private readonly ConcurrentDictionary<(string Token, string FileId), TelegramFile> _files = new();
+    private readonly ConcurrentQueue<string> _downloads = new();
 
     /// <summary>Extra time before every answer (a slow Telegram, for timeout tests).</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.Zero;
@@ -84,6 +93,7 @@ public sealed class FakeTelegramServer : IAsyncDisposable
     {
         _app = app;
         _app.MapMethods("/{botSegment}/{method}", ["GET", "POST"], Serve);
+        _app.MapGet("/file/{botSegment}/{**filePath}", ServeFile);
     }
 
     public static async Task<FakeTelegramServer> Start()
@@ -115,6 +125,20 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         _bots[token] = bot;
         return bot;
     }
+
+    /// <summary>
+    /// Gives <paramref name="bot"/> a file to serve under <paramref name="fileId"/>; Telegram's
+    /// <paramref name="declaredSize"/> defaults to the content's length.
+    /// </summary>
+    public TelegramFile AddFile(FakeBot bot, string fileId, byte[] content, string filePath, long? declaredSize = null)
+    {
+        var file = new TelegramFile(fileId, filePath, content, declaredSize ?? content.Length);
+        _files[(bot.Token, fileId)] = file;
+        return file;
+    }
+
+    /// <summary>The file paths downloaded so far (answered or not), in order.</summary>
+    public IReadOnlyList<string> Downloads => _downloads.ToList();
 
     /// <summary>Every call so far, in arrival order, including refused ones.</summary>
     public IReadOnlyList<TelegramCall> Calls => _calls.ToList();
@@ -227,6 +251,7 @@ public sealed class FakeTelegramServer : IAsyncDisposable
             "getWebhookInfo" => Ok(WebhookInfo(bot)),
             "deleteWebhook" => DeleteWebhook(bot),
             "sendMessage" => SendMessage(bot, call),
+            "getFile" => GetFile(bot, call),
             "answerCallbackQuery" => string.IsNullOrEmpty(call.Field("callback_query_id"))
                 ? Error(new TelegramFailure(400, "Bad Request: query is too old and response timeout expired or query ID is invalid"))
                 : Ok(JsonValue.Create(true)),
@@ -252,6 +277,36 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         var drop = call.Field("drop_pending_updates") == "true";
         _webhooks[bot.Token] = new TelegramWebhook(url, secret, allowed, drop);
         return Ok(JsonValue.Create(true));
+    }
+
+    /// <summary>Like Telegram: an unknown id is 400 "wrong file_id", a file over 20 MB is 400 "file is too big".</summary>
+    private Reply GetFile(FakeBot bot, TelegramCall call)
+    {
+        if (call.Field("file_id") is not { } fileId || !_files.TryGetValue((bot.Token, fileId), out var file))
+            return Error(new TelegramFailure(400, "Bad Request: wrong file_id or the file is temporarily unavailable"));
+        if (file.DeclaredSize > 20 * 1024 * 1024)
+            return Error(new TelegramFailure(400, "Bad Request: file is too big"));
+        return Ok(new JsonObject
+        {
+            ["file_id"] = file.FileId, ["file_unique_id"] = "AQAD" + file.FileId.GetHashCode().ToString("x8"),
+            ["file_size"] = file.DeclaredSize, ["file_path"] = file.FilePath,
+        });
+    }
+
+    /// <summary>The file endpoint: Telegram serves every file as application/octet-stream, whatever it is.</summary>
+    private async Task ServeFile(HttpContext http, string botSegment, string filePath)
+    {
+        _downloads.Enqueue(filePath);
+        var token = botSegment.StartsWith("bot", StringComparison.Ordinal) ? botSegment[3..] : "";
+        var file = _files.Where(f => f.Key.Token == token && f.Value.FilePath == filePath).Select(f => f.Value).FirstOrDefault();
+        if (file is null)
+        {
+            http.Response.StatusCode = 404;
+            return;
+        }
+        http.Response.ContentType = "application/octet-stream";
+        http.Response.ContentLength = file.Content.Length;
+        await http.Response.Body.WriteAsync(file.Content, http.RequestAborted);
     }
 
     private Reply DeleteWebhook(FakeBot bot)

@@ -51,9 +51,14 @@ public static class MaxUpdateBuilder
     /// sticker; the payload is as Max sends it (image: photo_id, token, url; file: token, url and
     /// filename and size beside the payload).
     /// </summary>
+    /// <paramref name="url"/> replaces the payload's download URL (a file the fake serves, or one on a foreign host).
     public static string Attachment(MaxCustomer from, string type, string token, string? caption = null, string? fileName = null, long? size = null,
-        string? mid = null) =>
-        Created(from, Body(mid, caption, AttachmentJson(type, token, fileName, size)));
+        string? mid = null, string? url = null)
+    {
+        var attachment = AttachmentJson(type, token, fileName, size);
+        if (url is not null) attachment["payload"]!["url"] = url;
+        return Created(from, Body(mid, caption, attachment));
+    }
 
     /// <summary>The customer edited message <paramref name="mid"/> to read <paramref name="newText"/>.</summary>
     public static string Edited(MaxCustomer from, string mid, string newText, DateTimeOffset? editedAt = null) =>
@@ -114,9 +119,10 @@ public static class MaxUpdateBuilder
             ["message"] = Message(from, new JsonObject { ["chat_id"] = groupChatId, ["chat_type"] = "chat" }, Body(null, text), null),
         }.ToJsonString();
 
-    /// <summary>An update type the helpdesk does not subscribe to.</summary>
-    public static string BotStopped(MaxCustomer from) =>
-        new JsonObject { ["update_type"] = "bot_stopped", ["timestamp"] = Millis(null), ["chat_id"] = from.DialogId, ["user"] = User(from) }.ToJsonString();
+    /// <summary>The customer stopped (blocked) the bot.</summary>
+    public static string BotStopped(MaxCustomer from, DateTimeOffset? at = null) =>
+        new JsonObject { ["update_type"] = "bot_stopped", ["timestamp"] = Millis(at), ["chat_id"] = from.DialogId, ["user"] = User(from), ["user_locale"] = "ru" }
+            .ToJsonString();
 
     private static string Created(MaxCustomer from, JsonObject body, DateTimeOffset? at = null) =>
         new JsonObject

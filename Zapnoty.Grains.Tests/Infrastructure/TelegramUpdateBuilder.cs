@@ -164,6 +164,26 @@ public static class TelegramUpdateBuilder
         return Update(updateId, "callback_query", callback);
     }
 
+    /// <summary>
+    /// The customer changed the bot's membership of their private chat: <c>kicked</c> when they
+    /// block it, <c>member</c> when they unblock it (what Telegram sends as my_chat_member).
+    /// </summary>
+    public static string MyChatMember(TelegramCustomer from, string newStatus, FakeBot? bot = null, long? updateId = null, DateTimeOffset? date = null)
+    {
+        var botUser = BotUser(bot ?? DefaultBot);
+        JsonObject Member(string status) => new() { ["user"] = botUser.DeepClone(), ["status"] = status };
+        var change = new JsonObject
+        {
+            ["chat"] = PrivateChat(from),
+            ["from"] = User(from),
+            ["date"] = (date ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds(),
+            ["old_chat_member"] = Member(newStatus == "kicked" ? "member" : "kicked"),
+            ["new_chat_member"] = Member(newStatus),
+        };
+        if (newStatus == "kicked") change["new_chat_member"]!["until_date"] = 0;
+        return Update(updateId, "my_chat_member", change);
+    }
+
     /// <summary>A callback query id as Telegram makes them: a long decimal string.</summary>
     public static string NewCallbackId() => $"{(ulong)Random.Shared.NextInt64(1_000_000_000_000_000_000, long.MaxValue)}";
 

@@ -80,41 +80,40 @@ public sealed class ChannelOutbox(NpgsqlDataSource dataSource)
     /// <summary>
     /// The customer blocked the bot: everything still waiting for the chat fails with the reason,
     /// and the customer is marked unreachable. Returns the replies that did not get through.
+    /// <paramref name="also"/> joins the transaction (the claim of the update that said so).
     /// </summary>
-    public async Task<IReadOnlyList<UndeliveredReply>> Blocked(Guid botId, string chatId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<UndeliveredReply>> Blocked(Guid botId, string chatId, string reason, DateTimeOffset now, CancellationToken cancellationToken,
+        IReadOnlyList<NpgsqlBatchCommand>? also = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                Command("""
-                    UPDATE channel_outbox SET status = 'failed', finished_at = $3, last_error = $4
-                     WHERE bot_id = $1 AND chat_id = $2 AND status IN ('pending', 'sending')
-                    RETURNING ticket_id, message_id
-                    """, botId, chatId, now, reason),
-                Command("""
-                    UPDATE customers c SET unreachable_reason = $4, unreachable_at = $3
-                      FROM bots b WHERE b.id = $1 AND c.project_id = b.project_id AND c.channel = b.channel AND c.external_id = $2
-                    """, botId, chatId, now, reason),
-            },
-        };
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        // First, so a repeated update stops the batch before anything else is read.
+        foreach (var command in also ?? []) batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(Command("""
+            UPDATE channel_outbox SET status = 'failed', finished_at = $3, last_error = $4
+             WHERE bot_id = $1 AND chat_id = $2 AND status IN ('pending', 'sending')
+            RETURNING ticket_id, message_id
+            """, botId, chatId, now, reason));
+        batch.BatchCommands.Add(ChannelWrites.MarkUnreachable(botId, chatId, reason, now));
         var failed = new List<UndeliveredReply>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            for (var skip = also?.Count ?? 0; skip > 0; skip--) await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
                 if (!reader.IsDBNull(0) && !reader.IsDBNull(1)) failed.Add(new UndeliveredReply(reader.GetGuid(0), reader.GetGuid(1), reason));
+        }
         await transaction.CommitAsync(cancellationToken);
         return failed;
     }
 
     /// <summary>A message got through: whatever kept the customer unreachable is over.</summary>
-    public Task Reachable(Guid botId, string chatId, CancellationToken cancellationToken) =>
-        Execute("""
-            UPDATE customers c SET unreachable_reason = NULL, unreachable_at = NULL
-              FROM bots b WHERE b.id = $1 AND c.project_id = b.project_id AND c.channel = b.channel AND c.external_id = $2
-               AND c.unreachable_at IS NOT NULL
-            """, cancellationToken, botId, chatId);
+    public async Task Reachable(Guid botId, string chatId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(ChannelWrites.MarkReachable(botId, chatId));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>Sends left in flight by a crashed silo: failed, not retried, since they may have arrived.</summary>
     public async Task<IReadOnlyList<UndeliveredReply>> FailCutOff(DateTimeOffset inFlightSince, DateTimeOffset now, CancellationToken cancellationToken)

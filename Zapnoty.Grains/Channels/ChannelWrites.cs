@@ -61,6 +61,25 @@ public static class ChannelWrites
         },
     };
 
+    /// <summary>The customer behind the chat cannot be messaged, for <paramref name="reason"/>; tickets show it.</summary>
+    public static NpgsqlBatchCommand MarkUnreachable(Guid botId, string chatId, string reason, DateTimeOffset now) => new("""
+        UPDATE customers c SET unreachable_reason = $4, unreachable_at = $3
+          FROM bots b WHERE b.id = $1 AND c.project_id = b.project_id AND c.channel = b.channel AND c.external_id = $2
+        """)
+    {
+        Parameters = { new() { Value = botId }, new() { Value = chatId }, new() { Value = now }, new() { Value = reason } },
+    };
+
+    /// <summary>Whatever kept the customer behind the chat unreachable is over.</summary>
+    public static NpgsqlBatchCommand MarkReachable(Guid botId, string chatId) => new("""
+        UPDATE customers c SET unreachable_reason = NULL, unreachable_at = NULL
+          FROM bots b WHERE b.id = $1 AND c.project_id = b.project_id AND c.channel = b.channel AND c.external_id = $2
+           AND c.unreachable_at IS NOT NULL
+        """)
+    {
+        Parameters = { new() { Value = botId }, new() { Value = chatId } },
+    };
+
     /// <summary>The statements an update's ticket effect carries: the claim, and the bot's answer if any.</summary>
     public static IEnumerable<NpgsqlBatchCommand> ForOrigin(ChannelOrigin origin, Guid ticketId, long? number, DateTimeOffset now)
     {

@@ -2,17 +2,22 @@ using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Channels;
 
-/// <summary>What a customer did in a private chat with a bot, in messenger-neutral terms.</summary>
+/// <summary>
+/// What a customer did in a private chat with a bot, in messenger-neutral terms.
+/// <see cref="Blocked"/>: they blocked or stopped the bot (the update's text is the reason);
+/// <see cref="Unblocked"/>: they let it write to them again.
+/// </summary>
 [GenerateSerializer]
-public enum IncomingKind { Message, EditedMessage, Callback }
+public enum IncomingKind { Message, EditedMessage, Callback, Blocked, Unblocked }
 
 /// <summary>The person writing: their messenger user id, display name and @username.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username);
 
 /// <summary>
-/// A file the customer sent, kept by reference (the messenger's file id), never downloaded.
-/// <see cref="Url"/> is where the messenger serves it, when it says (Max does, Telegram does not).
+/// A file the customer sent, kept by reference (the messenger's file id), never copied: agents
+/// fetch it through the messenger when they open it. <see cref="Url"/> is where the messenger
+/// serves it, when it says (Max does, Telegram does not).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Attachment(
@@ -83,6 +88,12 @@ public interface IMessengerClient
 
     /// <summary>Sends one message. Never retries by itself: the caller's queue decides.</summary>
     Task<SendOutcome> Send(string token, OutgoingMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a file the customer sent, streaming, for an agent to see. Never throws for what the
+    /// messenger answers: too large, no usable address and upstream failures are outcomes.
+    /// </summary>
+    Task<AttachmentDownload> OpenAttachment(string token, Attachment attachment, CancellationToken cancellationToken);
 
     /// <summary>Stops the button's spinner after a press.</summary>
     Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken);

@@ -21,7 +21,7 @@ public interface IConversationGrain : IGrainWithStringKey
     [OneWay] Task Process();
 }
 
-public sealed class ConversationGrain(ChannelInbox inbox, NpgsqlDataSource dataSource, MessengerClients clients, TimeProvider clock,
+public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, NpgsqlDataSource dataSource, MessengerClients clients, TimeProvider clock,
     ILogger<ConversationGrain> log) : Grain, IConversationGrain
 {
     private const int UpdatesPerRound = 20;
@@ -72,6 +72,13 @@ public sealed class ConversationGrain(ChannelInbox inbox, NpgsqlDataSource dataS
 
     private async Task Apply(BotView bot, IncomingUpdate update)
     {
+        if (update.Kind is IncomingKind.Blocked or IncomingKind.Unblocked)
+        {
+            await OnReachability(bot, update);
+            return;
+        }
+        // Someone who writes or presses a button has the bot unblocked (Max's bot_started arrives as /start).
+        await outbox.Reachable(bot.Id, update.ChatId, CancellationToken.None);
         var context = await GrainFactory.GetGrain<IProjectGrain>(bot.ProjectId).GetBotContext();
         var dialog = new Dialog(bot, update, context, new ChatRoute(bot.Id, update.ChatId), clock.StoredNow());
         switch (update.Kind)
@@ -87,6 +94,32 @@ public sealed class ConversationGrain(ChannelInbox inbox, NpgsqlDataSource dataS
                 await OnMessage(dialog);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The customer blocked or unblocked the bot: the same marks a refused send sets (a blocked chat's
+    /// waiting messages fail with the reason), claimed with the update so it applies once.
+    /// </summary>
+    private async Task OnReachability(BotView bot, IncomingUpdate update)
+    {
+        var now = clock.StoredNow();
+        var claim = ChannelWrites.Claim(bot.Id, update.Key, now);
+        IReadOnlyList<UndeliveredReply> failed = [];
+        try
+        {
+            if (update.Kind == IncomingKind.Unblocked)
+                await dataSource.Commit([claim, ChannelWrites.MarkReachable(bot.Id, update.ChatId)], CancellationToken.None);
+            else
+                failed = await outbox.Blocked(bot.Id, update.ChatId, update.Text ?? "The customer blocked the bot.", now, CancellationToken.None, [claim]);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+            throw new UpdateAlreadyApplied(e.MessageText);
+        }
+        log.LogInformation("Chat {ChatId} of bot {BotId}: the customer {Change} the bot", update.ChatId, bot.Id,
+            update.Kind == IncomingKind.Blocked ? "blocked" : "unblocked");
+        foreach (var reply in failed)
+            await GrainFactory.GetGrain<ITicketGrain>(reply.TicketId).ReplyUndelivered(reply.MessageId, reply.Error);
     }
 
     private async Task OnMessage(Dialog d)

@@ -14,6 +14,13 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     [ReadOnly]
     Task<TicketView> Summary();
 
+    /// <summary>
+    /// File <paramref name="index"/> (from 0) of message <paramref name="messageId"/>, with the chat it
+    /// came through. No such message or file, or a ticket that came through no messenger: NotFound.
+    /// </summary>
+    [ReadOnly]
+    Task<Channels.CustomerFile> Attachment(Guid messageId, int index);
+
     /// <summary>Changes status, priority, assignee and/or type; one history entry per changed field.</summary>
     Task<TicketView> Edit(TicketEdit edit);
 

@@ -21,10 +21,24 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     public async Task<TicketDetails> Get()
     {
         var ticket = await Current();
+        // A messenger customer is marked (un)reachable outside this grain (a refused send, a block
+        // update, on any of their tickets), so the full view reads them fresh.
+        if (ticket.Route is not null && await store.Customer(ticket.Customer.Id, CancellationToken.None) is { } customer)
+            ticket = ticket with { Customer = customer };
         return new TicketDetails(ticket, _messages.ToArray(), _history.ToArray());
     }
 
     public Task<TicketView> Summary() => Current();
+
+    public async Task<CustomerFile> Attachment(Guid messageId, int index)
+    {
+        var ticket = await Current();
+        var message = _messages.Find(m => m.Id == messageId)
+            ?? throw DomainException.NotFound($"Ticket #{ticket.Number} has no message {messageId}.");
+        if (message.Attachments is not { } files || index < 0 || index >= files.Count || ticket.Route is not { } route)
+            throw DomainException.NotFound($"Message {messageId} has no attachment {index}; it has {message.Attachments?.Count ?? 0}, numbered from 0.");
+        return new CustomerFile(files[index], route);
+    }
 
     public async Task<TicketView> Edit(TicketEdit edit)
     {

@@ -33,6 +33,14 @@ public static class MaxChannelServices
             .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5))
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .AddResilienceHandler("max-reads", pipeline => pipeline.AddRetry(ReadRetries()));
+        // Files: no redirects followed by the handler (MaxFiles checks each hop), no retries, no base address.
+        services.AddHttpClient<MaxFiles>((provider, http) => http.Timeout = provider.GetRequiredService<IOptions<MaxOptions>>().Value.RequestTimeout)
+            .UseSocketsHttpHandler((handler, _) =>
+            {
+                handler.AllowAutoRedirect = false;
+                handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.AddSingleton<IMessengerClient>(provider => provider.GetRequiredService<MaxMessengerClient>());
         return services;
     }

@@ -14,7 +14,7 @@ namespace Zapnoty.Grains.Channels.Max;
 /// the query). Sends go to the customer's user id (see <see cref="MaxUpdates"/>) as plain text.
 /// Nothing here retries a send: the delivery queue decides, so a message never goes out twice.
 /// </summary>
-public sealed partial class MaxMessengerClient(HttpClient http, ILogger<MaxMessengerClient> log) : IMessengerClient
+public sealed partial class MaxMessengerClient(HttpClient http, MaxFiles files, ILogger<MaxMessengerClient> log) : IMessengerClient
 {
     /// <summary>
     /// Max's limit on a message's text. Agent replies may be up to 4096 characters: a longer one
@@ -121,6 +121,10 @@ public sealed partial class MaxMessengerClient(HttpClient http, ILogger<MaxMesse
             return new SendOutcome.Failed(UnreachableReason(unreachable), Permanent: false);
         }
     }
+
+    /// <summary>From the download URL Max put in the attachment's payload, if it is on Max's file servers.</summary>
+    public Task<AttachmentDownload> OpenAttachment(string token, Attachment attachment, CancellationToken cancellationToken) =>
+        files.Open(attachment, cancellationToken);
 
     /// <summary>A stale or repeated press must not break anything, so failures are only logged.</summary>
     public async Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken)

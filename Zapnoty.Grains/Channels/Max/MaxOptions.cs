@@ -14,6 +14,23 @@ public sealed class MaxOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// The hosts (and their subdomains) Max serves attachment files from, fetched over HTTPS only.
+    /// An attachment URL elsewhere is never fetched: whatever is in a webhook body must not make
+    /// the server call an address of someone's choosing. The Bot API server itself is trusted too.
+    /// </summary>
+    public string[] FileHosts { get; set; } = ["oneme.ru", "max.ru"];
+
+    /// <summary>True for an address Max serves files from (see <see cref="FileHosts"/>).</summary>
+    internal bool IsFileAddress(Uri url)
+    {
+        if (!url.IsAbsoluteUri || !string.IsNullOrEmpty(url.UserInfo)) return false;
+        if (Uri.Compare(url, BaseAddress, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0) return true;
+        return url.Scheme == Uri.UriSchemeHttps && url.IsDefaultPort
+            && FileHosts.Any(host => url.Host.Equals(host, StringComparison.OrdinalIgnoreCase)
+                || url.Host.EndsWith("." + host, StringComparison.OrdinalIgnoreCase));
+    }
+
     internal bool IsValid =>
         Uri.TryCreate(ApiBaseUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
         && RequestTimeout > TimeSpan.Zero;

@@ -21,8 +21,11 @@ namespace Zapnoty.Grains.Channels.Max;
 /// </summary>
 public static class MaxUpdates
 {
-    /// <summary>The update types the helpdesk subscribes to; everything else stays at Max.</summary>
-    public static readonly IReadOnlyList<string> Wanted = ["message_created", "message_edited", "bot_started", "message_callback"];
+    /// <summary>
+    /// The update types the helpdesk subscribes to; everything else stays at Max. bot_stopped says a
+    /// customer stopped (blocked) the bot; bot_started that they started it again.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Wanted = ["message_created", "message_edited", "bot_started", "message_callback", "bot_stopped"];
 
     /// <summary>
     /// Parses a webhook body as Max sends it. Malformed JSON is null, not an exception: the route
@@ -51,6 +54,7 @@ public static class MaxUpdates
             { UpdateType: "message_edited", Message: { } message } => FromMessage(IncomingKind.EditedMessage, update, message, at),
             { UpdateType: "message_callback", Callback: { } callback } => FromCallback(update, callback, at),
             { UpdateType: "bot_started", User: { } user } => FromStart(update, user, at),
+            { UpdateType: "bot_stopped", User: { } user } => FromStop(update, user, at),
             _ => null,
         };
     }
@@ -98,6 +102,16 @@ public static class MaxUpdates
         return new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Message, ChatIdOf(user), UserOf(user), text, [],
             MessageId: null, CallbackId: null, CallbackData: null, at);
     }
+
+    /// <summary>
+    /// The customer stopped the bot: nothing reaches them until they start it again (which arrives
+    /// as bot_started, a message the dialog answers, and so makes them reachable).
+    /// </summary>
+    private static IncomingUpdate? FromStop(MaxUpdate update, MaxUser user, DateTimeOffset at) =>
+        user.IsBot || !IsUserId(user.UserId)
+            ? null
+            : new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Blocked, ChatIdOf(user), UserOf(user), "The customer stopped the bot in Max.", [],
+                MessageId: null, CallbackId: null, CallbackData: null, at);
 
     /// <summary>For events without an id of their own: a user does one thing of a kind per millisecond at most.</summary>
     private static string EventKey(MaxUpdate update, long userId) =>

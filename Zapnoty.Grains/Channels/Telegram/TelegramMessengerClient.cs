@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
 using Zapnoty.Grains.Tickets;
@@ -21,8 +22,14 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
     /// <summary>Telegram's limit on a button's callback_data, in UTF-8 bytes.</summary>
     public const int MaxCallbackDataBytes = 64;
 
-    /// <summary>What a helpdesk bot needs; everything else (group joins, reactions, polls) stays at Telegram.</summary>
-    private static readonly UpdateType[] WantedUpdates = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery];
+    /// <summary>
+    /// What a helpdesk bot needs; everything else (group joins, reactions, polls) stays at Telegram.
+    /// my_chat_member says when a customer blocks or unblocks the bot.
+    /// </summary>
+    private static readonly UpdateType[] WantedUpdates = [UpdateType.Message, UpdateType.EditedMessage, UpdateType.CallbackQuery, UpdateType.MyChatMember];
+
+    /// <summary>Bots may download files of up to 20 MB (getFile answers 400 "file is too big" beyond).</summary>
+    public const long MaxDownloadBytes = 20L * 1024 * 1024;
 
     /// <summary>Telegram sends retry_after with every 429; should it ever not, this is a cautious guess.</summary>
     private static readonly TimeSpan RetryAfterWhenUnsaid = TimeSpan.FromSeconds(5);
@@ -155,6 +162,46 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
         }
     }
 
+    /// <summary>
+    /// getFile through Telegram.Bot, then the file endpoint (<c>/file/bot{token}/{file_path}</c>),
+    /// streamed. A file known to be over 20 MB is refused before asking: Telegram would refuse it.
+    /// </summary>
+    public async Task<AttachmentDownload> OpenAttachment(string token, Attachment attachment, CancellationToken cancellationToken)
+    {
+        if (!TelegramBotToken.HasValidShape(token))
+            return new AttachmentDownload.Unavailable("The bot token is not a Telegram bot token.");
+        if (attachment.Size > MaxDownloadBytes)
+            return TooLarge(attachment.Size.Value);
+
+        var options = OptionsFor(token);
+        TGFile file;
+        try
+        {
+            file = await new TelegramBotClient(options, _http).GetFile(attachment.FileId, cancellationToken);
+        }
+        catch (ApiRequestException refused) when (refused.Message.Contains("file is too big", StringComparison.OrdinalIgnoreCase))
+        {
+            return TooLarge(attachment.Size);
+        }
+        catch (ApiRequestException refused)
+        {
+            _log.LogWarning("Telegram bot {BotId} could not get file {FileId}: {ErrorCode} {Description}",
+                TelegramBotToken.BotIdOf(token), attachment.FileId, refused.ErrorCode, refused.Message);
+            return new AttachmentDownload.Unavailable($"Telegram would not give the file: {refused.Message}");
+        }
+        catch (RequestException unreachable) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new AttachmentDownload.Unavailable($"Could not reach Telegram to fetch the file: {unreachable.Message}");
+        }
+        if (file.FileSize > MaxDownloadBytes)
+            return TooLarge(file.FileSize.Value);
+        if (string.IsNullOrEmpty(file.FilePath))
+            return new AttachmentDownload.Unavailable("Telegram gave no download path for the file.");
+        // The path is Telegram's (e.g. photos/file_12.jpg), appended as it is: it is already URL-safe and its slashes are real.
+        return await FileStreams.Open(_http, new Uri($"{options.BaseFileUrl}/{file.FilePath}"), "Telegram", file.FilePath.Split('/')[^1],
+            cancellationToken);
+    }
+
     /// <summary>A stale or repeated press must not break anything, so failures are only logged.</summary>
     public async Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken)
     {
@@ -187,8 +234,13 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
 
     public void Dispose() => _http.Dispose();
 
-    private TelegramBotClient BotFor(string token) =>
-        new(new TelegramBotClientOptions(token, _apiBaseUrl) { RetryThreshold = 0, RetryCount = 0 }, _http);
+    private TelegramBotClient BotFor(string token) => new(OptionsFor(token), _http);
+
+    private TelegramBotClientOptions OptionsFor(string token) => new(token, _apiBaseUrl) { RetryThreshold = 0, RetryCount = 0 };
+
+    private static AttachmentDownload.TooLarge TooLarge(long? size) => new(
+        $"Telegram lets bots download files of up to 20 MB{(size is { } bytes ? $"; this one is {bytes / 1024.0 / 1024.0:0.0} MB" : "")}. " +
+        "Ask the customer to send it another way (a link, or in parts).");
 
     private static void RequireTokenShape(string token)
     {

@@ -45,6 +45,7 @@ public static class TelegramUpdates
             // An edit is dated by when it was made; its message id says which message it changes.
             { EditedMessage: { } edited } => FromMessage(key, IncomingKind.EditedMessage, edited, At(edited.EditDate ?? edited.Date)),
             { CallbackQuery: { } callback } => FromCallback(key, callback, receivedAt),
+            { MyChatMember: { } membership } => FromMembership(key, membership),
             _ => null,
         };
     }
@@ -70,6 +71,28 @@ public static class TelegramUpdates
             return null;
         return new IncomingUpdate(key, IncomingKind.Callback, ChatIdOf(message.Chat), UserOf(from), Text: null, [],
             message.Id.ToString(CultureInfo.InvariantCulture), callback.Id, callback.Data, receivedAt);
+    }
+
+    /// <summary>
+    /// The bot's own membership in a private chat: <c>kicked</c> is the customer blocking the bot,
+    /// <c>member</c> is them unblocking (or starting) it. Telegram tells us at once, so the customer is
+    /// known to be unreachable before the next reply fails on it.
+    /// </summary>
+    private static IncomingUpdate? FromMembership(string key, ChatMemberUpdated membership)
+    {
+        if (membership.Chat is not { Type: ChatType.Private } chat || membership.From is not { IsBot: false } from)
+            return null;
+        IncomingKind? kind = membership.NewChatMember?.Status switch
+        {
+            ChatMemberStatus.Kicked => IncomingKind.Blocked,
+            ChatMemberStatus.Member => IncomingKind.Unblocked,
+            _ => null,
+        };
+        var reason = kind == IncomingKind.Blocked ? "The customer blocked the bot in Telegram." : null;
+        return kind is { } known
+            ? new IncomingUpdate(key, known, ChatIdOf(chat), UserOf(from), reason, [], MessageId: null, CallbackId: null, CallbackData: null,
+                At(membership.Date))
+            : null;
     }
 
     private static List<Attachment> AttachmentsOf(Message message)

@@ -1,9 +1,10 @@
+import { AttachmentFile } from './AttachmentFile';
 import { dateTime } from './format';
 import { personName } from './TicketFacts';
-import { label, type Attachment, type Message, type Member } from './wire';
+import type { Message, Member } from './wire';
 
 // The whole conversation, oldest first. Text is always rendered as text, never as HTML.
-export function Conversation(props: { messages: Message[]; members: Member[]; customerName: string }) {
+export function Conversation(props: { ticketId: string; messages: Message[]; members: Member[]; customerName: string }) {
   const author = (m: Message) =>
     m.author === 'customer' ? props.customerName : m.author === 'agent' ? (m.agent_id ? personName(props.members, m.agent_id) : 'API') : 'System';
   return (
@@ -18,7 +19,9 @@ export function Conversation(props: { messages: Message[]; members: Member[]; cu
           {m.text && <p class="message-text">{m.text}</p>}
           {m.attachments.length > 0 && (
             <ul class="attachments" aria-label="Attachments">
-              {m.attachments.map((a) => <li key={a.file_id}><AttachmentChip attachment={a} /></li>)}
+              {m.attachments.map((a, index) => (
+                <li key={`${index}:${a.file_id}`}><AttachmentFile ticketId={props.ticketId} messageId={m.id} index={index} attachment={a} /></li>
+              ))}
             </ul>
           )}
           {m.author === 'agent' && <DeliveryState message={m} />}
@@ -26,13 +29,6 @@ export function Conversation(props: { messages: Message[]; members: Member[]; cu
       ))}
     </ol>
   );
-}
-
-function AttachmentChip({ attachment: a }: { attachment: Attachment }) {
-  const name = a.file_name ?? label(a.kind);
-  const size = a.size ? ` (${a.size < 1024 * 1024 ? `${Math.ceil(a.size / 1024)} KB` : `${(a.size / 1024 / 1024).toFixed(1)} MB`})` : '';
-  const text = `📎 ${label(a.kind)}: ${name}${size}`;
-  return a.url ? <a class="attachment" href={a.url} target="_blank" rel="noopener noreferrer">{text}</a> : <span class="attachment">{text}</span>;
 }
 
 const deliveryText = { pending: 'Sending…', delivered: 'Delivered', webhook: 'Sent to your server by webhook', failed: 'Not delivered' };
