@@ -49,6 +49,7 @@ public static class GrainServices
         services.AddSingleton<MessengerClients>();
         services.AddHostedService<ChannelSweeper>();
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
+        services.AddSingleton<SlaReminderRows>();
         services.AddHostedService<SlaSweeper>();
         services.AddSingleton<BillingStore>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
