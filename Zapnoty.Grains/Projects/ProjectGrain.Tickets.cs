@@ -16,6 +16,10 @@ public sealed partial class ProjectGrain
     // A bigger group holds the project row lock longer for little gain in throughput.
     private const int MaxTicketsPerTransaction = 256;
 
+    // Each registration in flight holds a connection of Orleans' own pool (one upsert, one
+    // commit): a whole group at once could open hundreds, next to our pool, on every silo.
+    private const int ParallelRegistrations = 16;
+
     private readonly Queue<(PreparedTicket Ticket, TaskCompletionSource<TicketView> Done)> _pendingCreations = new();
     private bool _flushing;
 
@@ -48,27 +52,35 @@ public sealed partial class ProjectGrain
 
     /// <summary>
     /// Registers the reminders of targets too near to be left to Orleans' refresh, without
-    /// activating the ticket grains, all at once: the next group waits only for the slowest, not
-    /// for their sum. If this silo dies first, the SLA sweeper finds the overlooked breaches.
+    /// activating the ticket grains, several at a time: the next group waits for a few rounds of
+    /// upserts, not for one per ticket. If this silo dies first, the SLA sweeper finds the
+    /// overlooked breaches.
     /// </summary>
     private async Task RegisterSlaReminders(IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> tickets)
     {
         if (tickets.Count == 0) return;
         var reminders = ServiceProvider.GetRequiredService<IReminderRegistry>();
         var period = ServiceProvider.GetRequiredService<IOptions<SlaOptions>>().Value.ReminderPeriod;
-        await Task.WhenAll(tickets.Select(async ticket =>
+        // The lanes run on this grain's scheduler, one step at a time, so the shared index needs no lock.
+        var next = 0;
+        async Task Lane()
         {
-            try
+            while (next < tickets.Count)
             {
-                var wait = ticket.Due - clock.GetUtcNow();
-                await reminders.RegisterOrUpdateReminder(slaReminders.GrainOf(ticket.TicketId), TicketGrain.SlaReminder,
-                    wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), period);
+                var (ticketId, due) = tickets[next++];
+                try
+                {
+                    var wait = due - clock.GetUtcNow();
+                    await reminders.RegisterOrUpdateReminder(slaReminders.GrainOf(ticketId), TicketGrain.SlaReminder,
+                        wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), period);
+                }
+                catch (Exception e)
+                {
+                    log.LogWarning(e, "SLA reminder of ticket {TicketId} not registered; the sweeper will catch its breach", ticketId);
+                }
             }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "SLA reminder of ticket {TicketId} not registered; the sweeper will catch its breach", ticket.TicketId);
-            }
-        }));
+        }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(ParallelRegistrations, tickets.Count)).Select(_ => Lane()));
     }
 
     private PreparedTicket Prepare(NewTicket request)
