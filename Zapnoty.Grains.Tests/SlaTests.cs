@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Orleans.TestingHost;
 using Zapnoty.Grains.Tests.Infrastructure;
 using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 using Zapnoty.Grains.Tickets;
@@ -119,8 +121,8 @@ public sealed class SlaTests(ClusterFixture cluster) : IAsyncLifetime
     {
         var (agent, projectId) = await Project(firstReply: 1, resolve: 2);
         var ticketId = (await agent.CreateTicket(projectId)).GetProperty("id").GetGuid();
-        // Registered right after the creation commits (the answer does not wait for it).
-        await Eventually(async () => await ReminderCount(ticketId) == 1);
+        // A target hours away: its reminder row committed with the ticket, before the answer.
+        Assert.Equal(1, await ReminderCount(ticketId));
 
         await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Hello" });
         Assert.Equal(1, await ReminderCount(ticketId));   // now for the resolution target
@@ -137,12 +139,72 @@ public sealed class SlaTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_breach_whose_reminder_was_lost_is_still_recorded_once_by_the_survivors()
+    public async Task A_reminder_row_written_with_the_ticket_is_one_Orleans_reads_as_its_own()
     {
-        var (agent, projectId) = await Project(firstReply: Soon, resolve: null);
+        var (agent, projectId) = await Project(firstReply: 1, resolve: 2);
+        var ticket = await agent.CreateTicket(projectId);
+        var ticketId = ticket.GetProperty("id").GetGuid();
+        var due = ticket.GetProperty("sla").GetProperty("first_reply_due_at").GetDateTime().ToUniversalTime();
+        var grainId = cluster.Grains.GetGrain<ITicketGrain>(ticketId).GetGrainId();
+        var table = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IReminderTable>();
+
+        // Read back through Orleans' own provider: by grain, and by the hash range a silo refreshes.
+        var entry = await table.ReadRow(grainId, TicketGrain.SlaReminder);
+        Assert.NotNull(entry);
+        Assert.InRange(entry.StartAt, due.AddMilliseconds(-1), due.AddMilliseconds(1));   // the column keeps milliseconds
+        Assert.Equal(TimeSpan.FromSeconds(2), entry.Period);
+        var hash = grainId.GetUniformHashCode();
+        var range = await table.ReadRows(hash - 1, hash);
+        Assert.Contains(range.Reminders, r => r.GrainId == grainId && r.ReminderName == TicketGrain.SlaReminder && r.ETag == entry.ETag);
+
+        // The ticket grain moves it like any reminder it registered itself.
+        await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Hello" });
+        var moved = await table.ReadRow(grainId, TicketGrain.SlaReminder);
+        Assert.NotNull(moved);
+        Assert.NotEqual(entry.ETag, moved.ETag);
+        Assert.True(moved.StartAt > entry.StartAt);
+    }
+
+    [Fact]
+    public async Task Every_ticket_of_a_group_commit_gets_its_reminder_row_with_it()
+    {
+        var (agent, projectId) = await Project(firstReply: 1, resolve: 2);
+        // Concurrent creations on one project share transactions (group commit).
+        var ids = (await Task.WhenAll(Enumerable.Range(0, 60).Select(i => agent.CreateTicket(projectId, $"burst {i}"))))
+            .Select(t => t.GetProperty("id").GetGuid().ToString("N")).ToArray();
+
+        await using var command = cluster.Database.CreateCommand(
+            "SELECT count(*), count(DISTINCT grainid) FROM orleansreminderstable WHERE substring(grainid from '[0-9a-f]{32}$') = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal((60L, 60L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task A_target_due_after_the_next_refresh_is_recorded_once_by_the_reminder_row_written_with_the_ticket()
+    {
+        // 0.002 h = 7.2 s: further than one refresh and one period (4 s here), so no registration after the commit.
+        var (agent, projectId) = await Project(firstReply: 0.002, resolve: null);
+        var ticketId = (await agent.CreateTicket(projectId)).GetProperty("id").GetGuid();
+        Assert.Equal(1, await ReminderCount(ticketId));
+
+        await Eventually(async () => Breaches(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).Count == 1, seconds: 30);
+        // No target is left open: the reminder goes.
+        await Eventually(async () => await ReminderCount(ticketId) == 0);
+        await Task.Delay(2500);
+        Assert.Equal(["first_reply"], Breaches(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")));
+    }
+
+    [Theory]
+    [InlineData(Soon)]     // registered after the commit
+    [InlineData(0.002)]    // written with the ticket
+    public async Task A_breach_whose_reminder_was_lost_is_still_recorded_once_by_the_survivors(double firstReply)
+    {
+        var (agent, projectId) = await Project(firstReply: firstReply, resolve: null);
         var ticketId = (await agent.CreateTicket(projectId)).GetProperty("id").GetGuid();
 
-        // The silo died between the ticket's commit and its reminder: no reminder exists.
+        // The silo died between the ticket's commit and its reminder (or the row was lost): no reminder exists.
         await Eventually(async () => await ReminderCount(ticketId) == 1);
         await using (var delete = cluster.Database.CreateCommand("DELETE FROM orleansreminderstable WHERE grainid LIKE '%' || $1"))
         {

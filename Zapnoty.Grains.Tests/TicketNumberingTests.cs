@@ -50,7 +50,7 @@ public sealed class TicketNumberingTests(ClusterFixture cluster)
                     Guid.NewGuid(),
                     new NewTicket(Channel.Api, new CustomerIdentity($"w{writer}", null, null, null), "text", null, null, null, Actor.System),
                     "subject", TicketPriority.Normal, null, now, null, null, Guid.NewGuid(), Guid.NewGuid())).ToList();
-                await store.Insert(projectId, group, CancellationToken.None);
+                await store.Insert(projectId, group, [], CancellationToken.None);
             }
         }));
 

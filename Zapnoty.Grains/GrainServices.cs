@@ -51,6 +51,7 @@ public static class GrainServices
         services.AddSingleton<CustomerFiles>();
         services.AddHostedService<ChannelSweeper>();
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
+        services.AddSingleton<SlaReminderRows>();
         services.AddHostedService<SlaSweeper>();
         services.AddSingleton<BillingStore>();
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));

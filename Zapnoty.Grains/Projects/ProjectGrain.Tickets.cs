@@ -16,6 +16,10 @@ public sealed partial class ProjectGrain
     // A bigger group holds the project row lock longer for little gain in throughput.
     private const int MaxTicketsPerTransaction = 256;
 
+    // Each registration in flight holds a connection of Orleans' own pool (one upsert, one
+    // commit): a whole group at once could open hundreds, next to our pool, on every silo.
+    private const int ParallelRegistrations = 16;
+
     private readonly Queue<(PreparedTicket Ticket, TaskCompletionSource<TicketView> Done)> _pendingCreations = new();
     private bool _flushing;
 
@@ -29,27 +33,54 @@ public sealed partial class ProjectGrain
     }
 
     /// <summary>
-    /// New tickets with SLA targets get their reminder without activating their grains. If
-    /// this silo dies first, the SLA sweeper finds the overlooked breaches.
+    /// Where new tickets' SLA reminders are written. A target further away than Orleans' next
+    /// refresh of its reminder list gets its reminder row in the creation's own transaction (no
+    /// commit per reminder, none lost to a crash). A nearer one cannot wait for that refresh: it is
+    /// registered after the commit (<see cref="RegisterSlaReminders"/>).
     /// </summary>
-    private async Task ArmSlaReminders(IReadOnlyList<TicketView> tickets)
+    private (IReadOnlyList<NpgsqlBatchCommand> InTransaction, IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> AfterCommit)
+        PlanSlaReminders(IReadOnlyList<PreparedTicket> tickets)
     {
+        var split = tickets
+            .Select(t => (TicketId: t.Id, Due: Sla.FirstDue(t.FirstReplyDueAt, t.ResolveDueAt)))
+            .Where(t => t.Due is not null)
+            .Select(t => (t.TicketId, Due: t.Due!.Value))
+            .ToLookup(t => slaReminders.LoadsInTime(t.Due));
+        var rows = split[true].ToList();
+        return (rows.Count > 0 ? [slaReminders.Insert(rows)] : [], split[false].ToList());
+    }
+
+    /// <summary>
+    /// Registers the reminders of targets too near to be left to Orleans' refresh, without
+    /// activating the ticket grains, several at a time: the next group waits for a few rounds of
+    /// upserts, not for one per ticket. If this silo dies first, the SLA sweeper finds the
+    /// overlooked breaches.
+    /// </summary>
+    private async Task RegisterSlaReminders(IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> tickets)
+    {
+        if (tickets.Count == 0) return;
         var reminders = ServiceProvider.GetRequiredService<IReminderRegistry>();
         var period = ServiceProvider.GetRequiredService<IOptions<SlaOptions>>().Value.ReminderPeriod;
-        foreach (var ticket in tickets)
+        // The lanes run on this grain's scheduler, one step at a time, so the shared index needs no lock.
+        var next = 0;
+        async Task Lane()
         {
-            if (Sla.NextDue(ticket) is not { } due) continue;
-            try
+            while (next < tickets.Count)
             {
-                var wait = due - clock.GetUtcNow();
-                await reminders.RegisterOrUpdateReminder(GrainFactory.GetGrain<ITicketGrain>(ticket.Id).GetGrainId(), TicketGrain.SlaReminder,
-                    wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), period);
-            }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "SLA reminder of ticket {TicketId} not registered; the sweeper will catch its breach", ticket.Id);
+                var (ticketId, due) = tickets[next++];
+                try
+                {
+                    var wait = due - clock.GetUtcNow();
+                    await reminders.RegisterOrUpdateReminder(slaReminders.GrainOf(ticketId), TicketGrain.SlaReminder,
+                        wait > TimeSpan.FromSeconds(1) ? wait : TimeSpan.FromSeconds(1), period);
+                }
+                catch (Exception e)
+                {
+                    log.LogWarning(e, "SLA reminder of ticket {TicketId} not registered; the sweeper will catch its breach", ticketId);
+                }
             }
         }
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(ParallelRegistrations, tickets.Count)).Select(_ => Lane()));
     }
 
     private PreparedTicket Prepare(NewTicket request)
@@ -112,12 +143,14 @@ public sealed partial class ProjectGrain
     {
         try
         {
-            var created = await creations.Insert(ProjectId, group.Select(g => g.Ticket).ToList(), CancellationToken.None);
+            var tickets = group.Select(g => g.Ticket).ToList();
+            var (reminderRows, reminderLater) = PlanSlaReminders(tickets);
+            var created = await creations.Insert(ProjectId, tickets, reminderRows, CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
             metrics.TicketsCreated(group.Count);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
             foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
-            await ArmSlaReminders(created.Tickets);
+            await RegisterSlaReminders(reminderLater);
         }
         catch (PostgresException e) when (group.Count > 1 && !e.IsTransient)
         {

@@ -21,6 +21,7 @@ public sealed partial class ProjectGrain(
     ProjectStore store,
     TeamStore team,
     TicketCreationStore creations,
+    SlaReminderRows slaReminders,
     CannedReplyStore cannedReplies,
     IEmailSender email,
     TimeProvider clock,

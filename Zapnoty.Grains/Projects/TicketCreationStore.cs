@@ -75,7 +75,12 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                AS m(id, ticket_id, text, created_at, attachments, channel_message_id)
         """;
 
-    public async Task<CreatedTickets> Insert(Guid projectId, IReadOnlyList<PreparedTicket> tickets, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the tickets; <paramref name="also"/> (such as their SLA reminder rows) commits or
+    /// rolls back with them.
+    /// </summary>
+    public async Task<CreatedTickets> Insert(Guid projectId, IReadOnlyList<PreparedTicket> tickets, IReadOnlyList<NpgsqlBatchCommand> also,
+        CancellationToken cancellationToken)
     {
         var customers = tickets
             .GroupBy(t => (t.Request.Channel, t.Request.Customer.ExternalId))
@@ -178,6 +183,7 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                 outbox.BatchCommands.Add(ChannelWrites.FollowTicket(projectId, origin.Route, t.Id, t.CreatedAt));
                 foreach (var command in ChannelWrites.ForOrigin(origin, t.Id, view.Number, t.CreatedAt)) outbox.BatchCommands.Add(command);
             }
+        foreach (var command in also) outbox.BatchCommands.Add(command);
         await outbox.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CreatedTickets(views, outbox.BatchCommands[0].RecordsAffected,

@@ -26,14 +26,14 @@ public static class Sla
     }
 
     /// <summary>When the next target that can still be breached falls due; null when none can.</summary>
-    public static DateTimeOffset? NextDue(TicketView t)
-    {
-        if (t.Status == TicketStatus.Closed) return null;
-        DateTimeOffset? next = null;
-        if (t is { FirstReplyAt: null, FirstReplyBreachedAt: null, FirstReplyDueAt: { } firstReply }) next = firstReply;
-        if (t is { ResolveBreachedAt: null, ResolveDueAt: { } resolve } && (next is null || resolve < next)) next = resolve;
-        return next;
-    }
+    public static DateTimeOffset? NextDue(TicketView t) => t.Status == TicketStatus.Closed
+        ? null
+        : FirstDue(t is { FirstReplyAt: null, FirstReplyBreachedAt: null } ? t.FirstReplyDueAt : null,
+            t.ResolveBreachedAt is null ? t.ResolveDueAt : null);
+
+    /// <summary>The earlier of two targets; for a new ticket (nothing met or breached yet) its first due time.</summary>
+    public static DateTimeOffset? FirstDue(DateTimeOffset? firstReply, DateTimeOffset? resolve) =>
+        firstReply is { } f && (resolve is null || f <= resolve) ? f : resolve;
 
     /// <summary>The ticket with the breaches recorded at <paramref name="now"/>.</summary>
     public static TicketView Record(TicketView t, IReadOnlyList<string> breaches, DateTimeOffset now) => t with

@@ -9,8 +9,10 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //              latency a webhook endpoint adds to a reply;
 //  - sla:      (not part of "all", about 12 minutes) many open tickets holding SLA reminders on one
 //              silo: creation rate, silo memory, reminder load time after a restart and how late
-//              breaches are recorded, against the same silo without them.
-// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla] [sla tickets]
+//              breaches are recorded, against the same silo without them;
+//  - sla-creation: (not part of "all", about 3 minutes) only what SLA targets cost ticket creation,
+//              on many projects and on one hot project.
+// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation] [sla tickets]
 // The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
 if (args is ["cluster", var clusterDatabase, var repository])
     return await Zapnoty.Bench.Cluster.ClusterCheck.Run(clusterDatabase, repository);
@@ -21,8 +23,8 @@ var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
 var duration = TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 15);
 var projectCount = args.Length > 4 ? int.Parse(args[4]) : 50;
 var scenarios = args.Length > 5 ? args[5] : "all";
-if (scenarios is not ("all" or "tickets" or "webhooks" or "sla"))
-    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all or sla.");
+if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation"))
+    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla or sla-creation.");
 var ticketCount = args.Length > 6 ? int.Parse(args[6]) : 100_000;
 var warmup = TimeSpan.FromSeconds(3);
 var port = 5400 + Random.Shared.Next(500);
@@ -46,6 +48,9 @@ await using var db = new NpgsqlDataSourceBuilder(connectionString) { ConnectionS
 
 if (scenarios is "all" or "tickets")
     await TicketCreationBench.Run(http, db, await api.CreateProjects(projectCount), workers, warmup, duration);
+
+if (scenarios == "sla-creation")
+    await SlaCreationBench.Run(api, http, db, projectCount, workers, warmup, duration);
 
 if (scenarios is "all" or "webhooks")
 {

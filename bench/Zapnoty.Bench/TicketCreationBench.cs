@@ -54,7 +54,7 @@ public static class TicketCreationBench
         var request = new NewTicket(Channel.Api, new CustomerIdentity($"customer-{n % 1000}", "Bench Customer", null, null),
             $"Bench ticket {n}: the order did not arrive", null, null, null, Actor.System);
         return store.Insert(project.Id, [new PreparedTicket(Guid.NewGuid(), request, $"Bench ticket {n}", TicketPriority.Normal,
-            null, now, null, null, Guid.NewGuid(), Guid.NewGuid())], CancellationToken.None);
+            null, now, null, null, Guid.NewGuid(), Guid.NewGuid())], [], CancellationToken.None);
     }
 
     /// <summary>The same ticket through the API; the answer is checked but not parsed, as the SQL side parses nothing either.</summary>
