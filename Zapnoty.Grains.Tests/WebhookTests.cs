@@ -118,6 +118,62 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_backlog_on_many_tickets_drains_through_all_slots_once_each_in_order_per_ticket()
+    {
+        var (agent, projectId) = await Project();
+        var (webhookId, _) = await Subscribe(agent, projectId, _receiver.Url("backlog"));
+        var up = false;
+        _receiver.Answer = r => r.Path != "/backlog" || up ? 200 : 503;
+        // Slow enough answers that several requests, their records and the next look overlap.
+        _receiver.Delay = r => r.Path == "/backlog" ? TimeSpan.FromMilliseconds(30) : TimeSpan.Zero;
+
+        const int ticketCount = 12;
+        var tickets = new List<(Guid Ticket, Guid[] Replies)>();
+        for (var i = 0; i < ticketCount; i++)
+        {
+            var ticketId = (await agent.CreateTicket(projectId, $"Backlog {i}", $"customer-{i}")).GetProperty("id").GetGuid();
+            var first = await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "First" });
+            var second = await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Second" });
+            tickets.Add((ticketId, [first.GetProperty("id").GetGuid(), second.GetProperty("id").GetGuid()]));
+        }
+        // Every ticket's first event has been refused once: the rest of each ticket waits behind it.
+        await Eventually(() => Task.FromResult(_receiver.Received.Where(r => r.Path == "/backlog").Select(r => r.TicketId).Distinct().Count() == ticketCount));
+        up = true;
+
+        var accepted = await _receiver.WaitFor(r => r.Count >= ticketCount * 4, "backlog");
+        Assert.Equal(accepted.Count, accepted.Select(r => r.Id).Distinct().Count());
+        var sent = _receiver.Received.Where(r => r.Path == "/backlog").ToList();
+        foreach (var (ticketId, _) in tickets)
+        {
+            Assert.Equal(["ticket.created", "ticket.replied", "ticket.status_changed", "ticket.replied"],
+                accepted.Where(r => r.TicketId == ticketId).Select(r => r.Type));
+            var ofTicket = sent.Where(r => r.TicketId == ticketId).ToList();
+            for (var i = 1; i < ofTicket.Count; i++)
+                if (ofTicket[i].Id != ofTicket[i - 1].Id)
+                    Assert.True(ofTicket[i - 1].AnsweredWith == 200, $"{ofTicket[i].Type} was sent before {ofTicket[i - 1].Type} was accepted");
+        }
+
+        // Every attempt is in the log, and each delivery ended with exactly one accepted attempt.
+        var deliveries = $"/v1/projects/{projectId}/webhooks/{webhookId}/deliveries?limit=200";
+        // The last acceptances may still be on their way to the database.
+        await Eventually(async () => (await agent.Get(deliveries)).GetProperty("items").EnumerateArray()
+            .All(d => d.GetProperty("status").GetString() == "delivered"));
+        var log = (await agent.Get(deliveries)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(ticketCount * 4, log.Count);
+        Assert.All(log, d =>
+        {
+            Assert.Equal("delivered", d.GetProperty("status").GetString());
+            var attempts = d.GetProperty("attempt_log").EnumerateArray().Select(a => a.GetProperty("status_code").GetInt32()).ToList();
+            Assert.Equal(d.GetProperty("attempts").GetInt32(), attempts.Count);
+            Assert.Equal(1, attempts.Count(code => code == 200));
+        });
+        Assert.Equal(sent.Count, log.Sum(d => d.GetProperty("attempts").GetInt32()));
+        foreach (var (ticketId, replies) in tickets)
+            await Eventually(async () => (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").EnumerateArray()
+                .Where(m => replies.Contains(m.GetProperty("id").GetGuid())).All(m => m.GetProperty("delivery").GetString() == "delivered"));
+    }
+
+    [Fact]
     public async Task One_tickets_failing_delivery_holds_back_only_that_ticket_and_a_manual_retry_sends_it_again()
     {
         var (agent, projectId) = await Project();

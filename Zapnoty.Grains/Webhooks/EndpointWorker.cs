@@ -22,11 +22,12 @@ public sealed class EndpointWorker(Guid projectId, Guid webhookId, Func<WebhookE
     private readonly Queue<DueDelivery> _queue = new();
     private readonly Dictionary<Task<AttemptRecord>, DueDelivery> _sending = [];
     private readonly List<AttemptRecord> _sent = [];
-    // Tickets queued, in flight or being recorded; none of their later events may go yet.
-    private readonly HashSet<Guid> _busy = [];
-    // Busy tickets a look saw again: they may have new events once they are free.
-    private readonly HashSet<Guid> _seenBusy = [];
-    // Deliveries recorded while a look was on its way: the look may predate the commit.
+    // Tickets queued, in flight or being recorded (with the delivery); none of their later events may go yet.
+    private readonly Dictionary<Guid, Guid> _busy = [];
+    // Busy tickets known to have a later event waiting: once free, the queue is worth a look.
+    private readonly HashSet<Guid> _moreBehind = [];
+    // Deliveries recorded while a look was on its way: the look may predate the commit and
+    // show them as still due, which must not send them again.
     private readonly HashSet<Guid> _recordedDuringLook = [];
     private Task<DueBatch>? _looking;
     private Task<IReadOnlyList<AttemptRecord>>? _recording;
@@ -131,9 +132,23 @@ public sealed class EndpointWorker(Guid projectId, Guid webhookId, Func<WebhookE
         foreach (var delivery in look.Due)
         {
             var ticket = TicketKey(delivery);
-            if (_busy.Contains(ticket)) _seenBusy.Add(ticket);
-            else if (_recordedDuringLook.Contains(delivery.Id)) _lookAgain = true;
-            else if (enabled && _busy.Add(ticket)) _queue.Enqueue(delivery);
+            if (_busy.TryGetValue(ticket, out var working))
+            {
+                // The ticket is being worked on; all a look can add is that more came behind it
+                // (or, if its commit is already visible, that the next one is waiting).
+                if (delivery.MoreOfTicket || delivery.Id != working) _moreBehind.Add(ticket);
+            }
+            else if (_recordedDuringLook.Contains(delivery.Id))
+            {
+                // Seen before its commit landed: not to be sent again; what follows it needs a fresh look.
+                if (delivery.MoreOfTicket) _lookAgain = true;
+            }
+            else if (enabled)
+            {
+                _busy.Add(ticket, delivery.Id);
+                if (delivery.MoreOfTicket) _moreBehind.Add(ticket);
+                _queue.Enqueue(delivery);
+            }
         }
     }
 
@@ -144,10 +159,10 @@ public sealed class EndpointWorker(Guid projectId, Guid webhookId, Func<WebhookE
             var ticket = TicketKey(record.Delivery);
             _busy.Remove(ticket);
             if (_looking is not null) _recordedDuringLook.Add(record.Delivery.Id);
-            var seenAgain = _seenBusy.Remove(ticket);
+            var more = _moreBehind.Remove(ticket);
             if (record.Status == DeliveryStatus.Pending) Earliest(record.NextAttemptAt!.Value);
-            // Its next event, if any, is now the ticket's turn.
-            else if (record.Delivery.MoreOfTicket || seenAgain) _lookAgain = true;
+            // Its next event is now the ticket's turn.
+            else if (more) _lookAgain = true;
         }
     }
 
