@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using Zapnoty.Grains.Storage;
 
 namespace Zapnoty.Grains.Webhooks;
 
@@ -95,16 +96,12 @@ public sealed class AttemptLog(NpgsqlDataSource dataSource, ILogger<AttemptLog> 
         }
     }
 
-    private async Task Commit(IReadOnlyList<AttemptRecord> records, CancellationToken cancellationToken)
+    private Task Commit(IReadOnlyList<AttemptRecord> records, CancellationToken cancellationToken)
     {
         var ids = records.Select(r => r.Delivery.Id).ToArray();
         var at = records.Select(r => r.Outcome.At).ToArray();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
+        return dataSource.Commit(
+            [
                 Arrays("""
                     INSERT INTO webhook_attempts (delivery_id, at, status_code, duration_ms, error, response_body)
                     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::int[], $5::text[], $6::text[])
@@ -131,10 +128,7 @@ public sealed class AttemptLog(NpgsqlDataSource dataSource, ILogger<AttemptLog> 
                 // The reply reached the customer's server: it shows delivered from the same commit on.
                 Arrays("UPDATE ticket_messages SET delivery = 'delivered', delivery_error = NULL WHERE id = ANY ($1) AND delivery IN ('webhook', 'failed')",
                     (records.Select(r => r.DeliveredReply).OfType<Guid>().ToArray(), NpgsqlDbType.Uuid)),
-            },
-        };
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+            ], cancellationToken);
     }
 
     private static NpgsqlBatchCommand Arrays(string sql, params (Array Values, NpgsqlDbType Element)[] parameters)
