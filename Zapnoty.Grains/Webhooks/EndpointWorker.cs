@@ -20,7 +20,7 @@ public sealed class EndpointWorker(Guid projectId, Guid webhookId, Func<WebhookE
     private const int DeliveriesPerLook = 64;
 
     private readonly Queue<DueDelivery> _queue = new();
-    private readonly Dictionary<Task<AttemptRecord>, DueDelivery> _sending = [];
+    private readonly HashSet<Task<AttemptRecord>> _sending = [];
     private readonly List<AttemptRecord> _sent = [];
     // Tickets queued, in flight or being recorded (with the delivery); none of their later events may go yet.
     private readonly Dictionary<Guid, Guid> _busy = [];
@@ -68,7 +68,7 @@ public sealed class EndpointWorker(Guid projectId, Guid webhookId, Func<WebhookE
                     return;
                 }
                 _poked = new TaskCompletionSource();
-                var wakers = new List<Task>(_sending.Keys) { _poked.Task };
+                var wakers = new List<Task>(_sending) { _poked.Task };
                 if (_looking is not null) wakers.Add(_looking);
                 if (_recording is not null) wakers.Add(_recording);
                 await Task.WhenAny(wakers);
@@ -92,7 +92,7 @@ public sealed class EndpointWorker(Guid projectId, Guid webhookId, Func<WebhookE
             _looking = services.Queue.Due(projectId, webhookId, services.Clock.GetUtcNow(), DeliveriesPerLook + _busy.Count, CancellationToken.None);
         }
         while (_sending.Count < slots && _queue.TryDequeue(out var next))
-            _sending.Add(Send(current, next), next);
+            _sending.Add(Send(current, next));
     }
 
     private void StartRecording()
@@ -111,7 +111,7 @@ public sealed class EndpointWorker(Guid projectId, Guid webhookId, Func<WebhookE
             _looking = null;
             Take(await look, enabled);
         }
-        foreach (var finished in _sending.Keys.Where(t => t.IsCompleted).ToList())
+        foreach (var finished in _sending.Where(t => t.IsCompleted).ToList())
         {
             _sending.Remove(finished);
             _sent.Add(await finished);
