@@ -2,10 +2,13 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using StandardWebhooks;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 using Zapnoty.Grains.Tests.Infrastructure;
+using Zapnoty.Grains.Webhooks;
 using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 
 namespace Zapnoty.Grains.Tests;
@@ -390,6 +393,39 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.NotEqual("delivered", delivery.GetProperty("status").GetString());
         Assert.All(delivery.GetProperty("attempt_log").EnumerateArray(), a => Assert.Equal(302, a.GetProperty("status_code").GetInt32()));
         Assert.All(_receiver.Received, r => Assert.Equal("/moved", r.Path));
+    }
+
+    /// <summary>The silo-wide attempt log commits many dispatchers' attempts together; one bad record must not sink the rest.</summary>
+    [Fact]
+    public async Task A_record_that_cannot_be_written_fails_only_its_own_caller_of_the_shared_attempt_log()
+    {
+        var agent = await cluster.Api().LogInAs();
+        var projectId = await agent.CreateProject();
+        var webhookId = (await agent.Post($"/v1/projects/{projectId}/webhooks", new { url = _receiver.Url("log") })).GetProperty("id").GetGuid();
+        var ticketId = (await agent.CreateTicket(projectId)).GetProperty("id").GetGuid();
+        var deliveries = $"/v1/projects/{projectId}/webhooks/{webhookId}/deliveries";
+        await Eventually(async () => (await agent.Get(deliveries)).GetProperty("items")[0].GetProperty("status").GetString() == "delivered");
+        var stored = (await agent.Get(deliveries)).GetProperty("items")[0];
+
+        // Two more attempts of the delivered delivery (as a redelivery would add), and one of a
+        // delivery that does not exist, handed in together so they may share a commit.
+        var delivery = new DueDelivery(stored.GetProperty("id").GetGuid(), stored.GetProperty("event_id").GetGuid(), ticketId, 1,
+            "ticket.created", DateTimeOffset.UtcNow, "{}", null);
+        var log = new AttemptLog(cluster.Database, NullLogger<AttemptLog>.Instance);
+        AttemptRecord Accepted(DueDelivery d, string body) =>
+            new(d, new AttemptOutcome(DateTimeOffset.UtcNow, 200, 3, null, body), DeliveryStatus.Delivered, null);
+        var first = log.Record([Accepted(delivery, "again 1")]);
+        var orphan = log.Record([Accepted(delivery with { Id = Guid.NewGuid() }, "nobody's")]);
+        var second = log.Record([Accepted(delivery, "again 2")]);
+
+        await first;
+        await second;
+        await Assert.ThrowsAsync<PostgresException>(() => orphan);
+        var attempts = (await agent.Get(deliveries)).GetProperty("items")[0].GetProperty("attempt_log").EnumerateArray()
+            .Select(a => a.GetProperty("response_body").GetString()).ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.Contains("again 1", attempts);
+        Assert.Contains("again 2", attempts);
     }
 
     /// <summary>
