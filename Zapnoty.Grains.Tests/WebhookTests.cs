@@ -2,10 +2,13 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using StandardWebhooks;
 using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 using Zapnoty.Grains.Tests.Infrastructure;
+using Zapnoty.Grains.Webhooks;
 using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 
 namespace Zapnoty.Grains.Tests;
@@ -115,6 +118,62 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         var attempts = log.GetProperty("items").EnumerateArray().SelectMany(d => d.GetProperty("attempt_log").EnumerateArray()).ToList();
         Assert.Contains(attempts, a => a.GetProperty("status_code").GetInt32() == 503 && a.GetProperty("response_body").GetString() == "receiver says 503");
         Assert.All(log.GetProperty("items").EnumerateArray(), d => Assert.Equal("delivered", d.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task A_backlog_on_many_tickets_drains_through_all_slots_once_each_in_order_per_ticket()
+    {
+        var (agent, projectId) = await Project();
+        var (webhookId, _) = await Subscribe(agent, projectId, _receiver.Url("backlog"));
+        var up = false;
+        _receiver.Answer = r => r.Path != "/backlog" || up ? 200 : 503;
+        // Slow enough answers that several requests, their records and the next look overlap.
+        _receiver.Delay = r => r.Path == "/backlog" ? TimeSpan.FromMilliseconds(30) : TimeSpan.Zero;
+
+        const int ticketCount = 12;
+        var tickets = new List<(Guid Ticket, Guid[] Replies)>();
+        for (var i = 0; i < ticketCount; i++)
+        {
+            var ticketId = (await agent.CreateTicket(projectId, $"Backlog {i}", $"customer-{i}")).GetProperty("id").GetGuid();
+            var first = await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "First" });
+            var second = await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Second" });
+            tickets.Add((ticketId, [first.GetProperty("id").GetGuid(), second.GetProperty("id").GetGuid()]));
+        }
+        // Every ticket's first event has been refused once: the rest of each ticket waits behind it.
+        await Eventually(() => Task.FromResult(_receiver.Received.Where(r => r.Path == "/backlog").Select(r => r.TicketId).Distinct().Count() == ticketCount));
+        up = true;
+
+        var accepted = await _receiver.WaitFor(r => r.Count >= ticketCount * 4, "backlog");
+        Assert.Equal(accepted.Count, accepted.Select(r => r.Id).Distinct().Count());
+        var sent = _receiver.Received.Where(r => r.Path == "/backlog").ToList();
+        foreach (var (ticketId, _) in tickets)
+        {
+            Assert.Equal(["ticket.created", "ticket.replied", "ticket.status_changed", "ticket.replied"],
+                accepted.Where(r => r.TicketId == ticketId).Select(r => r.Type));
+            var ofTicket = sent.Where(r => r.TicketId == ticketId).ToList();
+            for (var i = 1; i < ofTicket.Count; i++)
+                if (ofTicket[i].Id != ofTicket[i - 1].Id)
+                    Assert.True(ofTicket[i - 1].AnsweredWith == 200, $"{ofTicket[i].Type} was sent before {ofTicket[i - 1].Type} was accepted");
+        }
+
+        // Every attempt is in the log, and each delivery ended with exactly one accepted attempt.
+        var deliveries = $"/v1/projects/{projectId}/webhooks/{webhookId}/deliveries?limit=200";
+        // The last acceptances may still be on their way to the database.
+        await Eventually(async () => (await agent.Get(deliveries)).GetProperty("items").EnumerateArray()
+            .All(d => d.GetProperty("status").GetString() == "delivered"));
+        var log = (await agent.Get(deliveries)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(ticketCount * 4, log.Count);
+        Assert.All(log, d =>
+        {
+            Assert.Equal("delivered", d.GetProperty("status").GetString());
+            var attempts = d.GetProperty("attempt_log").EnumerateArray().Select(a => a.GetProperty("status_code").GetInt32()).ToList();
+            Assert.Equal(d.GetProperty("attempts").GetInt32(), attempts.Count);
+            Assert.Equal(1, attempts.Count(code => code == 200));
+        });
+        Assert.Equal(sent.Count, log.Sum(d => d.GetProperty("attempts").GetInt32()));
+        foreach (var (ticketId, replies) in tickets)
+            await Eventually(async () => (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").EnumerateArray()
+                .Where(m => replies.Contains(m.GetProperty("id").GetGuid())).All(m => m.GetProperty("delivery").GetString() == "delivered"));
     }
 
     [Fact]
@@ -334,6 +393,39 @@ public sealed class WebhookTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.NotEqual("delivered", delivery.GetProperty("status").GetString());
         Assert.All(delivery.GetProperty("attempt_log").EnumerateArray(), a => Assert.Equal(302, a.GetProperty("status_code").GetInt32()));
         Assert.All(_receiver.Received, r => Assert.Equal("/moved", r.Path));
+    }
+
+    /// <summary>The silo-wide attempt log commits many dispatchers' attempts together; one bad record must not sink the rest.</summary>
+    [Fact]
+    public async Task A_record_that_cannot_be_written_fails_only_its_own_caller_of_the_shared_attempt_log()
+    {
+        var agent = await cluster.Api().LogInAs();
+        var projectId = await agent.CreateProject();
+        var webhookId = (await agent.Post($"/v1/projects/{projectId}/webhooks", new { url = _receiver.Url("log") })).GetProperty("id").GetGuid();
+        var ticketId = (await agent.CreateTicket(projectId)).GetProperty("id").GetGuid();
+        var deliveries = $"/v1/projects/{projectId}/webhooks/{webhookId}/deliveries";
+        await Eventually(async () => (await agent.Get(deliveries)).GetProperty("items")[0].GetProperty("status").GetString() == "delivered");
+        var stored = (await agent.Get(deliveries)).GetProperty("items")[0];
+
+        // Two more attempts of the delivered delivery (as a redelivery would add), and one of a
+        // delivery that does not exist, handed in together so they may share a commit.
+        var delivery = new DueDelivery(stored.GetProperty("id").GetGuid(), stored.GetProperty("event_id").GetGuid(), ticketId, 1,
+            "ticket.created", DateTimeOffset.UtcNow, "{}", null);
+        var log = new AttemptLog(cluster.Database, NullLogger<AttemptLog>.Instance);
+        AttemptRecord Accepted(DueDelivery d, string body) =>
+            new(d, new AttemptOutcome(DateTimeOffset.UtcNow, 200, 3, null, body), DeliveryStatus.Delivered, null);
+        var first = log.Record([Accepted(delivery, "again 1")]);
+        var orphan = log.Record([Accepted(delivery with { Id = Guid.NewGuid() }, "nobody's")]);
+        var second = log.Record([Accepted(delivery, "again 2")]);
+
+        await first;
+        await second;
+        await Assert.ThrowsAsync<PostgresException>(() => orphan);
+        var attempts = (await agent.Get(deliveries)).GetProperty("items")[0].GetProperty("attempt_log").EnumerateArray()
+            .Select(a => a.GetProperty("response_body").GetString()).ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.Contains("again 1", attempts);
+        Assert.Contains("again 2", attempts);
     }
 
     /// <summary>

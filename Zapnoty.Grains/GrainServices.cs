@@ -39,6 +39,8 @@ public static class GrainServices
         services.AddSingleton<AuditLog>();
         services.Configure<WebhookOptions>(configuration.GetSection("Zapnoty:Webhooks"));
         services.AddSingleton<WebhookStore>();
+        services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<AttemptLog>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDeliveryLog>();
         services.AddHostedService<WebhookSweeper>();

@@ -9,19 +9,20 @@ namespace Zapnoty.Grains.Webhooks;
 
 public sealed class WebhookDispatcherGrain(
     WebhookStore store,
+    DeliveryQueue queue,
     WebhookSender sender,
+    AttemptLog attempts,
     NpgsqlDataSource dataSource,
     IOptions<WebhookOptions> options,
     TimeProvider clock,
     Observability.ZapnotyMetrics metrics,
     ILogger<WebhookDispatcherGrain> log) : Grain, IWebhookDispatcherGrain
 {
-    private const int DeliveriesPerRound = 64;
-
     private List<WebhookEndpoint> _endpoints = [];
     // Each endpoint has at most one worker; a nudge while it works makes it look again.
-    private readonly HashSet<Guid> _working = [];
-    private readonly HashSet<Guid> _nudged = [];
+    private readonly Dictionary<Guid, EndpointWorker> _workers = [];
+    // Per endpoint, when its last worker saw the next delivery fall due (a retry, mostly).
+    private readonly Dictionary<Guid, DateTimeOffset> _nextDue = [];
     private IGrainTimer? _wake;
 
     private Guid ProjectId => this.GetPrimaryKey();
@@ -122,106 +123,59 @@ public sealed class WebhookDispatcherGrain(
     {
         foreach (var endpoint in _endpoints.Where(e => e.Enabled))
         {
-            if (_working.Add(endpoint.View.Id)) _ = Work(endpoint.View.Id);
-            else _nudged.Add(endpoint.View.Id);
-        }
-    }
-
-    /// <summary>
-    /// Delivers everything of one endpoint that is due, round after round, then schedules the
-    /// next wake-up. Runs on the grain's scheduler beside requests; each endpoint has its own
-    /// worker, so a slow endpoint does not hold up the others.
-    /// </summary>
-    private async Task Work(Guid webhookId)
-    {
-        try
-        {
-            do
+            var webhookId = endpoint.View.Id;
+            if (_workers.TryGetValue(webhookId, out var working))
             {
-                _nudged.Remove(webhookId);
-                await DeliverDue(webhookId);
+                working.Nudge();
+                continue;
             }
-            while (_nudged.Contains(webhookId));
+            var worker = new EndpointWorker(ProjectId, webhookId, () => _endpoints.FirstOrDefault(e => e.View.Id == webhookId),
+                new DispatchServices(queue, sender, attempts, Settings, clock), records => Settled(webhookId, records));
+            _workers.Add(webhookId, worker);
+            _nextDue.Remove(webhookId);
+            _ = worker.Run(Retire);
         }
-        catch (Exception e)
-        {
-            log.LogError(e, "Webhook {WebhookId} of project {ProjectId}: delivery stopped; the sweeper will resume it", webhookId, ProjectId);
-        }
-        finally
-        {
-            _working.Remove(webhookId);
-            _nudged.Remove(webhookId);
-        }
-        if (_working.Count == 0) await ScheduleWake();
     }
 
-    /// <summary>
-    /// Keeps up to <see cref="WebhookOptions.ConcurrencyPerEndpoint"/> deliveries in flight, each
-    /// of a different ticket, starting the next as soon as one finishes rather than waiting for
-    /// the slowest of a batch. Due deliveries are fetched in batches and queued here.
-    /// </summary>
-    private async Task DeliverDue(Guid webhookId)
+    /// <summary>A worker has stopped; called synchronously with its decision, so no nudge falls between.</summary>
+    private void Retire(EndpointWorker worker, Exception? failure)
     {
-        var slots = Math.Max(1, Settings.ConcurrencyPerEndpoint);
-        var queue = new Queue<DueDelivery>();
-        var inFlight = new Dictionary<Task, DueDelivery>();
-        var exhausted = false;
-        while (_endpoints.FirstOrDefault(e => e.View.Id == webhookId) is { Enabled: true } endpoint)
+        _workers.Remove(worker.WebhookId);
+        if (failure is not null)
+            log.LogError(failure, "Webhook {WebhookId} of project {ProjectId}: delivery stopped; the sweeper will resume it", worker.WebhookId, ProjectId);
+        else if (worker.NextDue is { } next)
+            _nextDue[worker.WebhookId] = next;
+        if (_workers.Count == 0) ScheduleWake();
+    }
+
+    /// <summary>What follows a committed attempt: the ticket learns its reply arrived; a 410 disables; a final failure strands replies.</summary>
+    private async Task Settled(Guid webhookId, IReadOnlyList<AttemptRecord> records)
+    {
+        foreach (var record in records)
         {
-            if (queue.Count == 0 && inFlight.Count < slots && !exhausted)
+            var delivery = record.Delivery;
+            switch (record.Status)
             {
-                var busy = inFlight.Values.Select(d => d.TicketId).ToHashSet();
-                var due = await store.Due(ProjectId, webhookId, clock.GetUtcNow(), DeliveriesPerRound, CancellationToken.None);
-                foreach (var delivery in due.Where(d => !busy.Contains(d.TicketId))) queue.Enqueue(delivery);
-                // Nothing new beyond what is in flight: fetch again only after something finishes.
-                exhausted = queue.Count == 0;
+                case DeliveryStatus.Delivered:
+                    metrics.WebhookDelivery("delivered");
+                    if (delivery is { MessageId: { } reply, TicketId: { } ticketId })
+                        await GrainFactory.GetGrain<ITicketGrain>(ticketId).ReplyDeliveryStored(reply);
+                    break;
+                case DeliveryStatus.Pending:
+                    metrics.WebhookDelivery("retry");
+                    break;
+                case DeliveryStatus.Failed when record.Outcome.StatusCode == 410:
+                    metrics.WebhookDelivery("gone");
+                    if (_endpoints.FirstOrDefault(e => e.View.Id == webhookId) is { } endpoint) await DisableGone(endpoint, delivery.EventId);
+                    break;
+                case DeliveryStatus.Failed:
+                    metrics.WebhookDelivery("failed");
+                    log.LogWarning("Webhook delivery {DeliveryId} of webhook {WebhookId} failed for good after {Attempts} attempts: {Error}",
+                        delivery.Id, webhookId, record.Attempts, record.Outcome.Failure);
+                    await FailStrandedReplies([delivery.EventId], $"The webhook endpoint did not take it after {record.Attempts} attempts: {record.Outcome.Failure}");
+                    break;
             }
-            while (inFlight.Count < slots && queue.TryDequeue(out var next))
-                inFlight.Add(Deliver(endpoint, next), next);
-            if (inFlight.Count == 0) return;
-
-            var finished = await Task.WhenAny(inFlight.Keys);
-            inFlight.Remove(finished);
-            await finished;
-            exhausted = false;
         }
-        await Task.WhenAll(inFlight.Keys);
-    }
-
-    private async Task Deliver(WebhookEndpoint endpoint, DueDelivery delivery)
-    {
-        var outcome = await sender.Send(endpoint, delivery, CancellationToken.None);
-        var attempts = delivery.Attempts + 1;
-        if (outcome.Succeeded)
-        {
-            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Delivered, attempts, null, CancellationToken.None, delivery.MessageId);
-            metrics.WebhookDelivery("delivered");
-            if (delivery is { MessageId: { } reply, TicketId: { } ticketId })
-                await GrainFactory.GetGrain<ITicketGrain>(ticketId).ReplyDeliveryStored(reply);
-            return;
-        }
-
-        if (outcome.StatusCode == 410)
-        {
-            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Failed, attempts, null, CancellationToken.None);
-            metrics.WebhookDelivery("gone");
-            await DisableGone(endpoint, delivery.EventId);
-            return;
-        }
-
-        var schedule = Settings.Schedule;
-        if (attempts > schedule.Count)
-        {
-            await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Failed, attempts, null, CancellationToken.None);
-            metrics.WebhookDelivery("failed");
-            log.LogWarning("Webhook delivery {DeliveryId} to {Url} failed for good after {Attempts} attempts: {Error}",
-                delivery.Id, endpoint.View.Url, attempts, outcome.Failure);
-            await FailStrandedReplies([delivery.EventId], $"The webhook endpoint did not take it after {attempts} attempts: {outcome.Failure}");
-            return;
-        }
-        var wait = schedule[attempts - 1] * (0.8 + 0.4 * Random.Shared.NextDouble());
-        await store.RecordAttempt(delivery.Id, outcome, DeliveryStatus.Pending, attempts, outcome.At + wait, CancellationToken.None);
-        metrics.WebhookDelivery("retry");
     }
 
     /// <summary>410 Gone means the receiver is gone for good: stop sending until someone enables it again.</summary>
@@ -247,12 +201,13 @@ public sealed class WebhookDispatcherGrain(
     }
 
     /// <summary>
-    /// Retries that fall due soon wake this grain by timer; later ones and anything a crashed
-    /// silo left behind are found by the sweeper every silo runs.
+    /// Retries that fall due soon wake this grain by timer, at the earliest time the workers saw;
+    /// later ones and anything a crashed silo left behind are found by the sweeper every silo runs.
     /// </summary>
-    private async Task ScheduleWake()
+    private void ScheduleWake()
     {
-        var next = await store.NextDue(ProjectId, CancellationToken.None);
+        var live = _endpoints.Where(e => e.Enabled).Select(e => e.View.Id).ToHashSet();
+        var next = _nextDue.Where(d => live.Contains(d.Key)).Select(d => (DateTimeOffset?)d.Value).Min();
         var wait = next - clock.GetUtcNow();
         if (wait is null || wait > Settings.SweepPeriod)
         {

@@ -15,8 +15,12 @@ public sealed record WebhookEndpoint(WebhookView View, string Secret, string? Pr
         PreviousSecret is not null && View.PreviousSecretValidUntil > now ? [Secret, PreviousSecret] : [Secret];
 }
 
-/// <summary>A delivery whose turn has come: the earliest pending one of its ticket, due now.</summary>
-public sealed record DueDelivery(Guid Id, Guid EventId, Guid? TicketId, int Attempts, string Type, DateTimeOffset OccurredAt, string Data, Guid? MessageId);
+/// <summary>
+/// A delivery whose turn has come: the earliest pending one of its ticket, due now.
+/// <see cref="MoreOfTicket"/>: a later event of the ticket waits behind it.
+/// </summary>
+public sealed record DueDelivery(Guid Id, Guid EventId, Guid? TicketId, int Attempts, string Type, DateTimeOffset OccurredAt, string Data, Guid? MessageId,
+    bool MoreOfTicket = false);
 
 /// <summary>One try: when, the HTTP status (none when the request failed), how long, why, and what came back.</summary>
 public sealed record AttemptOutcome(DateTimeOffset At, int? StatusCode, int DurationMs, string? Error, string? ResponseBody)
@@ -113,90 +117,6 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
             while (await reader.ReadAsync(cancellationToken)) failed.Add(reader.GetGuid(0));
         await transaction.CommitAsync(cancellationToken);
         return failed.ToArray();
-    }
-
-    /// <summary>
-    /// The deliveries whose turn has come: per ticket only the earliest pending one (a later
-    /// event of a ticket waits for it), and only once it is due.
-    /// </summary>
-    public async Task<IReadOnlyList<DueDelivery>> Due(Guid projectId, Guid webhookId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT d.id, d.event_id, d.ticket_id, d.attempts, e.type, e.occurred_at, e.payload::text, e.message_id
-              FROM (SELECT DISTINCT ON (ticket_id) id, event_id, ticket_id, attempts, next_attempt_at
-                      FROM webhook_deliveries
-                     WHERE project_id = $1 AND webhook_id = $2 AND status = 'pending'
-                     ORDER BY ticket_id, event_seq) d
-              JOIN ticket_events e ON e.id = d.event_id
-             WHERE d.next_attempt_at <= $3
-             ORDER BY d.next_attempt_at
-             LIMIT $4
-            """);
-        command.Parameters.Add(new() { Value = projectId });
-        command.Parameters.Add(new() { Value = webhookId });
-        command.Parameters.Add(new() { Value = now });
-        command.Parameters.Add(new() { Value = limit });
-        var due = new List<DueDelivery>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-            due.Add(new DueDelivery(reader.GetGuid(0), reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetGuid(2), reader.GetInt32(3), reader.GetString(4),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetGuid(7)));
-        return due;
-    }
-
-    /// <summary>
-    /// Logs the attempt and moves the delivery on, together; a website reply it carried is
-    /// marked delivered in the same transaction (its ticket grain is told afterwards).
-    /// </summary>
-    public Task RecordAttempt(Guid deliveryId, AttemptOutcome attempt, DeliveryStatus status, int attempts, DateTimeOffset? nextAttemptAt,
-        CancellationToken cancellationToken, Guid? deliveredReply = null) =>
-        dataSource.Commit(
-        [
-            .. deliveredReply is { } reply
-                ? [new NpgsqlBatchCommand("UPDATE ticket_messages SET delivery = 'delivered', delivery_error = NULL WHERE id = $1 AND delivery IN ('webhook', 'failed')")
-                    { Parameters = { new() { Value = reply } } }]
-                : Array.Empty<NpgsqlBatchCommand>(),
-            new NpgsqlBatchCommand("""
-                INSERT INTO webhook_attempts (delivery_id, at, status_code, duration_ms, error, response_body)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                """)
-            {
-                Parameters =
-                {
-                    new() { Value = deliveryId },
-                    new() { Value = attempt.At },
-                    new() { Value = (object?)attempt.StatusCode ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer },
-                    new() { Value = attempt.DurationMs },
-                    new() { Value = (object?)attempt.Error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = (object?)attempt.ResponseBody ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                },
-            },
-            new NpgsqlBatchCommand("""
-                UPDATE webhook_deliveries
-                   SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5,
-                       finished_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $6 END
-                 WHERE id = $1
-                """)
-            {
-                Parameters =
-                {
-                    new() { Value = deliveryId },
-                    new() { Value = status.Wire() },
-                    new() { Value = attempts },
-                    new() { Value = (object?)nextAttemptAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                    new() { Value = attempt.Succeeded ? DBNull.Value : attempt.Failure, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = attempt.At },
-                },
-            },
-        ], cancellationToken);
-
-    /// <summary>When the project's next pending delivery falls due, if it has one.</summary>
-    public async Task<DateTimeOffset?> NextDue(Guid projectId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT min(next_attempt_at) FROM webhook_deliveries WHERE project_id = $1 AND status = 'pending'");
-        command.Parameters.Add(new() { Value = projectId });
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
     }
 
     /// <summary>Sends a finished delivery again from the start of the schedule. False when it is pending or unknown.</summary>
