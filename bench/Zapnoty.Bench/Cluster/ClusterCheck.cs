@@ -152,8 +152,10 @@ public static class ClusterCheck
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var http = 41000 + Random.Shared.Next(0, 700) * 10;
-            var ports = new ClusterPorts(http, http + 8000, http + 16000);
+            // Below Linux's ephemeral range (32768-60999): a port checked free there can be taken
+            // as the source port of any outgoing connection before the silo binds it.
+            var http = 20000 + Random.Shared.Next(0, 390) * 10;
+            var ports = new ClusterPorts(http, http + 4000, http + 8000);
             var all = Enumerable.Range(1, 4).SelectMany(i => new[] { ports.Http + i - 1, ports.SiloPort(i), ports.Gateway + i - 1 });
             if (all.All(Free)) return ports;
         }
