@@ -279,7 +279,6 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
         Assert.Empty(dashboard.ScriptErrors);
     }
 
-    /// <summary>A new owner with a new project, on its settings <paramref name="section"/> in a page served by <paramref name="silo"/> (phone-sized if asked).</summary>
     [Fact]
     public async Task The_audit_log_shows_a_change_made_in_settings_by_its_actors_name_and_filters_by_area()
     {
@@ -337,6 +336,7 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
         Assert.Empty(dashboard.ScriptErrors);
     }
 
+    /// <summary>A new owner with a new project, on its settings <paramref name="section"/> in a page served by <paramref name="silo"/> (phone-sized if asked).</summary>
     private async Task<(ApiClient Owner, Guid ProjectId, DashboardPage Dashboard)> OwnerInSettings(string section, int silo = 0, bool phone = false)
     {
         var (owner, projectId) = await OwnerWithProject();
