@@ -24,7 +24,9 @@ public sealed class SiloReadiness : ILifecycleParticipant<ISiloLifecycle>, IHeal
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(
-            _draining ? HealthCheckResult.Unhealthy("The silo is shutting down.")
+            // Degraded, which /health/ready answers 503 like Unhealthy: a planned drain is not a
+            // fault, and the health check service logs Unhealthy as an error on every probe.
+            _draining ? HealthCheckResult.Degraded("The silo is shutting down.")
             : _active ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy("The silo is not active."));
 }
