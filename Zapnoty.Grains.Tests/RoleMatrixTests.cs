@@ -232,6 +232,20 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Empty(listed.Except(served));
     }
 
+    /// <summary>
+    /// Access is decided by <c>{projectId}</c> when a route has it, and only otherwise through
+    /// <c>{ticketId}</c>: a route with both would let a member of one project reach another
+    /// project's ticket by naming their own project. Ticket routes live under /v1/helpdesk/tickets.
+    /// </summary>
+    [Fact]
+    public void No_route_names_both_a_project_and_a_ticket()
+    {
+        var both = cluster.ApiRoutes()
+            .Where(r => r.Route.Contains("{projectId}", StringComparison.Ordinal) && r.Route.Contains("{ticketId}", StringComparison.Ordinal))
+            .Select(r => $"{r.Method} {r.Route}");
+        Assert.Empty(both);
+    }
+
     /// <summary>The status a caller must get; null for success (any 2xx).</summary>
     private static HttpStatusCode? Expected(Route route, Who who)
     {
