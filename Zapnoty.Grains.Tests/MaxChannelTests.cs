@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Zapnoty.Grains.Tests.Infrastructure;
 using static Zapnoty.Grains.Tests.Infrastructure.Poll;
+using static Zapnoty.Grains.Tests.Infrastructure.TicketJson;
 using Updates = Zapnoty.Grains.Tests.Infrastructure.MaxUpdateBuilder;
 
 namespace Zapnoty.Grains.Tests;
@@ -103,14 +104,14 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
         using var otherHeader = await PostRaw(bot, update, SecretOf(bot), header: ChannelWebhook.TelegramSecretHeader);
         Assert.Equal(HttpStatusCode.Unauthorized, otherHeader.StatusCode);
         await Task.Delay(300);
-        Assert.Equal(0, await TicketCount(agent, projectId));
+        Assert.Equal(0, await agent.TicketCount(projectId));
 
         await Post(bot, update);
         await Post(bot, update);
         await Post(bot, update, silo: 1);
-        await Eventually(async () => await TicketCount(agent, projectId) == 1);
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
         await Task.Delay(500);
-        Assert.Equal(1, await TicketCount(agent, projectId));
+        Assert.Equal(1, await agent.TicketCount(projectId));
         Assert.Single(Max.Sent(customer.UserId), m => m.Text.StartsWith("Ticket #1"));
 
         // bot_started has no id of its own (keyed by user and time): a replay is still applied once.
@@ -191,7 +192,7 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
         await Post(bot, Updates.Text(customer, $"/start help_{slug}"));
         Assert.Contains("Describe your problem", (await SentTo(customer, 2))[1].Text);
         await Post(bot, Updates.Text(customer, "The app crashes"));
-        await Eventually(async () => await TicketCount(agent, projectId) == 1);
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
         Assert.Equal("Ticket #1 created. We will answer you here.", (await SentTo(customer, 3))[2].Text);
         var first = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items")[0].GetProperty("id").GetGuid();
         await Post(bot, Updates.Text(customer, "/status"));
@@ -199,7 +200,7 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
 
         await agent.Patch($"/v1/helpdesk/tickets/{first}", new { status = "closed" });
         await Post(bot, Updates.Text(customer, "Now the login fails too"));
-        await Eventually(async () => await TicketCount(agent, projectId) == 2);
+        await Eventually(async () => await agent.TicketCount(projectId) == 2);
         var tickets = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal("Now the login fails too", tickets[0].GetProperty("subject").GetString());
         Assert.Equal("max", tickets[0].GetProperty("channel").GetString());
@@ -215,7 +216,7 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
         var customer = MaxCustomer.New();
 
         await Post(bot, Updates.Attachment(customer, "image", "photo-token-1", caption: "The screen looks like this"));
-        await Eventually(async () => await TicketCount(agent, projectId) == 1);
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
         var ticketId = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items")[0].GetProperty("id").GetGuid();
         var first = (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages")[0];
         Assert.Equal("The screen looks like this", first.GetProperty("text").GetString());
@@ -262,7 +263,7 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
         await Post(bot, Updates.BotStopped(customer));
         await Post(bot, "not json at all");
         await Task.Delay(500);
-        Assert.Equal(0, await TicketCount(agent, projectId));
+        Assert.Equal(0, await agent.TicketCount(projectId));
 
         var secret = SecretOf(bot);
         await agent.Call(HttpMethod.Delete, $"/v1/projects/{projectId}/channels/max", null, HttpStatusCode.NoContent);
@@ -307,7 +308,7 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
         var customers = Enumerable.Range(0, 20).Select(i => MaxCustomer.New($"Customer{i}")).ToList();
 
         await Task.WhenAll(customers.Select((c, i) => Post(bot, Updates.Text(c, $"Problem of customer {i}"), silo: i % 2)));
-        await Eventually(async () => await TicketCount(agent, projectId) == 20, seconds: 30);
+        await Eventually(async () => await agent.TicketCount(projectId) == 20, seconds: 30);
 
         var tickets = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?limit=200")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(customers.Select(c => c.UserId.ToString()).Order(), tickets.Select(t => t.GetProperty("customer").GetProperty("external_id").GetString()).Order());
@@ -318,8 +319,7 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
     {
         var agent = await cluster.Api().LogInAs();
         var projectId = await agent.CreateProject();
-        var slug = (await agent.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString()!;
-        return (agent, projectId, slug);
+        return (agent, projectId, await agent.ProjectSlug(projectId));
     }
 
     private async Task<FakeMaxBot> Connect(ApiClient agent, Guid projectId)
@@ -332,9 +332,9 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
     /// <summary>A project without ticket types: the first message opens the ticket.</summary>
     private async Task<Guid> OpenTicket(ApiClient agent, Guid projectId, FakeMaxBot bot, MaxCustomer customer, string text)
     {
-        var before = await TicketCount(agent, projectId);
+        var before = await agent.TicketCount(projectId);
         await Post(bot, Updates.Text(customer, text));
-        await Eventually(async () => await TicketCount(agent, projectId) == before + 1);
+        await Eventually(async () => await agent.TicketCount(projectId) == before + 1);
         await Max.WaitForSent(s => s.Any(m => m.UserId == customer.UserId && m.Text.StartsWith("Ticket #")));
         return (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?customer_external_id={customer.UserId}")).GetProperty("items")[0]
             .GetProperty("id").GetGuid();
@@ -350,13 +350,4 @@ public sealed class MaxChannelTests(ClusterFixture cluster)
 
     private async Task<IReadOnlyList<SentMaxMessage>> SentTo(MaxCustomer customer, int count) =>
         (await Max.WaitForSent(s => s.Count(m => m.UserId == customer.UserId) >= count)).Where(m => m.UserId == customer.UserId).ToList();
-
-    private static async Task<int> TicketCount(ApiClient agent, Guid projectId) =>
-        (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?limit=200")).GetProperty("items").GetArrayLength();
-
-    private static string? UnreachableReason(JsonElement ticket) => ticket.GetProperty("customer").GetProperty("unreachable_reason").GetString();
-
-    private static JsonElement Message(JsonElement ticket, Guid messageId) =>
-        ticket.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == messageId);
-
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Zapnoty.Grains.Tests.Infrastructure;
 using static Zapnoty.Grains.Tests.Infrastructure.Poll;
+using static Zapnoty.Grains.Tests.Infrastructure.TicketJson;
 using Updates = Zapnoty.Grains.Tests.Infrastructure.TelegramUpdateBuilder;
 
 namespace Zapnoty.Grains.Tests;
@@ -92,14 +93,14 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         using var missing = await PostRaw(bot, update, secret: null);
         Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
         await Task.Delay(300);
-        Assert.Equal(0, await TicketCount(agent, projectId));
+        Assert.Equal(0, await agent.TicketCount(projectId));
 
         await Post(bot, update);
         await Post(bot, update);
         await Post(bot, update, silo: 1);
-        await Eventually(async () => await TicketCount(agent, projectId) == 1);
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
         await Task.Delay(500);
-        Assert.Equal(1, await TicketCount(agent, projectId));
+        Assert.Equal(1, await agent.TicketCount(projectId));
         Assert.Single(Telegram.Sent(customer.ChatId), m => m.Text.StartsWith("Ticket #1"));
     }
 
@@ -175,7 +176,7 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
 
         await agent.Patch($"/v1/helpdesk/tickets/{first}", new { status = "closed" });
         await Post(bot, Updates.Text(customer, "Now the login fails too"));
-        await Eventually(async () => await TicketCount(agent, projectId) == 2);
+        await Eventually(async () => await agent.TicketCount(projectId) == 2);
         var tickets = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal("Now the login fails too", tickets[0].GetProperty("subject").GetString());
         Assert.Equal(1, (await agent.Get($"/v1/helpdesk/tickets/{first}")).GetProperty("messages").GetArrayLength());
@@ -183,7 +184,7 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         // /new starts another ticket even while one is open.
         await Post(bot, Updates.Text(customer, "/new"));
         await Post(bot, Updates.Text(customer, "And a third problem"));
-        await Eventually(async () => await TicketCount(agent, projectId) == 3);
+        await Eventually(async () => await agent.TicketCount(projectId) == 3);
         await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text.StartsWith("Describe your new problem")));
         await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text.StartsWith("Ticket #3 created")));
         Assert.Equal(slug, (await agent.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString());
@@ -197,7 +198,7 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         var customer = TelegramCustomer.New();
 
         await Post(bot, Updates.Photo(customer, caption: "The screen looks like this", fileId: "photo-file-1"));
-        await Eventually(async () => await TicketCount(agent, projectId) == 1);
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
         var ticketId = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items")[0].GetProperty("id").GetGuid();
         var first = (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages")[0];
         Assert.Equal("The screen looks like this", first.GetProperty("text").GetString());
@@ -229,7 +230,7 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         await Post(bot, Updates.GroupText(customer, -100123456, "hello group"));
         await Post(bot, Updates.ChannelPost(-100654321, "channel news"));
         await Task.Delay(500);
-        Assert.Equal(0, await TicketCount(agent, projectId));
+        Assert.Equal(0, await agent.TicketCount(projectId));
 
         var secret = Telegram.WebhookOf(bot)!.SecretToken!;
         await agent.Call(HttpMethod.Delete, $"/v1/projects/{projectId}/channels/telegram", null, HttpStatusCode.NoContent);
@@ -268,7 +269,7 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
         var customers = Enumerable.Range(0, 50).Select(i => TelegramCustomer.New($"Customer{i}")).ToList();
 
         await Task.WhenAll(customers.Select((c, i) => Post(bot, Updates.Text(c, $"Problem of customer {i}"), silo: i % 2)));
-        await Eventually(async () => await TicketCount(agent, projectId) == 50, seconds: 30);
+        await Eventually(async () => await agent.TicketCount(projectId) == 50, seconds: 30);
 
         var tickets = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?limit=200")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal(customers.Select(c => c.Id.ToString()).Order(), tickets.Select(t => t.GetProperty("customer").GetProperty("external_id").GetString()).Order());
@@ -314,8 +315,7 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
     {
         var agent = await cluster.Api().LogInAs();
         var projectId = await agent.CreateProject();
-        var slug = (await agent.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString()!;
-        return (agent, projectId, slug);
+        return (agent, projectId, await agent.ProjectSlug(projectId));
     }
 
     private async Task<FakeBot> Connect(ApiClient agent, Guid projectId)
@@ -328,9 +328,9 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
     /// <summary>A project without ticket types: the first message opens the ticket.</summary>
     private async Task<Guid> OpenTicket(ApiClient agent, Guid projectId, FakeBot bot, TelegramCustomer customer, string text)
     {
-        var before = await TicketCount(agent, projectId);
+        var before = await agent.TicketCount(projectId);
         await Post(bot, Updates.Text(customer, text));
-        await Eventually(async () => await TicketCount(agent, projectId) == before + 1);
+        await Eventually(async () => await agent.TicketCount(projectId) == before + 1);
         await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text.StartsWith("Ticket #")));
         return (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?customer_external_id={customer.Id}")).GetProperty("items")[0]
             .GetProperty("id").GetGuid();
@@ -344,13 +344,4 @@ public sealed class TelegramChannelTests(ClusterFixture cluster)
 
     private async Task<IReadOnlyList<SentTelegramMessage>> SentTo(TelegramCustomer customer, int count) =>
         (await Telegram.WaitForSent(s => s.Count(m => m.ChatId == customer.ChatId) >= count)).Where(m => m.ChatId == customer.ChatId).ToList();
-
-    private static async Task<int> TicketCount(ApiClient agent, Guid projectId) =>
-        (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?limit=200")).GetProperty("items").GetArrayLength();
-
-    private static string? UnreachableReason(JsonElement ticket) => ticket.GetProperty("customer").GetProperty("unreachable_reason").GetString();
-
-    private static JsonElement Message(JsonElement ticket, Guid messageId) =>
-        ticket.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("id").GetGuid() == messageId);
-
 }

@@ -11,7 +11,7 @@ public sealed record SupportDesk(ApiClient Owner, Guid ProjectId, string Slug)
     {
         var owner = await cluster.Api().LogInAs(ownerEmail ?? $"owner-{Guid.NewGuid():N}@example.com");
         var projectId = await owner.CreateProject(name);
-        var slug = (await owner.Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString()!;
+        var slug = await owner.ProjectSlug(projectId);
         return new SupportDesk(owner, projectId, slug);
     }
 

@@ -71,6 +71,14 @@ public sealed class ApiClient(HttpClient http, FakeSmtpServer smtp, string? toke
         return project.GetProperty("id").GetGuid();
     }
 
+    /// <summary>The project's slug: bots' deep links carry it (<c>/start help_{slug}</c>).</summary>
+    public async Task<string> ProjectSlug(Guid projectId) =>
+        (await Get($"/v1/projects/{projectId}")).GetProperty("slug").GetString()!;
+
+    /// <summary>How many tickets the project has (up to a page of 200).</summary>
+    public async Task<int> TicketCount(Guid projectId) =>
+        (await Get($"/v1/projects/{projectId}/helpdesk/tickets?limit=200")).GetProperty("items").GetArrayLength();
+
     public async Task<JsonElement> CreateTicket(Guid projectId, string text = "My order did not arrive", string externalId = "customer-1", object? extra = null)
     {
         var body = new Dictionary<string, object?> { ["text"] = text, ["customer"] = new { external_id = externalId, name = "Ivan Petrov" } };
