@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -81,7 +79,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static Uri ApiAddress(SiloHandle silo)
     {
         var host = ((InProcessSiloHandle)silo).SiloHost;
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = LoopbackApp.Address(host.Services);
         return new Uri(address);
     }
 

@@ -3,12 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Zapnoty.Grains.Tests.Infrastructure;
 
@@ -89,18 +84,10 @@ public sealed class FakeMaxServer : IAsyncDisposable
         _app.MapMethods("/{**path}", ["GET", "POST", "DELETE", "PUT", "PATCH"], Serve);
     }
 
-    public static async Task<FakeMaxServer> Start()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var server = new FakeMaxServer(builder.Build());
-        await server._app.StartAsync();
-        return server;
-    }
+    public static Task<FakeMaxServer> Start() => LoopbackApp.Start(app => new FakeMaxServer(app));
 
     /// <summary>The API base URL, e.g. <c>http://127.0.0.1:41234</c>.</summary>
-    public string BaseUrl => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string BaseUrl => LoopbackApp.Address(_app.Services);
 
     /// <summary>Registers a bot with a fresh id and a token shaped like Max's (a long opaque string).</summary>
     public FakeMaxBot AddBot(string? username = null)

@@ -4,12 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Zapnoty.Grains.Tests.Infrastructure;
 
@@ -96,18 +91,10 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         _app.MapGet("/file/{botSegment}/{**filePath}", ServeFile);
     }
 
-    public static async Task<FakeTelegramServer> Start()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var server = new FakeTelegramServer(builder.Build());
-        await server._app.StartAsync();
-        return server;
-    }
+    public static Task<FakeTelegramServer> Start() => LoopbackApp.Start(app => new FakeTelegramServer(app));
 
     /// <summary>The Bot API base URL, e.g. <c>http://127.0.0.1:41234</c> (the client adds <c>/bot{token}/{method}</c>).</summary>
-    public string BaseUrl => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string BaseUrl => LoopbackApp.Address(_app.Services);
 
     /// <summary>Registers a new bot with a fresh id and a realistic token (<c>{id}:{35 characters}</c>).</summary>
     public FakeBot AddBot(string? username = null)

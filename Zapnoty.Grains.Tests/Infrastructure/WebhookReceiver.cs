@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Zapnoty.Grains.Tests.Infrastructure;
 
@@ -52,18 +47,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         });
     }
 
-    public static async Task<WebhookReceiver> Start()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var receiver = new WebhookReceiver(builder.Build());
-        await receiver._app.StartAsync();
-        return receiver;
-    }
+    public static Task<WebhookReceiver> Start() => LoopbackApp.Start(app => new WebhookReceiver(app));
 
     public string Url(string path = "hooks") =>
-        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/" + path;
+        LoopbackApp.Address(_app.Services) + "/" + path;
 
     public IReadOnlyList<ReceivedWebhook> Received => _received.ToList();
 
