@@ -2,12 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Zapnoty.Grains.Tests.Infrastructure;
 
 namespace Zapnoty.Bench;
 
@@ -28,21 +24,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
         _app.MapPost("/hooks/{name}", Receive);
     }
 
-    public static async Task<WebhookReceiver> Start()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var receiver = new WebhookReceiver(builder.Build());
-        await receiver._app.StartAsync();
-        return receiver;
-    }
+    public static Task<WebhookReceiver> Start() => LoopbackApp.Start(app => new WebhookReceiver(app));
 
     /// <summary>A new endpoint URL; <paramref name="trackReplies"/> also timestamps every <c>ticket.replied</c> by message id.</summary>
     public Inbox Open(string name, bool trackReplies = false)
     {
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var inbox = new Inbox($"{address}/hooks/{name}", trackReplies);
+        var inbox = new Inbox($"{LoopbackApp.Address(_app.Services)}/hooks/{name}", trackReplies);
         if (!_inboxes.TryAdd(name, inbox)) throw new InvalidOperationException($"Inbox {name} is already open.");
         return inbox;
     }
