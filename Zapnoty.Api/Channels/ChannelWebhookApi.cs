@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -52,7 +51,7 @@ public static class ChannelWebhookApi
         ChannelInbox inbox, TimeProvider clock, CancellationToken cancellationToken)
     {
         var bot = botId.Length <= 32 ? await grains.GetGrain<IBotGrain>(BotKeys.Of(webhook.Channel, botId)).Live() : null;
-        if (bot is null || !SameSecret(request.Headers[webhook.SecretHeader].ToString(), bot.WebhookSecret))
+        if (bot is null || !bot.AcceptsWebhookSecret(request.Headers[webhook.SecretHeader].ToString()))
             return TypedResults.Problem(statusCode: 401, title: Titles.For(401), detail: "Unknown bot or wrong secret.");
 
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
@@ -62,7 +61,4 @@ public static class ChannelWebhookApi
             grains.GetGrain<IConversationGrain>(ConversationKeys.Of(webhook.Channel, botId, update.ChatId)).Process().Ignore();
         return TypedResults.Ok();
     }
-
-    private static bool SameSecret(string given, string expected) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
 }

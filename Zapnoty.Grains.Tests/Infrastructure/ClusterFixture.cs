@@ -47,6 +47,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.Options.UseTestClusterMembership = false;
         builder.Properties["ConnectionStrings:Postgres"] = ConnectionString;
+        builder.Properties["Zapnoty:DataProtection:Key"] = TestDatabase.MasterKey;
         builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";
         builder.Properties["Zapnoty:Smtp:Port"] = Smtp.Port.ToString();
         // Receivers run on 127.0.0.1; retries and the sweep are fast so a test sees a whole schedule.

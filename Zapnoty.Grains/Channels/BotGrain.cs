@@ -2,12 +2,13 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Channels;
 
-public sealed class BotGrain(BotStore store, MessengerClients clients, IOptions<ChannelOptions> options, TimeProvider clock,
+public sealed class BotGrain(BotStore store, MessengerClients clients, SecretProtector secrets, IOptions<ChannelOptions> options, TimeProvider clock,
     ILogger<BotGrain> log) : Grain, IBotGrain
 {
     private BotView? _bot;
@@ -27,9 +28,11 @@ public sealed class BotGrain(BotStore store, MessengerClients clients, IOptions<
 
         var previous = await store.FindLiveOfProject(projectId, Channel, CancellationToken.None);
         var now = clock.StoredNow();
-        var bot = new BotView(Guid.NewGuid(), projectId, Channel, ExternalId, username, token, NewSecret(), now);
+        // The messenger gets the webhook secret once, here; we keep its hash and the token encrypted.
+        var secret = NewSecret();
+        var bot = new BotView(Guid.NewGuid(), projectId, Channel, ExternalId, username, secrets.Protect(SecretPurposes.BotToken, token), SecretHash.Of(secret), now);
         var client = clients.For(Channel);
-        await client.Subscribe(token, options.Value.WebhookUrl(Channel, ExternalId), bot.WebhookSecret, CancellationToken.None);
+        await client.Subscribe(token, options.Value.WebhookUrl(Channel, ExternalId), secret, CancellationToken.None);
         if (!await store.Connect(bot, new AuditEntry(now, actor, AuditActions.BotConnected, bot.Id.ToString(),
                 new { channel = Channel.Wire(), bot_id = ExternalId, username }), CancellationToken.None))
             throw DomainException.Conflict("This bot was just connected to another project.", "bot_token");
@@ -67,7 +70,7 @@ public sealed class BotGrain(BotStore store, MessengerClients clients, IOptions<
     {
         try
         {
-            await clients.For(bot.Channel).Unsubscribe(bot.Token, options.Value.WebhookUrl(bot.Channel, bot.ExternalId), CancellationToken.None);
+            await clients.For(bot.Channel).Unsubscribe(clients.TokenOf(bot), options.Value.WebhookUrl(bot.Channel, bot.ExternalId), CancellationToken.None);
         }
         catch (Exception e)
         {
