@@ -41,7 +41,6 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Postgres"] = await TestDatabase.Create("process");
         start.Environment["ASPNETCORE_URLS"] = api.ToString().TrimEnd('/');
         start.Environment["Orleans__SiloPort"] = FreePort().ToString();
-        start.Environment["Orleans__GatewayPort"] = FreePort().ToString();
         start.Environment["Orleans__AdvertisedIP"] = "";
         start.Environment["Zapnoty__DataProtection__Key"] = TestDatabase.MasterKey;
         foreach (var (key, value) in settings) start.Environment[key] = value;
