@@ -91,7 +91,7 @@ public sealed class SecretsAtRestTests(ClusterFixture cluster) : IAsyncLifetime
         new StandardWebhook(secret).Verify(received.Body, received.Headers);
 
         // After a rotation both secrets are kept, both encrypted.
-        await agent.Post($"/v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret", new { });
+        await agent.Call(HttpMethod.Post, $"/v1/projects/{projectId}/webhooks/{webhookId}/rotate-secret", new { }, HttpStatusCode.OK);
         Assert.All(await Column("SELECT previous_secret FROM webhooks WHERE id = $1", webhookId), s => Assert.StartsWith(SecretProtector.Prefix, s));
     }
 
