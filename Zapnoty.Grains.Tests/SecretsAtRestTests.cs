@@ -39,6 +39,10 @@ public sealed class SecretsAtRestTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.DoesNotContain(bot.Token.Split(':')[1], token);
         Assert.Equal(SecretHash.Of(secret), storedSecret);
         Assert.DoesNotContain(secret, storedSecret);
+        // Nor does the bot grain's state (what the Orleans Dashboard's grain state view shows).
+        var live = await cluster.Grains.GetGrain<IBotGrain>(BotKeys.Of(Tickets.Channel.Telegram, bot.Id.ToString())).Live();
+        Assert.Equal(token, live!.ProtectedToken);
+        Assert.Equal(storedSecret, live.WebhookSecretHash);
         // The key ring itself holds no key in the clear: each key is sealed with the master key.
         foreach (var xml in await Column("SELECT xml FROM data_protection_keys"))
         {
