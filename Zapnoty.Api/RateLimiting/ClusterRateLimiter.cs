@@ -58,7 +58,7 @@ public sealed class ClusterRateLimiter(IGrainFactory grains, IOptionsMonitor<Rat
         {
             var grain = grains.GetGrain<IRateBudgetGrain>(partition.Key);
             return new LeasedBucket(partition.Budget, wanted => grain.Take(partition.Budget, wanted).WaitAsync(GrainDeadline),
-                current.MaxLease, current.LeaseLifetime, clock, log);
+                LeaseSize(partition.Budget, current), current.LeaseLifetime, clock, log);
         }
         var local = new TokenBucket(partition.Budget, clock.GetUtcNow());
         var gate = new Lock();
@@ -67,6 +67,10 @@ public sealed class ClusterRateLimiter(IGrainFactory grains, IOptionsMonitor<Rat
             lock (gate) return Task.FromResult(local.Take(wanted, partition.Budget, clock.GetUtcNow()));
         }, maxLease: 1, current.LeaseLifetime, clock, log);
     }
+
+    /// <summary>At most a second's worth of the budget: a small budget is shared out a permit or two at a time, so the silos together overshoot it by little.</summary>
+    private static int LeaseSize(RateBudget budget, RateLimitOptions options) =>
+        Math.Clamp((int)Math.Ceiling(budget.PerSecond), 1, options.MaxLease);
 
     /// <summary>Every 30 s, forgets the buckets of partitions that sent nothing for two minutes (their budgets are whole again by then).</summary>
     private void SweepIdle()

@@ -66,8 +66,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         // Load tests fire hundreds of writes a second from one key; the other budgets are the
         // published defaults (RateLimitTests spends them).
         builder.Properties["Zapnoty:RateLimits:Writes:PermitsPerMinute"] = "20000";
+        // As in production (the test host may run as Development, where Swagger UI is on by default).
+        builder.Properties["Zapnoty:Swagger:Enabled"] = "false";
         // Unknown bot ids are forgotten fast so a test sees their activation go.
-        builder.Properties["Zapnoty:Channels:UnknownBotMemory"] = "00:00:01";
+        builder.Properties["Zapnoty:Channels:UnknownBotMemory"] = "00:00:03";
         // Nothing balances these silos' traffic; stopping them need not wait for one.
         builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
         for (var i = 0; i < 3; i++)
