@@ -28,6 +28,8 @@ if [ -z "${ConnectionStrings__Postgres:-}" ]; then
 fi
 
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
+# A local trial: Swagger UI on (production leaves it off).
+export Zapnoty__Swagger__Enabled=${Zapnoty__Swagger__Enabled:-true}
 dashboard_build "$root"
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 url=${ASPNETCORE_URLS%%;*}

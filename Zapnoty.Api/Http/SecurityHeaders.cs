@@ -19,9 +19,12 @@ public static class SecurityHeaders
     public const string DashboardPolicy =
         "default-src 'self'; img-src 'self' blob: data:; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
-    /// <summary>Swagger UI styles its widgets inline and shows data: icons; it is off in production.</summary>
-    public const string SwaggerPolicy =
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+    /// <summary>
+    /// The operators' tools, Swagger UI (off in production) and the Orleans Dashboard (on its
+    /// internal port): they style widgets inline and use data: icons and fonts. Still no inline script.
+    /// </summary>
+    public const string ToolPolicy =
+        "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
 
     /// <summary>JSON and problem answers are never a document a browser should render or load anything for.</summary>
     public const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'";
@@ -45,7 +48,7 @@ public static class SecurityHeaders
         });
 
     private static string PolicyFor(PathString path, string? contentType) =>
-        path.StartsWithSegments("/swagger") ? SwaggerPolicy
+        path.StartsWithSegments("/swagger") || path.StartsWithSegments("/orleans") ? ToolPolicy
         : contentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true || path.StartsWithSegments("/assets") ? DashboardPolicy
         : ApiPolicy;
 }

@@ -53,8 +53,9 @@ public sealed class LeasedBucket(RateBudget budget, Func<int, Task<RateGrant>> s
     /// <summary>A permit, fetching a new batch when this silo's is spent; false when the whole budget is.</summary>
     public async ValueTask<(bool Acquired, RateState State)> Take(CancellationToken cancellationToken)
     {
-        // Requests waiting on one fetch share its batch; a batch smaller than the crowd fetches again.
-        for (var attempt = 0; attempt < 3; attempt++)
+        // Requests waiting on one fetch share its batch; those it was too small for fetch again.
+        // Only a budget that grants nothing refuses: a crowd never loses to its own batch size.
+        while (true)
         {
             if (TryTake(out var state)) return (true, state);
             Task<RateGrant> fetch;
@@ -63,10 +64,10 @@ public sealed class LeasedBucket(RateBudget budget, Func<int, Task<RateGrant>> s
                 if (_fetching is not { IsCompleted: false }) _fetching = Fetch();
                 fetch = _fetching;
             }
-            if ((await fetch.WaitAsync(cancellationToken)).Granted == 0) break;
+            if ((await fetch.WaitAsync(cancellationToken)).Granted > 0) continue;
+            if (TryTake(out var late)) return (true, late);
+            lock (_gate) return (false, State());
         }
-        if (TryTake(out var late)) return (true, late);
-        lock (_gate) return (false, State());
     }
 
     private async Task<RateGrant> Fetch()
