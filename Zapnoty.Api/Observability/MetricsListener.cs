@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Zapnoty.Api.Http;
 
 namespace Zapnoty.Api.Observability;
 
@@ -15,17 +15,9 @@ public sealed record MetricsListener(int Port, IPAddress Address)
     public const string Section = "Zapnoty:Metrics";
 
     /// <summary>The settings, or null when metrics are not served (no port configured).</summary>
-    public static MetricsListener? From(IConfiguration configuration)
-    {
-        var section = configuration.GetSection(Section);
-        var port = section.GetValue<int?>("Port") ?? 0;
-        if (port == 0) return null;
-        var address = section["Address"] is { Length: > 0 } configured ? IPAddress.Parse(configured) : IPAddress.Loopback;
-        return new MetricsListener(port, address);
-    }
+    public static MetricsListener? From(IConfiguration configuration) =>
+        InternalListener.From(configuration.GetSection(Section)) is { } listener ? new MetricsListener(listener.Port, listener.Address) : null;
 
     /// <summary>The URL Kestrel listens on for the scrape, next to the API's.</summary>
-    public string Url => Address.AddressFamily == AddressFamily.InterNetworkV6
-        ? $"http://[{Address}]:{Port}"
-        : $"http://{Address}:{Port}";
+    public string Url => new InternalListener(Port, Address).Url;
 }
