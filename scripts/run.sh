@@ -30,6 +30,8 @@ fi
 
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
 master_key_ensure "$root"
+# A local trial: Swagger UI on (production leaves it off).
+export Zapnoty__Swagger__Enabled=${Zapnoty__Swagger__Enabled:-true}
 dashboard_build "$root"
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 url=${ASPNETCORE_URLS%%;*}

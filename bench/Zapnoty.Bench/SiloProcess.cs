@@ -60,6 +60,8 @@ public sealed class SiloProcess : IDisposable
         start.Environment["Zapnoty__DataProtection__Key"] = "YmVuY2gtbWFzdGVyLWtleS1vZi10aGUtYmVuY2hlcy0=";
         // No balancer drains a bench silo; its restarts should not wait for one.
         start.Environment["Zapnoty__Shutdown__DrainDelay"] = "00:00:00";
+        // The benches measure the server under one client's full load, not the published limits.
+        start.Environment["Zapnoty__RateLimits__Enabled"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning";
         foreach (var (key, value) in settings.Environment) start.Environment[key] = value;
