@@ -1,13 +1,17 @@
 using Microsoft.Extensions.Options;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Tests.Infrastructure;
 using Zapnoty.Grains.Webhooks;
 using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 
 namespace Zapnoty.Grains.Tests;
 
-/// <summary>A receiver that answers and then stalls must not hold a delivery, a socket or the dispatcher (review finding 9).</summary>
+/// <summary>
+/// A server that answers and then stalls must not hold a delivery, a download, a socket or the
+/// webhook dispatcher (review finding 9): every outbound call ends within a deadline.
+/// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class WebhookDeadlineTests(ClusterFixture cluster)
+public sealed class OutboundDeadlineTests(ClusterFixture cluster)
 {
     [Fact]
     public async Task A_receiver_that_stalls_after_its_headers_gets_a_failed_attempt_within_the_deadline()
@@ -52,5 +56,19 @@ public sealed class WebhookDeadlineTests(ClusterFixture cluster)
         // Meanwhile the project's other endpoint keeps getting new events.
         await agent.CreateTicket(projectId, "Second", "customer-2");
         await receiver.WaitFor(r => r.Count == 2, seconds: 5);
+    }
+
+    [Fact]
+    public async Task A_messenger_file_that_stops_arriving_ends_the_download_instead_of_holding_the_connection()
+    {
+        await using var tarpit = TarpitReceiver.Start();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+
+        var opened = Assert.IsType<AttachmentDownload.Opened>(await FileStreams.Open(http, new Uri(tarpit.Url("file")), "Telegram", "a.pdf", CancellationToken.None));
+        Assert.Equal(1000, opened.Length);
+        await using var body = opened.Content;
+        var started = DateTime.UtcNow;
+        await Assert.ThrowsAsync<TimeoutException>(() => body.CopyToAsync(Stream.Null).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(0.8), TimeSpan.FromSeconds(5));
     }
 }
