@@ -45,8 +45,12 @@ public sealed class WebhookSender : IDisposable
 
     public async Task<AttemptOutcome> Send(WebhookEndpoint endpoint, DueDelivery delivery, CancellationToken cancellationToken)
     {
-        var body = Body(delivery);
         var at = _clock.GetUtcNow();
+        // Endpoints saved before https was required still deliver nothing in the clear.
+        if (!Uri.TryCreate(endpoint.View.Url, UriKind.Absolute, out var target) || !WebhookTargets.SchemeAllowed(target, _settings.AllowPrivateTargets))
+            return new AttemptOutcome(at, null, 0, "Plain http:// is refused for public receivers; change the endpoint's url to https://.", null);
+
+        var body = Body(delivery);
         var timestamp = at.ToUnixTimeSeconds();
         var webhookId = delivery.EventId.ToString();
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.View.Url)
@@ -56,10 +60,6 @@ public sealed class WebhookSender : IDisposable
         request.Headers.Add("webhook-id", webhookId);
         request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add("webhook-signature", WebhookSigning.Sign(webhookId, timestamp, body, endpoint.SigningSecrets(at)));
-
-        // Endpoints saved before https was required still deliver nothing in the clear.
-        if (!Uri.TryCreate(endpoint.View.Url, UriKind.Absolute, out var target) || !WebhookTargets.SchemeAllowed(target, _settings.AllowPrivateTargets))
-            return new AttemptOutcome(at, null, 0, "Plain http:// is refused for public receivers; change the endpoint's url to https://.", null);
 
         await _inFlight.WaitAsync(cancellationToken);
         var watch = Stopwatch.StartNew();
