@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Tests.Infrastructure;
 using static Zapnoty.Grains.Tests.Infrastructure.Poll;
 using MaxUpdates = Zapnoty.Grains.Tests.Infrastructure.MaxUpdateBuilder;
@@ -107,6 +109,35 @@ public sealed class PoisonedChatTests(ClusterFixture cluster)
         await Post(bot, Updates.Text(customer, "/new"));
         await Post(bot, Updates.Text(customer, "A different problem"));
         await Eventually(async () => await agent.TicketCount(projectId) == 2);
+    }
+
+    [Fact]
+    public async Task An_update_that_keeps_failing_for_over_a_day_is_dropped_and_the_chats_later_updates_go_on()
+    {
+        var (agent, projectId) = await Project();
+        var bot = await ConnectTelegram(agent, projectId);
+        var customer = TelegramCustomer.New();
+        // Waiting since the day before yesterday, and failing on every attempt with a fault (no
+        // sender to open a ticket for), not with a refusal the helpdesk could answer.
+        var poison = new IncomingUpdate($"poison-{Guid.NewGuid():N}", IncomingKind.Message, customer.ChatId.ToString(), null!, "Hello", [], "1",
+            null, null, DateTimeOffset.UtcNow.AddDays(-2));
+        await using (var command = cluster.Database.CreateCommand("""
+            INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at)
+            SELECT id, $2, $3, $4::jsonb, $5 FROM bots WHERE channel = 'telegram' AND external_id = $1 AND disconnected_at IS NULL
+            """))
+        {
+            command.Parameters.Add(new() { Value = bot.Id.ToString() });
+            command.Parameters.Add(new() { Value = poison.Key });
+            command.Parameters.Add(new() { Value = poison.ChatId });
+            command.Parameters.Add(new() { Value = JsonSerializer.Serialize(poison, WireJson.Options) });
+            command.Parameters.Add(new() { Value = poison.At });
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        await Post(bot, Updates.Text(customer, "My order never came"));
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
+        var ticket = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items")[0];
+        Assert.Equal("My order never came", ticket.GetProperty("subject").GetString());
     }
 
     private async Task<(ApiClient Agent, Guid ProjectId)> Project()

@@ -27,6 +27,12 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
     private const int UpdatesPerRound = 20;
     private const string TypeChoice = "type:";
 
+    /// <summary>
+    /// How long an update may wait in the inbox, failing with a fault (not a refusal), before it is
+    /// dropped: longer than an outage should last.
+    /// </summary>
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(24);
+
     /// <summary>Files one description may gather while the customer is choosing its type.</summary>
     private const int MaxDraftAttachments = 20;
 
@@ -48,11 +54,11 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             _loadedFor = bot.Id;
         }
 
-        IReadOnlyList<IncomingUpdate> updates;
+        IReadOnlyList<WaitingUpdate> updates;
         do
         {
             updates = await inbox.Waiting(bot.Id, chatId, UpdatesPerRound, CancellationToken.None);
-            foreach (var update in updates)
+            foreach (var (update, receivedAt) in updates)
             {
                 try
                 {
@@ -63,6 +69,13 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
                     // Applied before (a redelivery raced a retry): the stored state is the truth.
                     _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? _state;
                 }
+                catch (Exception e) when (clock.GetUtcNow() - receivedAt > GiveUpAfter)
+                {
+                    // A fault that has outlasted any outage is the update's own: dropped, so the chat goes on.
+                    log.LogError(e, "Conversation {Key}: update {UpdateKey}, waiting since {ReceivedAt}, still fails; it is dropped so later updates of the chat can go on",
+                        this.GetPrimaryKeyString(), update.Key, receivedAt);
+                    await Abandon(bot, update);
+                }
                 catch (Exception e)
                 {
                     log.LogError(e, "Conversation {Key}: update {UpdateKey} failed; it stays waiting for the next sweep", this.GetPrimaryKeyString(), update.Key);
@@ -72,6 +85,19 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             }
         }
         while (updates.Count == UpdatesPerRound);
+    }
+
+    /// <summary>Claims an update without applying it; the stored state is reread, as the failed attempt may have left it behind.</summary>
+    private async Task Abandon(BotView bot, IncomingUpdate update)
+    {
+        try
+        {
+            await dataSource.Commit([ChannelWrites.Claim(bot.Id, update.Key, clock.StoredNow())], CancellationToken.None);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+        }
+        _state = await inbox.Conversation(bot.Id, update.ChatId, CancellationToken.None) ?? _state;
     }
 
     private async Task Apply(BotView bot, IncomingUpdate update)
