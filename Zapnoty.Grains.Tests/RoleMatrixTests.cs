@@ -78,6 +78,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("GET", "/v1/projects/{projectId}/helpdesk/tickets", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets"))),
         new("GET", "/v1/projects/{projectId}/helpdesk/tickets/counts", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets/counts"))),
         new("GET", "/v1/helpdesk/tickets/{ticketId}", Least.Viewer, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}"))),
+        new("GET", "/v1/helpdesk/tickets/{ticketId}/messages", Least.Viewer, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/messages"))),
         new("PATCH", "/v1/helpdesk/tickets/{ticketId}", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}", new { priority = "high" }))),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/replies", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/replies", new { text = "On it" }))),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/customer-reply", Least.Support, (t, _) =>

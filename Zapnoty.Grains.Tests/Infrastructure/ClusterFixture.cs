@@ -54,6 +54,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         // Receivers run on 127.0.0.1; retries and the sweep are fast so a test sees a whole schedule.
         builder.Properties["Zapnoty:Webhooks:AllowPrivateTargets"] = "true";
         builder.Properties["Zapnoty:Webhooks:SweepPeriod"] = "00:00:01";
+        // A stalled receiver is given up on sooner than in production (15 s), still past the slow receivers tests use.
+        builder.Properties["Zapnoty:Webhooks:Timeout"] = "00:00:06";
         // Messengers are the fake Bot API; chats are paced and retried fast so tests see whole schedules.
         builder.Properties["Zapnoty:Telegram:ApiBaseUrl"] = Telegram.BaseUrl;
         builder.Properties["Zapnoty:Max:ApiBaseUrl"] = Max.BaseUrl;
