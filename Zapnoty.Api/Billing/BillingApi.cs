@@ -90,10 +90,8 @@ public static class BillingApi
     /// <summary>The credit packs on sale, with their prices in the currencies this server's payment providers take (none without a provider).</summary>
     private static Ok<PacksDto> Packs(PaymentProviders providers, IOptions<BillingOptions> options) =>
         TypedResults.Ok(new PacksDto(options.Value.PacksOnSale
-            .Select(pack => new PackDto(pack.Id, pack.Credits, pack.Prices
-                .Select(price => (price, provider: providers.For(price.Key)))
-                .Where(p => p.provider is not null)
-                .Select(p => new PackPriceDto(p.price.Key.ToUpperInvariant(), p.price.Value, p.provider!.Name)).ToList()))
+            .Select(pack => new PackDto(pack.Id, pack.Credits,
+                providers.Offers(pack).Select(o => new PackPriceDto(o.Currency, o.AmountMinor / 100m, o.Provider.Name)).ToList()))
             .Where(pack => pack.Prices.Count > 0).ToList()));
 
     /// <summary>

@@ -57,21 +57,20 @@ public sealed class BillingGrain(BillingStore store, PaymentStore payments, Paym
     public async Task<CheckoutResult> Checkout(Actor actor, string packId, string? currency, string? returnUrl)
     {
         var pack = billing.Value.Pack(packId) ?? throw DomainException.Invalid("pack_id", $"There is no credit pack '{packId}' on sale (GET .../billing/packs lists them).");
-        var provider = currency is null
-            ? pack.Prices.Keys.Select(providers.For).FirstOrDefault(p => p is not null)
-            : pack.Prices.ContainsKey(currency) ? providers.For(currency)
-            : throw DomainException.Invalid("currency", $"The pack '{packId}' is not sold in '{currency}'; it is sold in {string.Join(", ", pack.Prices.Keys)}.");
-        if (provider is null)
-            throw DomainException.Conflict(providers.Enabled.Count == 0
+        if (currency is not null && pack.MinorPrice(currency) is null)
+            throw DomainException.Invalid("currency", $"The pack '{packId}' is not sold in '{currency}'; it is sold in {string.Join(", ", pack.Prices.Keys)}.");
+        var offers = providers.Offers(pack);
+        var offer = (currency is null ? offers.FirstOrDefault() : offers.FirstOrDefault(o => o.Currency == currency.ToUpperInvariant()))
+            ?? throw DomainException.Conflict(providers.Enabled.Count == 0
                 ? "No payment provider is configured on this server, so credits cannot be bought here."
                 : $"No payment provider of this server takes {currency ?? string.Join(", ", pack.Prices.Keys)}.");
-        var chosen = currency ?? pack.Prices.Keys.First(c => providers.For(c) == provider);
+        var provider = offer.Provider;
         var paymentId = Guid.NewGuid();
         var back = ReturnUrls.Check(returnUrl, site.Value.PublicBaseUrl, ProjectId, paymentId);
 
         var now = clock.StoredNow();
-        var payment = new Payment(paymentId, ProjectId, provider.Name, null, null, pack.Id, pack.Credits, pack.MinorPrice(chosen)!.Value,
-            chosen.ToUpperInvariant(), PaymentStatus.Pending, 0, null, now, now);
+        var payment = new Payment(paymentId, ProjectId, provider.Name, null, null, pack.Id, pack.Credits, offer.AmountMinor,
+            offer.Currency, PaymentStatus.Pending, 0, null, now, now);
         await payments.Start(payment, new AuditEntry(now, actor, AuditActions.CheckoutStarted, paymentId.ToString(),
             new { provider = provider.Name, pack_id = pack.Id, credits = pack.Credits, amount = BillingOptions.Major(payment.AmountMinor), currency = payment.Currency }),
             CancellationToken.None);

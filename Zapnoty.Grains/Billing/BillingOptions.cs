@@ -13,7 +13,7 @@ public sealed class CreditPack
 
     /// <summary>The price in minor units (cents, kopecks) in <paramref name="currency"/>, if the pack is sold in it.</summary>
     public long? MinorPrice(string currency) =>
-        Prices.TryGetValue(currency, out var price) ? (long)(price * 100) : null;
+        Prices.Where(p => string.Equals(p.Key, currency, StringComparison.OrdinalIgnoreCase)).Select(p => (long?)(long)(p.Value * 100)).FirstOrDefault();
 }
 
 /// <summary><c>Zapnoty:Billing</c>: the packs on sale and the development-only grant switch.</summary>

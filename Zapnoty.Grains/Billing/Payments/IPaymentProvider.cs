@@ -38,22 +38,33 @@ public interface IPaymentProvider
     /// <summary>Keys are configured, so checkouts and notifications are accepted.</summary>
     bool Enabled { get; }
 
-    bool Takes(string currency);
+    /// <summary>The currencies checkouts go to this provider in (upper case, in the configured order).</summary>
+    IReadOnlyList<string> Currencies { get; }
 
     /// <summary>Opens a checkout; throws <see cref="PaymentProviderException"/> when the provider fails or is too slow.</summary>
     Task<StartedCheckout> StartCheckout(CheckoutRequest request, CancellationToken cancellationToken);
 }
+
+/// <summary>A pack as one provider sells it: in one currency, for an amount in minor units.</summary>
+public sealed record PackOffer(IPaymentProvider Provider, string Currency, long AmountMinor);
 
 /// <summary>The providers of this deployment: the first enabled one that takes a currency gets its checkouts.</summary>
 public sealed class PaymentProviders(IEnumerable<IPaymentProvider> providers)
 {
     public IReadOnlyList<IPaymentProvider> Enabled { get; } = providers.Where(p => p.Enabled).ToList();
 
-    public IPaymentProvider? For(string currency) => Enabled.FirstOrDefault(p => p.Takes(currency));
+    public IPaymentProvider? For(string currency) => Enabled.FirstOrDefault(p => p.Currencies.Contains(currency.ToUpperInvariant()));
 
-    internal static bool Lists(string currencies, string currency) =>
-        currencies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Contains(currency, StringComparer.OrdinalIgnoreCase);
+    /// <summary>How a pack can be bought here, Stripe's currencies first, each in its configured order; the first is the default.</summary>
+    public IReadOnlyList<PackOffer> Offers(CreditPack pack) =>
+        [.. from provider in Enabled
+            from currency in provider.Currencies
+            where For(currency) == provider && pack.MinorPrice(currency) is not null
+            select new PackOffer(provider, currency, pack.MinorPrice(currency)!.Value)];
+
+    /// <summary>A comma-separated configured list as upper-case codes.</summary>
+    public static IReadOnlyList<string> List(string currencies) =>
+        [.. currencies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => c.ToUpperInvariant())];
 }
 
 public enum PaymentEvent

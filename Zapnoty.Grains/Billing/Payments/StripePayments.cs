@@ -20,7 +20,7 @@ public sealed class StripePayments(IHttpClientFactory httpClients, IOptions<Paym
 
     public string Name => PaymentProviderNames.Stripe;
     public bool Enabled => Options.Enabled;
-    public bool Takes(string currency) => PaymentProviders.Lists(Options.Currencies, currency);
+    public IReadOnlyList<string> Currencies => PaymentProviders.List(Options.Currencies);
 
     public async Task<StartedCheckout> StartCheckout(CheckoutRequest request, CancellationToken cancellationToken)
     {

@@ -54,7 +54,7 @@ public sealed class YooKassaPayments(HttpClient http, IOptions<PaymentOptions> o
 
     public string Name => PaymentProviderNames.YooKassa;
     public bool Enabled => Options.Enabled;
-    public bool Takes(string currency) => PaymentProviders.Lists(Options.Currencies, currency);
+    public IReadOnlyList<string> Currencies => PaymentProviders.List(Options.Currencies);
 
     public async Task<StartedCheckout> StartCheckout(CheckoutRequest request, CancellationToken cancellationToken)
     {
