@@ -61,7 +61,7 @@ public static class PaymentWebhooksApi
                 detail: "Expected a YooKassa notification: {\"type\": \"notification\", \"event\": ..., \"object\": {\"id\" or \"payment_id\": ...}}.");
 
         // Ours first: a notification naming no checkout of ours costs no call to YooKassa.
-        var known = await payments.Find(new PaymentNotice(PaymentProviderNames.YooKassa, PaymentEvent.Paid, providerPaymentId, null, 0, null, null), cancellationToken);
+        var known = await payments.Find(PaymentProviderNames.YooKassa, providerPaymentId, cancellationToken);
         if (known is null)
         {
             log.LogWarning("A YooKassa notification names no payment of ours; ignored");

@@ -58,6 +58,9 @@ public sealed class SiloProcess : IDisposable
         start.Environment["Orleans__ClusterId"] = settings.ClusterId;
         // No balancer drains a bench silo; its restarts should not wait for one.
         start.Environment["Zapnoty__Shutdown__DrainDelay"] = "00:00:00";
+        // Bench projects get their credits without a payment: a development-only switch.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Zapnoty__Billing__DevelopmentGrants"] = "true";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning";
         foreach (var (key, value) in settings.Environment) start.Environment[key] = value;

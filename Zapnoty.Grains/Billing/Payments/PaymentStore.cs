@@ -81,9 +81,12 @@ public sealed class PaymentStore(NpgsqlDataSource dataSource)
     public Task<Payment?> Find(Guid projectId, Guid id, CancellationToken cancellationToken) =>
         FindWhere("project_id = $1 AND id = $2", projectId, id, cancellationToken);
 
+    public Task<Payment?> Find(string provider, string providerPaymentId, CancellationToken cancellationToken) =>
+        FindWhere("provider = $1 AND provider_payment_id = $2", provider, providerPaymentId, cancellationToken);
+
     /// <summary>By the provider's payment id, or (Stripe refunds and disputes) by its charge.</summary>
     public Task<Payment?> Find(PaymentNotice notice, CancellationToken cancellationToken) =>
-        notice.ProviderPaymentId is { } paymentId ? FindWhere("provider = $1 AND provider_payment_id = $2", notice.Provider, paymentId, cancellationToken)
+        notice.ProviderPaymentId is { } paymentId ? Find(notice.Provider, paymentId, cancellationToken)
         : notice.ChargeId is { } chargeId ? FindWhere("provider = $1 AND provider_charge_id = $2", notice.Provider, chargeId, cancellationToken)
         : Task.FromResult<Payment?>(null);
 

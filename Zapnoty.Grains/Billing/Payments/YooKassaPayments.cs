@@ -12,7 +12,7 @@ public sealed record YooKassaAmount(string Value, string Currency)
     public static YooKassaAmount Of(long minor, string currency) => new(BillingOptions.Major(minor), currency.ToUpperInvariant());
 
     /// <summary>"790.00" → 79000; null when the value is not a decimal amount.</summary>
-    public long? Minor => decimal.TryParse(Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var major)
+    public long? MinorUnits() => decimal.TryParse(Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var major)
         && decimal.Round(major, 2) == major ? (long)(major * 100) : null;
 }
 
@@ -28,9 +28,9 @@ public sealed record YooKassaPayment(string Id, string Status, YooKassaAmount Am
     /// <summary>What the payment says now, as a notice: paid (with any refund so far), cancelled, or null while it is still open.</summary>
     public PaymentNotice? Notice() => Status switch
     {
-        Succeeded when Amount.Minor is { } amount => new PaymentNotice(PaymentProviderNames.YooKassa, PaymentEvent.Paid, Id, null, amount, Amount.Currency,
+        Succeeded when Amount.MinorUnits() is { } amount => new PaymentNotice(PaymentProviderNames.YooKassa, PaymentEvent.Paid, Id, null, amount, Amount.Currency,
             Metadata is { } m && m.TryGetValue(PaymentNotice.PaymentIdKey, out var id) && Guid.TryParse(id, out var paymentId) ? paymentId : null,
-            RefundedAmount?.Minor ?? 0),
+            RefundedAmount?.MinorUnits() ?? 0),
         Canceled => new PaymentNotice(PaymentProviderNames.YooKassa, PaymentEvent.Canceled, Id, null, 0, Amount.Currency, null),
         _ => null,
     };
