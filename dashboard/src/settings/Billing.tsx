@@ -82,10 +82,10 @@ function Packs({ base }: { base: string }) {
     <div class="card" aria-label="Buy credits">
       <h3>Buy credits</h3>
       <ErrorNote error={packs.error} />
-      <ul class="packs">
+      <ul class="packs" style={{ listStyle: 'none', padding: 0, display: 'grid', gap: '0.5rem' }}>
         {packs.data?.items.map((pack) => (
-          <li key={pack.id}>
-            <strong>{pack.credits} credits</strong>
+          <li key={pack.id} style={{ display: 'flex', flexWrap: 'wrap', gap: '0.5rem', alignItems: 'center' }}>
+            <strong style={{ minWidth: '7rem' }}>{pack.credits} credits</strong>
             {pack.prices.map((p) => (
               <button key={p.currency} class="primary" disabled={buy.busy} aria-label={`Buy ${pack.credits} credits for ${price(p.amount, p.currency)}`}
                 onClick={() => void checkout(pack, p.currency)}>
