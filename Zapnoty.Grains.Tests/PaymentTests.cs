@@ -256,6 +256,8 @@ public sealed class PaymentTests(ClusterFixture cluster)
         var failed = await owner.Call(HttpMethod.Post, checkout, new { pack_id = "credits-10" }, HttpStatusCode.BadGateway);
         Assert.Contains("Stripe", failed.GetProperty("detail").GetString());
         cluster.Stripe.FailNext(0);
+        var cancelled = (await owner.Get($"/v1/projects/{projectId}/audit?action=billing.payment_canceled")).GetProperty("items");
+        Assert.Equal("provider_failed", Assert.Single(cancelled.EnumerateArray()).GetProperty("details").GetProperty("reason").GetString());
     }
 
     [Fact]

@@ -84,7 +84,9 @@ public sealed class BillingGrain(BillingStore store, PaymentStore payments, Paym
         catch (PaymentProviderException e)
         {
             log.LogWarning(e, "Checkout {PaymentId} could not be opened at {Provider}", paymentId, provider.Name);
-            await payments.Cancel(paymentId, clock.StoredNow(), null, CancellationToken.None);
+            var failedAt = clock.StoredNow();
+            await payments.Cancel(paymentId, failedAt, p => new AuditEntry(failedAt, actor, AuditActions.PaymentCanceled, p.Id.ToString(),
+                new { provider = p.Provider, reason = "provider_failed" }), CancellationToken.None);
             return new CheckoutResult(paymentId, null, e.Message);
         }
     }

@@ -26,7 +26,8 @@ public static class BillingServices
             .ValidateOnStart();
         services.AddHttpClient(StripePayments.HttpClientName, (provider, http) =>
                 http.Timeout = provider.GetRequiredService<IOptions<PaymentOptions>>().Value.RequestTimeout)
-            .UseSocketsHttpHandler((handler, _) => handler.AllowAutoRedirect = false);
+            .UseSocketsHttpHandler((handler, _) => handler.AllowAutoRedirect = false)
+            .RedactLoggedHeaders(_ => true);
         services.AddHttpClient<YooKassaPayments>((provider, http) =>
             {
                 var options = provider.GetRequiredService<IOptions<PaymentOptions>>().Value;
@@ -42,7 +43,9 @@ public static class BillingServices
                 handler.AllowAutoRedirect = false;
                 handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
             })
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // The Basic credentials never reach a log, whatever the log level.
+            .RedactLoggedHeaders(_ => true);
         services.AddSingleton<StripePayments>();
         services.AddSingleton<IPaymentProvider>(provider => provider.GetRequiredService<StripePayments>());
         services.AddSingleton<IPaymentProvider>(provider => provider.GetRequiredService<YooKassaPayments>());

@@ -119,12 +119,14 @@ public sealed class PaymentStore(NpgsqlDataSource dataSource)
         }, cancellationToken);
 
     /// <summary>Marks a checkout that was never paid as cancelled: true when it was pending.</summary>
-    public Task<bool> Cancel(Guid id, DateTimeOffset at, Func<Payment, AuditEntry>? audit, CancellationToken cancellationToken) =>
+    public Task<bool> Cancel(Guid id, DateTimeOffset at, Func<Payment, AuditEntry> audit, CancellationToken cancellationToken) =>
         Locked(id, async (payment, connection, transaction) =>
         {
             if (payment.Status != PaymentStatus.Pending) return false;
-            await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { SetStatus(id, PaymentStatus.Canceled, at, null) } };
-            if (audit is not null) batch.BatchCommands.Add(AuditWrites.Insert(payment.ProjectId, audit(payment)));
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands = { SetStatus(id, PaymentStatus.Canceled, at, null), AuditWrites.Insert(payment.ProjectId, audit(payment)) },
+            };
             await batch.ExecuteNonQueryAsync(cancellationToken);
             return true;
         }, cancellationToken);
