@@ -234,6 +234,30 @@ public sealed class PaymentTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task While_yookassa_cannot_be_read_back_its_notification_is_answered_503_so_that_it_comes_again()
+    {
+        var (owner, projectId) = await OwnerWithProject();
+        var (paymentId, yooKassaId) = await YooKassaCheckout(owner, projectId);
+        cluster.YooKassa.Succeed(yooKassaId);
+        var notification = cluster.YooKassa.Notification("payment.succeeded", yooKassaId);
+        cluster.YooKassa.FailReads = true;
+        try
+        {
+            using var unavailable = await cluster.PostYooKassa(notification);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unavailable.StatusCode);
+            Assert.Equal("application/problem+json", unavailable.Content.Headers.ContentType?.MediaType);
+        }
+        finally
+        {
+            cluster.YooKassa.FailReads = false;
+        }
+        Assert.Equal(0, await Purchased(owner, projectId));
+        using (var again = await cluster.PostYooKassa(notification, silo: 1)) Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(10, await Purchased(owner, projectId));
+        Assert.Equal("succeeded", (await Payment(owner, projectId, paymentId)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Checkout_refuses_return_urls_off_this_site_unknown_packs_and_currencies_and_answers_502_when_the_provider_fails()
     {
         var (owner, projectId) = await OwnerWithProject();

@@ -69,6 +69,9 @@ public sealed class FakeYooKassaServer : IAsyncDisposable
     /// <summary>The payment ids read back so far, in order.</summary>
     public IReadOnlyList<string> Reads => _reads.ToList();
 
+    /// <summary>While true, every read-back answers 500 (YooKassa having a bad minute).</summary>
+    public bool FailReads { get; set; }
+
     public void Succeed(string id) => _payments[id].Status = "succeeded";
     public void Cancel(string id) => _payments[id].Status = "canceled";
     public void Refund(string id, decimal amount) => _payments[id].Refunded += amount;
@@ -104,6 +107,7 @@ public sealed class FakeYooKassaServer : IAsyncDisposable
     {
         if (!Authorized(request)) return Error(401, "invalid_credentials", "Authentication by given credentials failed");
         _reads.Enqueue(id);
+        if (FailReads) return Error(500, "internal_server_error", "Internal server error");
         return _payments.TryGetValue(id, out var payment) ? Results.Json(payment.Json()) : Error(404, "not_found", "Payment not found");
     }
 
