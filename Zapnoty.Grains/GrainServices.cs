@@ -10,6 +10,7 @@ using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
@@ -27,6 +28,7 @@ public static class GrainServices
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DatabaseMigrator>();
+        services.AddZapnotySecrets(configuration);
         services.AddSingleton<Observability.ZapnotyMetrics>();
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProjectStore>();

@@ -18,6 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/postgres.sh
+source scripts/master-key.sh
 
 dir=${ZAPNOTY_CLUSTER_DIR:-$root/.data/cluster}
 http_base=${ZAPNOTY_CLUSTER_PORT:-5080}
@@ -25,6 +26,7 @@ silo_base=${ZAPNOTY_CLUSTER_SILO_PORT:-11111}
 gateway_base=${ZAPNOTY_CLUSTER_GATEWAY_PORT:-30000}
 silo_dll="$root/Zapnoty.Silo/bin/Release/net10.0/Zapnoty.Silo.dll"
 mkdir -p "$dir"
+master_key_ensure "$root"
 dir=$(cd "$dir" && pwd)
 
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -80,7 +82,8 @@ launch() {
   (
     cd "$root/Zapnoty.Silo"
     export ASPNETCORE_URLS="http://127.0.0.1:$http"
-    export Orleans__SiloPort=$(( silo_base + i - 1 )) Orleans__GatewayPort=$(( gateway_base + i - 1 ))
+    # No Orleans gateway: the API is in-process (docs/OPERATIONS.md); ZAPNOTY_CLUSTER_GATEWAY_PORT opens one.
+    export Orleans__SiloPort=$(( silo_base + i - 1 )) Orleans__GatewayPort=$(( ${ZAPNOTY_CLUSTER_GATEWAY_PORT:+gateway_base + i - 1} + 0 ))
     export Zapnoty__PublicBaseUrl=${Zapnoty__PublicBaseUrl:-http://127.0.0.1:$http}
     exec dotnet "$silo_dll"
   ) </dev/null >>"$dir/silo-$i.log" 2>&1 &

@@ -7,6 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/postgres.sh
 source scripts/dashboard.sh
+source scripts/master-key.sh
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
 
@@ -28,6 +29,9 @@ if [ -z "${ConnectionStrings__Postgres:-}" ]; then
 fi
 
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
+master_key_ensure "$root"
+# A local trial: Swagger UI on (production leaves it off).
+export Zapnoty__Swagger__Enabled=${Zapnoty__Swagger__Enabled:-true}
 dashboard_build "$root"
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 url=${ASPNETCORE_URLS%%;*}

@@ -10,6 +10,7 @@ using Npgsql;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Zapnoty.Api;
+using Zapnoty.Api.Observability;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Silo;
 
@@ -51,6 +52,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.Options.UseTestClusterMembership = false;
         builder.Properties["ConnectionStrings:Postgres"] = ConnectionString;
+        builder.Properties["Zapnoty:DataProtection:Key"] = TestDatabase.MasterKey;
         builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";
         builder.Properties["Zapnoty:Smtp:Port"] = Smtp.Port.ToString();
         // Receivers run on 127.0.0.1; retries and the sweep are fast so a test sees a whole schedule.
@@ -67,6 +69,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         // SLA reminders re-tick every 2 s and the backstop sweeps every second (production: 1 min).
         builder.Properties["Zapnoty:Sla:ReminderPeriod"] = "00:00:02";
         builder.Properties["Zapnoty:Sla:SweepPeriod"] = "00:00:01";
+        // Load tests fire hundreds of writes a second from one key; the other budgets are the
+        // published defaults (RateLimitTests spends them).
+        builder.Properties["Zapnoty:RateLimits:Writes:PermitsPerMinute"] = "20000";
+        // As in production (the test host may run as Development, where Swagger UI is on by default).
+        builder.Properties["Zapnoty:Swagger:Enabled"] = "false";
+        // Unknown bot ids are forgotten fast so a test sees their activation go.
+        builder.Properties["Zapnoty:Channels:UnknownBotMemory"] = "00:00:03";
         // Nothing balances these silos' traffic; stopping them need not wait for one.
         builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
         for (var i = 0; i < 3; i++)
@@ -84,11 +93,21 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static Uri ApiAddress(SiloHandle silo)
     {
         var host = ((InProcessSiloHandle)silo).SiloHost;
-        var address = LoopbackApp.Address(host.Services);
-        return new Uri(address);
+        var metrics = MetricsListener.From(host.Services.GetRequiredService<IConfiguration>());
+        var addresses = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.Select(a => new Uri(a)).First(a => a.Port != metrics?.Port).ToString().TrimEnd('/'));
     }
 
     public ApiClient Api(int silo = 0) => new(Silos[silo], Smtp);
+
+    /// <summary>The silo's internal metrics listener (<c>Zapnoty:Metrics:Port</c>), not its API port.</summary>
+    public Uri MetricsAddress(int silo)
+    {
+        var host = ((InProcessSiloHandle)Cluster.Silos[silo]).SiloHost;
+        var listener = MetricsListener.From(host.Services.GetRequiredService<IConfiguration>())!;
+        return new Uri(listener.Url);
+    }
 
     /// <summary>Every versioned API route the silo serves, as (method, route pattern).</summary>
     public IReadOnlyList<(string Method, string Route)> ApiRoutes()
@@ -132,12 +151,23 @@ public sealed class ZapnotyTestSilo : ISiloConfigurator, IHostConfigurator
 
     public void Configure(IHostBuilder hostBuilder)
     {
+        // Each silo its own metrics port, as two silos on one host would have in production.
+        var metricsPort = FreePort();
+        hostBuilder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
+            new Dictionary<string, string?> { [$"{MetricsListener.Section}:Port"] = metricsPort.ToString() }));
         hostBuilder.ConfigureServices((context, services) => services.AddZapnoty(context.Configuration));
         hostBuilder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         hostBuilder.ConfigureWebHost(web => web
             .UseKestrel()
-            .UseUrls("http://127.0.0.1:0")
+            .UseUrls("http://127.0.0.1:0", $"http://127.0.0.1:{metricsPort}")
             .Configure(app => app.UseZapnotyApi()));
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
 
