@@ -115,8 +115,13 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
         new("GET", "/v1/projects/{projectId}/billing", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing"))),
         new("GET", "/v1/projects/{projectId}/billing/ledger", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing/ledger"))),
-        new("POST", "/v1/projects/{projectId}/billing/credits", Least.Owner, (t, _) =>
-            Done(new Request($"/v1/projects/{t.ProjectId}/billing/credits", new { amount = 10, reference = Unique("payment") })), SessionOnly: true),
+        new("GET", "/v1/projects/{projectId}/billing/packs", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing/packs"))),
+        new("POST", "/v1/projects/{projectId}/billing/checkout", Least.Owner, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/billing/checkout", new { pack_id = "credits-10" })), SessionOnly: true),
+        new("GET", "/v1/projects/{projectId}/billing/payments/{paymentId:guid}", Least.Viewer, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/billing/payments/{await Fresh(t, "billing/checkout", new { pack_id = "credits-10" }, "payment_id")}")),
+        new("POST", "/v1/payments/stripe/webhook", Least.Public, (_, _) => Done(new Request("/v1/payments/stripe/webhook"))),
+        new("POST", "/v1/payments/yookassa/webhook", Least.Public, (_, _) => Done(new Request("/v1/payments/yookassa/webhook"))),
 
         new("POST", "/v1/channels/telegram/{botId}/webhook", Least.Public, (_, _) => Done(new Request("/v1/channels/telegram/1/webhook"))),
         new("GET", "/v1/projects/{projectId}/channels", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels"))),
@@ -288,8 +293,8 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         _ => (await cluster.Api().LogInAs(_people[who].Email)).Token,
     };
 
-    private static async Task<Guid> Fresh(Team team, string collection, object body) =>
-        (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty("id").GetGuid();
+    private static async Task<Guid> Fresh(Team team, string collection, object body, string idField = "id") =>
+        (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty(idField).GetGuid();
 
     private static object CannedReply() => new { title = Unique("Reply"), text = "Hello {{customer.first_name|there}}, {{agent.name}} here." };
 

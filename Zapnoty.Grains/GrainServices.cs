@@ -57,7 +57,7 @@ public static class GrainServices
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
         services.AddSingleton<SlaReminderRows>();
         services.AddHostedService<SlaSweeper>();
-        services.AddSingleton<BillingStore>();
+        services.AddZapnotyBilling(configuration);
         services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))

@@ -28,6 +28,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     public FakeSmtpServer Smtp { get; } = new();
     public FakeTelegramServer Telegram { get; private set; } = null!;
     public FakeMaxServer Max { get; private set; } = null!;
+    public FakeStripeServer Stripe { get; private set; } = null!;
+    public FakeYooKassaServer YooKassa { get; private set; } = null!;
 
     /// <summary>One HTTP client per silo, pointed at that silo's API.</summary>
     public IReadOnlyList<HttpClient> Silos { get; private set; } = [];
@@ -42,6 +44,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         ConnectionString = await TestDatabase.Create("cluster");
         Telegram = await FakeTelegramServer.Start();
         Max = await FakeMaxServer.Start();
+        Stripe = await FakeStripeServer.Start();
+        YooKassa = await FakeYooKassaServer.Start();
         Database = NpgsqlDataSource.Create(ConnectionString);
         await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
 
@@ -60,6 +64,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:Telegram:ApiBaseUrl"] = Telegram.BaseUrl;
         builder.Properties["Zapnoty:Max:ApiBaseUrl"] = Max.BaseUrl;
         builder.Properties["Zapnoty:PublicBaseUrl"] = "https://helpdesk.example.com";
+        foreach (var (key, value) in Payments.Configuration(Stripe, YooKassa)) builder.Properties[key] = value;
         builder.Properties["Zapnoty:Channels:PerChatInterval"] = "00:00:00.100";
         builder.Properties["Zapnoty:Channels:SweepPeriod"] = "00:00:01";
         builder.Properties["Zapnoty:Channels:InFlightLimit"] = "00:00:03";
@@ -127,6 +132,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Smtp.DisposeAsync();
         await Telegram.DisposeAsync();
         await Max.DisposeAsync();
+        await Stripe.DisposeAsync();
+        await YooKassa.DisposeAsync();
     }
 }
 

@@ -62,6 +62,9 @@ public sealed class SiloProcess : IDisposable
         start.Environment["Zapnoty__Shutdown__DrainDelay"] = "00:00:00";
         // The benches measure the server under one client's full load, not the published limits.
         start.Environment["Zapnoty__RateLimits__Enabled"] = "false";
+        // Bench projects get their credits without a payment: a development-only switch.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Zapnoty__Billing__DevelopmentGrants"] = "true";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning";
         foreach (var (key, value) in settings.Environment) start.Environment[key] = value;

@@ -45,6 +45,9 @@ public static class ClusterCheck
             ["Zapnoty__Webhooks__RetryDelays__3"] = "00:00:10",
             // The load comes from one agent and one key; this proves failover, not the published limits.
             ["Zapnoty__RateLimits__Enabled"] = "false",
+            // The check's projects get their credits without a payment: a development-only switch.
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Zapnoty__Billing__DevelopmentGrants"] = "true",
         });
         Console.WriteLine($"Cluster check: cluster {clusterId}, silo logs in {dir}");
         try
