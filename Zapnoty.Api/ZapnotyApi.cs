@@ -114,6 +114,7 @@ public static class ZapnotyApi
         endpoints.MapZapnotyMetrics();
         endpoints.MapDashboard();
         endpoints.MapAuthApi();
+        endpoints.MapSessionsApi();
         endpoints.MapProjectsApi();
         endpoints.MapApiKeysApi();
         endpoints.MapSettingsApi();

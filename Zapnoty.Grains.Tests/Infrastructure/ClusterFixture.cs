@@ -62,6 +62,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         // SLA reminders re-tick every 2 s and the backstop sweeps every second (production: 1 min).
         builder.Properties["Zapnoty:Sla:ReminderPeriod"] = "00:00:02";
         builder.Properties["Zapnoty:Sla:SweepPeriod"] = "00:00:01";
+        // Cached credentials are re-read every second (production: a minute), so a test sees a missed revocation land.
+        builder.Properties["Zapnoty:Credentials:RecheckPeriod"] = "00:00:01";
         // Nothing balances these silos' traffic; stopping them need not wait for one.
         builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
         for (var i = 0; i < 3; i++)

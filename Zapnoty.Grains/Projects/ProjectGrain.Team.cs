@@ -60,9 +60,8 @@ public sealed partial class ProjectGrain
         TeamRules.RequireMayManage(RoleOfActor(state, actor), target);
 
         var now = clock.StoredNow();
-        await team.Remove(ProjectId, memberId, now, new AuditEntry(now, actor, AuditActions.MemberRemoved, memberId.ToString(),
-            new { email = target.Email, role = target.Role.Wire() }), CancellationToken.None);
-        Replace(state, target with { RemovedAt = now });
+        await RemoveRevokingKeys(target, new AuditEntry(now, actor, AuditActions.MemberRemoved, memberId.ToString(),
+            new { email = target.Email, role = target.Role.Wire() }));
     }
 
     public async Task Leave(Guid userId)
@@ -73,9 +72,16 @@ public sealed partial class ProjectGrain
             throw DomainException.Conflict("The owner cannot leave: hand the project over with an ownership transfer first.");
 
         var now = clock.StoredNow();
-        await team.Remove(ProjectId, me.Id, now, new AuditEntry(now, Actor.User(userId), AuditActions.MemberLeft, me.Id.ToString(),
-            new { email = me.Email, role = me.Role.Wire() }), CancellationToken.None);
-        Replace(state, me with { RemovedAt = now });
+        await RemoveRevokingKeys(me, new AuditEntry(now, Actor.User(userId), AuditActions.MemberLeft, me.Id.ToString(),
+            new { email = me.Email, role = me.Role.Wire() }));
+    }
+
+    /// <summary>Ends the membership and revokes the keys the member created here, in one transaction.</summary>
+    private async Task RemoveRevokingKeys(MemberView member, AuditEntry audit)
+    {
+        var revoked = await store.RemoveMember(ProjectId, member.Id, member.UserId, audit, CancellationToken.None);
+        Replace(State, member with { RemovedAt = audit.At });
+        await ForgetKeys(revoked);
     }
 
     public Task MemberJoined(Guid userId, string email)
