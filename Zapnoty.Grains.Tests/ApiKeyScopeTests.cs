@@ -14,6 +14,16 @@ public sealed class ApiKeyScopeTests(ClusterFixture cluster)
 
     private static string Secret(JsonElement created) => created.GetProperty("key").GetString()!;
 
+    /// <summary>A new project with its owner and an admin member, both signed in.</summary>
+    private async Task<(ApiClient Owner, Guid ProjectId, string AdminEmail, Guid AdminMemberId, ApiClient Admin)> ProjectWithAdmin()
+    {
+        var owner = await cluster.Api().LogInAs();
+        var projectId = await owner.CreateProject();
+        var adminEmail = $"admin-{Guid.NewGuid():N}@example.com";
+        var memberId = (await owner.Post($"/v1/projects/{projectId}/members", new { email = adminEmail, role = "admin" })).GetProperty("id").GetGuid();
+        return (owner, projectId, adminEmail, memberId, await cluster.Api(1).LogInAs(adminEmail));
+    }
+
     [Fact]
     public async Task A_read_only_key_reads_tickets_but_cannot_open_or_change_them()
     {
@@ -102,11 +112,7 @@ public sealed class ApiKeyScopeTests(ClusterFixture cluster)
     [Fact]
     public async Task The_key_list_shows_scopes_who_created_each_key_and_when_it_was_last_used()
     {
-        var owner = await cluster.Api().LogInAs();
-        var projectId = await owner.CreateProject();
-        var adminEmail = $"admin-{Guid.NewGuid():N}@example.com";
-        await owner.Post($"/v1/projects/{projectId}/members", new { email = adminEmail, role = "admin" });
-        var admin = await cluster.Api(1).LogInAs(adminEmail);
+        var (owner, projectId, adminEmail, _, admin) = await ProjectWithAdmin();
         var created = await NewKey(admin, projectId, new { name = "zapier", scopes = new[] { "admin", "tickets:read" } });
 
         var listed = (await owner.Get(Keys(projectId))).GetProperty("items").EnumerateArray().Single();
@@ -123,11 +129,7 @@ public sealed class ApiKeyScopeTests(ClusterFixture cluster)
     [Fact]
     public async Task Removing_a_member_revokes_the_keys_they_created_at_once()
     {
-        var owner = await cluster.Api().LogInAs();
-        var projectId = await owner.CreateProject();
-        var adminEmail = $"admin-{Guid.NewGuid():N}@example.com";
-        var memberId = (await owner.Post($"/v1/projects/{projectId}/members", new { email = adminEmail, role = "admin" })).GetProperty("id").GetGuid();
-        var admin = await cluster.Api(1).LogInAs(adminEmail);
+        var (owner, projectId, _, memberId, admin) = await ProjectWithAdmin();
         var theirs = Secret(await NewKey(admin, projectId, new { name = "backdoor", scopes = new[] { "admin" } }));
         var ours = Secret(await NewKey(owner, projectId, new { name = "website" }));
         var tickets = $"/v1/projects/{projectId}/helpdesk/tickets";
@@ -148,11 +150,7 @@ public sealed class ApiKeyScopeTests(ClusterFixture cluster)
     [Fact]
     public async Task A_member_who_leaves_takes_their_keys_with_them()
     {
-        var owner = await cluster.Api().LogInAs();
-        var projectId = await owner.CreateProject();
-        var adminEmail = $"admin-{Guid.NewGuid():N}@example.com";
-        await owner.Post($"/v1/projects/{projectId}/members", new { email = adminEmail, role = "admin" });
-        var admin = await cluster.Api(1).LogInAs(adminEmail);
+        var (_, projectId, _, _, admin) = await ProjectWithAdmin();
         var theirs = cluster.Api(0).WithToken(Secret(await NewKey(admin, projectId, new { name = "mine" })));
         await theirs.Get($"/v1/projects/{projectId}/helpdesk/tickets");
 
