@@ -148,6 +148,23 @@ public sealed class ApiKeyScopeTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Demoting_an_admin_revokes_their_keys_above_the_new_role_and_keeps_the_rest()
+    {
+        var (owner, projectId, _, memberId, admin) = await ProjectWithAdmin();
+        var adminKey = cluster.Api(0).WithToken(Secret(await NewKey(admin, projectId, new { name = "admin key", scopes = new[] { "admin" } })));
+        var workKey = cluster.Api(0).WithToken(Secret(await NewKey(admin, projectId, new { name = "work key", scopes = new[] { "tickets:write" } })));
+        var tickets = $"/v1/projects/{projectId}/helpdesk/tickets";
+        await adminKey.Get(tickets);
+
+        await owner.Patch($"/v1/projects/{projectId}/members/{memberId}", new { role = "support" });
+
+        await adminKey.Call(HttpMethod.Get, tickets, null, HttpStatusCode.Unauthorized);
+        await workKey.CreateTicket(projectId);
+        var revoked = (await owner.Get($"/v1/projects/{projectId}/audit?action=api_key.revoked")).GetProperty("items").EnumerateArray().Single();
+        Assert.Equal("creator_demoted", revoked.GetProperty("details").GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task A_member_who_leaves_takes_their_keys_with_them()
     {
         var (_, projectId, _, _, admin) = await ProjectWithAdmin();

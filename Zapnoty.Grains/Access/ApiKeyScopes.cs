@@ -53,6 +53,10 @@ public static class ApiKeyScopes
             _ => ProjectRole.Viewer,
         };
 
+    /// <summary>The scopes that act above <paramref name="role"/>: what a person with that role may not hand a key.</summary>
+    public static IReadOnlyList<ApiKeyScope> Above(ProjectRole role) =>
+        Enum.GetValues<ApiKeyScope>().Where(scope => RoleOf([scope]) > role).ToList();
+
     /// <summary>Sorted, without repeats, as stored and shown.</summary>
     public static IReadOnlyList<ApiKeyScope> Normalized(IEnumerable<ApiKeyScope> scopes) => scopes.Distinct().Order().ToList();
 }

@@ -48,9 +48,12 @@ public sealed partial class ProjectGrain
         TeamRules.RequireMayGrant(actorRole, TeamRules.Grantable(role));
         if (target.Role == role) return target;
 
-        await team.ChangeRole(ProjectId, memberId, role, new AuditEntry(clock.StoredNow(), actor, AuditActions.MemberRoleChanged,
+        // A demoted member's keys with scopes above the new role are revoked in the same transaction.
+        var revoked = await store.ChangeMemberRole(ProjectId, target, role, new AuditEntry(clock.StoredNow(), actor, AuditActions.MemberRoleChanged,
             memberId.ToString(), new { email = target.Email, from = target.Role.Wire(), to = role.Wire() }), CancellationToken.None);
-        return Replace(state, target with { Role = role });
+        var changed = Replace(state, target with { Role = role });
+        await ForgetKeys(revoked);
+        return changed;
     }
 
     public async Task RemoveMember(Actor actor, Guid memberId)
@@ -79,7 +82,7 @@ public sealed partial class ProjectGrain
     /// <summary>Ends the membership and revokes the keys the member created here, in one transaction.</summary>
     private async Task RemoveRevokingKeys(MemberView member, AuditEntry audit)
     {
-        var revoked = await store.RemoveMember(ProjectId, member.Id, member.UserId, audit, CancellationToken.None);
+        var revoked = await store.RemoveMember(ProjectId, member, audit, CancellationToken.None);
         Replace(State, member with { RemovedAt = audit.At });
         await ForgetKeys(revoked);
     }

@@ -230,37 +230,44 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
     /// here (each audited), so a departing admin keeps no access through them. Returns the
     /// revoked keys' hashes, so their cached credentials can be dropped.
     /// </summary>
-    public async Task<IReadOnlyList<byte[]>> RemoveMember(Guid projectId, Guid memberId, Guid? userId, AuditEntry audit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<byte[]>> RemoveMember(Guid projectId, MemberView member, AuditEntry audit, CancellationToken cancellationToken) =>
+        ChangeMember(projectId, Command("UPDATE members SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL", member.Id, audit.At),
+            member, Enum.GetValues<ApiKeyScope>(), "creator_removed", audit, cancellationToken);
+
+    /// <summary>
+    /// Changes a member's role, and in the same transaction revokes the keys they created with a
+    /// scope above the new role, so a demoted admin keeps no admin key.
+    /// </summary>
+    public Task<IReadOnlyList<byte[]>> ChangeMemberRole(Guid projectId, MemberView member, ProjectRole role, AuditEntry audit, CancellationToken cancellationToken) =>
+        ChangeMember(projectId, Command("UPDATE members SET role = $2 WHERE id = $1", member.Id, role.Wire()),
+            member, ApiKeyScopes.Above(role), "creator_demoted", audit, cancellationToken);
+
+    private async Task<IReadOnlyList<byte[]>> ChangeMember(Guid projectId, NpgsqlBatchCommand change, MemberView member,
+        IReadOnlyList<ApiKeyScope> revokedScopes, string reason, AuditEntry audit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var revokeKeys = new NpgsqlBatchCommand("""
             WITH revoked AS (
-                UPDATE api_keys SET revoked_at = $3 WHERE project_id = $1 AND created_by = $2 AND revoked_at IS NULL
+                UPDATE api_keys SET revoked_at = $3
+                 WHERE project_id = $1 AND created_by = $2 AND revoked_at IS NULL AND scopes && $8::text[]
                 RETURNING id, key_hash),
                  audited AS (
                 INSERT INTO audit_log (project_id, at, actor_kind, actor_id, action, target_id, details)
-                SELECT $1, $3, $4, $5, $6, revoked.id::text, jsonb_build_object('reason', 'creator_removed', 'member_id', $7::text) FROM revoked)
+                SELECT $1, $3, $4, $5, $6, revoked.id::text, jsonb_build_object('reason', $9::text, 'member_id', $7::text) FROM revoked)
             SELECT key_hash FROM revoked
             """)
         {
             Parameters =
             {
-                new() { Value = projectId }, new() { Value = (object?)userId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                new() { Value = projectId }, new() { Value = (object?)member.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
                 new() { Value = audit.At }, new() { Value = audit.Actor.Kind.Wire() },
                 new() { Value = (object?)audit.Actor.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-                new() { Value = AuditActions.ApiKeyRevoked }, new() { Value = memberId.ToString() },
+                new() { Value = AuditActions.ApiKeyRevoked }, new() { Value = member.Id.ToString() },
+                new() { Value = ApiKeyScopes.NamesOf(revokedScopes).ToArray() }, new() { Value = reason },
             },
         };
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                Command("UPDATE members SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL", memberId, audit.At),
-                AuditWrites.Insert(projectId, audit),
-                revokeKeys,
-            },
-        };
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { change, AuditWrites.Insert(projectId, audit), revokeKeys } };
         var revoked = new List<byte[]>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
