@@ -131,6 +131,7 @@ public static class ZapnotyApi
         }).DisableRateLimiting();
         endpoints.MapDashboard();
         endpoints.MapAuthApi();
+        endpoints.MapSessionsApi();
         endpoints.MapProjectsApi();
         endpoints.MapApiKeysApi();
         endpoints.MapSettingsApi();

@@ -63,6 +63,8 @@ public static class GrainServices
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))
             .Validate(o => o.IsValid, $"{LoginLimitOptions.Section}: every limit must be at least 1 and the window longer than zero.")
             .ValidateOnStart();
+        services.AddOptions<CredentialOptions>().Bind(configuration.GetSection(CredentialOptions.Section))
+            .Validate(o => o.RecheckPeriod > TimeSpan.Zero, $"{CredentialOptions.Section}:RecheckPeriod must be longer than zero.").ValidateOnStart();
         services.AddTelegramChannel(configuration);
         services.AddMaxChannel(configuration);
         return services;

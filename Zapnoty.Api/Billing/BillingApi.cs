@@ -57,7 +57,7 @@ public static class BillingApi
 {
     public static IEndpointRouteBuilder MapBillingApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects/{projectId}/billing").WithTags("Billing").WithProjectAccess();
+        var api = app.MapGroup("/v1/projects/{projectId:guid}/billing").WithTags("Billing").WithProjectAccess();
         api.MapGet("/", Balance);
         api.MapGet("/ledger", Ledger);
         api.MapGet("/packs", Packs);

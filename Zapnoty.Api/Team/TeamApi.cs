@@ -49,11 +49,11 @@ public static class TeamApi
 {
     public static IEndpointRouteBuilder MapTeamApi(this IEndpointRouteBuilder app)
     {
-        var project = app.MapGroup("/v1/projects/{projectId}").WithTags("Team").WithProjectAccess();
+        var project = app.MapGroup("/v1/projects/{projectId:guid}").WithTags("Team").WithProjectAccess();
         project.MapGet("/members", List);
         project.MapPost("/members", Add).RequireRole(ProjectRole.Admin);
-        project.MapPatch("/members/{memberId}", ChangeRole).RequireRole(ProjectRole.Admin);
-        project.MapDelete("/members/{memberId}", Remove).RequireRole(ProjectRole.Admin);
+        project.MapPatch("/members/{memberId:guid}", ChangeRole).RequireRole(ProjectRole.Admin);
+        project.MapDelete("/members/{memberId:guid}", Remove).RequireRole(ProjectRole.Admin);
         project.MapPost("/leave", Leave).RequireSession();
         project.MapPost("/ownership-transfer", RequestTransfer).RequireRole(ProjectRole.Owner).RequireSession();
         project.MapPost("/ownership-transfer/confirm", ConfirmTransfer).RequireRole(ProjectRole.Owner).RequireSession();

@@ -78,6 +78,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:Swagger:Enabled"] = "false";
         // Unknown bot ids are forgotten fast so a test sees their activation go.
         builder.Properties["Zapnoty:Channels:UnknownBotMemory"] = "00:00:03";
+        // Cached credentials are re-read every second (production: a minute), so a test sees a missed revocation land.
+        builder.Properties["Zapnoty:Credentials:RecheckPeriod"] = "00:00:01";
         // Nothing balances these silos' traffic; stopping them need not wait for one.
         builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
         for (var i = 0; i < 3; i++)

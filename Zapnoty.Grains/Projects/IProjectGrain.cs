@@ -41,8 +41,13 @@ public interface IProjectGrain : IGrainWithGuidKey
     Task<TicketTypeView> RenameTicketType(Actor actor, Guid typeId, string name);
     Task ArchiveTicketType(Actor actor, Guid typeId);
 
-    [ReadOnly] Task<IReadOnlyList<ApiKeyView>> ListApiKeys();
-    Task<CreatedApiKey> CreateApiKey(Actor actor, string name);
+    /// <summary>The keys, oldest first: the page after <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
+    [ReadOnly] Task<IReadOnlyList<ApiKeyView>> ListApiKeys(ApiKeyPosition? after, int limit);
+    /// <summary>
+    /// A key with the chosen scopes and optional expiry, created by a member's session (never by a
+    /// key: Forbidden). At most <see cref="ApiKeyLimits.MaxActivePerProject"/> active keys: Conflict.
+    /// </summary>
+    Task<CreatedApiKey> CreateApiKey(NewApiKey command);
     Task RevokeApiKey(Actor actor, Guid keyId);
 
     /// <summary>Members, oldest first; removed ones too when asked (to name former assignees).</summary>

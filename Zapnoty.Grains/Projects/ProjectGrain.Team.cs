@@ -48,9 +48,12 @@ public sealed partial class ProjectGrain
         TeamRules.RequireMayGrant(actorRole, TeamRules.Grantable(role));
         if (target.Role == role) return target;
 
-        await team.ChangeRole(ProjectId, memberId, role, new AuditEntry(clock.StoredNow(), actor, AuditActions.MemberRoleChanged,
+        // A demoted member's keys with scopes above the new role are revoked in the same transaction.
+        var revoked = await store.ChangeMemberRole(ProjectId, target, role, new AuditEntry(clock.StoredNow(), actor, AuditActions.MemberRoleChanged,
             memberId.ToString(), new { email = target.Email, from = target.Role.Wire(), to = role.Wire() }), CancellationToken.None);
-        return Replace(state, target with { Role = role });
+        var changed = Replace(state, target with { Role = role });
+        await ForgetKeys(revoked);
+        return changed;
     }
 
     public async Task RemoveMember(Actor actor, Guid memberId)
@@ -60,9 +63,8 @@ public sealed partial class ProjectGrain
         TeamRules.RequireMayManage(RoleOfActor(state, actor), target);
 
         var now = clock.StoredNow();
-        await team.Remove(ProjectId, memberId, now, new AuditEntry(now, actor, AuditActions.MemberRemoved, memberId.ToString(),
-            new { email = target.Email, role = target.Role.Wire() }), CancellationToken.None);
-        Replace(state, target with { RemovedAt = now });
+        await RemoveRevokingKeys(target, new AuditEntry(now, actor, AuditActions.MemberRemoved, memberId.ToString(),
+            new { email = target.Email, role = target.Role.Wire() }));
     }
 
     public async Task Leave(Guid userId)
@@ -73,9 +75,16 @@ public sealed partial class ProjectGrain
             throw DomainException.Conflict("The owner cannot leave: hand the project over with an ownership transfer first.");
 
         var now = clock.StoredNow();
-        await team.Remove(ProjectId, me.Id, now, new AuditEntry(now, Actor.User(userId), AuditActions.MemberLeft, me.Id.ToString(),
-            new { email = me.Email, role = me.Role.Wire() }), CancellationToken.None);
-        Replace(state, me with { RemovedAt = now });
+        await RemoveRevokingKeys(me, new AuditEntry(now, Actor.User(userId), AuditActions.MemberLeft, me.Id.ToString(),
+            new { email = me.Email, role = me.Role.Wire() }));
+    }
+
+    /// <summary>Ends the membership and revokes the keys the member created here, in one transaction.</summary>
+    private async Task RemoveRevokingKeys(MemberView member, AuditEntry audit)
+    {
+        var revoked = await store.RemoveMember(ProjectId, member, audit, CancellationToken.None);
+        Replace(State, member with { RemovedAt = audit.At });
+        await ForgetKeys(revoked);
     }
 
     public Task MemberJoined(Guid userId, string email)

@@ -44,20 +44,6 @@ public sealed class TeamStore(NpgsqlDataSource dataSource)
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
-    public Task ChangeRole(Guid projectId, Guid memberId, ProjectRole role, AuditEntry audit, CancellationToken cancellationToken) =>
-        dataSource.Commit(
-        [
-            Command("UPDATE members SET role = $2 WHERE id = $1", memberId, role.Wire()),
-            AuditWrites.Insert(projectId, audit),
-        ], cancellationToken);
-
-    public Task Remove(Guid projectId, Guid memberId, DateTimeOffset now, AuditEntry audit, CancellationToken cancellationToken) =>
-        dataSource.Commit(
-        [
-            Command("UPDATE members SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL", memberId, now),
-            AuditWrites.Insert(projectId, audit),
-        ], cancellationToken);
-
     /// <summary>Stores the hashed code; a new request replaces any earlier one, used or not.</summary>
     public Task SaveTransfer(Guid projectId, Guid toMemberId, Guid requestedBy, byte[] codeHash, DateTimeOffset now,
         DateTimeOffset expiresAt, AuditEntry audit, CancellationToken cancellationToken) =>
