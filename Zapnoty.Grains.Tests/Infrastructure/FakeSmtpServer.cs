@@ -29,7 +29,7 @@ public sealed partial class FakeSmtpServer : IAsyncDisposable
 
     public IReadOnlyCollection<ReceivedEmail> Received => _received;
 
-    /// <summary>Waits for the newest 6-digit code mailed to <paramref name="to"/> after <paramref name="since"/> messages.</summary>
+    /// <summary>Waits for the newest 8-digit code mailed to <paramref name="to"/> after <paramref name="since"/> messages.</summary>
     public async Task<string> WaitForCode(string to, int since, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
@@ -109,7 +109,7 @@ public sealed partial class FakeSmtpServer : IAsyncDisposable
         await _accepting;
     }
 
-    [GeneratedRegex(@"code is (\d{6})")]
+    [GeneratedRegex(@"code is (\d{8})")]
     private static partial Regex CodePattern();
 
     [GeneratedRegex(@"<([^>]*)>")]
