@@ -261,11 +261,7 @@ public sealed class TeamTests(ClusterFixture cluster)
     [Fact]
     public async Task Wrong_transfer_codes_count_across_new_codes_and_after_ten_a_day_no_code_is_accepted_or_sent()
     {
-        var ownerEmail = Email();
-        var owner = await cluster.Api(0).LogInAs(ownerEmail);
-        var projectId = await owner.CreateProject();
-        var (_, adminMember) = await Join(owner, projectId, "admin");
-        var transfer = $"/v1/projects/{projectId}/ownership-transfer";
+        var (owner, ownerEmail, projectId, adminMember, transfer) = await ProjectWithAnHeir();
 
         var code = "";
         for (var round = 0; round < 2; round++)
@@ -278,35 +274,33 @@ public sealed class TeamTests(ClusterFixture cluster)
         // A stolen session gets ten guesses a day, however many codes it asks for.
         var before = cluster.Smtp.CountTo(ownerEmail);
         using (var refused = await owner.Send(HttpMethod.Post, transfer, new { to_member_id = adminMember }))
-            Assert.StartsWith("Too many wrong ownership transfer codes for this project; try again in ", await TooManyRequests(refused, TimeSpan.FromHours(24)));
+            Assert.StartsWith("Too many wrong ownership transfer codes for this project; try again in ", await TooManyRequests.Detail(refused, TimeSpan.FromHours(24)));
         using (var refused = await cluster.Api(1).WithToken(owner.Token).Send(HttpMethod.Post, $"{transfer}/confirm", new { code }))
-            Assert.StartsWith("Too many wrong ownership transfer codes for this project; try again in ", await TooManyRequests(refused, TimeSpan.FromHours(24)));
+            Assert.StartsWith("Too many wrong ownership transfer codes for this project; try again in ", await TooManyRequests.Detail(refused, TimeSpan.FromHours(24)));
         Assert.Equal(before, cluster.Smtp.CountTo(ownerEmail));
     }
 
     [Fact]
     public async Task Three_transfer_codes_an_hour_then_429_and_the_last_code_still_works()
     {
-        var ownerEmail = Email();
-        var owner = await cluster.Api(0).LogInAs(ownerEmail);
-        var projectId = await owner.CreateProject();
-        var (_, adminMember) = await Join(owner, projectId, "admin");
-        var transfer = $"/v1/projects/{projectId}/ownership-transfer";
+        var (owner, ownerEmail, projectId, adminMember, transfer) = await ProjectWithAnHeir();
 
         var code = "";
         for (var i = 0; i < 3; i++) code = await RequestCode(owner, projectId, adminMember, ownerEmail);
         using (var refused = await cluster.Api(1).WithToken(owner.Token).Send(HttpMethod.Post, transfer, new { to_member_id = adminMember }))
-            Assert.StartsWith("Too many ownership transfer codes requested for this project; try again in ", await TooManyRequests(refused, TimeSpan.FromHours(1)));
+            Assert.StartsWith("Too many ownership transfer codes requested for this project; try again in ", await TooManyRequests.Detail(refused, TimeSpan.FromHours(1)));
 
         await owner.Post($"{transfer}/confirm", new { code }, HttpStatusCode.OK);
     }
 
-    private static async Task<string> TooManyRequests(HttpResponseMessage response, TimeSpan window)
+    /// <summary>An owner, their project, an admin to hand it to, and the transfer route.</summary>
+    private async Task<(ApiClient Owner, string OwnerEmail, Guid ProjectId, Guid AdminMember, string Transfer)> ProjectWithAnHeir()
     {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"expected 429, got {(int)response.StatusCode}: {text}");
-        Assert.InRange(response.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), window);
-        return JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString()!;
+        var ownerEmail = Email();
+        var owner = await cluster.Api(0).LogInAs(ownerEmail);
+        var projectId = await owner.CreateProject();
+        var (_, adminMember) = await Join(owner, projectId, "admin");
+        return (owner, ownerEmail, projectId, adminMember, $"/v1/projects/{projectId}/ownership-transfer");
     }
 
     private async Task<string> RequestCode(ApiClient owner, Guid projectId, Guid toMember, string ownerEmail)
