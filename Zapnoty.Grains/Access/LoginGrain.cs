@@ -27,7 +27,8 @@ public sealed class LoginGrain(AccessStore store, LoginCodeStore codes, IEmailSe
         await Admit($"login-email-network:{Email}|{network}", options.CodeRequestsPerEmailAndNetwork, options.Window,
             wait => $"Too many login codes requested for this address from your network; try again in {wait}. A code emailed in the last {CodeLifetime.TotalMinutes:0} minutes still works.");
         var now = clock.StoredNow();
-        if (!await codes.IsKnownNetwork(Email, network, now, options, CancellationToken.None))
+        // Clients whose IP the API cannot tell all share one network: it never counts as known.
+        if (clientIp is null || !await codes.IsKnownNetwork(Email, network, now, options, CancellationToken.None))
             await Admit($"login-email:{Email}", options.CodeRequestsPerEmail, options.Window,
                 wait => $"Too many login codes requested for this address; try again in {wait}. A code emailed in the last {CodeLifetime.TotalMinutes:0} minutes still works.");
 
@@ -52,7 +53,7 @@ public sealed class LoginGrain(AccessStore store, LoginCodeStore codes, IEmailSe
         var now = clock.StoredNow();
         var attempt = await codes.LoadAttempt(Email, network, now, options, CancellationToken.None);
         // The same answers whether or not the address has an account: nothing here tells them apart.
-        if (LoginFailureBudget.Check(attempt.OfNetwork, attempt.OfUnknownNetworks, attempt.KnownNetwork, now, options) is { } refusal)
+        if (LoginFailureBudget.Check(attempt.OfNetwork, attempt.OfUnknownNetworks, attempt.KnownNetwork && clientIp is not null, now, options) is { } refusal)
             throw DomainException.TooManyRequests(refusal.Reason, refusal.RetryAfter);
         if (attempt.CodeHash is null)
             throw DomainException.Invalid("code", "The code has expired or was never requested; request a new one.");
@@ -71,7 +72,7 @@ public sealed class LoginGrain(AccessStore store, LoginCodeStore codes, IEmailSe
         log.LogInformation("User {UserId} logged in", user.Id);
         try
         {
-            await codes.RememberNetwork(Email, network, now, options, CancellationToken.None);
+            if (clientIp is not null) await codes.RememberNetwork(Email, network, now, options, CancellationToken.None);
         }
         catch (Exception e)
         {
