@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Zapnoty.Grains.Tests.Infrastructure;
 
 namespace Zapnoty.Grains.Tests;
@@ -9,7 +8,7 @@ namespace Zapnoty.Grains.Tests;
 /// visible text, no user text in subjects, invitations limited per project and per person.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed partial class InvitationAbuseTests(ClusterFixture cluster)
+public sealed class InvitationAbuseTests(ClusterFixture cluster)
 {
     [Fact]
     public async Task Names_with_line_breaks_control_or_bidi_characters_are_refused_for_projects_ticket_types_and_api_keys()
@@ -38,8 +37,7 @@ public sealed partial class InvitationAbuseTests(ClusterFixture cluster)
 
         await Poll.Eventually(() => Task.FromResult(cluster.Smtp.CountTo(email) == 1));
         var mail = cluster.Smtp.Received.Single(m => m.To.Equals(email, StringComparison.OrdinalIgnoreCase));
-        var subject = SubjectLine().Match(mail.Data).Value;
-        Assert.Equal("Subject: You are invited to a support team on Zapnoty Helpdesk", subject.TrimEnd());
+        Assert.Equal("You are invited to a support team on Zapnoty Helpdesk", mail.Subject);
     }
 
     [Fact]
@@ -87,7 +85,4 @@ public sealed partial class InvitationAbuseTests(ClusterFixture cluster)
         Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromMinutes(59), "the wait is for the oldest invitation to leave the hour");
         return await TooManyRequests.Detail(response, TimeSpan.FromHours(1));
     }
-
-    [GeneratedRegex("^Subject: .*$", RegexOptions.Multiline)]
-    private static partial Regex SubjectLine();
 }

@@ -34,9 +34,7 @@ public sealed partial class LoginCodeSecrecyTests(ClusterFixture cluster)
         Assert.Contains(entries, e => e.Contains("logged in", StringComparison.Ordinal)); // the capture did hear the login
         Assert.DoesNotContain(entries, e => e.Contains(code, StringComparison.Ordinal));
         var mail = Assert.Single(cluster.Smtp.Received, m => m.To.Equals(email, StringComparison.OrdinalIgnoreCase));
-        var subject = SubjectLine().Match(mail.Data).Value;
-        Assert.StartsWith("Subject: ", subject);
-        Assert.DoesNotContain(code, subject);
+        Assert.Equal("Your Zapnoty Helpdesk login code", mail.Subject);
     }
 
     [Fact]
@@ -101,8 +99,6 @@ public sealed partial class LoginCodeSecrecyTests(ClusterFixture cluster)
         await api.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code }, HttpStatusCode.OK);
     }
 
-    [GeneratedRegex("^Subject: .*$", RegexOptions.Multiline)]
-    private static partial Regex SubjectLine();
 
     [GeneratedRegex(@"code is (\d{8})")]
     private static partial Regex PrintedCode();

@@ -6,7 +6,14 @@ using System.Text.RegularExpressions;
 
 namespace Zapnoty.Grains.Tests.Infrastructure;
 
-public sealed record ReceivedEmail(string To, string Data);
+public sealed partial record ReceivedEmail(string To, string Data)
+{
+    /// <summary>The Subject header as sent (one line; our subjects are ASCII, so not encoded).</summary>
+    public string Subject => SubjectHeader().Match(Data).Groups[1].Value.TrimEnd();
+
+    [GeneratedRegex("^Subject: (.*)$", RegexOptions.Multiline)]
+    private static partial Regex SubjectHeader();
+}
 
 /// <summary>
 /// A small SMTP server on 127.0.0.1 that accepts every message and keeps it, so tests can read
