@@ -35,6 +35,7 @@ public static class GrainServices
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<AccessStore>();
+        services.AddSingleton<LoginCodeStore>();
         services.AddSingleton<Profiles.ProfileStore>();
         services.AddSingleton<TicketList>();
         services.AddSingleton<TeamStore>();
@@ -58,7 +59,8 @@ public static class GrainServices
         services.AddSingleton<SlaReminderRows>();
         services.AddHostedService<SlaSweeper>();
         services.AddZapnotyBilling(configuration);
-        services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
+        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SmtpOptions>, SmtpOptionsValidation>();
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))
             .Validate(o => o.IsValid, $"{LoginLimitOptions.Section}: every limit must be at least 1 and the window longer than zero.")

@@ -13,7 +13,9 @@
 # string live in ZAPNOTY_CLUSTER_DIR (default .data/cluster): silo-I.log, silo-I.pid.
 # Without ConnectionStrings__Postgres a private PostgreSQL is started in that folder.
 # ZAPNOTY_CLUSTER_NO_BUILD=1 skips the Release build (the caller built it). Any other
-# environment (Orleans__*, Zapnoty__*, Logging__*) passes through to every silo.
+# environment (Orleans__*, Zapnoty__*, Logging__*) passes through to every silo. Without
+# Zapnoty__Smtp__Host the silos run in the Development environment and print login codes to
+# their logs (Zapnoty__Smtp__LogCodes=true); outside Development a silo needs SMTP to start.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -28,8 +30,12 @@ silo_dll="$root/Zapnoty.Silo/bin/Release/net10.0/Zapnoty.Silo.dll"
 mkdir -p "$dir"
 master_key_ensure "$root"
 dir=$(cd "$dir" && pwd)
+if [ -z "${Zapnoty__Smtp__Host:-}" ]; then
+  export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-${DOTNET_ENVIRONMENT:-Development}}
+  export Zapnoty__Smtp__LogCodes=${Zapnoty__Smtp__LogCodes:-true}
+fi
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ensure_tools() {
   command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://dot.net" >&2; exit 1; }

@@ -91,7 +91,7 @@ public sealed class SettingsTests(ClusterFixture cluster, BrowserFixture browser
         await page.GetByRole(AriaRole.Button, new() { Name = "Email me a code" }).ClickAsync();
         var code = await cluster.Smtp.WaitForCode(ownerEmail, before);
 
-        await page.GetByLabel("Code from the email").FillAsync(code == "000000" ? "111111" : "000000");
+        await page.GetByLabel("Code from the email").FillAsync(code == "00000000" ? "11111111" : "00000000");
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm transfer" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("code");   // a wrong code is the API's message
         await page.GetByLabel("Code from the email").FillAsync(code);

@@ -55,6 +55,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:DataProtection:Key"] = TestDatabase.MasterKey;
         builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";
         builder.Properties["Zapnoty:Smtp:Port"] = Smtp.Port.ToString();
+        // The fake relay speaks plain SMTP on loopback, the one place clear text is allowed.
+        builder.Properties["Zapnoty:Smtp:Security"] = "None";
+        // Wrong login codes back off from 10 ms (production: 1 s), so tests reach the daily budgets quickly.
+        builder.Properties["Zapnoty:Login:BackOff"] = "00:00:00.010";
         // Receivers run on 127.0.0.1; retries and the sweep are fast so a test sees a whole schedule.
         builder.Properties["Zapnoty:Webhooks:AllowPrivateTargets"] = "true";
         builder.Properties["Zapnoty:Webhooks:SweepPeriod"] = "00:00:01";
@@ -160,7 +164,9 @@ public sealed class ZapnotyTestSilo : ISiloConfigurator, IHostConfigurator
         hostBuilder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
             new Dictionary<string, string?> { [$"{MetricsListener.Section}:Port"] = metricsPort.ToString() }));
         hostBuilder.ConfigureServices((context, services) => services.AddZapnoty(context.Configuration));
-        hostBuilder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        hostBuilder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
+            // Every level for the capture, which records only while a test asks it to.
+            .AddProvider(LogCapture.Instance).AddFilter<LogCapture>(null, LogLevel.Trace));
         hostBuilder.ConfigureWebHost(web => web
             .UseKestrel()
             .UseUrls("http://127.0.0.1:0", $"http://127.0.0.1:{metricsPort}")

@@ -3,8 +3,6 @@ using NpgsqlTypes;
 
 namespace Zapnoty.Grains.Access;
 
-public sealed record PendingLoginCode(byte[] CodeHash, int Attempts, DateTimeOffset ExpiresAt);
-
 /// <summary>One of a person's sessions as their session list shows it.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SessionView(
@@ -18,43 +16,6 @@ public sealed record SessionView(
 /// <summary>Users, login codes, sessions and the credential lookup.</summary>
 public sealed class AccessStore(NpgsqlDataSource dataSource)
 {
-    public async Task SaveLoginCode(string email, byte[] codeHash, DateTimeOffset now, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO login_codes (email, code_hash, attempts, created_at, expires_at) VALUES ($1, $2, 0, $3, $4)
-            ON CONFLICT (email) DO UPDATE SET code_hash = EXCLUDED.code_hash, attempts = 0,
-                created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at
-            """);
-        command.Parameters.Add(new() { Value = email });
-        command.Parameters.Add(new() { Value = codeHash });
-        command.Parameters.Add(new() { Value = now });
-        command.Parameters.Add(new() { Value = expiresAt });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task<PendingLoginCode?> FindLoginCode(string email, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT code_hash, attempts, expires_at FROM login_codes WHERE email = $1");
-        command.Parameters.Add(new() { Value = email });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new PendingLoginCode((byte[])reader[0], reader.GetInt32(1), reader.GetFieldValue<DateTimeOffset>(2))
-            : null;
-    }
-
-    /// <summary>Counts a wrong try; the code is deleted at the last allowed one. True when it was burned.</summary>
-    public async Task<bool> CountFailedAttempt(string email, int maxAttempts, CancellationToken cancellationToken)
-    {
-        await using var count = dataSource.CreateCommand("UPDATE login_codes SET attempts = attempts + 1 WHERE email = $1 RETURNING attempts");
-        count.Parameters.Add(new() { Value = email });
-        if (await count.ExecuteScalarAsync(cancellationToken) is not int attempts || attempts < maxAttempts) return false;
-
-        await using var burn = dataSource.CreateCommand("DELETE FROM login_codes WHERE email = $1");
-        burn.Parameters.Add(new() { Value = email });
-        await burn.ExecuteNonQueryAsync(cancellationToken);
-        return true;
-    }
-
     /// <summary>
     /// Consumes the code, creates the user on first login, turns invitations to this address
     /// into memberships, opens a session: one transaction. Returns the projects joined now.

@@ -63,7 +63,7 @@ public interface IProjectGrain : IGrainWithGuidKey
     /// <summary>Told after a person changed their display name, so the member list and ticket assignees show it.</summary>
     Task MemberRenamed(Guid userId, string name);
 
-    /// <summary>Emails a 6-digit code to the owner; the latest request replaces any earlier one.</summary>
+    /// <summary>Emails an 8-digit code to the owner; the latest request replaces any earlier one. 3 an hour, 10 wrong codes a day (429).</summary>
     Task<OwnershipTransferView> RequestOwnershipTransfer(Guid ownerUserId, Guid toMemberId);
     /// <summary>With the emailed code: the member becomes owner, the owner becomes admin.</summary>
     Task<MemberView> ConfirmOwnershipTransfer(Guid ownerUserId, string code);

@@ -53,6 +53,7 @@ public sealed class SiloProcess : IDisposable
         start.Environment["ASPNETCORE_URLS"] = settings.Url;
         start.Environment["Zapnoty__Smtp__Host"] = "127.0.0.1";
         start.Environment["Zapnoty__Smtp__Port"] = settings.SmtpPort.ToString();
+        start.Environment["Zapnoty__Smtp__Security"] = "None"; // the fake relay on loopback speaks plain SMTP
         // The benchmark's webhook receiver listens on 127.0.0.1, which production refuses (SSRF guard).
         start.Environment["Zapnoty__Webhooks__AllowPrivateTargets"] = "true";
         start.Environment["Orleans__ClusterId"] = settings.ClusterId;

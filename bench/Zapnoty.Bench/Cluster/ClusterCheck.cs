@@ -33,6 +33,7 @@ public static class ClusterCheck
             ["Orleans__ClusterId"] = clusterId,
             ["Zapnoty__Smtp__Host"] = "127.0.0.1",
             ["Zapnoty__Smtp__Port"] = smtp.Port.ToString(),
+            ["Zapnoty__Smtp__Security"] = "None", // the fake relay on loopback speaks plain SMTP
             // The receiver is on 127.0.0.1, which production refuses (SSRF guard).
             ["Zapnoty__Webhooks__AllowPrivateTargets"] = "true",
             // Minutes in production; seconds here, so breaches and late deliveries happen within the run.
