@@ -38,7 +38,7 @@ public static class SecurityHeaders
             {
                 var headers = context.Response.Headers;
                 if (!headers.ContainsKey(HeaderNames.ContentSecurityPolicy))
-                    headers.ContentSecurityPolicy = PolicyFor(context.Request.Path, context.Response.ContentType);
+                    headers.ContentSecurityPolicy = PolicyFor(context.Request.Path);
                 headers.XFrameOptions = "DENY";
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
@@ -47,8 +47,9 @@ public static class SecurityHeaders
             return next(context);
         });
 
-    private static string PolicyFor(PathString path, string? contentType) =>
+    // By path, not content type: a revalidated index.html comes back as a 304 without one.
+    private static string PolicyFor(PathString path) =>
         path.StartsWithSegments("/swagger") || path.StartsWithSegments("/orleans") ? ToolPolicy
-        : contentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true || path.StartsWithSegments("/assets") ? DashboardPolicy
-        : ApiPolicy;
+        : path.StartsWithSegments("/v1") || path.StartsWithSegments("/health") ? ApiPolicy
+        : DashboardPolicy;
 }
