@@ -16,17 +16,17 @@ public static class TicketsApi
 {
     public static IEndpointRouteBuilder MapTicketsApi(this IEndpointRouteBuilder app)
     {
-        var project = app.MapGroup("/v1/projects/{projectId}/helpdesk/tickets").WithTags("Tickets").WithProjectAccess();
+        var project = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/tickets").WithTags("Tickets").WithProjectAccess();
         project.MapPost("/", Create).RequireRole(ProjectRole.Support);
         project.MapGet("/", List);
         project.MapGet("/counts", Counts);
 
-        var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId}").WithTags("Tickets").WithProjectAccess();
+        var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support);
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
-        ticket.MapGet("/messages/{messageId}/attachments/{index}", AttachmentFilesApi.Download);
+        ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download);
         ticket.MapGet("/messages", Messages);
         return app;
     }
@@ -164,11 +164,15 @@ public static class TicketsApi
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 
-    /// <summary>The customer's answer, for website/app customers. A closed ticket answers 409.</summary>
-    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, CustomerReplyRequest body, IGrainFactory grains)
+    /// <summary>
+    /// The customer's answer, for website/app customers: only on tickets of the <c>api</c> channel
+    /// (a Telegram or Max ticket answers 409; its customer writes in the messenger). A closed ticket
+    /// answers 409. The message's <c>agent_id</c> records the person or API key that posted it.
+    /// </summary>
+    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, CustomerReplyRequest body, Caller caller, IGrainFactory grains)
     {
         new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!));
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!, PostedBy: caller.Actor));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 

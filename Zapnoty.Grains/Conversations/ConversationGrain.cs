@@ -116,7 +116,7 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             switch (update.Kind)
             {
                 case IncomingKind.Callback:
-                    await clients.For(bot.Channel).AnswerCallback(bot.Token, update.CallbackId!, CancellationToken.None);
+                    await clients.For(bot.Channel).AnswerCallback(clients.TokenOf(bot), update.CallbackId!, CancellationToken.None);
                     await OnChoice(dialog);
                     break;
                 case IncomingKind.EditedMessage:

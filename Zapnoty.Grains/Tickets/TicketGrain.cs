@@ -126,13 +126,19 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     {
         TicketRules.RequireContent(customerMessage.Text, customerMessage.Origin);
         var before = await Current();
+        // A message that did not come through the ticket's messenger is posted by the team's own
+        // website or app for its customer: only tickets of the api channel have such customers.
+        if (customerMessage.Origin is null && before.Channel != Channel.Api)
+            throw DomainException.Conflict($"Ticket #{before.Number} is a {before.Channel.Wire()} conversation: its customer writes in {before.Channel.Wire()}, " +
+                "and customer replies can be posted only to website tickets (channel api).");
         if (before.Status == TicketStatus.Closed)
             throw DomainException.Conflict($"Ticket #{before.Number} is closed; a customer message cannot reopen it. Create a new ticket instead.");
         var now = clock.StoredNow();
         var sentToday = await CustomerMessagesOn(before, now);
 
         var origin = customerMessage.Origin;
-        var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, null, customerMessage.Text, now, Delivery.Delivered, null,
+        // agent_id of a posted customer message names who posted it (the person or API key).
+        var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, customerMessage.PostedBy?.AgentId, customerMessage.Text, now, Delivery.Delivered, null,
             origin?.Attachments ?? [], origin?.ChannelMessageId);
         var after = before with { UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();

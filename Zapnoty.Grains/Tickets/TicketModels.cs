@@ -125,7 +125,8 @@ public sealed record TicketEdit(
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
 
 [GenerateSerializer, Immutable]
-public sealed record CustomerMessage([property: Id(0)] string Text, [property: Id(1)] ChannelOrigin? Origin = null);
+public sealed record CustomerMessage([property: Id(0)] string Text, [property: Id(1)] ChannelOrigin? Origin = null,
+    [property: Id(2)] Actor? PostedBy = null);
 
 /// <summary>The customer edited a message they sent through a messenger.</summary>
 [GenerateSerializer, Immutable]
