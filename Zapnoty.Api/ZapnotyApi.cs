@@ -41,6 +41,8 @@ public static class ZapnotyApi
         // Binding failures throw, so ProblemMapping can answer them with details instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        // Above RequestRules' own URL limit, so an over-long URL gets our 414 with a problem body.
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestLineSize = RequestRules.KestrelRequestLineLimit);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Complete);
         services.AddExceptionHandler<ProblemMapping>();
         // Read at start, so a wrong Zapnoty:Http:KnownProxies stops the silo instead of failing every request.
@@ -86,6 +88,7 @@ public static class ZapnotyApi
         app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestRules>();
         app.UseSwagger();
         app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
         // Only existing files of the built dashboard; everything else goes on to the routes.

@@ -52,15 +52,20 @@ public sealed class ProjectAccess(IGrainFactory grains) : IEndpointFilter
     private async Task<Guid?> ProjectOf(HttpContext http, Caller caller)
     {
         var route = http.Request.RouteValues;
-        if (route.TryGetValue("projectId", out var project) && Guid.TryParse(project as string, out var projectId))
-            return projectId;
-        if (route.TryGetValue("ticketId", out var ticket) && Guid.TryParse(ticket as string, out var ticketId))
+        // Fail closed: an id that is not one must not skip the check (a handler that does not bind the id
+        // itself, such as render, would otherwise run with no project at all).
+        if (route.TryGetValue("projectId", out var project))
+            return Guid.TryParse(project as string, out var projectId) ? projectId : throw NotAnId("projectId");
+        if (route.TryGetValue("ticketId", out var ticket))
         {
+            if (!Guid.TryParse(ticket as string, out var ticketId)) throw NotAnId("ticketId");
             caller.Ticket = await grains.GetGrain<ITicketGrain>(ticketId).Summary();
             return caller.Ticket.ProjectId;
         }
         return null;
     }
+
+    private static DomainException NotAnId(string field) => DomainException.Invalid(field, $"The {field} in the path is not a valid id.");
 
     private Task<ProjectRole?> RoleIn(Guid projectId, Credential credential) =>
         grains.GetGrain<IProjectGrain>(projectId).AccessOf(credential);
