@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, SecretOnce, Section, useAction, when } from './kit';
@@ -9,7 +9,7 @@ interface ApiKey { id: string; name: string; prefix: string; created_at: string;
 interface CreatedKey { id: string; name: string; key: string }
 
 export function ApiKeys({ projectId }: SectionProps) {
-  const base = `/projects/${projectId}/api-keys`;
+  const base = `/projects/${segment(projectId)}/api-keys`;
   const keys = useLoad(() => api<Page<ApiKey>>('GET', base), [projectId]);
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [name, setName] = useState('');
@@ -57,7 +57,7 @@ function KeyRow(props: { base: string; apiKey: ApiKey; onRevoked: () => void }) 
       <td>
         {k.revoked_at ? <span class="muted">revoked {when(k.revoked_at)}</span> : (
           <Confirm label="Revoke" what={k.name} question={`Revoke ${k.name}? Servers using it stop working at once.`} confirm="Yes, revoke" busy={revoke.busy}
-            onConfirm={() => revoke.run(async () => { await api('DELETE', `${props.base}/${k.id}`); props.onRevoked(); })} />
+            onConfirm={() => revoke.run(async () => { await api('DELETE', `${props.base}/${segment(k.id)}`); props.onRevoked(); })} />
         )}
         <FormError error={revoke.error} />
       </td>

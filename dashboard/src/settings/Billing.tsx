@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { api, query, segment } from '../api';
 import { href } from '../route';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
@@ -16,7 +16,7 @@ interface LedgerEntry {
 const kinds: Record<LedgerEntry['kind'], string> = { monthly_grant: 'Free credits of the month', reply: 'Agent reply', purchase: 'Purchase' };
 
 export function Billing({ projectId, role }: SectionProps) {
-  const base = `/projects/${projectId}/billing`;
+  const base = `/projects/${segment(projectId)}/billing`;
   const balance = useLoad(() => api<Balance>('GET', base), [projectId]);
   const [ledgerVersion, setLedgerVersion] = useState(0);
   return (
