@@ -41,11 +41,11 @@ ENV ASPNETCORE_URLS=http://0.0.0.0:5080 \
     ASPNETCORE_HTTP_PORTS= \
     Orleans__AdvertisedIP=auto \
     Orleans__SiloPort=11111 \
-    Orleans__GatewayPort=30000 \
+    Orleans__GatewayPort=0 \
     Zapnoty__Dashboard__Path=/app/dashboard
-# 5080 REST API, 11111 silo-to-silo, 30000 Orleans gateway. The Orleans Dashboard port
+# 5080 REST API, 11111 silo-to-silo (firewall it to the silo subnet); no Orleans gateway. The Orleans Dashboard port
 # (Zapnoty__Dashboard__Orleans__Port, off by default) is deliberately not exposed.
-EXPOSE 5080 11111 30000
+EXPOSE 5080 11111
 USER $APP_UID
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/5080 && printf 'GET /health/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Billing;
@@ -21,6 +22,7 @@ using Zapnoty.Api.Observability;
 using Zapnoty.Api.Operations;
 using Zapnoty.Api.Problems;
 using Zapnoty.Api.Projects;
+using Zapnoty.Api.RateLimiting;
 using Zapnoty.Api.Team;
 using Zapnoty.Api.Tickets;
 using Zapnoty.Api.Webhooks;
@@ -32,6 +34,8 @@ public static class ZapnotyApi
 {
     public const long MaxRequestBodyBytes = 64 * 1024;
     public const string ReadyTag = "ready";
+    /// <summary>Swagger UI at /swagger: on in Development, elsewhere only when set to true. The OpenAPI JSON is always served.</summary>
+    public const string SwaggerUiKey = "Zapnoty:Swagger:Enabled";
 
     public static IServiceCollection AddZapnotyApi(this IServiceCollection services)
     {
@@ -52,6 +56,7 @@ public static class ZapnotyApi
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
         services.AddAuthorization();
         services.AddScoped<Caller>();
+        services.AddZapnotyRateLimits();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
 
@@ -77,24 +82,36 @@ public static class ZapnotyApi
             o.CustomSchemaIds(type => type.FullName!.Replace("Zapnoty.", "").Replace('+', '.'));
             var xml = Path.Combine(AppContext.BaseDirectory, typeof(ZapnotyApi).Assembly.GetName().Name + ".xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
+            o.DocumentFilter<RateLimitsDocument>();
+            o.OperationFilter<RateLimitsDocument>();
         });
         return services;
     }
 
-    /// <summary>The middleware pipeline and every route: client IP, problem details, auth, Swagger, the dashboard, health, /v1.</summary>
+    /// <summary>
+    /// The middleware pipeline and every route: the internal metrics port, client IP, security
+    /// headers, problem details, Swagger, the dashboard, auth, rate limits, health, /v1.
+    /// </summary>
     public static IApplicationBuilder UseZapnotyApi(this IApplicationBuilder app)
     {
+        // Requests to the internal metrics port stop here; no other port serves /metrics.
+        app.UseZapnotyMetrics();
         // First, so everything after sees the client's IP rather than a trusted proxy's.
         app.UseForwardedHeaders();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestRules>();
         app.UseSwagger();
-        app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
+        if (SwaggerUiEnabled(app.ApplicationServices))
+            app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
         // Only existing files of the built dashboard; everything else goes on to the routes.
         app.UseZapnotyDashboard();
         app.UseRouting();
         app.UseAuthentication();
+        // After authentication, so a request spends its credential's budget (by the credential's
+        // id, never the token) and only requests without a valid one spend their network's.
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.UseEndpoints(endpoints => endpoints.MapZapnotyApi());
         return app;
@@ -102,7 +119,8 @@ public static class ZapnotyApi
 
     public static IEndpointRouteBuilder MapZapnotyApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        // Probes are never limited: a balancer must always learn the truth.
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).DisableRateLimiting();
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
@@ -113,10 +131,10 @@ public static class ZapnotyApi
                 [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
                 [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
             },
-        });
-        endpoints.MapZapnotyMetrics();
+        }).DisableRateLimiting();
         endpoints.MapDashboard();
         endpoints.MapAuthApi();
+        endpoints.MapSessionsApi();
         endpoints.MapProjectsApi();
         endpoints.MapApiKeysApi();
         endpoints.MapSettingsApi();
@@ -131,4 +149,8 @@ public static class ZapnotyApi
         endpoints.MapBillingApi();
         return endpoints;
     }
+
+    private static bool SwaggerUiEnabled(IServiceProvider services) =>
+        services.GetRequiredService<IConfiguration>().GetValue<bool?>(SwaggerUiKey)
+        ?? services.GetRequiredService<IHostEnvironment>().IsDevelopment();
 }

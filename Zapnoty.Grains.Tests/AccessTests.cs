@@ -70,7 +70,7 @@ public sealed class AccessTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Login_code_is_single_use_burns_after_five_wrong_tries_and_logout_revokes_the_session()
+    public async Task Login_code_is_single_use_survives_a_few_typos_and_logout_revokes_the_session()
     {
         var api = cluster.Api();
         var email = $"Person-{Guid.NewGuid():N}@Example.com";
@@ -78,13 +78,12 @@ public sealed class AccessTests(ClusterFixture cluster)
 
         await api.Call(HttpMethod.Post, "/v1/auth/login", new { email }, HttpStatusCode.Accepted);
         var code = await cluster.Smtp.WaitForCode(lower, 0);
-        var wrong = code == "000000" ? "111111" : "000000";
-        for (var i = 0; i < 5; i++)
+        var wrong = code == "00000000" ? "11111111" : "00000000";
+        // Typos are counted (LoginLimitTests: a back-off after 3, a budget of 10 a day), but they do not burn the code.
+        for (var i = 0; i < 2; i++)
             await api.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code = wrong }, HttpStatusCode.BadRequest);
-        await api.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code }, HttpStatusCode.BadRequest);
+        await api.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code = code[..6] }, HttpStatusCode.BadRequest);
 
-        await api.Call(HttpMethod.Post, "/v1/auth/login", new { email }, HttpStatusCode.Accepted);
-        code = await cluster.Smtp.WaitForCode(lower, 1);
         var session = await api.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code }, HttpStatusCode.OK);
         Assert.Equal(lower, session.GetProperty("user").GetProperty("email").GetString());
         await api.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code }, HttpStatusCode.BadRequest);

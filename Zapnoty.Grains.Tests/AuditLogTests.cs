@@ -15,7 +15,7 @@ public sealed class AuditLogTests(ClusterFixture cluster)
         var projectId = await owner.CreateProject();
         var audit = $"/v1/projects/{projectId}/audit";
         await owner.Post($"/v1/projects/{projectId}/helpdesk/ticket-types", new { name = "Bug" });
-        var key = (await owner.Post($"/v1/projects/{projectId}/api-keys", new { name = "crm" })).GetProperty("key").GetString();
+        var key = (await owner.Post($"/v1/projects/{projectId}/api-keys", new { name = "crm", scopes = new[] { "admin" } })).GetProperty("key").GetString();
         await cluster.Api(1).WithToken(key).Post($"/v1/projects/{projectId}/helpdesk/ticket-types", new { name = "Question" });
 
         var types = (await owner.Get($"{audit}?action=ticket_type")).GetProperty("items").EnumerateArray().ToList();

@@ -16,7 +16,7 @@ public sealed class BillingTests(ClusterFixture cluster) : IAsyncLifetime
     public async Task DisposeAsync() => await _receiver.DisposeAsync();
 
     [Fact]
-    public async Task A_hundred_free_replies_then_402_then_purchased_credits_with_notices_at_10_and_0()
+    public async Task A_hundred_free_replies_then_402_then_bought_credits_with_notices_at_10_and_0()
     {
         var (owner, projectId, ticketId) = await ProjectWithTicket();
         await owner.Post($"/v1/projects/{projectId}/webhooks", new { url = _receiver.Url(), events = new[] { "billing.low_credits", "billing.credits_exhausted" } });
@@ -27,12 +27,12 @@ public sealed class BillingTests(ClusterFixture cluster) : IAsyncLifetime
         for (var i = 0; i < 100; i++)
             await owner.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = $"Reply {i}" });
         var refused = await owner.Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "One too many" }, HttpStatusCode.PaymentRequired);
-        Assert.Contains("billing/credits", refused.GetProperty("detail").GetString());
+        Assert.Contains("billing/checkout", refused.GetProperty("detail").GetString());
         Assert.Equal(101, (await owner.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").GetArrayLength());
 
-        var bought = await owner.Call(HttpMethod.Post, $"/v1/projects/{projectId}/billing/credits", new { amount = 12, reference = "pay-1" }, HttpStatusCode.OK);
-        Assert.Equal(12, bought.GetProperty("balance").GetProperty("purchased_credits").GetInt32());
-        for (var i = 0; i < 12; i++)
+        await cluster.BuyWithStripe(owner, projectId, "credits-10");
+        Assert.Equal(10, (await owner.Get($"/v1/projects/{projectId}/billing")).GetProperty("purchased_credits").GetInt32());
+        for (var i = 0; i < 10; i++)
             await owner.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = $"Paid reply {i}" });
         await owner.Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Again too many" }, HttpStatusCode.PaymentRequired);
 
@@ -48,7 +48,7 @@ public sealed class BillingTests(ClusterFixture cluster) : IAsyncLifetime
     public async Task Two_hundred_replies_racing_over_both_silos_with_150_credits_store_exactly_150_and_the_ledger_adds_up()
     {
         var (owner, projectId, _) = await ProjectWithTicket();
-        await owner.Call(HttpMethod.Post, $"/v1/projects/{projectId}/billing/credits", new { amount = 50, reference = "race" }, HttpStatusCode.OK);
+        await cluster.BuyWithStripe(owner, projectId, "credits-50");
         var tickets = new List<Guid>();
         for (var i = 0; i < 20; i++) tickets.Add((await owner.CreateTicket(projectId, $"Ticket {i}", $"c{i}")).GetProperty("id").GetGuid());
 
@@ -79,31 +79,10 @@ public sealed class BillingTests(ClusterFixture cluster) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_purchase_is_idempotent_on_its_reference_and_only_the_owner_buys()
-    {
-        var (owner, projectId, _) = await ProjectWithTicket();
-        var first = await owner.Call(HttpMethod.Post, $"/v1/projects/{projectId}/billing/credits", new { amount = 30, reference = "stripe-42" }, HttpStatusCode.OK);
-        var again = await cluster.Api(1).WithToken(owner.Token)
-            .Call(HttpMethod.Post, $"/v1/projects/{projectId}/billing/credits", new { amount = 30, reference = "stripe-42" }, HttpStatusCode.OK);
-        Assert.Equal(first.GetProperty("purchase").GetRawText(), again.GetProperty("purchase").GetRawText());
-        Assert.Equal(30, again.GetProperty("balance").GetProperty("purchased_credits").GetInt32());
-        await owner.Call(HttpMethod.Post, $"/v1/projects/{projectId}/billing/credits", new { amount = 31, reference = "stripe-42" }, HttpStatusCode.Conflict);
-
-        var racing = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => cluster.Api(i % 2).WithToken(owner.Token)
-            .Call(HttpMethod.Post, $"/v1/projects/{projectId}/billing/credits", new { amount = 5, reference = "stripe-43" }, HttpStatusCode.OK)));
-        Assert.Single(racing.Select(r => r.GetProperty("purchase").GetProperty("id").GetInt64()).Distinct());
-        Assert.Equal(35, (await owner.Get($"/v1/projects/{projectId}/billing")).GetProperty("purchased_credits").GetInt32());
-
-        var ledger = (await owner.Get($"/v1/projects/{projectId}/billing/ledger")).GetProperty("items").EnumerateArray().ToList();
-        Assert.Equal(["purchase", "purchase", "monthly_grant"], ledger.Select(e => e.GetProperty("kind").GetString()));
-        Assert.Equal("stripe-43", ledger[0].GetProperty("reference").GetString());
-    }
-
-    [Fact]
     public async Task A_new_month_brings_a_fresh_free_grant_once_and_purchased_credits_stay()
     {
         var (owner, projectId, ticketId) = await ProjectWithTicket();
-        await owner.Call(HttpMethod.Post, $"/v1/projects/{projectId}/billing/credits", new { amount = 7, reference = "old-month" }, HttpStatusCode.OK);
+        await cluster.BuyWithStripe(owner, projectId, "credits-10");
         await owner.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Last month's reply" });
 
         // The month turns: the balance row still belongs to last month, with 1 free credit left.
@@ -118,7 +97,7 @@ public sealed class BillingTests(ClusterFixture cluster) : IAsyncLifetime
         await Task.WhenAll(Enumerable.Range(0, 6).Select(i => cluster.Api(i % 2).WithToken(owner.Token)
             .Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/replies", new { text = $"New month {i}" }, HttpStatusCode.Created)));
         var balance = await owner.Get($"/v1/projects/{projectId}/billing");
-        Assert.Equal((94, 7), (balance.GetProperty("free_credits_left").GetInt32(), balance.GetProperty("purchased_credits").GetInt32()));
+        Assert.Equal((94, 10), (balance.GetProperty("free_credits_left").GetInt32(), balance.GetProperty("purchased_credits").GetInt32()));
         var grants = (await owner.Get($"/v1/projects/{projectId}/billing/ledger")).GetProperty("items").EnumerateArray()
             .Count(e => e.GetProperty("kind").GetString() == "monthly_grant");
         Assert.Equal(2, grants);

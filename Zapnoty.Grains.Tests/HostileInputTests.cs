@@ -115,7 +115,7 @@ public sealed class HostileInputTests(ClusterFixture cluster)
         var cannedId = (await agent.Post($"/v1/projects/{projectId}/helpdesk/canned-replies", new { title = "Hi", text = "Hello" }))
             .GetProperty("id").GetGuid();
         using var response = await agent.SendRaw(HttpMethod.Post, $"/v1/helpdesk/tickets/not-a-ticket/canned-replies/{cannedId}/render", null);
-        await AssertProblem(response, 400, "ticketId");
+        await AssertProblem(response, 404);
     }
 
     private static async Task AssertProblem(HttpResponseMessage response, int status, string? field = null)

@@ -7,8 +7,10 @@ using Zapnoty.Grains.Tests.Infrastructure;
 namespace Zapnoty.Grains.Tests;
 
 /// <summary>
-/// The login limits with their defaults (5 codes per address, 20 codes and 30 tries per IP,
-/// 15 minutes), over HTTP on both silos. Requests alternate between the silos, so every limit
+/// The login limits with their defaults (3 codes per address and network, 5 per address from
+/// networks it never logged in from, 20 codes and 30 tries per network, 15 minutes; 10 wrong
+/// codes per address and network and 20 from unknown networks a day), over HTTP on both silos.
+/// The back-off after wrong codes starts at 10 ms in the test cluster (1 s in production). Requests alternate between the silos, so every limit
 /// shown here holds cluster-wide. Fixed client IPs are documentation addresses, which the
 /// random ones of other tests (10.0.0.0/8) never hit.
 /// </summary>
@@ -61,14 +63,14 @@ public sealed class LoginLimitTests(ClusterFixture cluster)
     {
         const string guesser = "192.0.2.20";
         var people = new List<(string Email, string Code)>();
-        for (var i = 0; i < 8; i++)
+        for (var i = 0; i < 10; i++)
         {
             var email = NewEmail();
             await FromAnywhere(i % 2).Call(HttpMethod.Post, "/v1/auth/login", new { email }, HttpStatusCode.Accepted);
             people.Add((email, await cluster.Smtp.WaitForCode(email, 0)));
         }
 
-        // 30 wrong guesses spread over 8 addresses: 4 at the first, one short of burning its code.
+        // 30 wrong guesses spread over 10 addresses: 3 at each, before any back-off.
         for (var i = 0; i < 30; i++)
         {
             var (email, code) = people[i % people.Count];
@@ -84,31 +86,129 @@ public sealed class LoginLimitTests(ClusterFixture cluster)
             Assert.StartsWith("Too many login attempts from your network; try again in ", detail);
         }
 
-        // Had the refusals counted as wrong tries, this code would be burned by now.
+        // Had the refusals or the guesser's wrong codes burned anything, this would fail.
         await FromAnywhere(1).Call(HttpMethod.Post, "/v1/auth/verify", new { first.Email, first.Code }, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Wrong_codes_count_across_new_codes_and_after_ten_a_day_that_network_is_refused_even_the_right_code()
+    {
+        var email = NewEmail();
+        var network = ApiClient.RandomClientIp();
+        var code = "";
+        for (var i = 0; i < 10; i++)
+        {
+            // A fresh code every few tries: requesting codes buys no new guesses.
+            if (i % 4 == 0) code = await RequestCode(cluster.Api(i % 2).WithClientIp(network), email);
+            var detail = await WrongTry(cluster.Api(i % 2).WithClientIp(network), email, code);
+            Assert.Equal("Wrong code.", detail);
+        }
+
+        foreach (var silo in new[] { 0, 1 })
+        {
+            using var refused = await cluster.Api(silo).WithClientIp(network).Send(HttpMethod.Post, "/v1/auth/verify", new { email, code });
+            var detail = await AssertTooManyRequests(refused, TimeSpan.FromHours(24));
+            Assert.StartsWith("Too many wrong codes for this address from your network; try again in ", detail);
+        }
+
+        // Only that network: the code itself was not burned, and the person's network logs in with it.
+        await FromAnywhere(0).Call(HttpMethod.Post, "/v1/auth/verify", new { email, code }, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Networks_an_address_never_logged_in_from_share_twenty_wrong_codes_a_day_and_its_own_network_still_logs_in()
+    {
+        var email = NewEmail();
+        var home = cluster.Api(0).WithClientIp(ApiClient.RandomClientIp());
+        await home.LogInAs(email);
+
+        foreach (var stranger in new[] { ApiClient.RandomClientIp(), ApiClient.RandomClientIp() })
+        {
+            var code = await RequestCode(cluster.Api(1).WithClientIp(stranger), email);
+            for (var i = 0; i < 10; i++)
+                Assert.Equal("Wrong code.", await WrongTry(cluster.Api(i % 2).WithClientIp(stranger), email, code));
+        }
+
+        using (var refused = await FromAnywhere(1).Send(HttpMethod.Post, "/v1/auth/verify", new { email, code = "12345678" }))
+            Assert.StartsWith("Too many wrong codes for this address; try again in ", await AssertTooManyRequests(refused, TimeSpan.FromHours(24)));
+
+        var session = await home.LogInAs(email);
+        Assert.NotNull(session.Token);
+    }
+
+    [Fact]
+    public async Task A_strangers_codes_and_wrong_tries_neither_replace_nor_burn_the_code_the_person_asked_for()
+    {
+        var email = NewEmail();
+        var person = cluster.Api(0).WithClientIp(ApiClient.RandomClientIp());
+        var stranger = cluster.Api(1).WithClientIp(ApiClient.RandomClientIp());
+        var personsCode = await RequestCode(person, email);
+
+        var strangersCode = "";
+        for (var i = 0; i < 3; i++) strangersCode = await RequestCode(stranger, email);
+        using (var refused = await stranger.Send(HttpMethod.Post, "/v1/auth/login", new { email }))
+            Assert.StartsWith("Too many login codes requested for this address from your network; try again in ", await AssertTooManyRequests(refused));
+        // Compared with the code the stranger's own network asked for, which the stranger does not have.
+        for (var i = 0; i < 10; i++)
+            Assert.Equal("Wrong code.", await WrongTry(stranger, email, strangersCode));
+
+        var session = await person.Call(HttpMethod.Post, "/v1/auth/verify", new { email, code = personsCode }, HttpStatusCode.OK);
+        Assert.Equal(email, session.GetProperty("user").GetProperty("email").GetString());
+    }
+
+    [Fact]
+    public async Task Strangers_using_up_an_addresss_code_requests_do_not_stop_a_network_it_logged_in_from()
+    {
+        var email = NewEmail();
+        var home = cluster.Api(0).WithClientIp(ApiClient.RandomClientIp());
+        await home.LogInAs(email);
+
+        // The first login counted too: the network was not known to the address then.
+        for (var i = 0; i < 4; i++)
+            await FromAnywhere(i % 2).Call(HttpMethod.Post, "/v1/auth/login", new { email }, HttpStatusCode.Accepted);
+        using (var refused = await FromAnywhere(1).Send(HttpMethod.Post, "/v1/auth/login", new { email }))
+            Assert.StartsWith("Too many login codes requested for this address; try again in ", await AssertTooManyRequests(refused));
+
+        await home.LogInAs(email);
+    }
+
+    private async Task<string> RequestCode(ApiClient from, string email)
+    {
+        var before = cluster.Smtp.CountTo(email);
+        await from.Call(HttpMethod.Post, "/v1/auth/login", new { email }, HttpStatusCode.Accepted);
+        return await cluster.Smtp.WaitForCode(email, before);
+    }
+
+    /// <summary>Sends a wrong code, waiting out the back-off; returns the 400's detail.</summary>
+    private static async Task<string> WrongTry(ApiClient from, string email, string code)
+    {
+        var wrong = WrongCode(code);
+        while (true)
+        {
+            using var response = await from.Send(HttpMethod.Post, "/v1/auth/verify", new { email, code = wrong });
+            var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            var detail = problem.GetProperty("detail").GetString()!;
+            // As a client should: wait what Retry-After says. Every try, refused or not, counts
+            // against the network's 30 tries per 15 minutes, so polling faster would use them up.
+            if (response.StatusCode == HttpStatusCode.TooManyRequests && detail.StartsWith("Wait ", StringComparison.Ordinal))
+            {
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                continue;
+            }
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400, got {(int)response.StatusCode}: {detail}");
+            return detail;
+        }
     }
 
     private ApiClient FromAnywhere(int silo) => cluster.Api(silo).WithClientIp(ApiClient.RandomClientIp());
 
     private static string NewEmail() => $"person-{Guid.NewGuid():N}@example.com";
 
-    private static string WrongCode(string code) => code == "000000" ? "111111" : "000000";
+    private static string WrongCode(string code) => ((int.Parse(code) + 1) % 100_000_000).ToString("D8");
 
-    /// <summary>Asserts a 429 problem with a Retry-After within the window; returns its detail.</summary>
-    private static async Task<string> AssertTooManyRequests(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"expected 429, got {(int)response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var retryAfter = response.Headers.RetryAfter?.Delta;
-        Assert.NotNull(retryAfter);
-        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(15));
-
-        var problem = JsonDocument.Parse(text).RootElement;
-        Assert.Equal(429, problem.GetProperty("status").GetInt32());
-        Assert.Equal("Too many requests", problem.GetProperty("title").GetString());
-        return problem.GetProperty("detail").GetString()!;
-    }
+    /// <summary>Asserts a 429 problem with a Retry-After within the window (15 minutes unless given); returns its detail.</summary>
+    private static Task<string> AssertTooManyRequests(HttpResponseMessage response, TimeSpan? window = null) =>
+        TooManyRequests.Detail(response, window ?? TimeSpan.FromMinutes(15));
 }
 
 public sealed class SlidingAttemptWindowTests

@@ -15,8 +15,9 @@ public sealed class MetricsTests(ClusterFixture cluster)
         var ticket = await agent.CreateTicket(projectId);
         await agent.Post($"/v1/helpdesk/tickets/{ticket.GetProperty("id").GetGuid()}/replies", new { text = "On its way" });
 
-        // Anonymous, like Prometheus.
-        using var response = await cluster.Silos[0].GetAsync("/metrics");
+        // Anonymous, like Prometheus, on the silo's internal metrics port.
+        using var metrics = new HttpClient { BaseAddress = cluster.MetricsAddress(0) };
+        using var response = await metrics.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
 
@@ -27,6 +28,34 @@ public sealed class MetricsTests(ClusterFixture cluster)
             Sum(scrapes, "zapnoty_replies", "channel=\"api\"") >= 1 &&
             // Our own API's requests, not those of other hosts sharing the test process.
             Sum(scrapes.Take(1), "http_server_request_duration_seconds_count", "http_route=\"/v1/") >= 1);
+    }
+
+    [Theory]
+    [InlineData("/metrics")]
+    [InlineData("/METRICS")]
+    [InlineData("/metrics/")]
+    [InlineData("/Metrics?x=1")]
+    public async Task The_public_api_port_never_serves_metrics_in_any_spelling(string path)
+    {
+        foreach (var silo in cluster.Silos)
+        {
+            using var response = await silo.GetAsync(path);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.DoesNotContain("# TYPE", body);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task The_metrics_port_answers_nothing_but_the_scrape()
+    {
+        using var metrics = new HttpClient { BaseAddress = cluster.MetricsAddress(1) };
+        using var api = await metrics.GetAsync("/v1/projects");
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        using var health = await metrics.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
+        Assert.Contains("# TYPE", await metrics.GetStringAsync("/metrics"));
     }
 
     [Fact]
@@ -63,7 +92,11 @@ public sealed class MetricsTests(ClusterFixture cluster)
     private async Task<List<string>> Scrape()
     {
         var scrapes = new List<string>();
-        foreach (var silo in cluster.Silos) scrapes.Add(await silo.GetStringAsync("/metrics"));
+        for (var silo = 0; silo < cluster.Silos.Count; silo++)
+        {
+            using var metrics = new HttpClient { BaseAddress = cluster.MetricsAddress(silo) };
+            scrapes.Add(await metrics.GetStringAsync("/metrics"));
+        }
         return scrapes;
     }
 

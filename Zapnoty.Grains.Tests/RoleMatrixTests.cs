@@ -11,8 +11,12 @@ namespace Zapnoty.Grains.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 {
-    /// <summary>The callers, the owner last: a route that changes the project succeeds for them last.</summary>
-    public enum Who { Nobody, Outsider, Viewer, Support, Admin, ApiKey, Owner }
+    /// <summary>
+    /// The callers, the owner last: a route that changes the project succeeds for them last.
+    /// Project API keys by scope: <c>tickets:read</c> (ReadKey), <c>tickets:write</c> (WriteKey),
+    /// <c>tickets:write</c> + <c>admin</c> (ApiKey, what keys made before scopes became).
+    /// </summary>
+    public enum Who { Nobody, Outsider, Viewer, Support, Admin, ReadKey, WriteKey, ApiKey, Owner }
 
     /// <summary>Who a route is for: anyone, any signed-in person or key, or project members from a least role up.</summary>
     public enum Least { Public, Anyone, Viewer, Support, Admin, Owner }
@@ -22,7 +26,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
     private sealed record Route(string Method, string Template, Least Least, Func<Team, Who, Task<Request>> Make,
         bool SessionOnly = false, bool FreshTeam = false, (Who Who, HttpStatusCode Status)? Except = null);
 
-    private sealed record Team(Guid ProjectId, Guid TicketId, Guid AdminMemberId, string ApiKey, ApiClient Owner);
+    private sealed record Team(Guid ProjectId, Guid TicketId, Guid AdminMemberId, string ApiKey, ApiClient Owner, string ReadKey, string WriteKey);
 
     private readonly Dictionary<Who, (ApiClient Client, string Email)> _people = [];
 
@@ -47,6 +51,11 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("POST", "/v1/auth/login", Least.Public, (_, _) => Done(new Request("/v1/auth/login"))),
         new("POST", "/v1/auth/verify", Least.Public, (_, _) => Done(new Request("/v1/auth/verify"))),
         new("POST", "/v1/auth/logout", Least.Anyone, async (t, who) => new Request("/v1/auth/logout", Token: await DisposableToken(t, who)), SessionOnly: true),
+        new("GET", "/v1/auth/sessions", Least.Anyone, (_, _) => Done(new Request("/v1/auth/sessions")), SessionOnly: true),
+        new("DELETE", "/v1/auth/sessions/{sessionId}", Least.Anyone, async (t, who) => await DisposableSession(t, who), SessionOnly: true),
+        new("POST", "/v1/auth/logout-everywhere", Least.Anyone, async (t, who) =>
+            new Request("/v1/auth/logout-everywhere", Token: who is Who.Nobody or Who.ApiKey or Who.ReadKey or Who.WriteKey
+                ? TokenOf(t, who) : (await cluster.Api().LogInAs()).Token), SessionOnly: true),
         new("GET", "/v1/auth/me", Least.Anyone, (_, _) => Done(new Request("/v1/auth/me")), SessionOnly: true),
         new("PATCH", "/v1/auth/me", Least.Anyone, (_, _) => Done(new Request("/v1/auth/me", new { name = "Matrix" })), SessionOnly: true),
 
@@ -57,7 +66,8 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("DELETE", "/v1/projects/{projectId}", Least.Owner, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}")), SessionOnly: true, FreshTeam: true),
 
         new("GET", "/v1/projects/{projectId}/api-keys", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/api-keys"))),
-        new("POST", "/v1/projects/{projectId}/api-keys", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/api-keys", new { name = "ci" }))),
+        new("POST", "/v1/projects/{projectId}/api-keys", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/api-keys", new { name = "ci" })),
+            SessionOnly: true),
         new("DELETE", "/v1/projects/{projectId}/api-keys/{keyId}", Least.Admin, async (t, _) =>
             new Request($"/v1/projects/{t.ProjectId}/api-keys/{await Fresh(t, "api-keys", new { name = "temporary" })}")),
 
@@ -78,6 +88,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("GET", "/v1/projects/{projectId}/helpdesk/tickets", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets"))),
         new("GET", "/v1/projects/{projectId}/helpdesk/tickets/counts", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets/counts"))),
         new("GET", "/v1/helpdesk/tickets/{ticketId}", Least.Viewer, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}"))),
+        new("GET", "/v1/helpdesk/tickets/{ticketId}/messages", Least.Viewer, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/messages"))),
         new("PATCH", "/v1/helpdesk/tickets/{ticketId}", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}", new { priority = "high" }))),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/replies", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/replies", new { text = "On it" }))),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/customer-reply", Least.Support, (t, _) =>
@@ -114,8 +125,13 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
         new("GET", "/v1/projects/{projectId}/billing", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing"))),
         new("GET", "/v1/projects/{projectId}/billing/ledger", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing/ledger"))),
-        new("POST", "/v1/projects/{projectId}/billing/credits", Least.Owner, (t, _) =>
-            Done(new Request($"/v1/projects/{t.ProjectId}/billing/credits", new { amount = 10, reference = Unique("payment") })), SessionOnly: true),
+        new("GET", "/v1/projects/{projectId}/billing/packs", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing/packs"))),
+        new("POST", "/v1/projects/{projectId}/billing/checkout", Least.Owner, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/billing/checkout", new { pack_id = "credits-10" })), SessionOnly: true),
+        new("GET", "/v1/projects/{projectId}/billing/payments/{paymentId:guid}", Least.Viewer, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/billing/payments/{await Fresh(t, "billing/checkout", new { pack_id = "credits-10" }, "payment_id")}")),
+        new("POST", "/v1/payments/stripe/webhook", Least.Public, (_, _) => Done(new Request("/v1/payments/stripe/webhook"))),
+        new("POST", "/v1/payments/yookassa/webhook", Least.Public, (_, _) => Done(new Request("/v1/payments/yookassa/webhook"))),
 
         new("POST", "/v1/channels/telegram/{botId}/webhook", Least.Public, (_, _) => Done(new Request("/v1/channels/telegram/1/webhook"))),
         new("GET", "/v1/projects/{projectId}/channels", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels"))),
@@ -226,7 +242,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
     [Fact]
     public void Every_route_the_api_serves_is_in_the_matrix()
     {
-        var served = cluster.ApiRoutes().Select(r => $"{r.Method} {r.Route}").ToHashSet();
+        var served = cluster.ApiRoutes().Select(r => $"{r.Method} {Unconstrained(r.Route)}").ToHashSet();
         var listed = Routes.Select(r => $"{r.Method} {r.Template}").ToHashSet();
         Assert.Empty(served.Except(listed));
         Assert.Empty(listed.Except(served));
@@ -240,21 +256,45 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
     [Fact]
     public void No_route_names_both_a_project_and_a_ticket()
     {
-        var both = cluster.ApiRoutes()
+        var both = cluster.ApiRoutes().Select(r => (r.Method, Route: Unconstrained(r.Route)))
             .Where(r => r.Route.Contains("{projectId}", StringComparison.Ordinal) && r.Route.Contains("{ticketId}", StringComparison.Ordinal))
             .Select(r => $"{r.Method} {r.Route}");
         Assert.Empty(both);
     }
+
+    /// <summary>
+    /// A malformed id is refused by routing (404), never handed to a handler or the access check:
+    /// every id parameter carries its type's route constraint (<c>{projectId:guid}</c>). Bot ids are
+    /// the messengers' own strings.
+    /// </summary>
+    [Fact]
+    public void Every_id_in_a_route_is_constrained_to_its_type()
+    {
+        var loose = cluster.ApiRoutes()
+            .SelectMany(r => System.Text.RegularExpressions.Regex.Matches(r.Route, @"\{(\w+)\}").Select(m => (r.Method, r.Route, Name: m.Groups[1].Value)))
+            .Where(p => p.Name != "botId")
+            .Select(p => $"{p.Method} {p.Route}: {{{p.Name}}}");
+        Assert.Empty(loose);
+    }
+
+    /// <summary>The route as the matrix names it: <c>{projectId:guid}</c> is <c>{projectId}</c>.</summary>
+    private static string Unconstrained(string route) => System.Text.RegularExpressions.Regex.Replace(route, @"\{(\w+):[^}]+\}", "{$1}");
 
     /// <summary>The status a caller must get; null for success (any 2xx).</summary>
     private static HttpStatusCode? Expected(Route route, Who who)
     {
         if (route.Except is { } except && except.Who == who) return except.Status;
         if (who == Who.Nobody) return HttpStatusCode.Unauthorized;
-        if (who == Who.ApiKey && route.SessionOnly) return HttpStatusCode.Forbidden;
+        if (IsKey(who) && route.SessionOnly) return HttpStatusCode.Forbidden;
         if (route.Least == Least.Anyone) return null;
         if (who == Who.Outsider) return HttpStatusCode.NotFound;
-        var role = who == Who.ApiKey ? Least.Admin : Enum.Parse<Least>(who.ToString());
+        var role = who switch
+        {
+            Who.ApiKey => Least.Admin,
+            Who.WriteKey => Least.Support,
+            Who.ReadKey => Least.Viewer,
+            _ => Enum.Parse<Least>(who.ToString()),
+        };
         return role >= route.Least ? null : HttpStatusCode.Forbidden;
     }
 
@@ -262,41 +302,67 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
     {
         var owner = _people[Who.Owner].Client;
         var projectId = await owner.CreateProject();
-        var adminMember = Guid.Empty;
-        foreach (var who in new[] { Who.Admin, Who.Support, Who.Viewer })
-        {
-            var member = await owner.Post($"/v1/projects/{projectId}/members", new { email = _people[who].Email, role = who.ToString().ToLowerInvariant() });
-            if (who == Who.Admin) adminMember = member.GetProperty("id").GetGuid();
-        }
-        var key = (await owner.Post($"/v1/projects/{projectId}/api-keys", new { name = "matrix" })).GetProperty("key").GetString()!;
+        var adminMember = (await owner.Post($"/v1/projects/{projectId}/members", new { email = _people[Who.Admin].Email, role = "admin" })).GetProperty("id").GetGuid();
+        // The admin invites the rest: invitations are limited per inviting person (30 an hour), and the matrix makes many teams.
+        foreach (var who in new[] { Who.Support, Who.Viewer })
+            await _people[Who.Admin].Client.Post($"/v1/projects/{projectId}/members", new { email = _people[who].Email, role = who.ToString().ToLowerInvariant() });
+        var key = await NewKey(owner, projectId, "tickets:write", "admin");
         var ticketId = (await owner.CreateTicket(projectId)).GetProperty("id").GetGuid();
-        return new Team(projectId, ticketId, adminMember, key, owner);
+        return new Team(projectId, ticketId, adminMember, key, owner, await NewKey(owner, projectId, "tickets:read"), await NewKey(owner, projectId, "tickets:write"));
+    }
+
+    private static async Task<string> NewKey(ApiClient owner, Guid projectId, params string[] scopes) =>
+        (await owner.Post($"/v1/projects/{projectId}/api-keys", new { name = "matrix", scopes })).GetProperty("key").GetString()!;
+
+    private static bool IsKey(Who who) => who is Who.ApiKey or Who.ReadKey or Who.WriteKey;
+
+    /// <summary>A session made for ending it (of a person of its own: any person may end their own), with its token.</summary>
+    private async Task<Request> DisposableSession(Team team, Who who)
+    {
+        if (who == Who.Nobody || IsKey(who)) return new Request($"/v1/auth/sessions/{Guid.NewGuid()}", Token: TokenOf(team, who));
+        var token = (await cluster.Api().LogInAs()).Token;
+        var sessions = (await cluster.Api().WithToken(token).Get("/v1/auth/sessions")).GetProperty("items").EnumerateArray();
+        var current = sessions.Single(s => s.GetProperty("current").GetBoolean()).GetProperty("id").GetGuid();
+        return new Request($"/v1/auth/sessions/{current}", Token: token);
     }
 
     private string? TokenOf(Team team, Who who) => who switch
     {
         Who.Nobody => null,
         Who.ApiKey => team.ApiKey,
+        Who.ReadKey => team.ReadKey,
+        Who.WriteKey => team.WriteKey,
         _ => _people[who].Client.Token,
     };
 
     /// <summary>A second session of the same person, so logging it out leaves the matrix's sessions alive.</summary>
     private async Task<string?> DisposableToken(Team team, Who who) => who switch
     {
-        Who.Nobody or Who.ApiKey => TokenOf(team, who),
+        Who.Nobody or Who.ApiKey or Who.ReadKey or Who.WriteKey => TokenOf(team, who),
         _ => (await cluster.Api().LogInAs(_people[who].Email)).Token,
     };
 
-    private static async Task<Guid> Fresh(Team team, string collection, object body) =>
-        (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty("id").GetGuid();
+    private static async Task<Guid> Fresh(Team team, string collection, object body, string idField = "id") =>
+        (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty(idField).GetGuid();
 
     private static object CannedReply() => new { title = Unique("Reply"), text = "Hello {{customer.first_name|there}}, {{agent.name}} here." };
 
     private static Task<Guid> FreshMember(Team team) =>
         Fresh(team, "members", new { email = Unique("member") + "@example.com", role = "viewer" });
 
-    /// <summary>Asks for a new transfer code as the owner and reads it from their mailbox.</summary>
+    /// <summary>
+    /// Asks for a transfer code as the owner and reads it from their mailbox, once per team: only
+    /// the owner's confirm uses it, and a project gets 3 codes an hour.
+    /// </summary>
     private async Task<string> TransferCode(Team team)
+    {
+        if (_transferCodes.TryGetValue(team.ProjectId, out var known)) return known;
+        return _transferCodes[team.ProjectId] = await NewTransferCode(team);
+    }
+
+    private readonly Dictionary<Guid, string> _transferCodes = [];
+
+    private async Task<string> NewTransferCode(Team team)
     {
         var email = _people[Who.Owner].Email;
         var before = cluster.Smtp.CountTo(email);

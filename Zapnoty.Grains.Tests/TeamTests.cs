@@ -152,8 +152,8 @@ public sealed class TeamTests(ClusterFixture cluster)
         var transfer = $"/v1/projects/{projectId}/ownership-transfer";
 
         await admin.Call(HttpMethod.Post, transfer, new { to_member_id = adminMember }, HttpStatusCode.Forbidden);
-        await admin.Call(HttpMethod.Post, $"{transfer}/confirm", new { code = "123456" }, HttpStatusCode.Forbidden);
-        await owner.Call(HttpMethod.Post, $"{transfer}/confirm", new { code = "123456" }, HttpStatusCode.Gone);
+        await admin.Call(HttpMethod.Post, $"{transfer}/confirm", new { code = "12345678" }, HttpStatusCode.Forbidden);
+        await owner.Call(HttpMethod.Post, $"{transfer}/confirm", new { code = "12345678" }, HttpStatusCode.Gone);
         await owner.Call(HttpMethod.Post, transfer, new { to_member_id = Guid.NewGuid() }, HttpStatusCode.BadRequest);
 
         // Five wrong tries burn the code: afterwards even the right one is gone.
@@ -258,6 +258,51 @@ public sealed class TeamTests(ClusterFixture cluster)
         (await client.Get($"/v1/projects/{projectId}/members")).GetProperty("items").EnumerateArray()
             .Single(m => m.GetProperty("role").GetString() == role).GetProperty("id").GetGuid();
 
+    [Fact]
+    public async Task Wrong_transfer_codes_count_across_new_codes_and_after_ten_a_day_no_code_is_accepted_or_sent()
+    {
+        var (owner, ownerEmail, projectId, adminMember, transfer) = await ProjectWithAnHeir();
+
+        var code = "";
+        for (var round = 0; round < 2; round++)
+        {
+            code = await RequestCode(owner, projectId, adminMember, ownerEmail);
+            for (var i = 0; i < 5; i++)
+                await owner.Call(HttpMethod.Post, $"{transfer}/confirm", new { code = WrongCode(code) }, HttpStatusCode.BadRequest);
+        }
+
+        // A stolen session gets ten guesses a day, however many codes it asks for.
+        var before = cluster.Smtp.CountTo(ownerEmail);
+        using (var refused = await owner.Send(HttpMethod.Post, transfer, new { to_member_id = adminMember }))
+            Assert.StartsWith("Too many wrong ownership transfer codes for this project; try again in ", await TooManyRequests.Detail(refused, TimeSpan.FromHours(24)));
+        using (var refused = await cluster.Api(1).WithToken(owner.Token).Send(HttpMethod.Post, $"{transfer}/confirm", new { code }))
+            Assert.StartsWith("Too many wrong ownership transfer codes for this project; try again in ", await TooManyRequests.Detail(refused, TimeSpan.FromHours(24)));
+        Assert.Equal(before, cluster.Smtp.CountTo(ownerEmail));
+    }
+
+    [Fact]
+    public async Task Three_transfer_codes_an_hour_then_429_and_the_last_code_still_works()
+    {
+        var (owner, ownerEmail, projectId, adminMember, transfer) = await ProjectWithAnHeir();
+
+        var code = "";
+        for (var i = 0; i < 3; i++) code = await RequestCode(owner, projectId, adminMember, ownerEmail);
+        using (var refused = await cluster.Api(1).WithToken(owner.Token).Send(HttpMethod.Post, transfer, new { to_member_id = adminMember }))
+            Assert.StartsWith("Too many ownership transfer codes requested for this project; try again in ", await TooManyRequests.Detail(refused, TimeSpan.FromHours(1)));
+
+        await owner.Post($"{transfer}/confirm", new { code }, HttpStatusCode.OK);
+    }
+
+    /// <summary>An owner, their project, an admin to hand it to, and the transfer route.</summary>
+    private async Task<(ApiClient Owner, string OwnerEmail, Guid ProjectId, Guid AdminMember, string Transfer)> ProjectWithAnHeir()
+    {
+        var ownerEmail = Email();
+        var owner = await cluster.Api(0).LogInAs(ownerEmail);
+        var projectId = await owner.CreateProject();
+        var (_, adminMember) = await Join(owner, projectId, "admin");
+        return (owner, ownerEmail, projectId, adminMember, $"/v1/projects/{projectId}/ownership-transfer");
+    }
+
     private async Task<string> RequestCode(ApiClient owner, Guid projectId, Guid toMember, string ownerEmail)
     {
         var before = cluster.Smtp.CountTo(ownerEmail);
@@ -279,7 +324,7 @@ public sealed class TeamTests(ClusterFixture cluster)
         (await client.Get($"/v1/projects/{projectId}/audit?limit=200")).GetProperty("items").EnumerateArray()
             .Select(e => e.GetProperty("action").GetString()).ToList();
 
-    private static string WrongCode(string code) => ((int.Parse(code) + 1) % 1_000_000).ToString("D6");
+    private static string WrongCode(string code) => ((int.Parse(code) + 1) % 100_000_000).ToString("D8");
 
     private static string Email() => $"person-{Guid.NewGuid():N}@example.com";
 }

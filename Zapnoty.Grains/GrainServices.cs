@@ -10,6 +10,7 @@ using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
 using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
@@ -27,12 +28,14 @@ public static class GrainServices
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DatabaseMigrator>();
+        services.AddZapnotySecrets(configuration);
         services.AddSingleton<Observability.ZapnotyMetrics>();
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<AccessStore>();
+        services.AddSingleton<LoginCodeStore>();
         services.AddSingleton<Profiles.ProfileStore>();
         services.AddSingleton<TicketList>();
         services.AddSingleton<TeamStore>();
@@ -55,12 +58,15 @@ public static class GrainServices
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
         services.AddSingleton<SlaReminderRows>();
         services.AddHostedService<SlaSweeper>();
-        services.AddSingleton<BillingStore>();
-        services.Configure<SmtpOptions>(configuration.GetSection("Zapnoty:Smtp"));
+        services.AddZapnotyBilling(configuration);
+        services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SmtpOptions>, SmtpOptionsValidation>();
         services.AddSingleton<IEmailSender, SmtpEmailSender>();
         services.AddOptions<LoginLimitOptions>().Bind(configuration.GetSection(LoginLimitOptions.Section))
             .Validate(o => o.IsValid, $"{LoginLimitOptions.Section}: every limit must be at least 1 and the window longer than zero.")
             .ValidateOnStart();
+        services.AddOptions<CredentialOptions>().Bind(configuration.GetSection(CredentialOptions.Section))
+            .Validate(o => o.RecheckPeriod > TimeSpan.Zero, $"{CredentialOptions.Section}:RecheckPeriod must be longer than zero.").ValidateOnStart();
         services.AddTelegramChannel(configuration);
         services.AddMaxChannel(configuration);
         return services;

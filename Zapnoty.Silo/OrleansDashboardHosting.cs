@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Orleans.Dashboard;
+using Zapnoty.Api.Http;
 
 namespace Zapnoty.Silo;
 
@@ -23,9 +23,8 @@ public sealed record OrleansDashboardHosting(int Port, IPAddress Address, string
     public static OrleansDashboardHosting? From(IConfiguration configuration)
     {
         var section = configuration.GetSection(Section);
-        var port = section.GetValue<int?>("Port") ?? 0;
-        if (port == 0) return null;
-        var address = section["Address"] is { Length: > 0 } configured ? IPAddress.Parse(configured) : IPAddress.Loopback;
+        if (InternalListener.From(section) is not { } listener) return null;
+        var (port, address) = listener;
         var password = section["Password"] is { Length: > 0 } secret ? secret : null;
         if (password is null && !IPAddress.IsLoopback(address))
             throw new InvalidOperationException(
@@ -34,9 +33,7 @@ public sealed record OrleansDashboardHosting(int Port, IPAddress Address, string
     }
 
     /// <summary>The URL Kestrel listens on for the dashboard, next to the API's.</summary>
-    public string Url => Address.AddressFamily == AddressFamily.InterNetworkV6
-        ? $"http://[{Address}]:{Port}"
-        : $"http://{Address}:{Port}";
+    public string Url => new InternalListener(Port, Address).Url;
 
     /// <summary>The dashboard's routes under <see cref="RoutePrefix"/>, answering only on its own port.</summary>
     public void Map(IEndpointRouteBuilder endpoints) =>

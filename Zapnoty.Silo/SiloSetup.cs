@@ -1,5 +1,6 @@
 using System.Net;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using Zapnoty.Api;
 using Zapnoty.Api.Observability;
 using Zapnoty.Grains;
@@ -60,10 +61,29 @@ public static class SiloSetup
             o.ServiceId = section["ServiceId"] ?? "zapnoty";
         });
         var advertised = AdvertisedAddress.From(section["AdvertisedIP"]);
+        // No Orleans gateway by default: the API runs inside the silo and needs no client
+        // connection, and an open gateway would let anyone who reaches it call grains directly.
         silo.ConfigureEndpoints(advertised,
             section.GetValue("SiloPort", EndpointOptions.DEFAULT_SILO_PORT),
-            section.GetValue("GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
+            section.GetValue("GatewayPort", 0),
             listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
-        return silo;
+        return silo.UseZapnotyTls(configuration);
+    }
+
+    /// <summary>Mutual TLS on the silo port when <c>Orleans:Tls:Enabled</c> (see <see cref="SiloTlsOptions"/>).</summary>
+    public static ISiloBuilder UseZapnotyTls(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var tls = configuration.GetSection(SiloTlsOptions.Section).Get<SiloTlsOptions>() ?? new SiloTlsOptions();
+        if (!tls.Enabled) return silo;
+        var certificate = tls.LoadCertificate();
+        tls.Check(certificate);
+        return silo.UseTls(certificate, options =>
+        {
+            options.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+            options.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+            options.RemoteCertificateValidation = tls.Validator(certificate);
+            // Silos dial each other by IP; the name is not what is checked (see the validator).
+            options.OnAuthenticateAsClient = (_, client) => client.TargetHost = "zapnoty-silo";
+        });
     }
 }

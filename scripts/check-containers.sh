@@ -17,6 +17,13 @@ apt_install() {
 
 echo "containers: docker-compose.yml"
 command -v docker-compose >/dev/null || apt_install docker-compose
+# The compose file refuses to start without a master key; any well-formed one does for the check.
+export ZAPNOTY_MASTER_KEY=${ZAPNOTY_MASTER_KEY:-$(head -c 32 /dev/urandom | base64)}
+# The file refuses to start without a database password: none has a default.
+if env -u POSTGRES_PASSWORD docker-compose -f docker-compose.yml config -q 2>/dev/null; then
+  echo "docker-compose.yml must require POSTGRES_PASSWORD" >&2; exit 1
+fi
+export POSTGRES_PASSWORD=check-containers-only
 docker-compose -f docker-compose.yml config -q
 config=$(docker-compose -f docker-compose.yml config)
 # Debian's Python: docker-compose's package brings PyYAML into it, whatever else is on PATH.

@@ -13,11 +13,14 @@
 # string live in ZAPNOTY_CLUSTER_DIR (default .data/cluster): silo-I.log, silo-I.pid.
 # Without ConnectionStrings__Postgres a private PostgreSQL is started in that folder.
 # ZAPNOTY_CLUSTER_NO_BUILD=1 skips the Release build (the caller built it). Any other
-# environment (Orleans__*, Zapnoty__*, Logging__*) passes through to every silo.
+# environment (Orleans__*, Zapnoty__*, Logging__*) passes through to every silo. Without
+# Zapnoty__Smtp__Host the silos run in the Development environment and print login codes to
+# their logs (Zapnoty__Smtp__LogCodes=true); outside Development a silo needs SMTP to start.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/postgres.sh
+source scripts/master-key.sh
 
 dir=${ZAPNOTY_CLUSTER_DIR:-$root/.data/cluster}
 http_base=${ZAPNOTY_CLUSTER_PORT:-5080}
@@ -25,9 +28,14 @@ silo_base=${ZAPNOTY_CLUSTER_SILO_PORT:-11111}
 gateway_base=${ZAPNOTY_CLUSTER_GATEWAY_PORT:-30000}
 silo_dll="$root/Zapnoty.Silo/bin/Release/net10.0/Zapnoty.Silo.dll"
 mkdir -p "$dir"
+master_key_ensure "$root"
 dir=$(cd "$dir" && pwd)
+if [ -z "${Zapnoty__Smtp__Host:-}" ]; then
+  export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-${DOTNET_ENVIRONMENT:-Development}}
+  export Zapnoty__Smtp__LogCodes=${Zapnoty__Smtp__LogCodes:-true}
+fi
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ensure_tools() {
   command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
@@ -80,7 +88,8 @@ launch() {
   (
     cd "$root/Zapnoty.Silo"
     export ASPNETCORE_URLS="http://127.0.0.1:$http"
-    export Orleans__SiloPort=$(( silo_base + i - 1 )) Orleans__GatewayPort=$(( gateway_base + i - 1 ))
+    # No Orleans gateway: the API is in-process (docs/OPERATIONS.md); ZAPNOTY_CLUSTER_GATEWAY_PORT opens one.
+    export Orleans__SiloPort=$(( silo_base + i - 1 )) Orleans__GatewayPort=$(( ${ZAPNOTY_CLUSTER_GATEWAY_PORT:+gateway_base + i - 1} + 0 ))
     export Zapnoty__PublicBaseUrl=${Zapnoty__PublicBaseUrl:-http://127.0.0.1:$http}
     exec dotnet "$silo_dll"
   ) </dev/null >>"$dir/silo-$i.log" 2>&1 &

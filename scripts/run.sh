@@ -7,6 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/postgres.sh
 source scripts/dashboard.sh
+source scripts/master-key.sh
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required: https://dot.net" >&2; exit 1; }
 
@@ -28,6 +29,16 @@ if [ -z "${ConnectionStrings__Postgres:-}" ]; then
 fi
 
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
+master_key_ensure "$root"
+# A local trial: Swagger UI on (production leaves it off).
+export Zapnoty__Swagger__Enabled=${Zapnoty__Swagger__Enabled:-true}
+# Without an SMTP relay this is a local trial: the Development environment, where (and only
+# where) Zapnoty__Smtp__LogCodes=true may print login codes to the log. Elsewhere a silo without
+# SMTP refuses to start. With Zapnoty__Smtp__Host set, the codes are emailed and never logged.
+if [ -z "${Zapnoty__Smtp__Host:-}" ]; then
+  export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-${DOTNET_ENVIRONMENT:-Development}}
+  export Zapnoty__Smtp__LogCodes=${Zapnoty__Smtp__LogCodes:-true}
+fi
 dashboard_build "$root"
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 url=${ASPNETCORE_URLS%%;*}
@@ -37,7 +48,7 @@ cat <<INFO
   Dashboard:    $url/
   Swagger UI:   $url/swagger
   Log in:       POST /v1/auth/login {"email": "you@example.com"}; without SMTP the
-                6-digit code is printed in this log. Then POST /v1/auth/verify
+                8-digit code is printed in this log. Then POST /v1/auth/verify
                 {"email", "code"} and press "Authorize" in Swagger with the token.
   Stop:         Ctrl+C
 

@@ -36,7 +36,8 @@ public sealed class BearerAuthentication(
             !secret.StartsWith(Credentials.SessionPrefix, StringComparison.Ordinal))
             return AuthenticateResult.Fail("Unknown kind of token.");
 
-        var credential = await grains.GetGrain<ICredentialGrain>(Credentials.GrainKey(secret)).Resolve();
+        var seen = ClientSeen.Of(ClientNetwork.Of(Context.Connection.RemoteIpAddress), Request.Headers.UserAgent);
+        var credential = await grains.GetGrain<ICredentialGrain>(Credentials.GrainKey(secret)).Resolve(seen);
         if (credential is null) return AuthenticateResult.Fail("The token is unknown, expired or revoked.");
 
         Context.Items[CredentialItem] = credential;

@@ -49,23 +49,26 @@ public sealed class ProjectAccess(IGrainFactory grains) : IEndpointFilter
         return await next(context);
     }
 
+    /// <summary>
+    /// The project a route is about; null only for routes that name neither a project nor a ticket.
+    /// Fails closed: an id that does not parse is not found, never a pass without a role check.
+    /// </summary>
     private async Task<Guid?> ProjectOf(HttpContext http, Caller caller)
     {
         var route = http.Request.RouteValues;
-        // Fail closed: an id that is not one must not skip the check (a handler that does not bind the id
-        // itself, such as render, would otherwise run with no project at all).
         if (route.TryGetValue("projectId", out var project))
-            return Guid.TryParse(project as string, out var projectId) ? projectId : throw NotAnId("projectId");
+            return Guid.TryParse(project as string, out var projectId) && projectId != Guid.Empty
+                ? projectId
+                : throw DomainException.NotFound("There is no project with that id.");
         if (route.TryGetValue("ticketId", out var ticket))
         {
-            if (!Guid.TryParse(ticket as string, out var ticketId)) throw NotAnId("ticketId");
+            if (!Guid.TryParse(ticket as string, out var ticketId) || ticketId == Guid.Empty)
+                throw DomainException.NotFound("There is no ticket with that id.");
             caller.Ticket = await grains.GetGrain<ITicketGrain>(ticketId).Summary();
             return caller.Ticket.ProjectId;
         }
         return null;
     }
-
-    private static DomainException NotAnId(string field) => DomainException.Invalid(field, $"The {field} in the path is not a valid id.");
 
     private Task<ProjectRole?> RoleIn(Guid projectId, Credential credential) =>
         grains.GetGrain<IProjectGrain>(projectId).AccessOf(credential);

@@ -38,15 +38,15 @@ public static class CannedRepliesApi
 {
     public static IEndpointRouteBuilder MapCannedRepliesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects/{projectId}/helpdesk/canned-replies").WithTags("Canned replies").WithProjectAccess();
+        var api = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/canned-replies").WithTags("Canned replies").WithProjectAccess();
         api.MapGet("/", List);
         api.MapPost("/", Add).RequireRole(ProjectRole.Support);
-        api.MapPatch("/{cannedReplyId}", Change).RequireRole(ProjectRole.Support);
-        api.MapDelete("/{cannedReplyId}", Delete).RequireRole(ProjectRole.Support);
+        api.MapPatch("/{cannedReplyId:guid}", Change).RequireRole(ProjectRole.Support);
+        api.MapDelete("/{cannedReplyId:guid}", Delete).RequireRole(ProjectRole.Support);
 
         // The role that may reply is the role that may fill a reply in.
-        app.MapGroup("/v1/helpdesk/tickets/{ticketId}/canned-replies").WithTags("Canned replies").WithProjectAccess()
-            .MapPost("/{cannedReplyId}/render", Render).RequireRole(ProjectRole.Support);
+        app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}/canned-replies").WithTags("Canned replies").WithProjectAccess()
+            .MapPost("/{cannedReplyId:guid}/render", Render).RequireRole(ProjectRole.Support);
         return app;
     }
 

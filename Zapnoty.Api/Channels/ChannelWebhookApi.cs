@@ -1,10 +1,11 @@
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Zapnoty.Api.Problems;
+using Zapnoty.Api.RateLimiting;
 using Zapnoty.Grains;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Channels.Max;
@@ -34,25 +35,34 @@ public sealed record MessengerWebhook(Channel Channel, string SecretHeader, Func
 /// </summary>
 public static class ChannelWebhookApi
 {
+    /// <summary>
+    /// A messenger's update may carry a long message with a quoted reply and its entities: far
+    /// over the API's 64 KB. Refusing it would make the messenger re-send it for hours and hold
+    /// up the bot's later updates, so these routes take up to 1 MB.
+    /// </summary>
+    public const long MaxUpdateBytes = 1024 * 1024;
+
     public static IEndpointRouteBuilder MapChannelWebhooks(this IEndpointRouteBuilder app)
     {
         foreach (var webhook in new[] { MessengerWebhook.Telegram, MessengerWebhook.Max })
             app.MapPost(webhook.Route, (string botId, HttpRequest request, IGrainFactory grains, ChannelInbox inbox, TimeProvider clock,
                     CancellationToken cancellationToken) => Accept(webhook, botId, request, grains, inbox, clock, cancellationToken))
-                .WithTags("Channels").WithSummary($"Called by {webhook.Channel}: one update of a connected bot.").AllowAnonymous();
+                .WithTags("Channels").WithSummary($"Called by {webhook.Channel}: one update of a connected bot.").AllowAnonymous()
+                .WithMetadata(new RequestSizeLimitAttribute(MaxUpdateBytes), BotWebhookRateLimit.Instance);
         return app;
     }
 
     /// <summary>
-    /// Wrong or missing secret, or a bot no project has: 401, nothing read or recorded. Kinds we
+    /// Wrong or missing secret, or a bot no project has: 401, nothing read or recorded. An id that
+    /// is no messenger's bot id (digits) is refused before any grain is asked. Kinds we
     /// do not handle (groups, channels, other updates) and unreadable bodies are acknowledged and
     /// dropped, or the messenger would re-send them for hours.
     /// </summary>
     private static async Task<Results<Ok, ProblemHttpResult>> Accept(MessengerWebhook webhook, string botId, HttpRequest request, IGrainFactory grains,
         ChannelInbox inbox, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var bot = botId.Length <= 32 ? await grains.GetGrain<IBotGrain>(BotKeys.Of(webhook.Channel, botId)).Live() : null;
-        if (bot is null || !SameSecret(request.Headers[webhook.SecretHeader].ToString(), bot.WebhookSecret))
+        var bot = RatePartition.IsBotId(botId) ? await grains.GetGrain<IBotGrain>(BotKeys.Of(webhook.Channel, botId)).Live() : null;
+        if (bot is null || !bot.AcceptsWebhookSecret(request.Headers[webhook.SecretHeader].ToString()))
             return TypedResults.Problem(statusCode: 401, title: Titles.For(401), detail: "Unknown bot or wrong secret.");
 
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
@@ -62,7 +72,4 @@ public static class ChannelWebhookApi
             grains.GetGrain<IConversationGrain>(ConversationKeys.Of(webhook.Channel, botId, update.ChatId)).Process().Ignore();
         return TypedResults.Ok();
     }
-
-    private static bool SameSecret(string given, string expected) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected));
 }

@@ -23,7 +23,7 @@ public static class ChannelsApi
 {
     public static IEndpointRouteBuilder MapChannelsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects/{projectId}/channels").WithTags("Channels").WithProjectAccess();
+        var api = app.MapGroup("/v1/projects/{projectId:guid}/channels").WithTags("Channels").WithProjectAccess();
         api.MapGet("/", List);
         api.MapPut("/telegram", ConnectTelegram).RequireRole(ProjectRole.Admin);
         api.MapPut("/max", ConnectMax).RequireRole(ProjectRole.Admin);

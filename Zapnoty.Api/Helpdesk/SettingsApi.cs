@@ -30,7 +30,7 @@ public static class SettingsApi
 {
     public static RouteGroupBuilder MapSettingsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects/{projectId}/helpdesk/settings").WithTags("Helpdesk settings").WithProjectAccess();
+        var api = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/settings").WithTags("Helpdesk settings").WithProjectAccess();
         api.MapGet("/", Get);
         api.MapPatch("/", Change).RequireRole(ProjectRole.Admin);
         return api;

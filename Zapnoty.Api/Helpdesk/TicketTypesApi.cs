@@ -20,11 +20,11 @@ public static class TicketTypesApi
 {
     public static RouteGroupBuilder MapTicketTypesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects/{projectId}/helpdesk/ticket-types").WithTags("Ticket types").WithProjectAccess();
+        var api = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/ticket-types").WithTags("Ticket types").WithProjectAccess();
         api.MapGet("/", List);
         api.MapPost("/", Add).RequireRole(ProjectRole.Admin);
-        api.MapPatch("/{typeId}", Rename).RequireRole(ProjectRole.Admin);
-        api.MapDelete("/{typeId}", Archive).RequireRole(ProjectRole.Admin);
+        api.MapPatch("/{typeId:guid}", Rename).RequireRole(ProjectRole.Admin);
+        api.MapDelete("/{typeId:guid}", Archive).RequireRole(ProjectRole.Admin);
         return api;
     }
 

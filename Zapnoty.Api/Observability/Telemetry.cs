@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -12,7 +12,10 @@ using Zapnoty.Grains.Observability;
 
 namespace Zapnoty.Api.Observability;
 
-/// <summary>OpenTelemetry metrics and traces: scraped at <c>/metrics</c>; with logs, pushed over OTLP only when configured.</summary>
+/// <summary>
+/// OpenTelemetry metrics and traces: scraped at <c>/metrics</c> on the internal
+/// <see cref="MetricsListener"/>; with logs, pushed over OTLP only when configured.
+/// </summary>
 public static class Telemetry
 {
     public const string ScrapePath = "/metrics";
@@ -52,7 +55,23 @@ public static class Telemetry
             ? MetricStreamConfiguration.Drop
             : null;
 
-    /// <summary>The Prometheus scrape endpoint; anonymous, like the health checks — keep it off the public proxy.</summary>
-    public static IEndpointConventionBuilder MapZapnotyMetrics(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPrometheusScrapingEndpoint(ScrapePath).AllowAnonymous();
+    /// <summary>
+    /// The Prometheus scrape, anonymous like the health checks, answered only for requests that
+    /// arrived on the metrics listener's local port (not the Host header, which a client
+    /// chooses). That port answers nothing else, and no other port answers <c>/metrics</c> in
+    /// any spelling: it is no route of the API.
+    /// </summary>
+    public static IApplicationBuilder UseZapnotyMetrics(this IApplicationBuilder app)
+    {
+        if (MetricsListener.From(app.ApplicationServices.GetRequiredService<IConfiguration>()) is not { } listener) return app;
+        return app.MapWhen(context => context.Connection.LocalPort == listener.Port, internalPort =>
+        {
+            internalPort.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Request.Path == ScrapePath);
+            internalPort.Run(context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        });
+    }
 }

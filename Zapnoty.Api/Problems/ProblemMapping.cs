@@ -82,7 +82,8 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
                 : Validation.Problem(field, message);
         }
         var status = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? 413 : 400;
-        var detail = status == 413 ? "The request body is larger than 64 KB." : e.Message;
+        // A 413's detail names the route's own limit (ProblemDefaults), which differs on the bot webhooks.
+        var detail = status == 413 ? null : e.Message;
         return new ProblemDetails { Status = status, Title = Titles.For(status), Detail = detail };
     }
 

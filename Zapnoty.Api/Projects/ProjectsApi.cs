@@ -26,9 +26,9 @@ public static class ProjectsApi
         var api = app.MapGroup("/v1/projects").WithTags("Projects").WithProjectAccess();
         api.MapPost("/", Create).RequireSession();
         api.MapGet("/", List).RequireSession();
-        api.MapGet("/{projectId}", Get);
-        api.MapPatch("/{projectId}", Rename).RequireRole(ProjectRole.Admin);
-        api.MapDelete("/{projectId}", Delete).RequireRole(ProjectRole.Owner).RequireSession();
+        api.MapGet("/{projectId:guid}", Get);
+        api.MapPatch("/{projectId:guid}", Rename).RequireRole(ProjectRole.Admin);
+        api.MapDelete("/{projectId:guid}", Delete).RequireRole(ProjectRole.Owner).RequireSession();
         return api;
     }
 

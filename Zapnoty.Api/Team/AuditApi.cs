@@ -26,7 +26,7 @@ public static partial class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/projects/{projectId}/audit").WithTags("Team").WithProjectAccess()
+        app.MapGroup("/v1/projects/{projectId:guid}/audit").WithTags("Team").WithProjectAccess()
             .MapGet("/", List).RequireRole(ProjectRole.Admin);
         return app;
     }

@@ -49,14 +49,14 @@ public static class TeamApi
 {
     public static IEndpointRouteBuilder MapTeamApi(this IEndpointRouteBuilder app)
     {
-        var project = app.MapGroup("/v1/projects/{projectId}").WithTags("Team").WithProjectAccess();
+        var project = app.MapGroup("/v1/projects/{projectId:guid}").WithTags("Team").WithProjectAccess();
         project.MapGet("/members", List);
-        project.MapPost("/members", Add).RequireRole(ProjectRole.Admin);
-        project.MapPatch("/members/{memberId}", ChangeRole).RequireRole(ProjectRole.Admin);
-        project.MapDelete("/members/{memberId}", Remove).RequireRole(ProjectRole.Admin);
+        project.MapPost("/members", Add).RequireRole(ProjectRole.Admin).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        project.MapPatch("/members/{memberId:guid}", ChangeRole).RequireRole(ProjectRole.Admin);
+        project.MapDelete("/members/{memberId:guid}", Remove).RequireRole(ProjectRole.Admin);
         project.MapPost("/leave", Leave).RequireSession();
-        project.MapPost("/ownership-transfer", RequestTransfer).RequireRole(ProjectRole.Owner).RequireSession();
-        project.MapPost("/ownership-transfer/confirm", ConfirmTransfer).RequireRole(ProjectRole.Owner).RequireSession();
+        project.MapPost("/ownership-transfer", RequestTransfer).RequireRole(ProjectRole.Owner).RequireSession().ProducesProblem(StatusCodes.Status429TooManyRequests);
+        project.MapPost("/ownership-transfer/confirm", ConfirmTransfer).RequireRole(ProjectRole.Owner).RequireSession().ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 
@@ -111,8 +111,9 @@ public static class TeamApi
     }
 
     /// <summary>
-    /// Starts handing the project over: a 6-digit code goes to the owner's email (valid 10
-    /// minutes, 5 tries). A new request replaces the previous code.
+    /// Starts handing the project over: an 8-digit code goes to the owner's email (valid 10
+    /// minutes, 5 tries). A new request replaces the previous code. At most 3 requests an hour
+    /// and 10 wrong codes a day per project (across codes); beyond that 429 with <c>Retry-After</c>.
     /// </summary>
     private static async Task<Accepted<OwnershipTransferDto>> RequestTransfer(Guid projectId, OwnershipTransferRequest body, Caller caller, IGrainFactory grains)
     {
@@ -125,7 +126,7 @@ public static class TeamApi
     private static async Task<Ok<OwnershipTransferredDto>> ConfirmTransfer(Guid projectId, OwnershipConfirmRequest body, Caller caller, IGrainFactory grains)
     {
         var validation = new Validation().Required(body.Code, "code");
-        if (body.Code is { } code && (code.Length != 6 || !code.All(char.IsAsciiDigit))) validation.Add("code", "The code is 6 digits.");
+        if (body.Code is not null && !Grains.Access.OneTimeCode.IsWellFormed(body.Code)) validation.Add("code", $"The code is {Grains.Access.OneTimeCode.Digits} digits.");
         validation.ThrowIfAny();
         var owner = await grains.GetGrain<IProjectGrain>(projectId).ConfirmOwnershipTransfer(caller.UserId!.Value, body.Code!);
         return TypedResults.Ok(new OwnershipTransferredDto(MemberDto.From(owner), ProjectRole.Admin));

@@ -11,17 +11,23 @@ public sealed record HistoryDto(DateTime At, ActorDto Actor, string Field, strin
     public static HistoryDto Of(HistoryEntry h) => new(h.At.UtcDateTime, new ActorDto(h.Actor.Kind, h.Actor.Id), h.Field, h.From, h.To);
 }
 
-/// <summary>The ticket with its conversation and its history, oldest first.</summary>
+/// <summary>
+/// The ticket with its latest messages and its history, oldest first. <c>earlier_messages_cursor</c>
+/// is set when older messages exist: pass it as <c>cursor</c> to <c>GET /v1/helpdesk/tickets/{ticketId}/messages</c>.
+/// </summary>
 public sealed record TicketDetailsDto : TicketDto
 {
-    public TicketDetailsDto(TicketDto ticket, IReadOnlyList<MessageDto> messages, IReadOnlyList<HistoryDto> history) : base(ticket)
+    public TicketDetailsDto(TicketDto ticket, IReadOnlyList<MessageDto> messages, IReadOnlyList<HistoryDto> history, string? earlierMessagesCursor)
+        : base(ticket)
     {
         Messages = messages;
         History = history;
+        EarlierMessagesCursor = earlierMessagesCursor;
     }
 
     public IReadOnlyList<MessageDto> Messages { get; }
     public IReadOnlyList<HistoryDto> History { get; }
+    public string? EarlierMessagesCursor { get; }
 }
 
 public sealed record CustomerRequest(string? ExternalId, string? Name, string? Email);

@@ -16,17 +16,18 @@ public static class TicketsApi
 {
     public static IEndpointRouteBuilder MapTicketsApi(this IEndpointRouteBuilder app)
     {
-        var project = app.MapGroup("/v1/projects/{projectId}/helpdesk/tickets").WithTags("Tickets").WithProjectAccess();
+        var project = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/tickets").WithTags("Tickets").WithProjectAccess();
         project.MapPost("/", Create).RequireRole(ProjectRole.Support);
         project.MapGet("/", List);
         project.MapGet("/counts", Counts);
 
-        var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId}").WithTags("Tickets").WithProjectAccess();
+        var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support);
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
-        ticket.MapGet("/messages/{messageId}/attachments/{index}", AttachmentFilesApi.Download);
+        ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download);
+        ticket.MapGet("/messages", Messages);
         return app;
     }
 
@@ -54,7 +55,8 @@ public static class TicketsApi
     /// <summary>
     /// Tickets newest first. Filters: <c>status</c>, <c>type_id</c>, <c>priority</c>,
     /// <c>assignee_id</c> (a user id, <c>none</c> or <c>me</c>), <c>overdue=true</c>,
-    /// <c>q</c> (number, subject, customer name, message text), <c>customer_external_id</c>.
+    /// <c>q</c> (a number such as <c>#12</c>, or at least 3 characters of subject, customer name or
+    /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>.
     /// </summary>
     private static async Task<Ok<Page<TicketDto>>> List(
         Guid projectId, Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock,
@@ -95,15 +97,41 @@ public static class TicketsApi
         return TypedResults.Ok(new TicketCountsDto(counts.New, counts.InProgress, counts.Waiting, counts.Closed, counts.Overdue));
     }
 
-    /// <summary>The ticket with its messages and history.</summary>
+    /// <summary>
+    /// The ticket with its latest 50 messages (oldest first) and its history. When it has older
+    /// messages, <c>earlier_messages_cursor</c> pages them through <c>GET .../messages?cursor=</c>.
+    /// </summary>
     private static async Task<Ok<TicketDetailsDto>> Get(Guid ticketId, IGrainFactory grains, TimeProvider clock)
     {
         var details = await grains.GetGrain<ITicketGrain>(ticketId).Get();
         return TypedResults.Ok(new TicketDetailsDto(
             TicketDto.From(details.Ticket, clock.GetUtcNow(), await TeamDirectory.Of(grains, details.Ticket.ProjectId)),
             details.Messages.Select(MessageDto.From).ToList(),
-            details.History.Select(HistoryDto.Of).ToList()));
+            details.History.Select(HistoryDto.Of).ToList(),
+            details.HasEarlierMessages ? EarlierThan(details.Messages[0]) : null));
     }
+
+    /// <summary>
+    /// The ticket's messages, newest page first: each page holds up to <c>limit</c> messages
+    /// oldest first, and <c>next_cursor</c> leads to the page before it (null at the first message).
+    /// </summary>
+    private static async Task<Ok<Page<MessageDto>>> Messages(Guid ticketId, IGrainFactory grains, int? limit, string? cursor)
+    {
+        var validation = new Validation();
+        var pageSize = Paging.Limit(limit, validation);
+        Guid? before = null;
+        if (Paging.Decode(cursor, validation) is { } position)
+        {
+            if (Guid.TryParse(position, out var messageId)) before = messageId;
+            else validation.Add("cursor", "The cursor is not one this API handed out.");
+        }
+        validation.ThrowIfAny();
+        var page = await grains.GetGrain<ITicketGrain>(ticketId).Messages(before, pageSize);
+        return TypedResults.Ok(new Page<MessageDto>(page.Items.Select(MessageDto.From).ToList(),
+            page.HasEarlier ? EarlierThan(page.Items[0]) : null));
+    }
+
+    private static string EarlierThan(MessageView oldestShown) => Paging.Encode(oldestShown.Id.ToString());
 
     /// <summary>Changes status, priority, assignee and/or type; each change is one history entry.</summary>
     private static async Task<Ok<TicketDto>> Edit(Guid ticketId, TicketPatch body, Caller caller, IGrainFactory grains, TimeProvider clock)
@@ -136,11 +164,15 @@ public static class TicketsApi
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 
-    /// <summary>The customer's answer, for website/app customers. A closed ticket answers 409.</summary>
-    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, CustomerReplyRequest body, IGrainFactory grains)
+    /// <summary>
+    /// The customer's answer, for website/app customers: only on tickets of the <c>api</c> channel
+    /// (a Telegram or Max ticket answers 409; its customer writes in the messenger). A closed ticket
+    /// answers 409. The message's <c>agent_id</c> records the person or API key that posted it.
+    /// </summary>
+    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, CustomerReplyRequest body, Caller caller, IGrainFactory grains)
     {
         new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!));
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!, PostedBy: caller.Actor));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 
@@ -148,7 +180,12 @@ public static class TicketsApi
     private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, string? status, Guid? typeId, string? priority,
         string? assigneeId, bool? overdue, string? q, string? customerExternalId)
     {
-        var filter = new TicketFilter(projectId, TypeId: typeId, OverdueOnly: overdue ?? false, Text: q, CustomerExternalId: customerExternalId);
+        var filter = new TicketFilter(projectId, TypeId: typeId, OverdueOnly: overdue ?? false, CustomerExternalId: customerExternalId);
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            filter = filter with { Search = TicketSearch.Parse(q, out var problem) };
+            if (problem is not null) validation.Add("q", problem);
+        }
         if (status is not null)
             filter = WireNames.TryParseWire<TicketStatus>(status, out var s) ? filter with { Status = s }
                 : Invalid(validation, "status", status, WireNames.All<TicketStatus>(), filter);
@@ -166,7 +203,6 @@ public static class TicketsApi
                 else validation.Add("assignee_id", "assignee_id is a user id, 'none' or 'me'.");
                 break;
         }
-        if (q?.Length > 200) validation.Add("q", "q must be at most 200 characters.");
         return filter;
     }
 

@@ -41,15 +41,15 @@ public static class WebhooksApi
 {
     public static IEndpointRouteBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/projects/{projectId}/webhooks").WithTags("Webhooks").WithProjectAccess().RequireRole(ProjectRole.Admin);
+        var api = app.MapGroup("/v1/projects/{projectId:guid}/webhooks").WithTags("Webhooks").WithProjectAccess().RequireRole(ProjectRole.Admin);
         api.MapGet("/", List);
         api.MapPost("/", Create);
-        api.MapGet("/{webhookId}", Get);
-        api.MapPatch("/{webhookId}", Change);
-        api.MapDelete("/{webhookId}", Delete);
-        api.MapPost("/{webhookId}/rotate-secret", RotateSecret);
-        api.MapGet("/{webhookId}/deliveries", Deliveries);
-        api.MapPost("/{webhookId}/deliveries/{deliveryId}/retry", Retry);
+        api.MapGet("/{webhookId:guid}", Get);
+        api.MapPatch("/{webhookId:guid}", Change);
+        api.MapDelete("/{webhookId:guid}", Delete);
+        api.MapPost("/{webhookId:guid}/rotate-secret", RotateSecret);
+        api.MapGet("/{webhookId:guid}/deliveries", Deliveries);
+        api.MapPost("/{webhookId:guid}/deliveries/{deliveryId:guid}/retry", Retry);
         return app;
     }
 

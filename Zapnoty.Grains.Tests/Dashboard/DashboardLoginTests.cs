@@ -44,7 +44,7 @@ public sealed class DashboardLoginTests(ClusterFixture cluster, BrowserFixture b
         await page.GotoAsync("/");
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByRole(AriaRole.Button, new() { Name = "Send code" }).ClickAsync();
-        await page.GetByLabel("Code").FillAsync("000000");
+        await page.GetByLabel("Code").FillAsync("00000000");
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
 
         var alert = page.GetByRole(AriaRole.Alert);

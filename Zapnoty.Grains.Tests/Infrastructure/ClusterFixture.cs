@@ -10,6 +10,7 @@ using Npgsql;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Zapnoty.Api;
+using Zapnoty.Api.Observability;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Silo;
 
@@ -27,6 +28,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     public FakeSmtpServer Smtp { get; } = new();
     public FakeTelegramServer Telegram { get; private set; } = null!;
     public FakeMaxServer Max { get; private set; } = null!;
+    public FakeStripeServer Stripe { get; private set; } = null!;
+    public FakeYooKassaServer YooKassa { get; private set; } = null!;
 
     /// <summary>One HTTP client per silo, pointed at that silo's API.</summary>
     public IReadOnlyList<HttpClient> Silos { get; private set; } = [];
@@ -41,27 +44,46 @@ public sealed class ClusterFixture : IAsyncLifetime
         ConnectionString = await TestDatabase.Create("cluster");
         Telegram = await FakeTelegramServer.Start();
         Max = await FakeMaxServer.Start();
+        Stripe = await FakeStripeServer.Start();
+        YooKassa = await FakeYooKassaServer.Start();
         Database = NpgsqlDataSource.Create(ConnectionString);
         await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
 
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.Options.UseTestClusterMembership = false;
         builder.Properties["ConnectionStrings:Postgres"] = ConnectionString;
+        builder.Properties["Zapnoty:DataProtection:Key"] = TestDatabase.MasterKey;
         builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";
         builder.Properties["Zapnoty:Smtp:Port"] = Smtp.Port.ToString();
+        // The fake relay speaks plain SMTP on loopback, the one place clear text is allowed.
+        builder.Properties["Zapnoty:Smtp:Security"] = "None";
+        // Wrong login codes back off from 10 ms (production: 1 s), so tests reach the daily budgets quickly.
+        builder.Properties["Zapnoty:Login:BackOff"] = "00:00:00.010";
         // Receivers run on 127.0.0.1; retries and the sweep are fast so a test sees a whole schedule.
         builder.Properties["Zapnoty:Webhooks:AllowPrivateTargets"] = "true";
         builder.Properties["Zapnoty:Webhooks:SweepPeriod"] = "00:00:01";
+        // A stalled receiver is given up on sooner than in production (15 s), still past the slow receivers tests use.
+        builder.Properties["Zapnoty:Webhooks:Timeout"] = "00:00:06";
         // Messengers are the fake Bot API; chats are paced and retried fast so tests see whole schedules.
         builder.Properties["Zapnoty:Telegram:ApiBaseUrl"] = Telegram.BaseUrl;
         builder.Properties["Zapnoty:Max:ApiBaseUrl"] = Max.BaseUrl;
         builder.Properties["Zapnoty:PublicBaseUrl"] = "https://helpdesk.example.com";
+        foreach (var (key, value) in Payments.Configuration(Stripe, YooKassa)) builder.Properties[key] = value;
         builder.Properties["Zapnoty:Channels:PerChatInterval"] = "00:00:00.100";
         builder.Properties["Zapnoty:Channels:SweepPeriod"] = "00:00:01";
         builder.Properties["Zapnoty:Channels:InFlightLimit"] = "00:00:03";
         // SLA reminders re-tick every 2 s and the backstop sweeps every second (production: 1 min).
         builder.Properties["Zapnoty:Sla:ReminderPeriod"] = "00:00:02";
         builder.Properties["Zapnoty:Sla:SweepPeriod"] = "00:00:01";
+        // Load tests fire hundreds of writes a second from one key; the other budgets are the
+        // published defaults (RateLimitTests spends them).
+        builder.Properties["Zapnoty:RateLimits:Writes:PermitsPerMinute"] = "20000";
+        // As in production (the test host may run as Development, where Swagger UI is on by default).
+        builder.Properties["Zapnoty:Swagger:Enabled"] = "false";
+        // Unknown bot ids are forgotten fast so a test sees their activation go.
+        builder.Properties["Zapnoty:Channels:UnknownBotMemory"] = "00:00:03";
+        // Cached credentials are re-read every second (production: a minute), so a test sees a missed revocation land.
+        builder.Properties["Zapnoty:Credentials:RecheckPeriod"] = "00:00:01";
         // Nothing balances these silos' traffic; stopping them need not wait for one.
         builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
         for (var i = 0; i < 3; i++)
@@ -79,11 +101,21 @@ public sealed class ClusterFixture : IAsyncLifetime
     public static Uri ApiAddress(SiloHandle silo)
     {
         var host = ((InProcessSiloHandle)silo).SiloHost;
-        var address = LoopbackApp.Address(host.Services);
-        return new Uri(address);
+        var metrics = MetricsListener.From(host.Services.GetRequiredService<IConfiguration>());
+        var addresses = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.Select(a => new Uri(a)).First(a => a.Port != metrics?.Port).ToString().TrimEnd('/'));
     }
 
     public ApiClient Api(int silo = 0) => new(Silos[silo], Smtp);
+
+    /// <summary>The silo's internal metrics listener (<c>Zapnoty:Metrics:Port</c>), not its API port.</summary>
+    public Uri MetricsAddress(int silo)
+    {
+        var host = ((InProcessSiloHandle)Cluster.Silos[silo]).SiloHost;
+        var listener = MetricsListener.From(host.Services.GetRequiredService<IConfiguration>())!;
+        return new Uri(listener.Url);
+    }
 
     /// <summary>Every versioned API route the silo serves, as (method, route pattern).</summary>
     public IReadOnlyList<(string Method, string Route)> ApiRoutes()
@@ -106,6 +138,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Smtp.DisposeAsync();
         await Telegram.DisposeAsync();
         await Max.DisposeAsync();
+        await Stripe.DisposeAsync();
+        await YooKassa.DisposeAsync();
     }
 }
 
@@ -125,12 +159,25 @@ public sealed class ZapnotyTestSilo : ISiloConfigurator, IHostConfigurator
 
     public void Configure(IHostBuilder hostBuilder)
     {
+        // Each silo its own metrics port, as two silos on one host would have in production.
+        var metricsPort = FreePort();
+        hostBuilder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(
+            new Dictionary<string, string?> { [$"{MetricsListener.Section}:Port"] = metricsPort.ToString() }));
         hostBuilder.ConfigureServices((context, services) => services.AddZapnoty(context.Configuration));
-        hostBuilder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        hostBuilder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
+            // Every level for the capture, which records only while a test asks it to.
+            .AddProvider(LogCapture.Instance).AddFilter<LogCapture>(null, LogLevel.Trace));
         hostBuilder.ConfigureWebHost(web => web
             .UseKestrel()
-            .UseUrls("http://127.0.0.1:0")
+            .UseUrls("http://127.0.0.1:0", $"http://127.0.0.1:{metricsPort}")
             .Configure(app => app.UseZapnotyApi()));
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
 

@@ -6,7 +6,14 @@ using System.Text.RegularExpressions;
 
 namespace Zapnoty.Grains.Tests.Infrastructure;
 
-public sealed record ReceivedEmail(string To, string Data);
+public sealed partial record ReceivedEmail(string To, string Data)
+{
+    /// <summary>The Subject header as sent (one line; our subjects are ASCII, so not encoded).</summary>
+    public string Subject => SubjectHeader().Match(Data).Groups[1].Value.TrimEnd();
+
+    [GeneratedRegex("^Subject: (.*)$", RegexOptions.Multiline)]
+    private static partial Regex SubjectHeader();
+}
 
 /// <summary>
 /// A small SMTP server on 127.0.0.1 that accepts every message and keeps it, so tests can read
@@ -29,7 +36,7 @@ public sealed partial class FakeSmtpServer : IAsyncDisposable
 
     public IReadOnlyCollection<ReceivedEmail> Received => _received;
 
-    /// <summary>Waits for the newest 6-digit code mailed to <paramref name="to"/> after <paramref name="since"/> messages.</summary>
+    /// <summary>Waits for the newest 8-digit code mailed to <paramref name="to"/> after <paramref name="since"/> messages.</summary>
     public async Task<string> WaitForCode(string to, int since, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
@@ -109,7 +116,7 @@ public sealed partial class FakeSmtpServer : IAsyncDisposable
         await _accepting;
     }
 
-    [GeneratedRegex(@"code is (\d{6})")]
+    [GeneratedRegex(@"code is (\d{8})")]
     private static partial Regex CodePattern();
 
     [GeneratedRegex(@"<([^>]*)>")]

@@ -41,8 +41,12 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Postgres"] = await TestDatabase.Create("process");
         start.Environment["ASPNETCORE_URLS"] = api.ToString().TrimEnd('/');
         start.Environment["Orleans__SiloPort"] = FreePort().ToString();
-        start.Environment["Orleans__GatewayPort"] = FreePort().ToString();
         start.Environment["Orleans__AdvertisedIP"] = "";
+        start.Environment["Zapnoty__DataProtection__Key"] = TestDatabase.MasterKey;
+        // Outside Development a silo needs an SMTP relay to start; tests that mail pass their fake's port.
+        start.Environment["Zapnoty__Smtp__Host"] = "127.0.0.1";
+        start.Environment["Zapnoty__Smtp__Port"] = FreePort().ToString();
+        start.Environment["Zapnoty__Smtp__Security"] = "None";
         foreach (var (key, value) in settings) start.Environment[key] = value;
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("The silo process did not start.");

@@ -8,6 +8,9 @@ namespace Zapnoty.Grains.Tests.Infrastructure;
 /// </summary>
 public static class TestDatabase
 {
+    /// <summary>The master key of the test silos' Data Protection key ring (Zapnoty:DataProtection:Key).</summary>
+    public const string MasterKey = "dGVzdC1tYXN0ZXIta2V5LW9mLXRoZS10ZXN0LXNpbG8=";
+
     public static string AdminConnectionString =>
         Environment.GetEnvironmentVariable("ZAPNOTY_TEST_POSTGRES")
         ?? throw new InvalidOperationException(

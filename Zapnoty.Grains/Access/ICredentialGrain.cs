@@ -13,17 +13,37 @@ public sealed record Credential(
     [property: Id(2)] Guid? UserId,
     [property: Id(3)] string? Email,
     [property: Id(4)] Guid? ProjectId,
-    [property: Id(5)] DateTimeOffset? ExpiresAt);
+    [property: Id(5)] DateTimeOffset? ExpiresAt,
+    [property: Id(6)] IReadOnlyList<ApiKeyScope>? Scopes = null,
+    [property: Id(7)] DateTimeOffset? CreatedAt = null);
+
+/// <summary>Where a request came from, kept (at most once a minute) as a session's "last seen from".</summary>
+[GenerateSerializer, Immutable]
+public sealed record ClientSeen([property: Id(0)] string? Network, [property: Id(1)] string? UserAgent)
+{
+    public const int MaxUserAgentLength = 200;
+
+    /// <summary>The user agent cut to a length worth showing, without control characters.</summary>
+    public static ClientSeen Of(string? network, string? userAgent)
+    {
+        var agent = userAgent is null ? null : new string(userAgent.Where(c => !char.IsControl(c)).Take(MaxUserAgentLength).ToArray()).Trim();
+        return new ClientSeen(network, string.IsNullOrEmpty(agent) ? null : agent);
+    }
+}
 
 /// <summary>
 /// One per bearer secret (keyed by its SHA-256 in hex). Caches the lookup so a request costs
 /// no query, and since every revocation goes through the same activation, no silo can keep
-/// honouring a revoked secret.
+/// honouring a revoked secret. The cache is read again from PostgreSQL every minute while the
+/// secret is used, so a revocation whose <see cref="Forget"/> was lost still takes effect.
 /// </summary>
 public interface ICredentialGrain : IGrainWithStringKey
 {
-    /// <summary>The credential, or null when the secret is unknown, expired or revoked.</summary>
-    [ReadOnly] Task<Credential?> Resolve();
+    /// <summary>
+    /// The credential, or null when the secret is unknown, expired or revoked. <paramref name="seen"/>
+    /// is recorded as the credential's last use (at most once a minute).
+    /// </summary>
+    [ReadOnly] Task<Credential?> Resolve(ClientSeen? seen);
 
     /// <summary>Revokes a session (logout). API keys are revoked through their project.</summary>
     Task Revoke();

@@ -9,18 +9,24 @@ public sealed record IssuedSession([property: Id(0)] string Token, [property: Id
 
 /// <summary>
 /// Email-code login for one email address (the grain key, lower-cased). One activation per
-/// address serialises requests and tries, so "5 wrong tries burn the code" holds across silos.
-/// Requests and tries are rate limited per address and per client IP (<see cref="LoginLimitOptions"/>);
-/// The <c>clientIp</c> is null when the API cannot tell it, and then only the address is limited.
+/// address serialises requests and tries, so the budgets hold across silos. Requests and tries
+/// are limited per client network, per (address, network) and per address
+/// (<see cref="LoginLimitOptions"/>). The <c>clientIp</c> is the client's network
+/// (<c>ClientNetwork</c>), null when the API cannot tell it; such clients share one network.
 /// </summary>
 public interface ILoginGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Issues a new 6-digit code (replacing any earlier one) and emails it. Over a limit it
-    /// refuses (429) without sending anything, and the code already sent stays valid.
+    /// Issues a new 8-digit code for this address and network (replacing that network's earlier
+    /// one) and emails it. Over a limit it refuses (429) without sending anything, and the code
+    /// already sent stays valid.
     /// </summary>
     Task RequestCode(string? clientIp);
 
-    /// <summary>Exchanges a valid code for a session; creates the account on first login. Refused (429) over the per-IP limit.</summary>
+    /// <summary>
+    /// Exchanges a valid code for a session; creates the account on first login. Refused (429)
+    /// over the per-network limit, over the wrong-code budgets and during the back-off after
+    /// wrong codes (<see cref="LoginFailureBudget"/>).
+    /// </summary>
     Task<IssuedSession> Verify(string code, string? clientIp);
 }

@@ -5,8 +5,9 @@ namespace Zapnoty.Grains.Access;
 /// <summary>
 /// The window lives in memory only. When a silo crashes its activations restart elsewhere with
 /// empty windows, so a source may get up to one more window's worth of attempts. That is
-/// acceptable: codes still expire after 10 minutes and burn after 5 wrong tries, and the
-/// alternative, a database write on every login request, would cost every legitimate login.
+/// acceptable: these limits bound mail and request rates; what bounds guessing, the wrong-code
+/// budgets, is stored in PostgreSQL (<see cref="LoginCodeStore"/>). The alternative, a database
+/// write on every login request, would cost every legitimate login.
 /// </summary>
 public sealed class LoginThrottleGrain(TimeProvider clock, ILogger<LoginThrottleGrain> log) : Grain, ILoginThrottleGrain
 {

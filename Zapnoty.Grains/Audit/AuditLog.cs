@@ -25,6 +25,10 @@ public static class AuditActions
     public const string WebhookCreated = "webhook.created";
     public const string BotTextsChanged = "bot_texts.changed";
     public const string CreditsPurchased = "billing.credits_purchased";
+    public const string CheckoutStarted = "billing.checkout_started";
+    public const string PaymentCanceled = "billing.payment_canceled";
+    public const string CreditsTakenBack = "billing.credits_taken_back";
+    public const string CreditsGranted = "billing.credits_granted";
     public const string BotConnected = "bot.connected";
     public const string BotDisconnected = "bot.disconnected";
     public const string WebhookChanged = "webhook.changed";

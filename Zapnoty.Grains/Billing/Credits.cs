@@ -26,8 +26,8 @@ public static class Credits
     public static bool IsOutOfCredits(Exception e) => e is PostgresException { SqlState: NoneLeft };
 
     public static DomainException OutOfCredits() => new(DomainErrorKind.PaymentRequired,
-        $"The project has used its {FreePerMonth} free credits of this month and has no purchased credits left, so the reply was not stored or sent. " +
-        "The owner can buy credits (POST /v1/projects/{projectId}/billing/credits); free credits return on the 1st of next month.");
+        $"The project has used its {FreePerMonth} free credits of this month and has no purchased credits left (or owes credits after a refund), so the reply was not stored or sent. " +
+        "The owner can buy credits (POST /v1/projects/{projectId}/billing/checkout); free credits return on the 1st of next month.");
 
     /// <summary>Debits one credit for a reply; must run in the reply's transaction. Returns one row (see <see cref="DebitResult"/>).</summary>
     public static NpgsqlBatchCommand DebitReply(Guid projectId, DateTimeOffset at, Guid ticketId, Guid messageId) =>

@@ -1,10 +1,14 @@
+using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Channels;
 
 /// <summary>
 /// A bot connected to a project. <see cref="Id"/> is ours; <see cref="ExternalId"/> is the
-/// messenger's (Telegram's bot id), which our webhook URLs carry.
+/// messenger's (Telegram's bot id), which our webhook URLs carry. The token stays encrypted
+/// (<see cref="ProtectedToken"/>, as stored) wherever a bot is held or passed, the Orleans
+/// Dashboard's view of grain state included; <see cref="MessengerClients.TokenOf"/> decrypts it
+/// for the one call that needs it. Of the webhook secret only its hash is kept.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record BotView(
@@ -13,9 +17,13 @@ public sealed record BotView(
     [property: Id(2)] Channel Channel,
     [property: Id(3)] string ExternalId,
     [property: Id(4)] string Username,
-    [property: Id(5)] string Token,
-    [property: Id(6)] string WebhookSecret,
-    [property: Id(7)] DateTimeOffset ConnectedAt);
+    [property: Id(5)] string ProtectedToken,
+    [property: Id(6)] string WebhookSecretHash,
+    [property: Id(7)] DateTimeOffset ConnectedAt)
+{
+    /// <summary>Whether a webhook call carries this bot's secret (fixed-time).</summary>
+    public bool AcceptsWebhookSecret(string presented) => SecretHash.Matches(presented, WebhookSecretHash);
+}
 
 /// <summary>What a bot says. Every text is a project setting; these are the defaults.</summary>
 [GenerateSerializer, Immutable]

@@ -18,6 +18,10 @@ public sealed class BotStore(NpgsqlDataSource dataSource)
         FindOne($"SELECT {Columns} FROM bots WHERE project_id = $1 AND channel = $2 AND disconnected_at IS NULL",
             [projectId, channel.Wire()], cancellationToken);
 
+    /// <summary>The bot row, if it is still connected (to the project it was connected to).</summary>
+    public Task<BotView?> FindLiveById(Guid botId, CancellationToken cancellationToken) =>
+        FindOne($"SELECT {Columns} FROM bots WHERE id = $1 AND disconnected_at IS NULL", [botId], cancellationToken);
+
     /// <summary>Any bot, connected or not: replies to old tickets still name the bot they came through.</summary>
     public Task<BotView?> Find(Guid botId, CancellationToken cancellationToken) =>
         FindOne($"SELECT {Columns} FROM bots WHERE id = $1", [botId], cancellationToken);
@@ -32,10 +36,11 @@ public sealed class BotStore(NpgsqlDataSource dataSource)
         {
             await dataSource.Commit(
             [
-                Command("UPDATE bots SET disconnected_at = $3 WHERE project_id = $1 AND channel = $2 AND disconnected_at IS NULL",
+                // A disconnected bot's token is of no more use to us: it is wiped, not kept.
+                Command("UPDATE bots SET disconnected_at = $3, token = '' WHERE project_id = $1 AND channel = $2 AND disconnected_at IS NULL",
                     bot.ProjectId, bot.Channel.Wire(), bot.ConnectedAt),
                 Command($"INSERT INTO bots ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    bot.Id, bot.ProjectId, bot.Channel.Wire(), bot.ExternalId, bot.Username, bot.Token, bot.WebhookSecret, bot.ConnectedAt),
+                    bot.Id, bot.ProjectId, bot.Channel.Wire(), bot.ExternalId, bot.Username, bot.ProtectedToken, bot.WebhookSecretHash, bot.ConnectedAt),
                 AuditWrites.Insert(bot.ProjectId, audit),
             ], cancellationToken);
             return true;
@@ -49,7 +54,7 @@ public sealed class BotStore(NpgsqlDataSource dataSource)
     public Task Disconnect(BotView bot, AuditEntry audit, CancellationToken cancellationToken) =>
         dataSource.Commit(
         [
-            Command("UPDATE bots SET disconnected_at = $2 WHERE id = $1 AND disconnected_at IS NULL", bot.Id, audit.At),
+            Command("UPDATE bots SET disconnected_at = $2, token = '' WHERE id = $1 AND disconnected_at IS NULL", bot.Id, audit.At),
             AuditWrites.Insert(bot.ProjectId, audit),
         ], cancellationToken);
 

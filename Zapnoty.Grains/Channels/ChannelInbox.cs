@@ -9,6 +9,9 @@ public sealed record ConversationDraft(string Text, IReadOnlyList<Attachment> At
 
 public sealed record ConversationRow(ConversationStep Step, ConversationDraft? Draft, Guid? CurrentTicketId);
 
+/// <summary>An update waiting in the inbox and when it arrived there.</summary>
+public sealed record WaitingUpdate(IncomingUpdate Update, DateTimeOffset ReceivedAt);
+
 /// <summary>A chat with updates no one has applied yet, for the sweeper.</summary>
 public sealed record WaitingChat(Channel Channel, string ExternalBotId, string ChatId);
 
@@ -33,10 +36,11 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task<IReadOnlyList<IncomingUpdate>> Waiting(Guid botId, string chatId, int limit, CancellationToken cancellationToken)
+    /// <summary>The chat's updates no one has applied yet, in arrival order, each with when it arrived.</summary>
+    public async Task<IReadOnlyList<WaitingUpdate>> Waiting(Guid botId, string chatId, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT payload::text FROM channel_updates
+            SELECT payload::text, received_at FROM channel_updates
              WHERE bot_id = $1 AND chat_id = $2 AND processed_at IS NULL
              ORDER BY received_at, length(update_key), update_key
              LIMIT $3
@@ -44,10 +48,11 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = botId });
         command.Parameters.Add(new() { Value = chatId });
         command.Parameters.Add(new() { Value = limit });
-        var updates = new List<IncomingUpdate>();
+        var updates = new List<WaitingUpdate>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            updates.Add(JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!);
+            updates.Add(new WaitingUpdate(JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!,
+                reader.GetFieldValue<DateTimeOffset>(1)));
         return updates;
     }
 

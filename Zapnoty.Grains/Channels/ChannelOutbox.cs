@@ -24,6 +24,9 @@ public sealed class ChannelSendOptions
 
     public TimeSpan SweepPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a bot id no project has is remembered as unknown, so a flood of its updates costs one query.</summary>
+    public TimeSpan UnknownBotMemory { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>A send still marked in flight after this long was cut off by a crash: its outcome is unknown.</summary>
     public TimeSpan InFlightLimit { get; set; } = TimeSpan.FromMinutes(2);
 

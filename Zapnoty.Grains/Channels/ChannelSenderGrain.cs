@@ -44,8 +44,14 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
         DateTimeOffset? pausedUntil = null;
         try
         {
-            var bot = await bots.Find(BotId, CancellationToken.None);
-            if (bot is null) return;
+            // Only a bot still connected sends: after a disconnect (or a move to another project)
+            // the old tickets' agents must not keep writing through it.
+            var bot = await bots.FindLiveById(BotId, CancellationToken.None);
+            if (bot is null)
+            {
+                await FailForGoneBot();
+                return;
+            }
             do
             {
                 _nudged = false;
@@ -92,7 +98,7 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
         if (!await outbox.TakeForSending(message.Id, clock.GetUtcNow(), CancellationToken.None)) return;
         _chatFreeAt[message.ChatId] = clock.GetUtcNow() + Settings.PerChatInterval;
 
-        var outcome = await clients.For(bot.Channel).Send(bot.Token, new OutgoingMessage(message.ChatId, message.Text, message.Buttons), CancellationToken.None);
+        var outcome = await clients.For(bot.Channel).Send(clients.TokenOf(bot), new OutgoingMessage(message.ChatId, message.Text, message.Buttons), CancellationToken.None);
         var now = clock.GetUtcNow();
         switch (outcome)
         {
@@ -133,6 +139,28 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
                     await GrainFactory.GetGrain<ITicketGrain>(undelivered.TicketId).ReplyUndelivered(undelivered.MessageId, error);
                 break;
         }
+    }
+
+    /// <summary>The bot was disconnected: what waits for it can never be sent, so it fails with the reason.</summary>
+    private async Task FailForGoneBot()
+    {
+        if (await bots.Find(BotId, CancellationToken.None) is not { } gone) return;
+        var reason = $"The {gone.Channel.Wire()} bot @{gone.Username} this chat came through is no longer connected to the project, so the customer cannot be reached through it.";
+        IReadOnlyList<QueuedMessage> due;
+        do
+        {
+            due = await outbox.Due(BotId, clock.GetUtcNow(), MessagesPerRound, CancellationToken.None);
+            foreach (var message in due)
+            {
+                if (!await outbox.TakeForSending(message.Id, clock.GetUtcNow(), CancellationToken.None)) continue;
+                await outbox.Fail(message.Id, reason, clock.GetUtcNow(), CancellationToken.None);
+                metrics.ChannelMessage(gone.Channel, "failed");
+                if (Reply(message) is { } undelivered)
+                    await GrainFactory.GetGrain<ITicketGrain>(undelivered.TicketId).ReplyUndelivered(undelivered.MessageId, reason);
+            }
+        }
+        while (due.Count > 0);
+        log.LogInformation("Failed the queued messages of disconnected bot {BotId}", BotId);
     }
 
     /// <summary>Keeps the bot under its messages-per-second limit.</summary>

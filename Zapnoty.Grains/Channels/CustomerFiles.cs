@@ -15,6 +15,6 @@ public sealed class CustomerFiles(BotStore bots, MessengerClients clients)
         if (live is null || live.ProjectId != origin.ProjectId)
             throw DomainException.Conflict(
                 $"The {origin.Channel.Wire()} bot @{origin.Username} this file came through is no longer connected to the project, and only it can fetch the file. Connect it again to open the file.");
-        return await clients.For(live.Channel).OpenAttachment(live.Token, file.Attachment, cancellationToken);
+        return await clients.For(live.Channel).OpenAttachment(clients.TokenOf(live), file.Attachment, cancellationToken);
     }
 }

@@ -7,7 +7,8 @@ public static class FileStreams
 
     /// <summary>
     /// GETs <paramref name="url"/> and hands back its body as it arrives: only the headers are
-    /// awaited (so the client's timeout bounds the wait for an answer, not the whole download).
+    /// awaited (so the client's timeout bounds the wait for an answer, not the whole download),
+    /// and then each wait for more of the body is bounded by that timeout too.
     /// Anything but a 2xx is <see cref="AttachmentDownload.Unavailable"/>, in <paramref name="messenger"/>'s name.
     /// A redirect is followed (by a client that does not follow them itself) only to an address
     /// <paramref name="mayFollow"/> accepts, so a trusted host cannot send us anywhere else.
@@ -43,7 +44,8 @@ public static class FileStreams
         }
         var content = response.Content;
         // The response itself is left to the stream: disposing the stream releases the connection.
-        return new AttachmentDownload.Opened(await content.ReadAsStreamAsync(cancellationToken), content.Headers.ContentType?.MediaType,
+        var body = await content.ReadAsStreamAsync(cancellationToken);
+        return new AttachmentDownload.Opened(http.Timeout == Timeout.InfiniteTimeSpan ? body : new StallGuardStream(body, http.Timeout), content.Headers.ContentType?.MediaType,
             content.Headers.ContentLength, name);
     }
 

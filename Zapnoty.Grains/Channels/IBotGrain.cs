@@ -32,8 +32,11 @@ public static class BotKeys
 }
 
 /// <summary>The messenger clients by channel.</summary>
-public sealed class MessengerClients(IEnumerable<IMessengerClient> clients)
+public sealed class MessengerClients(IEnumerable<IMessengerClient> clients, Secrets.SecretProtector secrets)
 {
+    /// <summary>The bot's token in plaintext, for the messenger call at hand only: never keep it.</summary>
+    public string TokenOf(BotView bot) => secrets.Unprotect(Secrets.SecretPurposes.BotToken, bot.ProtectedToken);
+
     private readonly Dictionary<Channel, IMessengerClient> _byChannel = clients.ToDictionary(c => c.Channel);
 
     public IMessengerClient For(Channel channel) =>

@@ -27,8 +27,18 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
     private const int UpdatesPerRound = 20;
     private const string TypeChoice = "type:";
 
+    /// <summary>
+    /// How long an update may wait in the inbox, failing with a fault (not a refusal), before it is
+    /// dropped: longer than an outage should last.
+    /// </summary>
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromHours(24);
+
+    /// <summary>Files one description may gather while the customer is choosing its type.</summary>
+    private const int MaxDraftAttachments = 20;
+
     private Guid? _loadedFor;
     private ConversationRow _state = new(ConversationStep.Idle, null, null);
+    private DateOnly? _dailyLimitToldOn;
 
     private (Channel Channel, string ExternalBotId, string ChatId) Key => ConversationKeys.Parse(this.GetPrimaryKeyString());
 
@@ -44,11 +54,11 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             _loadedFor = bot.Id;
         }
 
-        IReadOnlyList<IncomingUpdate> updates;
+        IReadOnlyList<WaitingUpdate> updates;
         do
         {
             updates = await inbox.Waiting(bot.Id, chatId, UpdatesPerRound, CancellationToken.None);
-            foreach (var update in updates)
+            foreach (var (update, receivedAt) in updates)
             {
                 try
                 {
@@ -59,6 +69,13 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
                     // Applied before (a redelivery raced a retry): the stored state is the truth.
                     _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? _state;
                 }
+                catch (Exception e) when (clock.GetUtcNow() - receivedAt > GiveUpAfter)
+                {
+                    // A fault that has outlasted any outage is the update's own: dropped, so the chat goes on.
+                    log.LogError(e, "Conversation {Key}: update {UpdateKey}, waiting since {ReceivedAt}, still fails; it is dropped so later updates of the chat can go on",
+                        this.GetPrimaryKeyString(), update.Key, receivedAt);
+                    await Abandon(bot, update);
+                }
                 catch (Exception e)
                 {
                     log.LogError(e, "Conversation {Key}: update {UpdateKey} failed; it stays waiting for the next sweep", this.GetPrimaryKeyString(), update.Key);
@@ -68,6 +85,19 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             }
         }
         while (updates.Count == UpdatesPerRound);
+    }
+
+    /// <summary>Claims an update without applying it; the stored state is reread, as the failed attempt may have left it behind.</summary>
+    private async Task Abandon(BotView bot, IncomingUpdate update)
+    {
+        try
+        {
+            await dataSource.Commit([ChannelWrites.Claim(bot.Id, update.Key, clock.StoredNow())], CancellationToken.None);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+        }
+        _state = await inbox.Conversation(bot.Id, update.ChatId, CancellationToken.None) ?? _state;
     }
 
     private async Task Apply(BotView bot, IncomingUpdate update)
@@ -81,19 +111,49 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         await outbox.Reachable(bot.Id, update.ChatId, CancellationToken.None);
         var context = await GrainFactory.GetGrain<IProjectGrain>(bot.ProjectId).GetBotContext();
         var dialog = new Dialog(bot, update, context, new ChatRoute(bot.Id, update.ChatId), clock.StoredNow());
-        switch (update.Kind)
+        try
         {
-            case IncomingKind.Callback:
-                await clients.For(bot.Channel).AnswerCallback(bot.Token, update.CallbackId!, CancellationToken.None);
-                await OnChoice(dialog);
-                break;
-            case IncomingKind.EditedMessage:
-                await OnEdit(dialog);
-                break;
-            default:
-                await OnMessage(dialog);
-                break;
+            switch (update.Kind)
+            {
+                case IncomingKind.Callback:
+                    await clients.For(bot.Channel).AnswerCallback(clients.TokenOf(bot), update.CallbackId!, CancellationToken.None);
+                    await OnChoice(dialog);
+                    break;
+                case IncomingKind.EditedMessage:
+                    await OnEdit(dialog);
+                    break;
+                default:
+                    await OnMessage(dialog);
+                    break;
+            }
         }
+        catch (DomainException refused)
+        {
+            await OnRefused(dialog, refused);
+        }
+    }
+
+    /// <summary>
+    /// The helpdesk refused what the update asked for (a rule, not a fault): retrying would meet the
+    /// same refusal forever and hold back every later update of the chat. So the update is claimed
+    /// and the customer told, and a description that could not become a ticket is let go.
+    /// </summary>
+    private async Task OnRefused(Dialog d, DomainException refused)
+    {
+        log.LogWarning("Conversation {Key}: update {UpdateKey} was refused ({Kind}: {Reason}); claimed and answered",
+            this.GetPrimaryKeyString(), d.Update.Key, refused.Kind, refused.Message);
+        string? answer;
+        if (refused.Kind == DomainErrorKind.TooManyRequests)
+        {
+            // Told once a day, not once per message of a flood.
+            var today = DateOnly.FromDateTime(d.Now.UtcDateTime);
+            answer = _dailyLimitToldOn == today ? null : ConversationNotices.DailyLimit;
+            _dailyLimitToldOn = today;
+        }
+        else
+            answer = d.Update.Kind == IncomingKind.EditedMessage ? null : ConversationNotices.Refused(refused.Message);
+        var state = _state.Step == ConversationStep.ChoosingType ? _state with { Step = ConversationStep.Idle, Draft = null } : _state;
+        await Commit(d, state, answer);
     }
 
     /// <summary>
@@ -150,10 +210,13 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         var draft = new ConversationDraft(d.Update.Text ?? "", d.Update.Attachments, d.Update.MessageId);
         if (_state.Step == ConversationStep.ChoosingType && _state.Draft is { } earlier)
         {
-            // More words instead of a button: they belong to the same description.
+            // More words instead of a button: they belong to the same description, up to what one message may hold.
             var merged = new ConversationDraft(string.Join("\n", new[] { earlier.Text, draft.Text }.Where(t => t.Length > 0)),
                 [.. earlier.Attachments, .. draft.Attachments], earlier.MessageId);
-            await Commit(d, _state with { Draft = merged }, d.Render(d.Context.Texts.ChooseType), TypeButtons(d.Context));
+            if (merged.Text.Length > TicketLimits.MaxTextLength || merged.Attachments.Count > MaxDraftAttachments)
+                await Commit(d, _state, ConversationNotices.DraftFull(TicketLimits.MaxTextLength), TypeButtons(d.Context));
+            else
+                await Commit(d, _state with { Draft = merged }, d.Render(d.Context.Texts.ChooseType), TypeButtons(d.Context));
             return;
         }
         if (_state.Step == ConversationStep.Idle && await OpenTicket() is { } ticket)
@@ -202,11 +265,17 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
     {
         var user = d.Update.User;
         var ticket = await GrainFactory.GetGrain<IProjectGrain>(d.Bot.ProjectId).CreateTicket(new NewTicket(
-            d.Bot.Channel, new CustomerIdentity(user.Id, user.Name, null, user.Username), draft.Text, null, typeId, null,
+            d.Bot.Channel, new CustomerIdentity(user.Id, Fit(user.Name), null, Fit(user.Username)), draft.Text, null, typeId, null,
             new Actor(ActorKind.Customer, null),
             new ChannelOrigin(d.Route, d.Update.Key, draft.MessageId, draft.Attachments, d.Render(d.Context.Texts.TicketCreated))));
         _state = new ConversationRow(ConversationStep.Idle, null, ticket.Id);
     }
+
+    /// <summary>
+    /// A messenger allows longer names than we keep (Telegram: first and last name of 64 each):
+    /// shortened, never refused, or the customer could not open a ticket at all.
+    /// </summary>
+    private static string? Fit(string? name) => name is null ? null : TicketRules.Shorten(name, TicketLimits.MaxNameLength);
 
     /// <summary>The dialog's own step: its new state, the update's claim and the bot's answer, in one transaction.</summary>
     private async Task Commit(Dialog d, ConversationRow state, string? answer, IReadOnlyList<ChoiceButton>? buttons = null)

@@ -15,6 +15,7 @@ public sealed class ZapnotyMetrics
     private readonly Counter<long> _webhookDeliveries;
     private readonly Counter<long> _slaBreaches;
     private readonly Counter<long> _channelMessages;
+    private readonly Counter<long> _botLookups;
 
     // From the host's IMeterFactory, so each silo's meter belongs to that silo's container.
     public ZapnotyMetrics(IMeterFactory meters)
@@ -26,6 +27,7 @@ public sealed class ZapnotyMetrics
             "Webhook delivery attempts, by outcome: delivered, retry (will try again), failed (gave up), gone (410).");
         _slaBreaches = meter.CreateCounter<long>("zapnoty.sla.breaches", "{breach}", "SLA breaches, by target.");
         _channelMessages = meter.CreateCounter<long>("zapnoty.channel.messages", "{message}", "Messenger send attempts, by channel and outcome: sent, rate_limited, blocked, retry, failed.");
+        _botLookups = meter.CreateCounter<long>("zapnoty.bot.lookups", "{query}", "Bots looked up in the database for their webhook, by outcome: found, unknown.");
     }
 
     public void TicketsCreated(int count) => _ticketsCreated.Add(count);
@@ -38,6 +40,8 @@ public sealed class ZapnotyMetrics
 
     public void ChannelMessage(Tickets.Channel channel, string outcome) =>
         _channelMessages.Add(1, new KeyValuePair<string, object?>("channel", Tag(channel)), new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void BotLookup(bool found) => _botLookups.Add(1, new KeyValuePair<string, object?>("outcome", found ? "found" : "unknown"));
 
     private static string Tag<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

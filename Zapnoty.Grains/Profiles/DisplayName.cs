@@ -12,7 +12,7 @@ public static class DisplayName
         if (trimmed.Length > MaxLength)
             throw DomainException.Invalid("name", $"A name must be at most {MaxLength} characters.");
         // A line break or escape code would end up in customers' chats through {{agent.name}}.
-        if (trimmed.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029'))
+        if (!OneLineText.IsSafe(trimmed))
             throw DomainException.Invalid("name", "A name must be one line of text, without control characters.");
         return trimmed;
     }

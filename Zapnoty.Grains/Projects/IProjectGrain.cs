@@ -41,8 +41,13 @@ public interface IProjectGrain : IGrainWithGuidKey
     Task<TicketTypeView> RenameTicketType(Actor actor, Guid typeId, string name);
     Task ArchiveTicketType(Actor actor, Guid typeId);
 
-    [ReadOnly] Task<IReadOnlyList<ApiKeyView>> ListApiKeys();
-    Task<CreatedApiKey> CreateApiKey(Actor actor, string name);
+    /// <summary>The keys, oldest first: the page after <paramref name="after"/>, at most <paramref name="limit"/>.</summary>
+    [ReadOnly] Task<IReadOnlyList<ApiKeyView>> ListApiKeys(ApiKeyPosition? after, int limit);
+    /// <summary>
+    /// A key with the chosen scopes and optional expiry, created by a member's session (never by a
+    /// key: Forbidden). At most <see cref="ApiKeyLimits.MaxActivePerProject"/> active keys: Conflict.
+    /// </summary>
+    Task<CreatedApiKey> CreateApiKey(NewApiKey command);
     Task RevokeApiKey(Actor actor, Guid keyId);
 
     /// <summary>Members, oldest first; removed ones too when asked (to name former assignees).</summary>
@@ -58,7 +63,7 @@ public interface IProjectGrain : IGrainWithGuidKey
     /// <summary>Told after a person changed their display name, so the member list and ticket assignees show it.</summary>
     Task MemberRenamed(Guid userId, string name);
 
-    /// <summary>Emails a 6-digit code to the owner; the latest request replaces any earlier one.</summary>
+    /// <summary>Emails an 8-digit code to the owner; the latest request replaces any earlier one. 3 an hour, 10 wrong codes a day (429).</summary>
     Task<OwnershipTransferView> RequestOwnershipTransfer(Guid ownerUserId, Guid toMemberId);
     /// <summary>With the emailed code: the member becomes owner, the owner becomes admin.</summary>
     Task<MemberView> ConfirmOwnershipTransfer(Guid ownerUserId, string code);

@@ -23,6 +23,7 @@ public sealed partial class ProjectGrain
             throw DomainException.Conflict($"A project can have at most {TeamLimits.MaxMembers} members.");
 
         var now = clock.StoredNow();
+        await RequireInvitationAllowed(state, actor, now);
         var member = new MemberView(Guid.NewGuid(), null, email, role, now, null);
         var userId = await team.AddMember(ProjectId, member,
             new AuditEntry(now, actor, AuditActions.MemberAdded, member.Id.ToString(), new { email, role = role.Wire() }),
@@ -30,12 +31,13 @@ public sealed partial class ProjectGrain
         member = member with { UserId = userId, Name = userId is { } id ? await team.NameOf(id, CancellationToken.None) : null };
         state.Members.Add(member);
 
+        // Subjects carry no text of the project's: whoever creates a project chooses its name.
         await Notify(member.UserId is null
-            ? new EmailMessage(email, $"You are invited to {state.Project.Name} on Zapnoty Helpdesk",
-                $"You were invited to the support team of {state.Project.Name} as {role.Wire()}.\n" +
+            ? new EmailMessage(email, EmailTemplates.Invitation, "You are invited to a support team on Zapnoty Helpdesk",
+                $"You were invited to the support team of the project \"{state.Project.Name}\" as {role.Wire()}.\n" +
                 $"Log in to Zapnoty Helpdesk with this address ({email}) to join; no password needed, we email you a code.")
-            : new EmailMessage(email, $"You were added to {state.Project.Name} on Zapnoty Helpdesk",
-                $"You are now a member of {state.Project.Name} on Zapnoty Helpdesk as {role.Wire()}."));
+            : new EmailMessage(email, EmailTemplates.MemberAdded, "You were added to a support team on Zapnoty Helpdesk",
+                $"You are now a member of the project \"{state.Project.Name}\" on Zapnoty Helpdesk as {role.Wire()}."));
         return member;
     }
 
@@ -48,9 +50,12 @@ public sealed partial class ProjectGrain
         TeamRules.RequireMayGrant(actorRole, TeamRules.Grantable(role));
         if (target.Role == role) return target;
 
-        await team.ChangeRole(ProjectId, memberId, role, new AuditEntry(clock.StoredNow(), actor, AuditActions.MemberRoleChanged,
+        // A demoted member's keys with scopes above the new role are revoked in the same transaction.
+        var revoked = await store.ChangeMemberRole(ProjectId, target, role, new AuditEntry(clock.StoredNow(), actor, AuditActions.MemberRoleChanged,
             memberId.ToString(), new { email = target.Email, from = target.Role.Wire(), to = role.Wire() }), CancellationToken.None);
-        return Replace(state, target with { Role = role });
+        var changed = Replace(state, target with { Role = role });
+        await ForgetKeys(revoked);
+        return changed;
     }
 
     public async Task RemoveMember(Actor actor, Guid memberId)
@@ -60,9 +65,8 @@ public sealed partial class ProjectGrain
         TeamRules.RequireMayManage(RoleOfActor(state, actor), target);
 
         var now = clock.StoredNow();
-        await team.Remove(ProjectId, memberId, now, new AuditEntry(now, actor, AuditActions.MemberRemoved, memberId.ToString(),
-            new { email = target.Email, role = target.Role.Wire() }), CancellationToken.None);
-        Replace(state, target with { RemovedAt = now });
+        await RemoveRevokingKeys(target, new AuditEntry(now, actor, AuditActions.MemberRemoved, memberId.ToString(),
+            new { email = target.Email, role = target.Role.Wire() }));
     }
 
     public async Task Leave(Guid userId)
@@ -73,9 +77,16 @@ public sealed partial class ProjectGrain
             throw DomainException.Conflict("The owner cannot leave: hand the project over with an ownership transfer first.");
 
         var now = clock.StoredNow();
-        await team.Remove(ProjectId, me.Id, now, new AuditEntry(now, Actor.User(userId), AuditActions.MemberLeft, me.Id.ToString(),
-            new { email = me.Email, role = me.Role.Wire() }), CancellationToken.None);
-        Replace(state, me with { RemovedAt = now });
+        await RemoveRevokingKeys(me, new AuditEntry(now, Actor.User(userId), AuditActions.MemberLeft, me.Id.ToString(),
+            new { email = me.Email, role = me.Role.Wire() }));
+    }
+
+    /// <summary>Ends the membership and revokes the keys the member created here, in one transaction.</summary>
+    private async Task RemoveRevokingKeys(MemberView member, AuditEntry audit)
+    {
+        var revoked = await store.RemoveMember(ProjectId, member, audit, CancellationToken.None);
+        Replace(State, member with { RemovedAt = audit.At });
+        await ForgetKeys(revoked);
     }
 
     public Task MemberJoined(Guid userId, string email)
@@ -105,17 +116,25 @@ public sealed partial class ProjectGrain
         if (target.UserId is null)
             throw DomainException.Invalid("to_member_id", $"{target.Email} has not logged in yet; the project can only go to someone who has.");
 
-        var code = OneTimeCode.New();
         var now = clock.StoredNow();
+        if (await team.FindTransfer(ProjectId, CancellationToken.None) is { } earlier)
+        {
+            RequireTransferCodesLeft(earlier, now);
+            if (earlier.RequestsSince is { } since && since + TransferLimits.RequestWindow > now && earlier.Requests >= TransferLimits.RequestsPerWindow)
+                throw TooMany("Too many ownership transfer codes requested for this project; try again in {0}. The last code still works until it expires.",
+                    since + TransferLimits.RequestWindow - now);
+        }
+
+        var code = OneTimeCode.New();
         var expiresAt = now + TeamLimits.TransferCodeLifetime;
-        await team.SaveTransfer(ProjectId, target.Id, ownerUserId, OneTimeCode.Hash(TransferScope, code), now, expiresAt,
+        await team.SaveTransfer(ProjectId, target.Id, ownerUserId, OneTimeCode.Hash(TransferScope, code), now, expiresAt, TransferLimits.RequestWindow,
             new AuditEntry(now, Actor.User(ownerUserId), AuditActions.OwnershipTransferRequested, target.Id.ToString(), new { to = target.Email }),
             CancellationToken.None);
 
         // The code proves the owner holds their mailbox, not just a session; it must arrive.
-        await email.Send(new EmailMessage(owner.Email, $"Confirm handing {state.Project.Name} over to {target.Email}",
+        await email.Send(new EmailMessage(owner.Email, EmailTemplates.OwnershipTransferCode, "Confirm an ownership transfer on Zapnoty Helpdesk",
             $"Your ownership transfer code is {code}.\n" +
-            $"It hands the project {state.Project.Name} over to {target.Email} and expires in " +
+            $"It hands the project \"{state.Project.Name}\" over to {target.Email} and expires in " +
             $"{TeamLimits.TransferCodeLifetime.TotalMinutes:0} minutes. You will stay in the project as admin.\n" +
             "If you did not ask for this, ignore this email and nothing changes."), CancellationToken.None);
         return new OwnershipTransferView(target.Id, expiresAt);
@@ -127,12 +146,13 @@ public sealed partial class ProjectGrain
         var owner = RequireOwner(state, ownerUserId);
         var now = clock.StoredNow();
         var pending = await team.FindTransfer(ProjectId, CancellationToken.None);
+        if (pending is not null) RequireTransferCodesLeft(pending, now);
         if (pending is null || pending.UsedAt is not null || pending.ExpiresAt <= now)
             throw DomainException.Gone("There is no pending ownership transfer: it was used, expired or never requested. Request a new code.");
 
         if (!OneTimeCode.Matches(pending.CodeHash, TransferScope, code))
         {
-            var burned = await team.CountWrongCode(ProjectId, TeamLimits.TransferCodeAttempts, now, CancellationToken.None);
+            var burned = await team.CountWrongCode(ProjectId, TeamLimits.TransferCodeAttempts, now, TransferLimits.FailureWindow, CancellationToken.None);
             throw DomainException.Invalid("code", burned ? "Wrong code. That was the last try; request a new code." : "Wrong code.");
         }
 
@@ -147,6 +167,35 @@ public sealed partial class ProjectGrain
     }
 
     private string TransferScope => "ownership:" + ProjectId;
+
+    /// <summary>
+    /// Wrong codes count across codes: a stolen owner session that requests code after code
+    /// still gets only <see cref="TransferLimits.WrongCodesPerWindow"/> guesses a day.
+    /// </summary>
+    private static void RequireTransferCodesLeft(StoredTransfer transfer, DateTimeOffset now)
+    {
+        if (transfer.FailuresSince is { } since && since + TransferLimits.FailureWindow > now && transfer.Failures >= TransferLimits.WrongCodesPerWindow)
+            throw TooMany("Too many wrong ownership transfer codes for this project; try again in {0}.", since + TransferLimits.FailureWindow - now);
+    }
+
+    /// <summary>
+    /// Invitations email whoever they name, so they are limited per project and per inviting
+    /// person, counted from what is stored (members, the audit log): exact across silos and restarts.
+    /// </summary>
+    private async Task RequireInvitationAllowed(ProjectState state, Actor actor, DateTimeOffset now)
+    {
+        var since = now - InvitationLimits.Window;
+        // The owner's own membership, made with the project, is not an invitation.
+        var ofProject = state.Members.Where(m => m.AddedAt > since && m.AddedAt > state.Project.CreatedAt).Select(m => m.AddedAt).Order().ToList();
+        if (InvitationLimits.Wait(ofProject, InvitationLimits.PerProject, now) is { } projectWait)
+            throw TooMany($"This project has invited {InvitationLimits.PerProject} people within an hour; try again in {{0}}.", projectWait);
+        if (actor.Kind == ActorKind.User
+            && InvitationLimits.Wait(await team.InvitationsBy(actor.Id!, since, CancellationToken.None), InvitationLimits.PerPerson, now) is { } personWait)
+            throw TooMany($"You have invited {InvitationLimits.PerPerson} people within an hour; try again in {{0}}.", personWait);
+    }
+
+    private static DomainException TooMany(string reason, TimeSpan wait) =>
+        DomainException.TooManyRequests(string.Format(reason, WaitText.Of(wait)), wait);
 
     /// <summary>
     /// The active membership of a person, by account, or by email for an invitation their first

@@ -12,7 +12,7 @@ using Zapnoty.Grains.Tickets;
 namespace Zapnoty.Grains.Projects;
 
 /// <summary>
-/// The project itself: settings, ticket types, API keys. The team is in
+/// The project itself: settings, ticket types, API keys (their scopes: <see cref="ApiKeyScopes"/>). The team is in
 /// <c>ProjectGrain.Team.cs</c>, ticket creation in <c>ProjectGrain.Tickets.cs</c>, canned
 /// replies in <c>ProjectGrain.CannedReplies.cs</c>.
 /// Every command: validate against memory, one transaction with its audit entry, then memory.
@@ -85,8 +85,7 @@ public sealed partial class ProjectGrain(
             new AuditEntry(clock.StoredNow(), actor, AuditActions.ProjectDeleted, ProjectId.ToString(), new { slug = state.Project.Slug }),
             CancellationToken.None);
         _state = state with { Deleted = true };
-        foreach (var hash in revokedKeys)
-            await GrainFactory.GetGrain<ICredentialGrain>(Credentials.GrainKey(hash)).Forget();
+        await ForgetKeys(revokedKeys);
         log.LogInformation("Project {ProjectId} deleted by {Actor}", ProjectId, actor);
     }
 
@@ -95,8 +94,8 @@ public sealed partial class ProjectGrain(
         if (_state is not { Deleted: false } state) return Task.FromResult<ProjectRole?>(null);
         ProjectRole? role = credential.Kind switch
         {
-            // A project API key acts with admin rights, on its own project only.
-            CredentialKind.ApiKey => credential.ProjectId == ProjectId ? ProjectRole.Admin : null,
+            // A project API key acts with the role of its scopes, on its own project only.
+            CredentialKind.ApiKey => credential.ProjectId == ProjectId ? ApiKeyScopes.RoleOf(credential.Scopes) : null,
             _ => MemberOf(state, credential.UserId, credential.Email)?.Role,
         };
         return Task.FromResult(role);
@@ -195,21 +194,39 @@ public sealed partial class ProjectGrain(
         state.TicketTypes[index] = state.TicketTypes[index] with { Archived = true };
     }
 
-    public Task<IReadOnlyList<ApiKeyView>> ListApiKeys()
+    public Task<IReadOnlyList<ApiKeyView>> ListApiKeys(ApiKeyPosition? after, int limit)
     {
         _ = State;
-        return store.ListApiKeys(ProjectId, CancellationToken.None);
+        return store.ListApiKeys(ProjectId, after, limit, CancellationToken.None);
     }
 
-    public async Task<CreatedApiKey> CreateApiKey(Actor actor, string name)
+    public async Task<CreatedApiKey> CreateApiKey(NewApiKey command)
     {
         _ = State;
-        name = ProjectValidation.Name(name);
+        // A key never mints keys: a leaked key must not be able to outlive its own revocation.
+        if (command.Actor.Kind != ActorKind.User || command.Actor.AgentId is not { } userId)
+            throw DomainException.Forbidden("Only a signed-in person can create API keys.");
+        var name = ProjectValidation.Name(command.Name);
+        if (command.Scopes.Count == 0)
+            throw DomainException.Invalid("scopes", $"Name at least one scope: {string.Join(", ", ApiKeyScopes.All)}.");
+        var now = clock.StoredNow();
+        if (command.ExpiresAt is { } expiresAt && (expiresAt <= now || expiresAt > now + ApiKeyLimits.MaxLifetime))
+            throw DomainException.Invalid("expires_at", "The expiry must be in the future and within 5 years; leave it out for a key that does not expire.");
+        if (await store.CountActiveApiKeys(ProjectId, now, CancellationToken.None) >= ApiKeyLimits.MaxActivePerProject)
+            throw DomainException.Conflict($"A project can have at most {ApiKeyLimits.MaxActivePerProject} active API keys; revoke the ones no longer used.");
+
+        var creator = MemberOf(State, userId, null) is { } member
+            ? new ApiKeyCreator(userId, member.Email, member.Name)
+            : throw DomainException.Forbidden("Only members of the project can create its API keys.");
+        var scopes = ApiKeyScopes.Normalized(command.Scopes);
         var secret = Credentials.NewApiKey();
-        var view = new ApiKeyView(Guid.NewGuid(), name, secret[..10], clock.StoredNow(), null);
-        await store.InsertApiKey(ProjectId, view, Credentials.Hash(secret), actor.Kind == ActorKind.User ? actor.AgentId : null,
-            new AuditEntry(view.CreatedAt, actor, AuditActions.ApiKeyCreated, view.Id.ToString(), new { name, prefix = view.Prefix }),
+        var view = new ApiKeyView(Guid.NewGuid(), name, secret[..10], now, null, scopes, command.ExpiresAt, null, creator);
+        await store.InsertApiKey(ProjectId, view, Credentials.Hash(secret),
+            new AuditEntry(now, command.Actor, AuditActions.ApiKeyCreated, view.Id.ToString(),
+                new { name, prefix = view.Prefix, scopes = ApiKeyScopes.NamesOf(scopes), expires_at = command.ExpiresAt }),
             CancellationToken.None);
+        log.LogInformation("API key {KeyId} ({Scopes}) created in project {ProjectId} by {UserId}",
+            view.Id, string.Join(' ', ApiKeyScopes.NamesOf(scopes)), ProjectId, userId);
         return new CreatedApiKey(view, secret);
     }
 
@@ -219,8 +236,10 @@ public sealed partial class ProjectGrain(
         var hash = await store.RevokeApiKey(ProjectId, keyId,
                 new AuditEntry(clock.StoredNow(), actor, AuditActions.ApiKeyRevoked, keyId.ToString()), CancellationToken.None)
             ?? throw DomainException.NotFound($"API key {keyId} does not exist in this project or is already revoked.");
-        await GrainFactory.GetGrain<ICredentialGrain>(Credentials.GrainKey(hash)).Forget();
+        await ForgetKeys([hash]);
     }
+
+    private Task ForgetKeys(IReadOnlyList<byte[]> hashes) => Credentials.Forget(GrainFactory, hashes, log);
 
     private static int ActiveTypeIndex(ProjectState state, Guid typeId)
     {

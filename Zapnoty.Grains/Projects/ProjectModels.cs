@@ -40,18 +40,6 @@ public sealed record TicketTypeView(
     [property: Id(2)] int Position,
     [property: Id(3)] bool Archived);
 
-[GenerateSerializer, Immutable]
-public sealed record ApiKeyView(
-    [property: Id(0)] Guid Id,
-    [property: Id(1)] string Name,
-    [property: Id(2)] string Prefix,
-    [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] DateTimeOffset? RevokedAt);
-
-/// <summary>A new key: the secret is in <see cref="Key"/> and is never shown again.</summary>
-[GenerateSerializer, Immutable]
-public sealed record CreatedApiKey([property: Id(0)] ApiKeyView View, [property: Id(1)] string Key);
-
 public static class ProjectLimits
 {
     public const int MaxNameLength = 100;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Channels;
 using NpgsqlTypes;
 using Zapnoty.Grains.Audit;
@@ -166,32 +167,118 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
             AuditWrites.Insert(projectId, audit),
         ], cancellationToken);
 
-    public Task InsertApiKey(Guid projectId, ApiKeyView key, byte[] keyHash, Guid? createdBy, AuditEntry audit, CancellationToken cancellationToken) =>
+    public Task InsertApiKey(Guid projectId, ApiKeyView key, byte[] keyHash, AuditEntry audit, CancellationToken cancellationToken) =>
         dataSource.Commit(
         [
-            new NpgsqlBatchCommand("INSERT INTO api_keys (id, project_id, name, key_hash, key_prefix, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            new NpgsqlBatchCommand("""
+                INSERT INTO api_keys (id, project_id, name, key_hash, key_prefix, created_by, created_at, scopes, expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                """)
             {
                 Parameters =
                 {
                     new() { Value = key.Id }, new() { Value = projectId }, new() { Value = key.Name }, new() { Value = keyHash },
-                    new() { Value = key.Prefix }, new() { Value = (object?)createdBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
-                    new() { Value = key.CreatedAt },
+                    new() { Value = key.Prefix }, new() { Value = (object?)key.CreatedBy?.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                    new() { Value = key.CreatedAt }, new() { Value = ApiKeyScopes.NamesOf(key.Scopes).ToArray() },
+                    new() { Value = (object?)key.ExpiresAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                 },
             },
             AuditWrites.Insert(projectId, audit),
         ], cancellationToken);
 
-    public async Task<IReadOnlyList<ApiKeyView>> ListApiKeys(Guid projectId, CancellationToken cancellationToken)
+    /// <summary>Keys that still work: neither revoked nor expired.</summary>
+    public async Task<int> CountActiveApiKeys(Guid projectId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT id, name, key_prefix, created_at, revoked_at FROM api_keys WHERE project_id = $1 ORDER BY created_at");
+        await using var command = dataSource.CreateCommand("""
+            SELECT count(*)::int FROM api_keys
+             WHERE project_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)
+            """);
         command.Parameters.Add(new() { Value = projectId });
+        command.Parameters.Add(new() { Value = now });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The keys oldest first, the page after <paramref name="after"/>, with who created each.</summary>
+    public async Task<IReadOnlyList<ApiKeyView>> ListApiKeys(Guid projectId, ApiKeyPosition? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT k.id, k.name, k.key_prefix, k.created_at, k.revoked_at, k.scopes, k.expires_at, k.last_used_at, u.id, u.email, u.name
+              FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
+             WHERE k.project_id = $1 AND ($2::timestamptz IS NULL OR (k.created_at, k.id) > ($2, $3))
+             ORDER BY k.created_at, k.id
+             LIMIT $4
+            """);
+        command.Parameters.Add(new() { Value = projectId });
+        command.Parameters.Add(new() { Value = (object?)after?.CreatedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = after?.Id ?? Guid.Empty });
+        command.Parameters.Add(new() { Value = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new List<ApiKeyView>();
         while (await reader.ReadAsync(cancellationToken))
             keys.Add(new ApiKeyView(reader.GetGuid(0), reader.GetString(1), reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.GetFieldValue<DateTimeOffset>(3), Optional(reader, 4), AccessStore.ScopesOf(reader.GetFieldValue<string[]>(5)),
+                Optional(reader, 6), Optional(reader, 7),
+                reader.IsDBNull(8) ? null : new ApiKeyCreator(reader.GetGuid(8), reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10))));
         return keys;
+
+        static DateTimeOffset? Optional(NpgsqlDataReader reader, int column) =>
+            reader.IsDBNull(column) ? null : reader.GetFieldValue<DateTimeOffset>(column);
+    }
+
+    /// <summary>
+    /// Ends a membership, and in the same transaction revokes the API keys that member created
+    /// here (each audited), so a departing admin keeps no access through them. Returns the
+    /// revoked keys' hashes, so their cached credentials can be dropped.
+    /// </summary>
+    public Task<IReadOnlyList<byte[]>> RemoveMember(Guid projectId, MemberView member, AuditEntry audit, CancellationToken cancellationToken) =>
+        ChangeMember(projectId, Command("UPDATE members SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL", member.Id, audit.At),
+            member, Enum.GetValues<ApiKeyScope>(), "creator_removed", audit, cancellationToken);
+
+    /// <summary>
+    /// Changes a member's role, and in the same transaction revokes the keys they created with a
+    /// scope above the new role, so a demoted admin keeps no admin key.
+    /// </summary>
+    public Task<IReadOnlyList<byte[]>> ChangeMemberRole(Guid projectId, MemberView member, ProjectRole role, AuditEntry audit, CancellationToken cancellationToken) =>
+        ChangeMember(projectId, Command("UPDATE members SET role = $2 WHERE id = $1", member.Id, role.Wire()),
+            member, ApiKeyScopes.Above(role), "creator_demoted", audit, cancellationToken);
+
+    private async Task<IReadOnlyList<byte[]>> ChangeMember(Guid projectId, NpgsqlBatchCommand change, MemberView member,
+        IReadOnlyList<ApiKeyScope> revokedScopes, string reason, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var revokeKeys = new NpgsqlBatchCommand("""
+            WITH revoked AS (
+                UPDATE api_keys SET revoked_at = $3
+                 WHERE project_id = $1 AND created_by = $2 AND revoked_at IS NULL AND scopes && $8::text[]
+                RETURNING id, key_hash),
+                 audited AS (
+                INSERT INTO audit_log (project_id, at, actor_kind, actor_id, action, target_id, details)
+                SELECT $1, $3, $4, $5, $6, revoked.id::text, jsonb_build_object('reason', $9::text, 'member_id', $7::text) FROM revoked)
+            SELECT key_hash FROM revoked
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = projectId }, new() { Value = (object?)member.UserId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                new() { Value = audit.At }, new() { Value = audit.Actor.Kind.Wire() },
+                new() { Value = (object?)audit.Actor.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = AuditActions.ApiKeyRevoked }, new() { Value = member.Id.ToString() },
+                new() { Value = ApiKeyScopes.NamesOf(revokedScopes).ToArray() }, new() { Value = reason },
+            },
+        };
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { change, AuditWrites.Insert(projectId, audit), revokeKeys } };
+        var revoked = new List<byte[]>();
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            // The first two statements return no rows; the reader moves on to the revocation's.
+            do
+                while (await reader.ReadAsync(cancellationToken))
+                    revoked.Add((byte[])reader[0]);
+            while (await reader.NextResultAsync(cancellationToken));
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return revoked;
     }
 
     /// <summary>

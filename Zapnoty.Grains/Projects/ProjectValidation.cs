@@ -10,6 +10,9 @@ public static partial class ProjectValidation
         if (string.IsNullOrEmpty(trimmed)) throw DomainException.Invalid(field, "A name is required.");
         if (trimmed.Length > ProjectLimits.MaxNameLength)
             throw DomainException.Invalid(field, $"A name must be at most {ProjectLimits.MaxNameLength} characters.");
+        // Names reach emails and log lines: no line breaks, escape codes or bidi overrides.
+        if (!OneLineText.IsSafe(trimmed))
+            throw DomainException.Invalid(field, "A name must be one line of text, without control or invisible formatting characters.");
         return trimmed;
     }
 

@@ -6,9 +6,16 @@ namespace Zapnoty.Grains.Tickets;
 /// <summary>The single writer of one ticket: every command validates, commits, then updates memory.</summary>
 public interface ITicketGrain : IGrainWithGuidKey, IRemindable
 {
-    /// <summary>The ticket with its whole conversation and history. Unknown ticket: NotFound.</summary>
+    /// <summary>The ticket with its latest messages and its history. Unknown ticket: NotFound.</summary>
     [ReadOnly]
     Task<TicketDetails> Get();
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> messages sent before message <paramref name="before"/> (the latest
+    /// ones when null), oldest first. A <paramref name="before"/> that is not a message of this ticket: Invalid.
+    /// </summary>
+    [ReadOnly]
+    Task<MessagePage> Messages(Guid? before, int limit);
 
     /// <summary>The ticket row only (cheap; used to authorise a caller against its project).</summary>
     [ReadOnly]
@@ -27,7 +34,10 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     /// <summary>An agent's answer to the customer. The first one sets first_reply_at; a new ticket moves to in_progress.</summary>
     Task<MessageView> Reply(AgentReply reply);
 
-    /// <summary>The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict).</summary>
+    /// <summary>
+    /// The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict);
+    /// past <see cref="TicketLimits.CustomerMessagesPerDay"/> today (UTC) it refuses (TooManyRequests).
+    /// </summary>
     Task<MessageView> AddCustomerMessage(CustomerMessage message);
 
     /// <summary>

@@ -13,8 +13,11 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     : Grain, ITicketGrain
 {
     private TicketView? _ticket;
+    // Only the latest messages (TicketLimits.RecentMessages): a ticket a customer floods stays small in memory.
     private List<MessageView> _messages = [];
+    private bool _hasEarlierMessages;
     private List<HistoryEntry> _history = [];
+    private (DateOnly Day, int Count)? _customerMessagesToday;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => Reload(cancellationToken);
 
@@ -25,7 +28,14 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         // update, on any of their tickets), so the full view reads them fresh.
         if (ticket.Route is not null && await store.Customer(ticket.Customer.Id, CancellationToken.None) is { } customer)
             ticket = ticket with { Customer = customer };
-        return new TicketDetails(ticket, _messages.ToArray(), _history.ToArray());
+        return new TicketDetails(ticket, _messages.ToArray(), _history.ToArray(), _hasEarlierMessages);
+    }
+
+    public async Task<MessagePage> Messages(Guid? before, int limit)
+    {
+        var ticket = await Current();
+        return await store.Messages(ticket.Id, before, limit, CancellationToken.None)
+            ?? throw DomainException.Invalid("cursor", $"The cursor names no message of ticket #{ticket.Number}.");
     }
 
     public Task<TicketView> Summary() => Current();
@@ -34,6 +44,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     {
         var ticket = await Current();
         var message = _messages.Find(m => m.Id == messageId)
+            ?? await store.Message(ticket.Id, messageId, null, CancellationToken.None)
             ?? throw DomainException.NotFound($"Ticket #{ticket.Number} has no message {messageId}.");
         if (message.Attachments is not { } files || index < 0 || index >= files.Count || ticket.Route is not { } route)
             throw DomainException.NotFound($"Message {messageId} has no attachment {index}; it has {message.Attachments?.Count ?? 0}, numbered from 0.");
@@ -115,12 +126,19 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     {
         TicketRules.RequireContent(customerMessage.Text, customerMessage.Origin);
         var before = await Current();
+        // A message that did not come through the ticket's messenger is posted by the team's own
+        // website or app for its customer: only tickets of the api channel have such customers.
+        if (customerMessage.Origin is null && before.Channel != Channel.Api)
+            throw DomainException.Conflict($"Ticket #{before.Number} is a {before.Channel.Wire()} conversation: its customer writes in {before.Channel.Wire()}, " +
+                "and customer replies can be posted only to website tickets (channel api).");
         if (before.Status == TicketStatus.Closed)
             throw DomainException.Conflict($"Ticket #{before.Number} is closed; a customer message cannot reopen it. Create a new ticket instead.");
-
         var now = clock.StoredNow();
+        var sentToday = await CustomerMessagesOn(before, now);
+
         var origin = customerMessage.Origin;
-        var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, null, customerMessage.Text, now, Delivery.Delivered, null,
+        // agent_id of a posted customer message names who posted it (the person or API key).
+        var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, customerMessage.PostedBy?.AgentId, customerMessage.Text, now, Delivery.Delivered, null,
             origin?.Attachments ?? [], origin?.ChannelMessageId);
         var after = before with { UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
@@ -132,7 +150,25 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         var team = await TeamFor(after);
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.CustomerReplied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
         await Commit(before, after, message, history, events, origin is null ? [] : [.. ChannelWrites.ForOrigin(origin, before.Id, before.Number, now)]);
+        _customerMessagesToday = (sentToday.Day, sentToday.Count + 1);
         return message;
+    }
+
+    /// <summary>
+    /// How many messages the customer sent today (UTC), refusing one more past the daily cap: a
+    /// flood is not a conversation, and every message costs memory, storage and agents' attention.
+    /// </summary>
+    private async Task<(DateOnly Day, int Count)> CustomerMessagesOn(TicketView ticket, DateTimeOffset now)
+    {
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var midnight = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        if (_customerMessagesToday is not { } counted || counted.Day != day)
+            _customerMessagesToday = counted = (day, await store.CustomerMessagesSince(ticket.Id, midnight, CancellationToken.None));
+        if (counted.Count >= TicketLimits.CustomerMessagesPerDay)
+            throw DomainException.TooManyRequests(
+                $"Ticket #{ticket.Number} has taken {TicketLimits.CustomerMessagesPerDay} customer messages today; more are refused until 00:00 UTC.",
+                midnight.AddDays(1) - now);
+        return counted;
     }
 
     public async Task EditCustomerMessage(CustomerEdit edit)
@@ -141,20 +177,22 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         var now = clock.StoredNow();
         var claim = ChannelWrites.ForOrigin(edit.Origin, this.GetPrimaryKey(), null, now).ToList();
         var index = _messages.FindIndex(m => m.Author == MessageAuthor.Customer && m.ChannelMessageId == edit.ChannelMessageId);
+        // An edit of an older message than memory keeps is found in the database.
+        var edited = index >= 0 ? _messages[index] : await store.Message(this.GetPrimaryKey(), null, edit.ChannelMessageId, CancellationToken.None);
         try
         {
-            if (index < 0 || _messages[index].Text == edit.Text)
+            if (edited is null || edited.Text == edit.Text)
             {
                 await store.CommitOnly(claim, CancellationToken.None);
                 return;
             }
-            await store.EditMessage(_messages[index].Id, edit.Text, _messages[index].Text, now, claim, CancellationToken.None);
+            await store.EditMessage(edited.Id, edit.Text, edited.Text, now, claim, CancellationToken.None);
         }
         catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
         {
             throw new UpdateAlreadyApplied(e.MessageText);
         }
-        _messages[index] = _messages[index] with { Text = edit.Text, EditedAt = now };
+        if (index >= 0) _messages[index] = edited with { Text = edit.Text, EditedAt = now };
     }
 
     public async Task ReplyDelivered(Guid messageId)
@@ -188,12 +226,14 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     /// <summary>Only a reply still on its way changes: a delivered one stays delivered.</summary>
     private async Task SetDelivery(Guid messageId, Delivery delivery, string? error)
     {
-        await Current();
+        var ticket = await Current();
         var index = _messages.FindIndex(m => m.Id == messageId);
-        if (index < 0 || _messages[index].Delivery is not (Delivery.Webhook or Delivery.Pending or Delivery.Failed)) return;
-        if (_messages[index].Delivery == delivery && _messages[index].DeliveryError == error) return;
+        // A reply older than memory keeps (many messages came after it) is read from the database.
+        var reply = index >= 0 ? _messages[index] : await store.Message(ticket.Id, messageId, null, CancellationToken.None);
+        if (reply is null || reply.Delivery is not (Delivery.Webhook or Delivery.Pending or Delivery.Failed)) return;
+        if (reply.Delivery == delivery && reply.DeliveryError == error) return;
         await store.SetDelivery(messageId, delivery, error, CancellationToken.None);
-        _messages[index] = _messages[index] with { Delivery = delivery, DeliveryError = error };
+        if (index >= 0) _messages[index] = reply with { Delivery = delivery, DeliveryError = error };
     }
 
     /// <summary>
@@ -226,7 +266,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         if (message is not null && saved.ReplyUndeliverable)
             message = message with { Delivery = Delivery.Failed, DeliveryError = OutboxWrites.NoEndpointError };
         _ticket = after;
-        if (message is not null) _messages.Add(message);
+        if (message is not null) Remember(message);
         _history.AddRange(history);
         await ArmSlaAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
@@ -264,6 +304,16 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         var details = await store.Load(this.GetPrimaryKey(), cancellationToken);
         _ticket = details?.Ticket;
         _messages = details?.Messages.ToList() ?? [];
+        _hasEarlierMessages = details?.HasEarlierMessages ?? false;
         _history = details?.History.ToList() ?? [];
+        _customerMessagesToday = null;
+    }
+
+    private void Remember(MessageView message)
+    {
+        _messages.Add(message);
+        if (_messages.Count <= TicketLimits.RecentMessages) return;
+        _messages.RemoveRange(0, _messages.Count - TicketLimits.RecentMessages);
+        _hasEarlierMessages = true;
     }
 }

@@ -12,7 +12,7 @@ public sealed record TicketFilter(
     Guid? AssigneeId = null,
     bool Unassigned = false,
     bool OverdueOnly = false,
-    string? Text = null,
+    TicketSearch? Search = null,
     string? CustomerExternalId = null,
     long? BeforeNumber = null,
     int Limit = 50);
@@ -23,48 +23,76 @@ public sealed record TicketFilter(
 /// </summary>
 public sealed class TicketList(NpgsqlDataSource dataSource)
 {
-    public async Task<IReadOnlyList<TicketView>> Find(TicketFilter filter, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand();
-        var sql = Where(command, new StringBuilder(TicketRows.SelectFrom), filter, now);
-        command.Parameters.Add(new() { Value = filter.Limit });
-        sql.Append(" ORDER BY t.number DESC LIMIT $").Append(command.Parameters.Count);
-        command.CommandText = sql.ToString();
+    /// <summary>How long one list or count query may run before it is cancelled and the caller told to narrow it.</summary>
+    public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(3);
 
-        var tickets = new List<TicketView>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) tickets.Add(TicketRows.Read(reader));
-        return tickets;
+    public Task<IReadOnlyList<TicketView>> Find(TicketFilter filter, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Bounded<IReadOnlyList<TicketView>>(filter, async command =>
+        {
+            var sql = Where(command, new StringBuilder(TicketRows.SelectFrom), filter, now);
+            command.Parameters.Add(new() { Value = filter.Limit });
+            sql.Append(" ORDER BY t.number DESC LIMIT $").Append(command.Parameters.Count);
+            command.CommandText = sql.ToString();
+
+            var tickets = new List<TicketView>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) tickets.Add(TicketRows.Read(reader));
+            return tickets;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs a list query under <see cref="StatementTimeout"/> (SET LOCAL, so only in its own
+    /// transaction): one caller's broad search cannot keep the shared database busy. A query
+    /// cancelled by it is refused as a search to narrow.
+    /// </summary>
+    private async Task<T> Bounded<T>(TicketFilter filter, Func<NpgsqlCommand, Task<T>> query, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var limit = new NpgsqlCommand($"SET LOCAL statement_timeout = {(int)StatementTimeout.TotalMilliseconds}", connection, transaction))
+            await limit.ExecuteNonQueryAsync(cancellationToken);
+        await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        try
+        {
+            var result = await query(command);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && !cancellationToken.IsCancellationRequested)
+        {
+            var narrow = $"This list took longer than {StatementTimeout.TotalSeconds:0} s and was stopped. Narrow it: more words in q, a status or another filter.";
+            throw filter.Search is null ? new DomainException(DomainErrorKind.Invalid, narrow) : DomainException.Invalid("q", narrow);
+        }
     }
 
     /// <summary>
     /// How many tickets match the filter in each status, and how many of them are overdue; the
     /// filter's status, cursor and limit are ignored (the counts are what the status tabs show).
     /// </summary>
-    public async Task<TicketCounts> Count(TicketFilter filter, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand();
-        var where = Where(command, new StringBuilder(), filter with { Status = null, BeforeNumber = null }, now);
-        command.Parameters.Add(new() { Value = now });
-        command.CommandText = $"""
-            SELECT t.status, count(*), count(*) FILTER (WHERE {OverdueCondition("$" + command.Parameters.Count)})
-              FROM tickets t
-              JOIN customers c ON c.id = t.customer_id
-            {where}
-             GROUP BY t.status
-            """;
-
-        var byStatus = new Dictionary<TicketStatus, int>();
-        var overdue = 0;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    public Task<TicketCounts> Count(TicketFilter filter, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Bounded(filter, async command =>
         {
-            byStatus[WireNames.ParseWire<TicketStatus>(reader.GetString(0))] = (int)reader.GetInt64(1);
-            overdue += (int)reader.GetInt64(2);
-        }
-        return new TicketCounts(byStatus.GetValueOrDefault(TicketStatus.New), byStatus.GetValueOrDefault(TicketStatus.InProgress),
-            byStatus.GetValueOrDefault(TicketStatus.Waiting), byStatus.GetValueOrDefault(TicketStatus.Closed), overdue);
-    }
+            var where = Where(command, new StringBuilder(), filter with { Status = null, BeforeNumber = null }, now);
+            command.Parameters.Add(new() { Value = now });
+            command.CommandText = $"""
+                SELECT t.status, count(*), count(*) FILTER (WHERE {OverdueCondition("$" + command.Parameters.Count)})
+                  FROM tickets t
+                  JOIN customers c ON c.id = t.customer_id
+                {where}
+                 GROUP BY t.status
+                """;
+
+            var byStatus = new Dictionary<TicketStatus, int>();
+            var overdue = 0;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                byStatus[WireNames.ParseWire<TicketStatus>(reader.GetString(0))] = (int)reader.GetInt64(1);
+                overdue += (int)reader.GetInt64(2);
+            }
+            return new TicketCounts(byStatus.GetValueOrDefault(TicketStatus.New), byStatus.GetValueOrDefault(TicketStatus.InProgress),
+                byStatus.GetValueOrDefault(TicketStatus.Waiting), byStatus.GetValueOrDefault(TicketStatus.Closed), overdue);
+        }, cancellationToken);
 
     private static string OverdueCondition(string now) =>
         $"((t.first_reply_at IS NULL AND t.closed_at IS NULL AND t.first_reply_due_at < {now}) OR (t.closed_at IS NULL AND t.resolve_due_at < {now}))";
@@ -90,19 +118,26 @@ public sealed class TicketList(NpgsqlDataSource dataSource)
         if (filter.CustomerExternalId is { } externalId) Where("c.external_id = @", externalId);
         if (filter.BeforeNumber is { } before) Where("t.number < @", before);
         if (filter.OverdueOnly) Where(OverdueCondition("@"), now);
-        if (!string.IsNullOrWhiteSpace(filter.Text))
+        if (filter.Search is { } search)
         {
-            var text = filter.Text.Trim();
-            var pattern = "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
-            var number = long.TryParse(text.TrimStart('#'), out var n) ? n : -1;
-            command.Parameters.Add(new() { Value = pattern });
-            var p = "$" + command.Parameters.Count;
-            command.Parameters.Add(new() { Value = number });
+            command.Parameters.Add(new() { Value = search.Number ?? -1 });
             var q = "$" + command.Parameters.Count;
-            sql.Append($"""
-                 AND (t.number = {q} OR t.subject ILIKE {p} OR c.name ILIKE {p}
-                      OR EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND m.text ILIKE {p}))
-                """);
+            if (search.Text is not { } text)
+                sql.Append($" AND t.number = {q}");
+            else
+            {
+                command.Parameters.Add(new() { Value = "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%" });
+                var p = "$" + command.Parameters.Count;
+                // One set of ids per place the text may be, each found through its own index (the
+                // trigram indexes on subject and message text), rather than one OR the planner
+                // can only answer by walking every ticket of the project.
+                sql.Append($"""
+                     AND (t.number = {q} OR t.id IN (
+                          SELECT s.id FROM tickets s WHERE s.project_id = $1 AND s.subject ILIKE {p}
+                          UNION SELECT s.id FROM tickets s JOIN customers n ON n.id = s.customer_id WHERE n.project_id = $1 AND n.name ILIKE {p}
+                          UNION SELECT m.ticket_id FROM ticket_messages m WHERE m.project_id = $1 AND m.text ILIKE {p}))
+                    """);
+            }
         }
         return sql;
     }

@@ -62,11 +62,17 @@ public sealed record HistoryEntry(
     [property: Id(3)] string? From,
     [property: Id(4)] string? To);
 
+/// <summary>The ticket with its latest messages (oldest first; <see cref="HasEarlierMessages"/> when there are more) and its history.</summary>
 [GenerateSerializer, Immutable]
 public sealed record TicketDetails(
     [property: Id(0)] TicketView Ticket,
     [property: Id(1)] IReadOnlyList<MessageView> Messages,
-    [property: Id(2)] IReadOnlyList<HistoryEntry> History);
+    [property: Id(2)] IReadOnlyList<HistoryEntry> History,
+    [property: Id(3)] bool HasEarlierMessages = false);
+
+/// <summary>A stretch of a ticket's conversation, oldest first; <see cref="HasEarlier"/> when older messages exist.</summary>
+[GenerateSerializer, Immutable]
+public sealed record MessagePage([property: Id(0)] IReadOnlyList<MessageView> Items, [property: Id(1)] bool HasEarlier);
 
 /// <summary>Who the customer is, as the channel knows them.</summary>
 [GenerateSerializer, Immutable]
@@ -119,7 +125,8 @@ public sealed record TicketEdit(
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
 
 [GenerateSerializer, Immutable]
-public sealed record CustomerMessage([property: Id(0)] string Text, [property: Id(1)] ChannelOrigin? Origin = null);
+public sealed record CustomerMessage([property: Id(0)] string Text, [property: Id(1)] ChannelOrigin? Origin = null,
+    [property: Id(2)] Actor? PostedBy = null);
 
 /// <summary>The customer edited a message they sent through a messenger.</summary>
 [GenerateSerializer, Immutable]
@@ -133,4 +140,10 @@ public static class TicketLimits
     public const int MaxNameLength = 100;
     public const int MaxExternalIdLength = 200;
     public const int DerivedSubjectLength = 80;
+
+    /// <summary>Messages a ticket keeps in memory and shows first; older ones are paged (<c>GET .../messages</c>).</summary>
+    public const int RecentMessages = 50;
+
+    /// <summary>Customer messages one ticket takes per UTC day; more are refused (a flood, not a conversation).</summary>
+    public const int CustomerMessagesPerDay = 1000;
 }

@@ -32,9 +32,18 @@ public static class TicketRules
         if (!string.IsNullOrWhiteSpace(subject)) return subject.Trim();
         if (string.IsNullOrWhiteSpace(text) && origin is { Attachments: [var first, ..] })
             return char.ToUpperInvariant(first.Kind[0]) + first.Kind[1..].Replace('_', ' ');
-        var firstLine = text.Trim().Split('\n', 2)[0].Trim();
-        return firstLine.Length <= TicketLimits.DerivedSubjectLength
-            ? firstLine
-            : firstLine[..(TicketLimits.DerivedSubjectLength - 1)].TrimEnd() + "…";
+        return Shorten(text.Trim().Split('\n', 2)[0].Trim(), TicketLimits.DerivedSubjectLength);
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> if it fits in <paramref name="max"/> characters, else its start and
+    /// an ellipsis (never cutting an emoji or other surrogate pair in half).
+    /// </summary>
+    public static string Shorten(string text, int max)
+    {
+        if (text.Length <= max) return text;
+        var cut = max - 1;
+        if (char.IsHighSurrogate(text[cut - 1])) cut--;
+        return text[..cut].TrimEnd() + "…";
     }
 }

@@ -8,19 +8,27 @@ namespace Zapnoty.Grains.Tickets;
 /// <summary>Reads and writes one ticket. Every write is one transaction guarded by the row version.</summary>
 public sealed class TicketStore(NpgsqlDataSource dataSource)
 {
+    private const string MessageColumns =
+        "id, author, agent_id, text, created_at, delivery, delivery_error, attachments::text, channel_message_id, edited_at";
+
+    /// <summary>
+    /// The ticket, its <see cref="TicketLimits.RecentMessages"/> latest messages (oldest first) and
+    /// its history; <see cref="TicketDetails.HasEarlierMessages"/> says whether older ones exist.
+    /// </summary>
     public async Task<TicketDetails?> Load(Guid ticketId, CancellationToken cancellationToken)
     {
+        const int recentMessages = TicketLimits.RecentMessages;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
                 new NpgsqlBatchCommand(TicketRows.SelectFrom + " WHERE t.id = $1") { Parameters = { new() { Value = ticketId } } },
-                new NpgsqlBatchCommand("""
-                    SELECT id, author, agent_id, text, created_at, delivery, delivery_error,
-                           attachments::text, channel_message_id, edited_at
-                      FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq
-                    """) { Parameters = { new() { Value = ticketId } } },
+                new NpgsqlBatchCommand($"""
+                    SELECT {MessageColumns} FROM (
+                        SELECT {MessageColumns}, seq FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq DESC LIMIT $2) m
+                     ORDER BY seq
+                    """) { Parameters = { new() { Value = ticketId }, new() { Value = recentMessages + 1 } } },
                 new NpgsqlBatchCommand("""
                     SELECT at, actor_kind, actor_id, field, from_value, to_value
                       FROM ticket_history WHERE ticket_id = $1 ORDER BY id
@@ -32,6 +40,82 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
         var ticket = TicketRows.Read(reader);
 
         await reader.NextResultAsync(cancellationToken);
+        var messages = await ReadMessages(reader, cancellationToken);
+        var earlier = messages.Count > recentMessages;
+        if (earlier) messages.RemoveAt(0);
+
+        await reader.NextResultAsync(cancellationToken);
+        var history = new List<HistoryEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+            history.Add(new HistoryEntry(
+                reader.GetFieldValue<DateTimeOffset>(0),
+                new Actor(WireNames.ParseWire<ActorKind>(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2)),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
+
+        return new TicketDetails(ticket, messages, history, earlier);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> messages of the ticket sent before message <paramref name="before"/>
+    /// (or its latest, when null), oldest first; null when <paramref name="before"/> is not one of its messages.
+    /// </summary>
+    public async Task<MessagePage?> Messages(Guid ticketId, Guid? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {MessageColumns} FROM (
+                SELECT {MessageColumns}, seq FROM ticket_messages
+                 WHERE ticket_id = $1 AND ($2::uuid IS NULL OR seq < (SELECT seq FROM ticket_messages WHERE id = $2 AND ticket_id = $1))
+                 ORDER BY seq DESC LIMIT $3) m
+             ORDER BY seq
+            """);
+        command.Parameters.Add(new() { Value = ticketId });
+        command.Parameters.Add(new() { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = limit + 1 });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var messages = await ReadMessages(reader, cancellationToken);
+        if (before is not null && messages.Count == 0 && !await AnchorExists(ticketId, before.Value, cancellationToken)) return null;
+        var earlier = messages.Count > limit;
+        if (earlier) messages.RemoveAt(0);
+        return new MessagePage(messages, earlier);
+    }
+
+    private async Task<bool> AnchorExists(Guid ticketId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM ticket_messages WHERE id = $2 AND ticket_id = $1)");
+        command.Parameters.Add(new() { Value = ticketId });
+        command.Parameters.Add(new() { Value = messageId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>One message of the ticket by its id, or by the id its messenger gave a customer's message.</summary>
+    public async Task<MessageView?> Message(Guid ticketId, Guid? messageId, string? channelMessageId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {MessageColumns} FROM ticket_messages
+             WHERE ticket_id = $1 AND (id = $2 OR (author = 'customer' AND channel_message_id = $3))
+             ORDER BY seq DESC LIMIT 1
+            """);
+        command.Parameters.Add(new() { Value = ticketId });
+        command.Parameters.Add(new() { Value = (object?)messageId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new() { Value = (object?)channelMessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return (await ReadMessages(reader, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>How many messages the customer sent on the ticket since <paramref name="since"/>.</summary>
+    public async Task<int> CustomerMessagesSince(Guid ticketId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND author = 'customer' AND created_at >= $2");
+        command.Parameters.Add(new() { Value = ticketId });
+        command.Parameters.Add(new() { Value = since });
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task<List<MessageView>> ReadMessages(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var messages = new List<MessageView>();
         while (await reader.ReadAsync(cancellationToken))
             messages.Add(new MessageView(
@@ -45,18 +129,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 TicketWrites.ReadAttachments(reader.GetString(7)),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9)));
-
-        await reader.NextResultAsync(cancellationToken);
-        var history = new List<HistoryEntry>();
-        while (await reader.ReadAsync(cancellationToken))
-            history.Add(new HistoryEntry(
-                reader.GetFieldValue<DateTimeOffset>(0),
-                new Actor(WireNames.ParseWire<ActorKind>(reader.GetString(1)), reader.IsDBNull(2) ? null : reader.GetString(2)),
-                reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
-
-        return new TicketDetails(ticket, messages, history);
+        return messages;
     }
 
     /// <summary>

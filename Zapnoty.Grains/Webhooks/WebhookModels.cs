@@ -46,7 +46,11 @@ public sealed class WebhookOptions
     /// <summary>Lets endpoints point at loopback, link-local and private networks (tests, on-premises setups).</summary>
     public bool AllowPrivateTargets { get; set; }
 
+    /// <summary>The whole exchange (connect, headers and the kilobyte of body kept) must fit in this; API.md promises 15 s.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Requests out at once from one silo, over all endpoints: slow receivers cannot take every socket.</summary>
+    public int MaxInFlightPerSilo { get; set; } = 256;
 
     /// <summary>Waits before each retry; after the last one a delivery has finally failed. Empty: the default schedule.</summary>
     public TimeSpan[]? RetryDelays { get; set; }

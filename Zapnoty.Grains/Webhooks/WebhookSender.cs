@@ -7,26 +7,34 @@ namespace Zapnoty.Grains.Webhooks;
 
 /// <summary>
 /// Makes one signed Standard Webhooks request. Redirects are not followed (a 3xx is a failed
-/// attempt), connections go only to public addresses unless the operator allows others, and
-/// an answer counts only within the timeout.
+/// attempt), connections go only to public addresses unless the operator allows others, no
+/// proxy is used (the address checked must be the one connected to), and an answer counts only
+/// if its headers and the part of its body we keep arrive within the timeout: one deadline
+/// for the whole exchange, so a receiver that answers and then stalls cannot hold a socket.
+/// At most <see cref="WebhookOptions.MaxInFlightPerSilo"/> requests are out at once per silo.
 /// </summary>
 public sealed class WebhookSender : IDisposable
 {
     private readonly HttpClient _http;
     private readonly TimeProvider _clock;
+    private readonly WebhookOptions _settings;
+    private readonly SemaphoreSlim _inFlight;
 
     public WebhookSender(IOptions<WebhookOptions> options, TimeProvider clock)
     {
-        var settings = options.Value;
+        var settings = _settings = options.Value;
         _clock = clock;
+        _inFlight = new SemaphoreSlim(Math.Max(1, settings.MaxInFlightPerSilo));
         _http = new HttpClient(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
+            UseProxy = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectCallback = (context, cancellationToken) => WebhookTargets.Connect(context, settings.AllowPrivateTargets, cancellationToken),
         })
         {
-            Timeout = settings.Timeout,
+            // The deadline below bounds each exchange; this is only a backstop.
+            Timeout = settings.Timeout + TimeSpan.FromSeconds(5),
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Zapnoty-Webhooks/1.0");
     }
@@ -37,8 +45,12 @@ public sealed class WebhookSender : IDisposable
 
     public async Task<AttemptOutcome> Send(WebhookEndpoint endpoint, DueDelivery delivery, CancellationToken cancellationToken)
     {
-        var body = Body(delivery);
         var at = _clock.GetUtcNow();
+        // Endpoints saved before https was required still deliver nothing in the clear.
+        if (!Uri.TryCreate(endpoint.View.Url, UriKind.Absolute, out var target) || !WebhookTargets.SchemeAllowed(target, _settings.AllowPrivateTargets))
+            return new AttemptOutcome(at, null, 0, "Plain http:// is refused for public receivers; change the endpoint's url to https://.", null);
+
+        var body = Body(delivery);
         var timestamp = at.ToUnixTimeSeconds();
         var webhookId = delivery.EventId.ToString();
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.View.Url)
@@ -49,20 +61,32 @@ public sealed class WebhookSender : IDisposable
         request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add("webhook-signature", WebhookSigning.Sign(webhookId, timestamp, body, endpoint.SigningSecrets(at)));
 
+        await _inFlight.WaitAsync(cancellationToken);
         var watch = Stopwatch.StartNew();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_settings.Timeout);
         try
         {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var head = await ReadHead(response, cancellationToken);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            var head = await ReadHead(response, deadline.Token);
             return new AttemptOutcome(at, (int)response.StatusCode, Elapsed(watch), null, head);
         }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new AttemptOutcome(at, null, Elapsed(watch), $"No answer within {_http.Timeout.TotalSeconds:0} s.", null);
+            return new AttemptOutcome(at, null, Elapsed(watch), $"No complete answer within {_settings.Timeout.TotalSeconds:0} s.", null);
         }
         catch (HttpRequestException e)
         {
             return new AttemptOutcome(at, null, Elapsed(watch), e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message, null);
+        }
+        catch (IOException e)
+        {
+            // The receiver broke the connection while sending its body.
+            return new AttemptOutcome(at, null, Elapsed(watch), e.Message, null);
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 
@@ -80,5 +104,9 @@ public sealed class WebhookSender : IDisposable
 
     private static int Elapsed(Stopwatch watch) => (int)Math.Min(int.MaxValue, watch.ElapsedMilliseconds);
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _inFlight.Dispose();
+    }
 }

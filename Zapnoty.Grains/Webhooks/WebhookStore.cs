@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Storage;
 using static Zapnoty.Grains.Storage.OneTransaction;
 
@@ -30,7 +31,8 @@ public sealed record AttemptOutcome(DateTimeOffset At, int? StatusCode, int Dura
     public string Failure => Error ?? $"HTTP {StatusCode}";
 }
 
-public sealed class WebhookStore(NpgsqlDataSource dataSource)
+/// <summary>The webhooks of projects. Signing secrets are stored encrypted (<see cref="SecretProtector"/>).</summary>
+public sealed class WebhookStore(NpgsqlDataSource dataSource, SecretProtector secrets)
 {
     private const string EndpointColumns = "id, url, events, created_at, disabled_at, disabled_reason, previous_secret_until, secret, previous_secret";
 
@@ -46,7 +48,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
                 new WebhookView(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetFieldValue<DateTimeOffset>(3),
                     reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetString(5),
                     reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)),
-                reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8)));
+                Reveal(reader.GetString(7)), reader.IsDBNull(8) ? null : Reveal(reader.GetString(8))));
         return endpoints;
     }
 
@@ -54,7 +56,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         dataSource.Commit(
         [
             Command("INSERT INTO webhooks (id, project_id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                endpoint.View.Id, projectId, endpoint.View.Url, endpoint.View.Events.ToArray(), endpoint.Secret, endpoint.View.CreatedAt),
+                endpoint.View.Id, projectId, endpoint.View.Url, endpoint.View.Events.ToArray(), Seal(endpoint.Secret), endpoint.View.CreatedAt),
             AuditWrites.Insert(projectId, audit),
         ], cancellationToken);
 
@@ -73,8 +75,8 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
                     new() { Value = endpoint.View.Id },
                     new() { Value = endpoint.View.Url },
                     new() { Value = endpoint.View.Events.ToArray() },
-                    new() { Value = endpoint.Secret },
-                    new() { Value = (object?)endpoint.PreviousSecret ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = Seal(endpoint.Secret) },
+                    new() { Value = endpoint.PreviousSecret is { } previous ? Seal(previous) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
                     new() { Value = (object?)endpoint.View.PreviousSecretValidUntil ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new() { Value = (object?)endpoint.View.DisabledAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new() { Value = (object?)endpoint.View.DisabledReason ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
@@ -82,6 +84,10 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
             },
             AuditWrites.Insert(projectId, audit),
         ], cancellationToken);
+
+    private string Seal(string secret) => secrets.Protect(SecretPurposes.WebhookSigningSecret, secret);
+
+    private string Reveal(string stored) => secrets.Unprotect(SecretPurposes.WebhookSigningSecret, stored);
 
     /// <summary>Disables the endpoint and fails what was waiting for it, with the reason. Returns the events failed.</summary>
     public Task<Guid[]> Disable(Guid projectId, WebhookEndpoint endpoint, AuditEntry audit, CancellationToken cancellationToken) =>

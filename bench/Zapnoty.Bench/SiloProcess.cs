@@ -53,11 +53,19 @@ public sealed class SiloProcess : IDisposable
         start.Environment["ASPNETCORE_URLS"] = settings.Url;
         start.Environment["Zapnoty__Smtp__Host"] = "127.0.0.1";
         start.Environment["Zapnoty__Smtp__Port"] = settings.SmtpPort.ToString();
+        start.Environment["Zapnoty__Smtp__Security"] = "None"; // the fake relay on loopback speaks plain SMTP
         // The benchmark's webhook receiver listens on 127.0.0.1, which production refuses (SSRF guard).
         start.Environment["Zapnoty__Webhooks__AllowPrivateTargets"] = "true";
         start.Environment["Orleans__ClusterId"] = settings.ClusterId;
+        // Outside Development a silo needs the key ring's master key; every bench silo shares this one.
+        start.Environment["Zapnoty__DataProtection__Key"] = "YmVuY2gtbWFzdGVyLWtleS1vZi10aGUtYmVuY2hlcy0=";
         // No balancer drains a bench silo; its restarts should not wait for one.
         start.Environment["Zapnoty__Shutdown__DrainDelay"] = "00:00:00";
+        // The benches measure the server under one client's full load, not the published limits.
+        start.Environment["Zapnoty__RateLimits__Enabled"] = "false";
+        // Bench projects get their credits without a payment: a development-only switch.
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Zapnoty__Billing__DevelopmentGrants"] = "true";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Orleans.Runtime.Silo"] = "Warning";
         foreach (var (key, value) in settings.Environment) start.Environment[key] = value;

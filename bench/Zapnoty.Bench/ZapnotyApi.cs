@@ -33,7 +33,7 @@ public sealed class ZapnotyApi(HttpClient http)
         var slug = $"bench-{Guid.NewGuid():N}"[..24];
         var created = await Send(HttpMethod.Post, "/v1/projects", new { name = slug, slug }, _session);
         var id = created.GetProperty("id").GetGuid();
-        var key = await Send(HttpMethod.Post, $"/v1/projects/{id}/api-keys", new { name = "bench" }, _session);
+        var key = await Send(HttpMethod.Post, $"/v1/projects/{id}/api-keys", new { name = "bench", scopes = new[] { "tickets:write", "admin" } }, _session);
         // Replies cost a credit each; a bench project must not run out mid-measurement.
         await Send(HttpMethod.Post, $"/v1/projects/{id}/billing/credits", new { amount = 1_000_000, reference = "bench" }, _session, expected: 200);
         return new BenchProject(id, key.GetProperty("key").GetString()!);

@@ -33,6 +33,7 @@ public static class ClusterCheck
             ["Orleans__ClusterId"] = clusterId,
             ["Zapnoty__Smtp__Host"] = "127.0.0.1",
             ["Zapnoty__Smtp__Port"] = smtp.Port.ToString(),
+            ["Zapnoty__Smtp__Security"] = "None", // the fake relay on loopback speaks plain SMTP
             // The receiver is on 127.0.0.1, which production refuses (SSRF guard).
             ["Zapnoty__Webhooks__AllowPrivateTargets"] = "true",
             // Minutes in production; seconds here, so breaches and late deliveries happen within the run.
@@ -43,6 +44,11 @@ public static class ClusterCheck
             ["Zapnoty__Webhooks__RetryDelays__1"] = "00:00:02",
             ["Zapnoty__Webhooks__RetryDelays__2"] = "00:00:05",
             ["Zapnoty__Webhooks__RetryDelays__3"] = "00:00:10",
+            // The load comes from one agent and one key; this proves failover, not the published limits.
+            ["Zapnoty__RateLimits__Enabled"] = "false",
+            // The check's projects get their credits without a payment: a development-only switch.
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Zapnoty__Billing__DevelopmentGrants"] = "true",
         });
         Console.WriteLine($"Cluster check: cluster {clusterId}, silo logs in {dir}");
         try

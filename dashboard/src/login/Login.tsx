@@ -3,7 +3,7 @@ import { api, ApiError, rememberSession } from '../api';
 import type { Session } from '../types';
 import { ErrorNote } from '../ui';
 
-// Email → a 6-digit code from the email → a session. No passwords anywhere.
+// Email → an 8-digit code from the email → a session. No passwords anywhere.
 export function Login(props: { onLoggedIn: () => void }) {
   const [email, setEmail] = useState('');
   const [code, setCode] = useState('');
@@ -54,9 +54,9 @@ export function Login(props: { onLoggedIn: () => void }) {
           </form>
         ) : (
           <form onSubmit={verify}>
-            <p class="muted">We sent a 6-digit code to <strong>{email}</strong>. It is valid for 10 minutes.</p>
+            <p class="muted">We sent an 8-digit code to <strong>{email}</strong>. It is valid for 10 minutes.</p>
             <label for="login-code">Code</label>
-            <input id="login-code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={6} required
+            <input id="login-code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{8}" maxLength={8} required
               value={code} onInput={(e) => setCode(e.currentTarget.value)} autoFocus />
             <button class="primary" type="submit" disabled={busy}>Log in</button>
             <button type="button" class="link" onClick={() => { setCodeSent(false); setCode(''); setError(null); }}>Use another email</button>

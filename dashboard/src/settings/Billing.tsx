@@ -1,29 +1,58 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, query, segment } from '../api';
 import { href } from '../route';
 import type { Page } from '../types';
-import { ErrorNote, useLoad } from '../ui';
+import { ErrorNote, useInterval, useLoad } from '../ui';
 import { Field, FormError, Section, useAction, when } from './kit';
 import { MoreButton, usePaged } from './paged';
 import type { SectionProps } from './Settings';
 
-interface Balance { month: string; free_credits_left: number; purchased_credits: number; free_credits_per_month: number; credits_left: number }
+interface Balance {
+  month: string; free_credits_left: number; purchased_credits: number; free_credits_per_month: number; credits_left: number;
+  payment_providers: string[]; development_grants: boolean;
+}
 interface LedgerEntry {
-  id: number; at: string; kind: 'monthly_grant' | 'reply' | 'purchase'; amount: number; month: string; free_after: number; purchased_after: number;
+  id: number; at: string; kind: 'monthly_grant' | 'reply' | 'purchase' | 'refund'; amount: number; month: string; free_after: number; purchased_after: number;
   ticket_id: string | null; message_id: string | null; reference: string | null;
 }
+interface Pack { id: string; credits: number; prices: { currency: string; amount: number; provider: string }[] }
+interface Payment { id: string; status: 'pending' | 'succeeded' | 'canceled' | 'refunded'; credits: number; amount: number; currency: string }
 
-const kinds: Record<LedgerEntry['kind'], string> = { monthly_grant: 'Free credits of the month', reply: 'Agent reply', purchase: 'Purchase' };
+const kinds: Record<LedgerEntry['kind'], string> = {
+  monthly_grant: 'Free credits of the month', reply: 'Agent reply', purchase: 'Purchase', refund: 'Refund or chargeback',
+};
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The payment the provider sent the payer back for: `#/p/{projectId}/settings/billing/{paymentId}`. */
+function returnedPayment(): string | null {
+  const id = location.hash.split('/')[5];
+  return id && uuid.test(id) ? id : null;
+}
+
+function price(amount: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency}`;
+  }
+}
 
 export function Billing({ projectId, role }: SectionProps) {
   const base = `/projects/${segment(projectId)}/billing`;
   const balance = useLoad(() => api<Balance>('GET', base), [projectId]);
   const [ledgerVersion, setLedgerVersion] = useState(0);
+  const changed = () => { void balance.reload(); setLedgerVersion((v) => v + 1); };
+  const paymentId = returnedPayment();
   return (
     <Section title="Billing" intro="One credit per agent reply; everything else is free. Free credits are spent first and do not carry over; purchased credits never expire.">
       <ErrorNote error={balance.error} />
+      {paymentId && <Returned base={base} paymentId={paymentId} onSettled={changed} />}
       {balance.data && <BalanceCard balance={balance.data} />}
-      {role === 'owner' && <Purchase base={base} onBought={(b) => { balance.setData(b); setLedgerVersion(ledgerVersion + 1); }} />}
+      {role === 'owner' && balance.data && (balance.data.payment_providers.length > 0
+        ? <Packs base={base} />
+        : <p class="card muted" role="note">Buying credits is not set up on this server: no payment provider (Stripe or YooKassa) is configured.</p>)}
+      {role === 'owner' && balance.data?.development_grants && <DevelopmentGrant base={base} onGranted={changed} />}
       <Ledger key={ledgerVersion} base={base} projectId={projectId} />
     </Section>
   );
@@ -39,33 +68,76 @@ function BalanceCard({ balance }: { balance: Balance }) {
   );
 }
 
-function Purchase(props: { base: string; onBought: (b: Balance) => void }) {
-  const [amount, setAmount] = useState('100');
-  const [reference, setReference] = useState(() => `dashboard-${Date.now().toString(36)}`);
-  const [bought, setBought] = useState<string | null>(null);
+/** The packs on sale; "Buy" opens a checkout and sends the browser to the provider's page. */
+function Packs({ base }: { base: string }) {
+  const packs = useLoad(() => api<{ items: Pack[] }>('GET', `${base}/packs`), [base]);
   const buy = useAction();
-  async function submit(e: Event) {
-    e.preventDefault();
-    setBought(null);
-    const credits = Number(amount);
+  async function checkout(pack: Pack, currency: string) {
     await buy.run(async () => {
-      const result = await api<{ balance: Balance }>('POST', `${props.base}/credits`, { amount: Number.isInteger(credits) ? credits : amount, reference });
-      props.onBought(result.balance);
-      setBought(`Added ${credits} credits.`);
-      setReference(`dashboard-${Date.now().toString(36)}`);
+      const started = await api<{ payment_id: string; checkout_url: string }>('POST', `${base}/checkout`, { pack_id: pack.id, currency });
+      window.location.assign(started.checkout_url);
     });
   }
   return (
+    <div class="card" aria-label="Buy credits">
+      <h3>Buy credits</h3>
+      <ErrorNote error={packs.error} />
+      <ul class="packs" style={{ listStyle: 'none', padding: 0, display: 'grid', gap: '0.5rem' }}>
+        {packs.data?.items.map((pack) => (
+          <li key={pack.id} style={{ display: 'flex', flexWrap: 'wrap', gap: '0.5rem', alignItems: 'center' }}>
+            <strong style={{ minWidth: '7rem' }}>{pack.credits} credits</strong>
+            {pack.prices.map((p) => (
+              <button key={p.currency} class="primary" disabled={buy.busy} aria-label={`Buy ${pack.credits} credits for ${price(p.amount, p.currency)}`}
+                onClick={() => void checkout(pack, p.currency)}>
+                {price(p.amount, p.currency)}
+              </button>
+            ))}
+          </li>
+        ))}
+      </ul>
+      <FormError error={buy.error} fields={['pack_id', 'currency', 'return_url']} />
+    </div>
+  );
+}
+
+const outcomes: Record<Payment['status'], string> = {
+  pending: 'Waiting for the payment provider to confirm the payment…',
+  succeeded: 'Payment received: the credits were added.',
+  canceled: 'The payment was cancelled; nothing was charged.',
+  refunded: 'This payment was refunded; its credits were taken back.',
+};
+
+/** Back from the provider: the payment's status, asked again every 2 s while the provider has not reported it. */
+function Returned(props: { base: string; paymentId: string; onSettled: () => void }) {
+  const payment = useLoad(() => api<Payment>('GET', `${props.base}/payments/${encodeURIComponent(props.paymentId)}`), [props.base, props.paymentId]);
+  const status = payment.data?.status;
+  useInterval(() => { if (status === 'pending') void payment.reload(); }, 2000);
+  useEffect(() => { if (status && status !== 'pending') props.onSettled(); }, [status]);
+  return (
+    <div class="card" role="status" aria-label="Payment">
+      <ErrorNote error={payment.error} />
+      {payment.data && <p>{outcomes[payment.data.status]} ({payment.data.credits} credits, {price(payment.data.amount, payment.data.currency)})</p>}
+    </div>
+  );
+}
+
+/** Development only (Zapnoty:Billing:DevelopmentGrants): credits without a payment, for local trials. */
+function DevelopmentGrant(props: { base: string; onGranted: () => void }) {
+  const [amount, setAmount] = useState('100');
+  const grant = useAction();
+  async function submit(e: Event) {
+    e.preventDefault();
+    const credits = Number(amount);
+    const reference = `dashboard-${Date.now().toString(36)}`;
+    if (await grant.run(() => api('POST', `${props.base}/credits`, { amount: Number.isInteger(credits) ? credits : amount, reference }))) props.onGranted();
+  }
+  return (
     <form class="card inline-form" onSubmit={submit} noValidate>
-      <Field label="Credits to buy" name="amount" error={buy.error}>
+      <Field label="Credits to grant (development only)" name="amount" error={grant.error}>
         <input inputMode="numeric" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
       </Field>
-      <Field label="Payment reference" name="reference" error={buy.error} hint="The payment's id; the same reference is never counted twice.">
-        <input value={reference} onInput={(e) => setReference(e.currentTarget.value)} />
-      </Field>
-      <button class="primary" disabled={buy.busy}>Buy credits</button>
-      {bought && <span class="saved" role="status">{bought}</span>}
-      <FormError error={buy.error} fields={['amount', 'reference']} />
+      <button disabled={grant.busy}>Grant credits</button>
+      <FormError error={grant.error} fields={['amount', 'reference']} />
     </form>
   );
 }
@@ -84,14 +156,14 @@ function Ledger(props: { base: string; projectId: string }) {
             <thead><tr><th>When</th><th>What</th><th class="num">Credits</th><th class="num">Free after</th><th class="num">Purchased after</th></tr></thead>
             <tbody>
               {items.map((e) => (
-                <tr>
+                <tr key={e.id}>
                   <td class="muted">{when(e.at)}</td>
                   <td>
                     {kinds[e.kind] ?? e.kind}
                     {e.ticket_id && <> · <a href={href({ page: 'tickets', projectId: props.projectId, ticketId: e.ticket_id })}>ticket</a></>}
                     {e.reference && <> · <code>{e.reference}</code></>}
                   </td>
-                  <td class="num">{e.kind === 'reply' ? `−${Math.abs(e.amount)}` : `+${e.amount}`}</td>
+                  <td class="num">{e.amount < 0 ? `−${Math.abs(e.amount)}` : `+${e.amount}`}</td>
                   <td class="num">{e.free_after}</td>
                   <td class="num">{e.purchased_after}</td>
                 </tr>

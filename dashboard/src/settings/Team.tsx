@@ -129,9 +129,9 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
       <h3>Transfer ownership</h3>
       {pending ? (
         <form class="settings-form" onSubmit={confirm} noValidate>
-          <p>We emailed you a 6-digit code (valid until {when(pending.expires_at)}). Enter it to make {target && displayName(target)} the owner; you become an admin.</p>
+          <p>We emailed you an 8-digit code (valid until {when(pending.expires_at)}). Enter it to make {target && displayName(target)} the owner; you become an admin.</p>
           <Field label="Code from the email" name="code" error={action.error}>
-            <input inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+            <input inputMode="numeric" autoComplete="one-time-code" maxLength={8} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
           </Field>
           <FormError error={action.error} fields={['code']} />
           <div class="actions">

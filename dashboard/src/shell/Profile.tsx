@@ -1,12 +1,19 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import { displayName } from '../people';
-import { Field, FormError, useSubmit } from '../settings/kit';
-import type { User } from '../types';
+import { Confirm, Field, FormError, useAction, useSubmit, when } from '../settings/kit';
+import type { Page, User } from '../types';
+import { ErrorNote, useLoad } from '../ui';
+
+interface SignedInSession {
+  id: string; created_at: string; expires_at: string; last_seen_at: string | null;
+  last_network: string | null; last_user_agent: string | null; current: boolean;
+}
 
 /**
  * The signed-in person in the header: a button with their name that opens a small panel to
- * change it. The name is what teammates see and what {{agent.name}} puts into canned replies.
+ * change it, and to review where they are signed in. The name is what teammates see and what
+ * {{agent.name}} puts into canned replies.
  */
 export function Profile(props: { me: User; onChanged: (me: User) => void }) {
   const [open, setOpen] = useState(false);
@@ -38,6 +45,47 @@ function ProfilePanel(props: { me: User; onChanged: (me: User) => void; onClose:
           <button type="button" onClick={props.onClose}>Close</button>
         </div>
       </form>
+      <Sessions />
     </div>
+  );
+}
+
+/** Where this person is signed in; ending a session, or all of them ("log out everywhere"). */
+function Sessions() {
+  const sessions = useLoad(() => api<Page<SignedInSession>>('GET', '/auth/sessions'), []);
+  const everywhere = useAction();
+  // The server refuses this token from now on: the next call's 401 shows the login screen, as for any ended session.
+  const logOutEverywhere = () => everywhere.run(async () => {
+    await api('POST', '/auth/logout-everywhere');
+    await api('GET', '/auth/me');
+  });
+  return (
+    <section class="sessions" aria-label="Your sessions">
+      <h3>Signed in</h3>
+      <ErrorNote error={sessions.error} />
+      <ul class="session-list">
+        {sessions.data?.items.map((s) => <SessionRow key={s.id} session={s} onEnded={sessions.reload} />)}
+      </ul>
+      <Confirm label="Log out everywhere" question="End every session, this one too?" confirm="Yes, log out everywhere" busy={everywhere.busy}
+        onConfirm={logOutEverywhere} />
+      <FormError error={everywhere.error} />
+    </section>
+  );
+}
+
+function SessionRow(props: { session: SignedInSession; onEnded: () => void }) {
+  const s = props.session;
+  const end = useAction();
+  const where = [s.last_user_agent, s.last_network].filter(Boolean).join(' · ') || 'unknown device';
+  return (
+    <li>
+      <span>{s.current ? <strong>This browser</strong> : where}</span>
+      <small class="muted"> since {when(s.created_at)}, last seen {when(s.last_seen_at ?? s.created_at)}</small>
+      {!s.current && (
+        <Confirm label="End" what={where} question="End this session?" confirm="Yes, end it" busy={end.busy}
+          onConfirm={() => end.run(async () => { await api('DELETE', `/auth/sessions/${segment(s.id)}`); props.onEnded(); })} />
+      )}
+      <FormError error={end.error} />
+    </li>
   );
 }

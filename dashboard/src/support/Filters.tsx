@@ -66,19 +66,23 @@ function Count({ n }: { n: number | null | undefined }) {
   return <span class="count">{n ?? '…'}</span>;
 }
 
-// Searches as the person types, after a short pause, and at once on Enter.
+// The API searches text of 3 characters or more, or a ticket number (#12, or digits).
+const searchable = (q: string) => { const t = q.trim(); return t.length === 0 || t.length >= 3 || /^#?\d+$/.test(t); };
+
+// Searches as the person types, after a short pause, and at once on Enter; too short a text waits for more.
 function SearchBox(props: { value: string; onSearch: (q: string) => void }) {
   const [text, setText] = useState(props.value);
   useEffect(() => {
-    if (text === props.value) return;
+    if (text === props.value || !searchable(text)) return;
     const id = setTimeout(() => props.onSearch(text), 350);
     return () => clearTimeout(id);
   }, [text]);
   return (
-    <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); props.onSearch(text); }}>
+    <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); if (searchable(text)) props.onSearch(text); }}>
       <label>Search
         <input type="search" placeholder="Number, subject, customer, text" value={text} onInput={(e) => setText(e.currentTarget.value)} />
       </label>
+      {!searchable(text) && <p class="muted hint" role="status">Type at least 3 characters, or a ticket number such as #12.</p>}
     </form>
   );
 }
