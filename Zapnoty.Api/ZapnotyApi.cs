@@ -45,6 +45,8 @@ public static class ZapnotyApi
         // Binding failures throw, so ProblemMapping can answer them with details instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        // Above RequestRules' own URL limit, so an over-long URL gets our 414 with a problem body.
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestLineSize = RequestRules.KestrelRequestLineLimit);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemDefaults.Complete);
         services.AddExceptionHandler<ProblemMapping>();
         // Read at start, so a wrong Zapnoty:Http:KnownProxies stops the silo instead of failing every request.
@@ -99,6 +101,7 @@ public static class ZapnotyApi
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestRules>();
         app.UseSwagger();
         if (SwaggerUiEnabled(app.ApplicationServices))
             app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));

@@ -108,6 +108,7 @@ public static class Titles
         409 => "Conflict",
         410 => "Gone",
         413 => "Request too large",
+        414 => "URL too long",
         415 => "Unsupported media type",
         422 => "Cannot be processed",
         429 => "Too many requests",

@@ -73,6 +73,17 @@ function retryAfterOf(response: Response): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
+/**
+ * One path segment of an API path: encoded, so an id can never add segments, a query or a
+ * fragment, and never "." or "..", which the browser would resolve to another route
+ * (a crafted link must not make the dashboard call a different endpoint).
+ */
+export function segment(value: string | number): string {
+  const text = String(value);
+  if (text === '' || text === '.' || text === '..') throw new ApiError(0, 'This link is broken: it names an invalid id.', undefined, undefined);
+  return encodeURIComponent(text);
+}
+
 /** Query string from the set values only. */
 export function query(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();

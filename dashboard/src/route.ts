@@ -12,11 +12,29 @@ export type Route =
   | { page: 'tickets'; projectId: string; ticketId?: string }
   | { page: 'settings'; projectId: string; section?: string };
 
+// Ids in a link are UUIDs and nothing else: a crafted link (#/p/<id>/tickets/..%2F..%2Fprojects)
+// must not steer the dashboard's API calls to another path. Anything else is no id at all.
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const sectionName = /^[a-z][a-z0-9-]{0,39}$/;
+
+export function isId(value: string | undefined): value is string {
+  return value !== undefined && uuid.test(value);
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return ''; // a malformed escape (%E0) is no id either
+  }
+}
+
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'p' && parts[1]) {
-    if (parts[2] === 'settings') return { page: 'settings', projectId: parts[1], section: parts[3] };
-    return { page: 'tickets', projectId: parts[1], ticketId: parts[2] === 'tickets' ? parts[3] : undefined };
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decoded);
+  if (parts[0] === 'p' && isId(parts[1])) {
+    const section = parts[3] !== undefined && sectionName.test(parts[3]) ? parts[3] : undefined;
+    if (parts[2] === 'settings') return { page: 'settings', projectId: parts[1], section };
+    return { page: 'tickets', projectId: parts[1], ticketId: parts[2] === 'tickets' && isId(parts[3]) ? parts[3] : undefined };
   }
   if (parts[0] === 'login') return { page: 'login' };
   return { page: 'projects' };
@@ -26,8 +44,8 @@ export function href(route: Route): string {
   switch (route.page) {
     case 'login': return '#/login';
     case 'projects': return '#/projects';
-    case 'tickets': return `#/p/${route.projectId}/tickets${route.ticketId ? `/${route.ticketId}` : ''}`;
-    case 'settings': return `#/p/${route.projectId}/settings${route.section ? `/${route.section}` : ''}`;
+    case 'tickets': return `#/p/${encodeURIComponent(route.projectId)}/tickets${route.ticketId ? `/${encodeURIComponent(route.ticketId)}` : ''}`;
+    case 'settings': return `#/p/${encodeURIComponent(route.projectId)}/settings${route.section ? `/${encodeURIComponent(route.section)}` : ''}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { api, query, segment } from '../api';
 import type { Page } from '../types';
 import { ErrorNote } from '../ui';
 import { Confirm, Field, FormError, SecretOnce, Section, useAction, when } from './kit';
@@ -28,7 +28,7 @@ const lifetimes: { value: string; label: string; days: number | null }[] = [
 ];
 
 export function ApiKeys({ projectId }: SectionProps) {
-  const base = `/projects/${projectId}/api-keys`;
+  const base = `/projects/${segment(projectId)}/api-keys`;
   const keys = usePaged((cursor) => api<Page<ApiKey>>('GET', base + query({ cursor })), [projectId]);
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [name, setName] = useState('');
@@ -96,7 +96,7 @@ function KeyRow(props: { base: string; apiKey: ApiKey; onRevoked: () => void }) 
       <td>
         {k.revoked_at ? <span class="muted">revoked {when(k.revoked_at)}</span> : (
           <Confirm label="Revoke" what={k.name} question={`Revoke ${k.name}? Servers using it stop working at once.`} confirm="Yes, revoke" busy={revoke.busy}
-            onConfirm={() => revoke.run(async () => { await api('DELETE', `${props.base}/${k.id}`); props.onRevoked(); })} />
+            onConfirm={() => revoke.run(async () => { await api('DELETE', `${props.base}/${segment(k.id)}`); props.onRevoked(); })} />
         )}
         <FormError error={revoke.error} />
       </td>

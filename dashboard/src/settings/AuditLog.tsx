@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { api, query, segment } from '../api';
 import { displayName } from '../people';
 import type { Page } from '../types';
 import { ErrorNote } from '../ui';
@@ -19,7 +19,7 @@ const areas: [string, string][] = [
 
 export function AuditLog({ projectId }: SectionProps) {
   const [area, setArea] = useState('');
-  const page = usePaged((cursor) => api<Page<AuditEntry>>('GET', `/projects/${projectId}/audit${query({ action: area, limit: 50, cursor })}`), [projectId, area]);
+  const page = usePaged((cursor) => api<Page<AuditEntry>>('GET', `/projects/${segment(projectId)}/audit${query({ action: area, limit: 50, cursor })}`), [projectId, area]);
   return (
     <Section title="Audit log" intro="Who changed what in this project, newest first. Names are as the people call themselves today.">
       <div class="inline-form">

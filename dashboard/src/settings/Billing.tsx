@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { api, query, segment } from '../api';
 import { href } from '../route';
 import type { Page } from '../types';
 import { ErrorNote, useInterval, useLoad } from '../ui';
@@ -39,7 +39,7 @@ function price(amount: number, currency: string): string {
 }
 
 export function Billing({ projectId, role }: SectionProps) {
-  const base = `/projects/${projectId}/billing`;
+  const base = `/projects/${segment(projectId)}/billing`;
   const balance = useLoad(() => api<Balance>('GET', base), [projectId]);
   const [ledgerVersion, setLedgerVersion] = useState(0);
   const changed = () => { void balance.reload(); setLedgerVersion((v) => v + 1); };

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
@@ -10,7 +10,7 @@ interface CannedReply { id: string; title: string; text: string; created_at: str
 const variables = '{{customer.name}}, {{customer.first_name}}, {{ticket.number}}, {{ticket.subject}}, {{ticket.type}}, {{agent.name}}, {{project.name}}; a fallback after |, as in {{customer.first_name|there}}';
 
 export function CannedReplies({ projectId }: SectionProps) {
-  const base = `/projects/${projectId}/helpdesk/canned-replies`;
+  const base = `/projects/${segment(projectId)}/helpdesk/canned-replies`;
   const replies = useLoad(() => api<Page<CannedReply>>('GET', `${base}?limit=200`), [projectId]);
   return (
     <Section title="Canned replies" intro="Reply templates the whole team inserts with one click; variables are filled in for each ticket.">
@@ -54,7 +54,7 @@ function ReplyForm(props: { initial?: CannedReply; submitLabel: string; save: (b
 function ReplyCard(props: { base: string; reply: CannedReply; onChanged: () => void }) {
   const [editing, setEditing] = useState(false);
   const remove = useAction();
-  const url = `${props.base}/${props.reply.id}`;
+  const url = `${props.base}/${segment(props.reply.id)}`;
   if (editing) {
     return (
       <article class="card">

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { BotTexts } from './BotTexts';
@@ -16,7 +16,7 @@ const messengers: { id: Messenger; name: string; tokenField: string; tokenLabel:
 ];
 
 export function Channels({ projectId }: SectionProps) {
-  const base = `/projects/${projectId}/channels`;
+  const base = `/projects/${segment(projectId)}/channels`;
   const bots = useLoad(() => api<Page<Bot>>('GET', base), [projectId]);
   return (
     <Section title="Telegram & Max" intro="Customers open your bot's link (or scan its QR code), describe the problem and get agents' replies in the same chat.">
@@ -37,7 +37,7 @@ function BotCard(props: { base: string; messenger: (typeof messengers)[number]; 
   const { messenger, bot } = props;
   const [token, setToken] = useState('');
   const action = useAction();
-  const url = `${props.base}/${messenger.id}`;
+  const url = `${props.base}/${segment(messenger.id)}`;
   async function connect(e: Event) {
     e.preventDefault();
     if (await action.run(() => api('PUT', url, { [messenger.tokenField]: token.trim() }))) {

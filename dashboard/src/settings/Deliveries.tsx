@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { api, query, segment } from '../api';
 import type { Page } from '../types';
 import { ErrorNote } from '../ui';
 import { FormError, useAction, when } from './kit';
@@ -51,7 +51,7 @@ function DeliveryRow(props: { webhookUrl: string; delivery: Delivery; onRetried:
   const [queued, setQueued] = useState(false);
   const last = d.attempt_log[d.attempt_log.length - 1];
   async function send() {
-    if (await retry.run(() => api('POST', `${props.webhookUrl}/deliveries/${d.id}/retry`))) {
+    if (await retry.run(() => api('POST', `${props.webhookUrl}/deliveries/${segment(d.id)}/retry`))) {
       setQueued(true);
       props.onRetried();
     }

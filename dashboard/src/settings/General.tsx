@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { api, ApiError, segment } from '../api';
 import { navigate } from '../route';
 import type { Project } from '../types';
 import { ErrorNote, useLoad } from '../ui';
@@ -19,8 +19,8 @@ function hoursOf(text: string): number | null | undefined {
 }
 
 export function General({ projectId, role }: SectionProps) {
-  const project = useLoad(() => api<Project>('GET', `/projects/${projectId}`), [projectId]);
-  const settings = useLoad(() => api<HelpdeskSettings>('GET', `/projects/${projectId}/helpdesk/settings`), [projectId]);
+  const project = useLoad(() => api<Project>('GET', `/projects/${segment(projectId)}`), [projectId]);
+  const settings = useLoad(() => api<HelpdeskSettings>('GET', `/projects/${segment(projectId)}/helpdesk/settings`), [projectId]);
   return (
     <Section title="General & SLA" intro="The project's name and its service-level targets.">
       <ErrorNote error={project.error ?? settings.error} />
@@ -33,7 +33,7 @@ export function General({ projectId, role }: SectionProps) {
 
 function ProjectName(props: { project: Project; onSaved: (p: Project) => void }) {
   const [name, setName] = useState(props.project.name);
-  const save = useSubmit(async () => props.onSaved(await api<Project>('PATCH', `/projects/${props.project.id}`, { name })));
+  const save = useSubmit(async () => props.onSaved(await api<Project>('PATCH', `/projects/${segment(props.project.id)}`, { name })));
   return (
     <form class="card settings-form" onSubmit={save.submit} noValidate>
       <h3>Project</h3>
@@ -64,7 +64,7 @@ function SlaForm(props: { projectId: string; settings: HelpdeskSettings; onSaved
       else body[field] = value;
     }
     if (Object.keys(errors).length) throw new ApiError(400, 'Some fields are invalid.', undefined, errors);
-    props.onSaved(await api<HelpdeskSettings>('PATCH', `/projects/${props.projectId}/helpdesk/settings`, body));
+    props.onSaved(await api<HelpdeskSettings>('PATCH', `/projects/${segment(props.projectId)}/helpdesk/settings`, body));
   });
 
   const input = (field: (typeof slaFields)[number]) => (
@@ -97,7 +97,7 @@ function DeleteProject({ project }: { project: Project }) {
       <FormError error={remove.error} />
       <Confirm label="Delete project" question={`Delete ${project.name} for everyone?`} confirm="Yes, delete it" busy={remove.busy}
         onConfirm={() => remove.run(async () => {
-          await api('DELETE', `/projects/${project.id}`);
+          await api('DELETE', `/projects/${segment(project.id)}`);
           navigate({ page: 'projects' });
         })} />
     </div>

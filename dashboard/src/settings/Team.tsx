@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import { displayName } from '../people';
 import type { Page, Role } from '../types';
 import { ErrorNote, useLoad } from '../ui';
@@ -15,8 +15,8 @@ function assignable(role: Role): Role[] {
 
 export function Team({ projectId, role, onRoleChanged }: SectionProps) {
   const [handedOver, setHandedOver] = useState<string | null>(null);
-  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${projectId}/members?limit=200`), [projectId]);
-  const base = `/projects/${projectId}/members`;
+  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${segment(projectId)}/members?limit=200`), [projectId]);
+  const base = `/projects/${segment(projectId)}/members`;
   return (
     <Section title="Team" intro="People added by email get an invitation and join when they first log in with that address.">
       <ErrorNote error={members.error} />
@@ -69,7 +69,7 @@ function MemberRow(props: { base: string; member: Member; role: Role; onChanged:
   const { member } = props;
   const [newRole, setNewRole] = useState<Role>(member.role);
   const action = useAction();
-  const url = `${props.base}/${member.id}`;
+  const url = `${props.base}/${segment(member.id)}`;
   const manageable = member.role !== 'owner' && assignable(props.role).includes(member.role);
   const act = (run: () => Promise<unknown>) => action.run(async () => { await run(); props.onChanged(); });
   return (
@@ -110,7 +110,7 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
   const [pending, setPending] = useState<{ to_member_id: string; expires_at: string } | null>(null);
   const [code, setCode] = useState('');
   const action = useAction();
-  const base = `/projects/${props.projectId}/ownership-transfer`;
+  const base = `/projects/${segment(props.projectId)}/ownership-transfer`;
   const target = candidates.find((m) => m.id === (pending?.to_member_id ?? to));
 
   async function request(e: Event) {

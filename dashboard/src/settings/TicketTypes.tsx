@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
@@ -8,8 +8,8 @@ import type { SectionProps } from './Settings';
 interface TicketType { id: string; name: string; position: number; archived: boolean }
 
 export function TicketTypes({ projectId }: SectionProps) {
-  const types = useLoad(() => api<Page<TicketType>>('GET', `/projects/${projectId}/helpdesk/ticket-types?include_archived=true`), [projectId]);
-  const base = `/projects/${projectId}/helpdesk/ticket-types`;
+  const types = useLoad(() => api<Page<TicketType>>('GET', `/projects/${segment(projectId)}/helpdesk/ticket-types?include_archived=true`), [projectId]);
+  const base = `/projects/${segment(projectId)}/helpdesk/ticket-types`;
   const active = types.data?.items.filter((t) => !t.archived) ?? [];
   const archived = types.data?.items.filter((t) => t.archived) ?? [];
   return (
@@ -53,7 +53,7 @@ function TypeRow(props: { base: string; type: TicketType; onChanged: () => void 
   const action = useAction();
   async function rename(e: Event) {
     e.preventDefault();
-    if (await action.run(() => api('PATCH', `${props.base}/${props.type.id}`, { name }))) {
+    if (await action.run(() => api('PATCH', `${props.base}/${segment(props.type.id)}`, { name }))) {
       setEditing(false);
       props.onChanged();
     }
@@ -77,7 +77,7 @@ function TypeRow(props: { base: string; type: TicketType; onChanged: () => void 
       <span class="grow">{props.type.name}</span>
       <button type="button" onClick={() => setEditing(true)} aria-label={`Rename ${props.type.name}`}>Rename</button>
       <Confirm label="Archive" what={props.type.name} question={`Archive ${props.type.name}?`} confirm="Yes, archive" busy={action.busy}
-        onConfirm={() => action.run(async () => { await api('DELETE', `${props.base}/${props.type.id}`); props.onChanged(); })} />
+        onConfirm={() => action.run(async () => { await api('DELETE', `${props.base}/${segment(props.type.id)}`); props.onChanged(); })} />
       <FormError error={action.error} />
     </li>
   );

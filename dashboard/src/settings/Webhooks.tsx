@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { Deliveries } from './Deliveries';
@@ -17,7 +17,7 @@ const ticketEvents = ['ticket.created', 'ticket.replied', 'ticket.customer_repli
 const billingEvents = ['billing.low_credits', 'billing.credits_exhausted'];
 
 export function Webhooks({ projectId }: SectionProps) {
-  const base = `/projects/${projectId}/webhooks`;
+  const base = `/projects/${segment(projectId)}/webhooks`;
   const hooks = useLoad(() => api<Page<Webhook>>('GET', base), [projectId]);
   const [secret, setSecret] = useState<WebhookSecret | null>(null);
   const shown = (s: WebhookSecret) => { setSecret(s); hooks.reload(); };
@@ -94,7 +94,7 @@ function WebhookCard(props: { base: string; hook: Webhook; onChanged: () => void
   const [log, setLog] = useState(false);
   const [editing, setEditing] = useState(false);
   const action = useAction();
-  const url = `${props.base}/${hook.id}`;
+  const url = `${props.base}/${segment(hook.id)}`;
   const act = (run: () => Promise<unknown>) => action.run(async () => { await run(); props.onChanged(); });
   return (
     <article class="card webhook">

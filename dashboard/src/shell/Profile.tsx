@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import { displayName } from '../people';
 import { Confirm, Field, FormError, useAction, useSubmit, when } from '../settings/kit';
 import type { Page, User } from '../types';
@@ -83,7 +83,7 @@ function SessionRow(props: { session: SignedInSession; onEnded: () => void }) {
       <small class="muted"> since {when(s.created_at)}, last seen {when(s.last_seen_at ?? s.created_at)}</small>
       {!s.current && (
         <Confirm label="End" what={where} question="End this session?" confirm="Yes, end it" busy={end.busy}
-          onConfirm={() => end.run(async () => { await api('DELETE', `/auth/sessions/${s.id}`); props.onEnded(); })} />
+          onConfirm={() => end.run(async () => { await api('DELETE', `/auth/sessions/${segment(s.id)}`); props.onEnded(); })} />
       )}
       <FormError error={end.error} />
     </li>

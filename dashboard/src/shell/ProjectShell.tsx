@@ -1,4 +1,4 @@
-import { api } from '../api';
+import { api, segment } from '../api';
 import { href } from '../route';
 import { Settings } from '../settings/Settings';
 import { SupportTab } from '../support/SupportTab';
@@ -8,7 +8,7 @@ import { Profile } from './Profile';
 
 // One project's screens under a nav bar: the Support tab for everyone, Settings for admins and owners.
 export function ProjectShell(props: { projectId: string; screen: 'tickets' | 'settings'; ticketId?: string; section?: string; onLogout: () => void }) {
-  const project = useLoad(() => api<Project>('GET', `/projects/${props.projectId}`), [props.projectId]);
+  const project = useLoad(() => api<Project>('GET', `/projects/${segment(props.projectId)}`), [props.projectId]);
   const me = useLoad(() => api<User>('GET', '/auth/me'), []);
 
   if (project.error) return <main class="page"><ErrorNote error={project.error} /><a href={href({ page: 'projects' })}>Back to your projects</a></main>;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, sessionToken } from '../api';
+import { ApiError, sessionToken, segment } from '../api';
 import { ErrorNote } from '../ui';
 import { label, type Attachment } from './wire';
 import './attachments.css';
@@ -27,7 +27,7 @@ export function AttachmentFile(props: { ticketId: string; messageId: string; ind
     setBusy(true);
     setError(null);
     try {
-      const file = await fetchFile(`/helpdesk/tickets/${props.ticketId}/messages/${props.messageId}/attachments/${props.index}`);
+      const file = await fetchFile(`/helpdesk/tickets/${segment(props.ticketId)}/messages/${segment(props.messageId)}/attachments/${segment(props.index)}`);
       if (a.kind === 'photo' && previewable.has(file.type)) setPreview(URL.createObjectURL(file));
       else save(file, a.file_name ?? label(a.kind));
     } catch (e) {

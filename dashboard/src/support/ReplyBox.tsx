@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { api, ApiError, segment } from '../api';
 import { href } from '../route';
 import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
@@ -12,13 +12,13 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const canned = useLoad(() => api<Page<CannedReply>>('GET', `/projects/${projectId}/helpdesk/canned-replies?limit=200`), [projectId]);
-  const balance = useLoad(() => api<Balance>('GET', `/projects/${projectId}/billing`), [projectId]);
+  const canned = useLoad(() => api<Page<CannedReply>>('GET', `/projects/${segment(projectId)}/helpdesk/canned-replies?limit=200`), [projectId]);
+  const balance = useLoad(() => api<Balance>('GET', `/projects/${segment(projectId)}/billing`), [projectId]);
 
   const insert = async (reply: CannedReply) => {
     setError(null);
     try {
-      const rendered = await api<{ text: string }>('POST', `/helpdesk/tickets/${ticket.id}/canned-replies/${reply.id}/render`);
+      const rendered = await api<{ text: string }>('POST', `/helpdesk/tickets/${segment(ticket.id)}/canned-replies/${segment(reply.id)}/render`);
       setText((current) => (current.trim() ? `${current.trimEnd()}\n\n${rendered.text}` : rendered.text));
       document.getElementById('reply-text')?.focus();
     } catch (e) {
@@ -31,7 +31,7 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
     setBusy(true);
     setError(null);
     try {
-      await api('POST', `/helpdesk/tickets/${ticket.id}/replies`, { text });
+      await api('POST', `/helpdesk/tickets/${segment(ticket.id)}/replies`, { text });
       setText('');
       await props.onSent();
     } catch (err) {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, query } from '../api';
+import { api, query, segment } from '../api';
 import type { Page, Role } from '../types';
 import { ErrorNote, useInterval, useLoad } from '../ui';
 import { Filters, noFilters, type TicketFilters } from './Filters';
@@ -18,8 +18,8 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
   const [page, setPage] = useState<Page<Ticket> | null>(null);
   const [counts, setCounts] = useState<StatusCounts | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${projectId}/members?limit=200`), [projectId]);
-  const types = useLoad(() => api<Page<TicketType>>('GET', `/projects/${projectId}/helpdesk/ticket-types`), [projectId]);
+  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${segment(projectId)}/members?limit=200`), [projectId]);
+  const types = useLoad(() => api<Page<TicketType>>('GET', `/projects/${segment(projectId)}/helpdesk/ticket-types`), [projectId]);
 
   const cursor = cursors[cursors.length - 1];
   const request = useRef(0);
@@ -28,8 +28,8 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
     const params = { type_id: filters.typeId, priority: filters.priority, assignee_id: filters.assignee, overdue: filters.overdue || undefined, q: filters.q.trim() };
     try {
       const [list, byStatus] = await Promise.all([
-        api<Page<Ticket>>('GET', `/projects/${projectId}/helpdesk/tickets${query({ ...params, status: filters.status, cursor, limit: 25 })}`),
-        api<StatusCounts>('GET', `/projects/${projectId}/helpdesk/tickets/counts${query(params)}`),
+        api<Page<Ticket>>('GET', `/projects/${segment(projectId)}/helpdesk/tickets${query({ ...params, status: filters.status, cursor, limit: 25 })}`),
+        api<StatusCounts>('GET', `/projects/${segment(projectId)}/helpdesk/tickets/counts${query(params)}`),
       ]);
       // An answer to an older filter that arrives late must not replace the newer one.
       if (mine !== request.current) return;

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { api, segment } from '../api';
 import { href } from '../route';
 import { atLeast, type Role } from '../types';
 import { ErrorNote, useInterval, useLoad } from '../ui';
@@ -13,7 +13,7 @@ import { isOverdue, type Member, type TicketDetails, type TicketType } from './w
 
 // One ticket: what it is about, its controls, its SLA, the conversation, the reply box, the history.
 export function TicketView(props: { projectId: string; ticketId: string; role: Role; members: Member[]; types: TicketType[]; onChanged: () => void }) {
-  const ticket = useLoad(() => api<TicketDetails>('GET', `/helpdesk/tickets/${props.ticketId}`), [props.ticketId]);
+  const ticket = useLoad(() => api<TicketDetails>('GET', `/helpdesk/tickets/${segment(props.ticketId)}`), [props.ticketId]);
   const [editError, setEditError] = useState<unknown>(null);
   const [pollError, setPollError] = useState<unknown>(null);
   const canAct = atLeast(props.role, 'support');
@@ -21,7 +21,7 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
   // Quietly, so replies turn delivered and customer messages appear without a flicker.
   useInterval(async () => {
     try {
-      ticket.setData(await api<TicketDetails>('GET', `/helpdesk/tickets/${props.ticketId}`));
+      ticket.setData(await api<TicketDetails>('GET', `/helpdesk/tickets/${segment(props.ticketId)}`));
       setPollError(null);
     } catch (e) {
       setPollError(e);
@@ -31,7 +31,7 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
   const edit = async (change: Record<string, unknown>) => {
     setEditError(null);
     try {
-      await api('PATCH', `/helpdesk/tickets/${props.ticketId}`, change);
+      await api('PATCH', `/helpdesk/tickets/${segment(props.ticketId)}`, change);
       await ticket.reload();
       props.onChanged();
     } catch (e) {
