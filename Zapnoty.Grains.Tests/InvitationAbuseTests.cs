@@ -17,10 +17,12 @@ public sealed class InvitationAbuseTests(ClusterFixture cluster)
         var projectId = await owner.CreateProject();
         foreach (var name in new[] { "Shop\nINFO Zapnoty.Api: fake line", "a\u0000b", "invoice\u202Egpj.exe", "zero\u200Bwidth" })
         {
-            await AssertNameRefused(await owner.Send(HttpMethod.Post, "/v1/projects", new { name, slug = $"p-{Guid.NewGuid():N}"[..20] }));
-            await AssertNameRefused(await owner.Send(HttpMethod.Patch, $"/v1/projects/{projectId}", new { name }));
-            await AssertNameRefused(await owner.Send(HttpMethod.Post, $"/v1/projects/{projectId}/helpdesk/ticket-types", new { name }));
-            await AssertNameRefused(await owner.Send(HttpMethod.Post, $"/v1/projects/{projectId}/api-keys", new { name }));
+            // U+0000 is refused in every request string before any field rule sees it.
+            var reason = name.Contains('\0') ? "U+0000" : "one line of text";
+            await AssertNameRefused(await owner.Send(HttpMethod.Post, "/v1/projects", new { name, slug = $"p-{Guid.NewGuid():N}"[..20] }), reason);
+            await AssertNameRefused(await owner.Send(HttpMethod.Patch, $"/v1/projects/{projectId}", new { name }), reason);
+            await AssertNameRefused(await owner.Send(HttpMethod.Post, $"/v1/projects/{projectId}/helpdesk/ticket-types", new { name }), reason);
+            await AssertNameRefused(await owner.Send(HttpMethod.Post, $"/v1/projects/{projectId}/api-keys", new { name }), reason);
             using var me = await owner.Send(HttpMethod.Patch, "/v1/auth/me", new { name });
             Assert.Equal(HttpStatusCode.BadRequest, me.StatusCode);
         }
@@ -71,13 +73,13 @@ public sealed class InvitationAbuseTests(ClusterFixture cluster)
 
     private static string Invitee() => $"invitee-{Guid.NewGuid():N}@example.com";
 
-    private static async Task AssertNameRefused(HttpResponseMessage response)
+    private static async Task AssertNameRefused(HttpResponseMessage response, string reason)
     {
         using var _ = response;
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"expected 400, got {(int)response.StatusCode}: {text}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("one line of text", text);
+        Assert.Contains(reason, text);
     }
 
     private static async Task<string> AssertTooManyRequests(HttpResponseMessage response)

@@ -40,6 +40,23 @@ public sealed class PoisonedChatTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_nul_or_a_broken_surrogate_in_a_customers_message_or_name_is_cleaned_and_the_ticket_opens()
+    {
+        // PostgreSQL stores neither in jsonb: before, the inbox insert failed on every redelivery.
+        var (agent, projectId) = await Project();
+        var bot = await ConnectTelegram(agent, projectId);
+        var customer = TelegramCustomer.New("Ann\0a", "Lee\ud800", "nul_name");
+
+        await Post(bot, Updates.Text(customer, "My order\0 never came \udc00"));
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
+        var ticket = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items")[0];
+        Assert.Equal("Anna Lee\ufffd", ticket.GetProperty("customer").GetProperty("name").GetString());
+        var ticketId = ticket.GetProperty("id").GetGuid();
+        var text = (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages")[0].GetProperty("text").GetString();
+        Assert.Equal("My order never came \ufffd", text);
+    }
+
+    [Fact]
     public async Task A_max_customer_with_a_very_long_name_opens_a_ticket_under_a_shortened_name()
     {
         var (agent, projectId) = await Project();

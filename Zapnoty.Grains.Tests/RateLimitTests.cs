@@ -53,6 +53,24 @@ public sealed class RateLimitTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_payment_providers_notifications_spend_the_providers_budget_not_their_networks_and_may_be_larger_than_64_KB()
+    {
+        // Stripe posts every shop's events from a few addresses: a network's 120 a minute would drop them.
+        var network = $"198.51.100.{Random.Shared.Next(1, 255)}";
+        var stripe = cluster.Api(0).WithToken(null).WithClientIp(network);
+        var large = JsonSerializer.Serialize(new { id = "evt_large", type = "checkout.session.completed", padding = new string('x', 100_000) });
+
+        using var response = await stripe.SendRaw(HttpMethod.Post, "/v1/payments/stripe/webhook", large);
+
+        // Past the 64 KB limit of other routes, to the signature check (no Stripe-Signature here).
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("3000", response.Headers.GetValues("RateLimit-Limit").Single());
+        using var login = await stripe.Send(HttpMethod.Post, "/v1/auth/login", new { email = "nobody@example.com" });
+        Assert.Equal($"{Anonymous}", login.Headers.GetValues("RateLimit-Limit").Single());
+        Assert.Equal($"{Anonymous - 1}", login.Headers.GetValues("RateLimit-Remaining").Single());
+    }
+
+    [Fact]
     public async Task Over_the_budget_a_network_gets_429_with_retry_after_ratelimit_headers_and_a_problem()
     {
         // Two addresses of one IPv6 /64 are one network.

@@ -129,7 +129,7 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("GET", "/v1/projects/{projectId}/billing/packs", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/billing/packs"))),
         new("POST", "/v1/projects/{projectId}/billing/checkout", Least.Owner, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/billing/checkout", new { pack_id = "credits-10" })), SessionOnly: true),
-        new("GET", "/v1/projects/{projectId}/billing/payments/{paymentId:guid}", Least.Viewer, async (t, _) =>
+        new("GET", "/v1/projects/{projectId}/billing/payments/{paymentId}", Least.Viewer, async (t, _) =>
             new Request($"/v1/projects/{t.ProjectId}/billing/payments/{await Fresh(t, "billing/checkout", new { pack_id = "credits-10" }, "payment_id")}")),
         new("POST", "/v1/payments/stripe/webhook", Least.Public, (_, _) => Done(new Request("/v1/payments/stripe/webhook"))),
         new("POST", "/v1/payments/yookassa/webhook", Least.Public, (_, _) => Done(new Request("/v1/payments/yookassa/webhook"))),

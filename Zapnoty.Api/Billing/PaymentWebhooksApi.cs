@@ -3,10 +3,12 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Stripe;
 using Zapnoty.Api.Problems;
+using Zapnoty.Api.RateLimiting;
 using Zapnoty.Grains.Billing.Payments;
 
 namespace Zapnoty.Api.Billing;
@@ -19,10 +21,15 @@ namespace Zapnoty.Api.Billing;
 /// </summary>
 public static class PaymentWebhooksApi
 {
+    public const long MaxNotificationBytes = 256 * 1024;
+
     public static IEndpointRouteBuilder MapPaymentWebhooks(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/payments/stripe/webhook", Stripe).WithTags("Billing").AllowAnonymous();
-        app.MapPost("/v1/payments/yookassa/webhook", YooKassa).WithTags("Billing").AllowAnonymous();
+        // Larger than the API's 64 KB: a Stripe event embeds whole objects, and a refused notification is re-sent for days.
+        app.MapPost("/v1/payments/stripe/webhook", Stripe).WithTags("Billing").AllowAnonymous()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxNotificationBytes), new PaymentWebhookRateLimit("stripe"));
+        app.MapPost("/v1/payments/yookassa/webhook", YooKassa).WithTags("Billing").AllowAnonymous()
+            .WithMetadata(new RequestSizeLimitAttribute(MaxNotificationBytes), new PaymentWebhookRateLimit("yookassa"));
         return app;
     }
 

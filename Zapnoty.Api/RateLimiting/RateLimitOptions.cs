@@ -33,12 +33,15 @@ public sealed class RateLimitOptions
     /// <summary>A messenger's updates per bot: far above what Telegram or Max send a bot, so they are never throttled in normal use.</summary>
     public BudgetOptions BotWebhooks { get; set; } = new() { PermitsPerMinute = 6000 };
 
+    /// <summary>A payment provider's notifications (all projects together): far above a helpdesk's payments.</summary>
+    public BudgetOptions PaymentWebhooks { get; set; } = new() { PermitsPerMinute = 3000 };
+
     /// <summary>The most permits a silo takes from a cluster-wide budget in one grain call.</summary>
     public int MaxLease { get; set; } = 10;
 
     /// <summary>Permits a silo took but did not use within this time are dropped, so they cannot pile up for a later burst.</summary>
     public TimeSpan LeaseLifetime { get; set; } = TimeSpan.FromSeconds(2);
 
-    public bool IsValid => Reads.IsValid && Writes.IsValid && Anonymous.IsValid && BotWebhooks.IsValid
+    public bool IsValid => Reads.IsValid && Writes.IsValid && Anonymous.IsValid && BotWebhooks.IsValid && PaymentWebhooks.IsValid
         && MaxLease >= 1 && LeaseLifetime > TimeSpan.Zero;
 }

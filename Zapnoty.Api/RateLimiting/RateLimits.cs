@@ -47,7 +47,7 @@ public static class RateLimits
     public static string Published(RateLimitOptions o) =>
         $"Rate limits: per credential (session or API key) {o.Reads.PermitsPerMinute} reads and {o.Writes.PermitsPerMinute} writes a minute; " +
         $"without a valid credential {o.Anonymous.PermitsPerMinute} requests a minute per client network (IPv4 address or IPv6 /64); " +
-        $"a bot's webhook {o.BotWebhooks.PermitsPerMinute} updates a minute. A whole minute's budget may be spent at once. " +
+        $"a bot's webhook {o.BotWebhooks.PermitsPerMinute} updates a minute; a payment provider's notifications {o.PaymentWebhooks.PermitsPerMinute} a minute. A whole minute's budget may be spent at once. " +
         "Every answer of a limited route carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (seconds until the budget is whole); " +
         "over the budget the answer is 429 with Retry-After (seconds) and a problem body. Health checks are not limited.";
 }

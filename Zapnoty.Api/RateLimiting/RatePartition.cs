@@ -11,6 +11,15 @@ public sealed class BotWebhookRateLimit
 }
 
 /// <summary>
+/// Endpoint metadata: the route is a payment provider's notification, limited per provider rather
+/// than per network (a provider posts every shop's notifications from a few addresses).
+/// </summary>
+public sealed class PaymentWebhookRateLimit(string provider)
+{
+    public string Provider { get; } = provider;
+}
+
+/// <summary>
 /// Whose budget a request spends. <paramref name="Key"/> names the partition without any secret
 /// (a credential's id, a network, a bot id); <paramref name="ClusterWide"/> budgets are shared by
 /// all silos through a grain, the others are counted on each silo.
@@ -29,6 +38,10 @@ public sealed record RatePartition(string Key, string Description, RateBudget Bu
             // per silo: the id is not checked yet, and a grain per made-up id is what this must not cost.
             return new RatePartition($"bot:{context.Request.Path.Value?.Split('/')[3]}:{botId}", "this bot's updates",
                 options.BotWebhooks.Budget, ClusterWide: false);
+        if (context.GetEndpoint()?.Metadata.GetMetadata<PaymentWebhookRateLimit>() is { } payments)
+            // A few fixed partitions, so cluster-wide costs one budget grain per provider.
+            return new RatePartition($"payments:{payments.Provider}", "this payment provider's notifications",
+                options.PaymentWebhooks.Budget, ClusterWide: true);
         if (BearerAuthentication.CredentialOf(context) is { } credential)
             return IsRead(context.Request.Method)
                 ? new RatePartition($"reads:{credential.Id:N}", "this credential's reads", options.Reads.Budget, ClusterWide: true)

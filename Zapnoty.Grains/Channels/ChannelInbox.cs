@@ -28,6 +28,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
             INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at) VALUES ($1, $2, $3, $4::jsonb, $5)
             ON CONFLICT (bot_id, update_key) DO NOTHING
             """);
+        update = StorableText.Of(update);
         command.Parameters.Add(new() { Value = botId });
         command.Parameters.Add(new() { Value = update.Key });
         command.Parameters.Add(new() { Value = update.ChatId });
