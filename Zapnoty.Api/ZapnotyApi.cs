@@ -150,7 +150,8 @@ public static class ZapnotyApi
         return endpoints;
     }
 
-    private static bool SwaggerUiEnabled(IServiceProvider services) =>
+    /// <summary>Swagger UI is served when <see cref="SwaggerUiKey"/> says so, by default only in Development.</summary>
+    public static bool SwaggerUiEnabled(IServiceProvider services) =>
         services.GetRequiredService<IConfiguration>().GetValue<bool?>(SwaggerUiKey)
         ?? services.GetRequiredService<IHostEnvironment>().IsDevelopment();
 }

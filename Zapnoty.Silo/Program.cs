@@ -31,9 +31,11 @@ app.UseZapnotyApi();
 orleansDashboard?.Map(app);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
+    var swaggerUi = ZapnotyApi.SwaggerUiEnabled(app.Services);
     foreach (var url in apiUrls)
         // Each placeholder once: the JSON formatter writes every one as a field of its own.
-        app.Logger.LogInformation("Zapnoty Helpdesk API on {Url} — Swagger UI at {SwaggerUrl}", url, $"{url}/swagger");
+        if (swaggerUi) app.Logger.LogInformation("Zapnoty Helpdesk API on {Url} — Swagger UI at {SwaggerUrl}", url, $"{url}/swagger");
+        else app.Logger.LogInformation("Zapnoty Helpdesk API on {Url} (Swagger UI off)", url);
     if (orleansDashboard is not null)
         app.Logger.LogInformation("Orleans Dashboard on {Url}{Prefix}/", orleansDashboard.Url, OrleansDashboardHosting.RoutePrefix);
     if (metrics is not null)

@@ -51,7 +51,6 @@ public sealed class LocalCluster(string root, string dir, ClusterPorts ports, IR
         start.Environment["ZAPNOTY_CLUSTER_DIR"] = dir;
         start.Environment["ZAPNOTY_CLUSTER_PORT"] = ports.Http.ToString();
         start.Environment["ZAPNOTY_CLUSTER_SILO_PORT"] = ports.Silo.ToString();
-        start.Environment["ZAPNOTY_CLUSTER_GATEWAY_PORT"] = ports.Gateway.ToString();
         start.Environment["ZAPNOTY_CLUSTER_NO_BUILD"] = "1";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         using var script = Process.Start(start)!;
