@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Zapnoty.Grains;
 
 namespace Zapnoty.Api.Json;
 
@@ -46,17 +47,12 @@ public sealed class StrictStringConverter : JsonConverter<string>
     }
 
     /// <summary>Why a string cannot be stored as text; null when it can.</summary>
-    public static string? Problem(string value)
+    public static string? Problem(string value) => StorableText.FaultOf(value) switch
     {
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            if (c == '\0') return "The text contains the character U+0000, which is not allowed.";
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
-            else if (char.IsSurrogate(c)) return "The text is not valid Unicode (an unpaired surrogate).";
-        }
-        return null;
-    }
+        TextFault.Nul => "The text contains the character U+0000, which is not allowed.",
+        TextFault.UnpairedSurrogate => "The text is not valid Unicode (an unpaired surrogate).",
+        _ => null,
+    };
 
     private static string Describe(JsonTokenType token) => token switch
     {

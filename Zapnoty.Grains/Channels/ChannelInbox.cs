@@ -28,7 +28,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
             INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at) VALUES ($1, $2, $3, $4::jsonb, $5)
             ON CONFLICT (bot_id, update_key) DO NOTHING
             """);
-        update = StorableText.Of(update);
+        update = Storable(update);
         command.Parameters.Add(new() { Value = botId });
         command.Parameters.Add(new() { Value = update.Key });
         command.Parameters.Add(new() { Value = update.ChatId });
@@ -36,6 +36,29 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = now });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
+
+    /// <summary>
+    /// A messenger may send U+0000 or a broken surrogate in a message or a name; stored as is, the
+    /// insert would fail on every redelivery and hold the bot's update queue, so they are cleaned.
+    /// </summary>
+    private static IncomingUpdate Storable(IncomingUpdate update) => update with
+    {
+        Key = StorableText.Clean(update.Key)!,
+        ChatId = StorableText.Clean(update.ChatId)!,
+        User = update.User with
+        {
+            Id = StorableText.Clean(update.User.Id)!, Name = StorableText.Clean(update.User.Name), Username = StorableText.Clean(update.User.Username),
+        },
+        Text = StorableText.Clean(update.Text),
+        Attachments = update.Attachments.Select(a => a with
+        {
+            Kind = StorableText.Clean(a.Kind)!, FileId = StorableText.Clean(a.FileId)!, FileName = StorableText.Clean(a.FileName),
+            MimeType = StorableText.Clean(a.MimeType), Url = StorableText.Clean(a.Url),
+        }).ToList(),
+        MessageId = StorableText.Clean(update.MessageId),
+        CallbackId = StorableText.Clean(update.CallbackId),
+        CallbackData = StorableText.Clean(update.CallbackData),
+    };
 
     /// <summary>The chat's updates no one has applied yet, in arrival order, each with when it arrived.</summary>
     public async Task<IReadOnlyList<WaitingUpdate>> Waiting(Guid botId, string chatId, int limit, CancellationToken cancellationToken)
