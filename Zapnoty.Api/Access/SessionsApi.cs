@@ -21,7 +21,8 @@ public static class SessionsApi
     {
         var api = app.MapGroup("/v1/auth").WithTags("Authentication");
         api.MapGet("/sessions", List).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
-        api.MapDelete("/sessions/{sessionId:guid}", Revoke).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
+        api.MapDelete("/sessions/{sessionId:guid}", Revoke).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/logout-everywhere", LogoutEverywhere).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
         return api;
     }

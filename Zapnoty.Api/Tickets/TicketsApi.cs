@@ -27,7 +27,7 @@ public static class TicketsApi
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download);
-        ticket.MapGet("/messages", Messages);
+        ticket.MapGet("/messages", Messages).ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 
