@@ -104,7 +104,7 @@ public static class ZapnotyApi
         app.UseMiddleware<RequestRules>();
         app.UseSwagger();
         if (SwaggerUiEnabled(app.ApplicationServices))
-            app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
+            app.UseApiReference();
         // Only existing files of the built dashboard; everything else goes on to the routes.
         app.UseZapnotyDashboard();
         app.UseRouting();
