@@ -62,6 +62,9 @@ public sealed class OpenApiContractTests(ClusterFixture cluster, ITestOutputHelp
         var ports = cluster.Silos.Select(s => s.BaseAddress!.Port.ToString()).ToList();
         foreach (var local in new[] { "127.0.0.1", "localhost", "helpdesk.example.com" }.Concat(ports.Select(p => ":" + p)))
             Assert.DoesNotContain(local, contract, StringComparison.OrdinalIgnoreCase);
+        // Schema names are what OpenAPI allows (^[a-zA-Z0-9._-]+$), so no assembly version either.
+        foreach (var (name, _) in document["components"]!["schemas"]!.AsObject())
+            Assert.Matches("^[a-zA-Z0-9._-]+$", name);
         // The published limits are the defaults, not the test cluster's raised write budget.
         Assert.Contains(RateLimits.Published(new RateLimitOptions()), contract);
     }
