@@ -79,7 +79,7 @@ public static class ZapnotyApi
             {
                 [new OpenApiSecuritySchemeReference(BearerAuthentication.SchemeName, document)] = [],
             });
-            o.CustomSchemaIds(type => type.FullName!.Replace("Zapnoty.", "").Replace('+', '.'));
+            o.CustomSchemaIds(ApiReference.SchemaId);
             var xml = Path.Combine(AppContext.BaseDirectory, typeof(ZapnotyApi).Assembly.GetName().Name + ".xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
             o.DocumentFilter<RateLimitsDocument>();
@@ -104,7 +104,7 @@ public static class ZapnotyApi
         app.UseMiddleware<RequestRules>();
         app.UseSwagger();
         if (SwaggerUiEnabled(app.ApplicationServices))
-            app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
+            app.UseApiReference();
         // Only existing files of the built dashboard; everything else goes on to the routes.
         app.UseZapnotyDashboard();
         app.UseRouting();

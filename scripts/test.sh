@@ -12,6 +12,8 @@ source scripts/dashboard.sh
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required" >&2; exit 1; }
 pg_ensure_installed
 chromium_ensure_installed
+# The webhook guide's Python check runs in the tests (WebhookGuideTests); Node.js comes with the dashboard.
+command -v python3 >/dev/null || { echo "Python 3 is not installed; installing it with apt-get..." >&2; apt_install python3; }
 # The dashboard tests drive the built app; a missing dist/ fails them, never skips them.
 dashboard_build "$root"
 
