@@ -21,6 +21,17 @@ public static partial class SiloLogs
             .OrderByDescending(e => e.Count)
             .ToList();
 
+    /// <summary>The API's own lines about failed requests: a 503's reason, a 500's fault (its exception follows on the next lines).</summary>
+    public static IReadOnlyList<string> RequestFailures(string log, int count)
+    {
+        var lines = log.Split('\n');
+        return lines.Select((line, i) => (line, i))
+            .Where(l => l.line.Contains("answered 503", StringComparison.Ordinal) || l.line.Contains("Unhandled fault", StringComparison.Ordinal))
+            .Take(count)
+            .Select(l => string.Join(" | ", lines.Skip(l.i).Take(3).Select(x => x.Trim())))
+            .ToList();
+    }
+
     [GeneratedRegex(@"\b(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*Exception\b")]
     private static partial Regex ExceptionType();
 }

@@ -25,15 +25,25 @@ public sealed record UpgradeReport(Balancer Balancer, ClusterLoad Load, string P
     /// <summary>A 5xx is a broken promise unless it is the documented 503 with Retry-After.</summary>
     private List<Attempt> Undocumented5xx => Attempts.Where(a => a.Status >= 500 && !(a.Status == 503 && a.RetryAfter is not null)).ToList();
 
+    /// <summary>
+    /// The documented 503 belongs to a silo leaving. Before the drain no silo leaves, and a
+    /// call the other version cannot read comes back as a rejection, which the API answers
+    /// 503 too: so a 503 there is a broken promise as well, not noise.
+    /// </summary>
+    private List<Attempt> UnavailableBeforeDrain => Attempts.Where(a => a.Status == 503 && a.RetryAfter is not null && a.Ended < Terminated).ToList();
+
     public void Judge(ClusterVerdict verdict)
     {
         var (oldToNew, newToOld, _) = Crossings();
         var mixed = Attempts.Where(a => a.Succeeded && a.Sent >= Joined && a.Ended <= Terminated).ToList();
         verdict.Require(Undocumented5xx.Count == 0, $"{Undocumented5xx.Count} answers were a 5xx other than 503 with Retry-After: {Describe(Undocumented5xx)}");
+        verdict.Require(UnavailableBeforeDrain.Count == 0,
+            $"{UnavailableBeforeDrain.Count} answers were 503 before any silo left (calls between the versions rejected?): {Describe(UnavailableBeforeDrain)}");
         verdict.Require(mixed.Any(a => a.Silo == UpgradeCheck.Old) && mixed.Any(a => a.Silo == UpgradeCheck.New),
             $"both versions did not serve while mixed (old {mixed.Count(a => a.Silo == UpgradeCheck.Old)}, new {mixed.Count(a => a.Silo == UpgradeCheck.New)} requests)");
-        verdict.Require(oldToNew > 0 && newToOld > 0,
-            $"no ticket was served across versions both ways (opened through old, replied through new: {oldToNew}; the other way: {newToOld})");
+        // The other way (opened through new, replied through old) has only the mixed phase and is
+        // reported, not required: on a starved machine it can be a handful.
+        verdict.Require(oldToNew > 0, $"no ticket opened through the old version got a reply through the new one ({oldToNew}; the other way {newToOld})");
         verdict.Require(SiloMetrics.Ours(Grains[UpgradeCheck.Old]) > 0 && SiloMetrics.Ours(Grains[UpgradeCheck.New]) > 0,
             $"both versions must host grain activations while mixed (old: {SiloMetrics.Describe(Grains[UpgradeCheck.Old])}; new: {SiloMetrics.Describe(Grains[UpgradeCheck.New])})");
         verdict.Require(Guard.Refused && Guard.NamedPorts.Contains(OldSiloPort),
@@ -73,7 +83,7 @@ public sealed record UpgradeReport(Balancer Balancer, ClusterLoad Load, string P
             across versions: replies through new to tickets opened through old {oldToNew} ({afterDrain} after the old silo left), through old to tickets opened through new {newToOld}
             grain activations after {Seconds(Terminated - Joined)} mixed: old {SiloMetrics.Describe(Grains[UpgradeCheck.Old])}; new {SiloMetrics.Describe(Grains[UpgradeCheck.New])}
             drain of the old silo (SIGTERM): exited after {Seconds(Exited - Terminated)}; failed requests from SIGTERM on: {Describe(attempts.Where(a => !a.Succeeded && a.Ended >= Terminated))}
-            5xx: {fiveHundreds.Count(a => a.Status == 503 && a.RetryAfter is not null)} were 503 with Retry-After, {Undocumented5xx.Count} others; no answer at all: {attempts.Count(a => a.Status is null)}
+            5xx: {fiveHundreds.Count(a => a.Status == 503 && a.RetryAfter is not null)} were 503 with Retry-After ({UnavailableBeforeDrain.Count} of them before the drain), {Undocumented5xx.Count} others; no answer at all: {attempts.Count(a => a.Status is null)}
             migration guard: {(Guard.Refused ? $"refused a breaking probe while the silos ran, naming ports {string.Join(", ", Guard.NamedPorts)}" : "DID NOT REFUSE: " + Guard.Message)}
             requests with no 2xx that were applied anyway: {Describe(AppliedWithoutAnswer)} of {attempts.Count(a => !a.Succeeded)}
             """);
@@ -90,7 +100,9 @@ public sealed record UpgradeReport(Balancer Balancer, ClusterLoad Load, string P
         {
             Console.WriteLine($"--- exception types in the {version} silo's log ---");
             foreach (var e in SiloLogs.Exceptions(log).Take(10))
-                Console.WriteLine($"  {e.Count} × {e.Type}: {(e.FirstLine.Length > 300 ? e.FirstLine[..300] + "…" : e.FirstLine)}");
+                Console.WriteLine($"  {e.Count} × {e.Type}: {Shorten(e.FirstLine, 300)}");
+            foreach (var line in SiloLogs.RequestFailures(log, 5))
+                Console.WriteLine($"  request failure: {Shorten(line, 500)}");
         }
     }
 
@@ -111,6 +123,8 @@ public sealed record UpgradeReport(Balancer Balancer, ClusterLoad Load, string P
         var kinds = list.GroupBy(a => $"{a.Operation} {a.Status?.ToString() ?? a.Error} on {Version(a.Silo)}").Select(g => $"{g.Count()} {g.Key}");
         return $"{list.Count} ({string.Join(", ", kinds)})";
     }
+
+    private static string Shorten(string text, int length) => text.Length > length ? text[..length] + "…" : text;
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:F1} s";
 }
