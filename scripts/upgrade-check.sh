@@ -34,12 +34,7 @@ if [ ! -f "$old/built" ]; then
 fi
 echo "Previous release ready after $(( SECONDS - started )) s"
 
-if [ -z "${ConnectionStrings__Postgres:-}" ]; then
-  pg_ensure_installed
-  pg_start_throwaway upgrade
-  pg_create_database "$PG_THROWAWAY_PORT" zapnoty
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_THROWAWAY_PORT;Username=postgres;Database=zapnoty"
-fi
+pg_connection_or_throwaway upgrade
 
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 dotnet build bench/Zapnoty.Bench/Zapnoty.Bench.csproj -c Release -nologo -v quiet
