@@ -28,6 +28,7 @@ public static class GrainServices
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DatabaseMigrator>();
+        services.Configure<MigrationOptions>(configuration.GetSection(MigrationOptions.Section));
         services.AddZapnotySecrets(configuration);
         services.AddSingleton<Observability.ZapnotyMetrics>();
         services.AddSingleton<TicketStore>();

@@ -2,7 +2,9 @@
 # Runs the whole test suite against a throwaway PostgreSQL on a free port. A full run (no
 # arguments such as --filter) then checks the container files (scripts/check-containers.sh)
 # and, unless ZAPNOTY_CLUSTER_CHECK=0, runs the multi-silo check of scripts/cluster-check.sh:
-# real silo processes, stopped, killed and added under load.
+# real silo processes, stopped, killed and added under load; then, unless ZAPNOTY_UPGRADE_CHECK=0,
+# the rolling-upgrade check of scripts/upgrade-check.sh: the previous release and this tree in
+# one cluster under load.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -39,6 +41,13 @@ if [ $# -eq 0 ]; then
     if ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty_cluster" \
       scripts/cluster-check.sh; then summary+=("cluster check: passed")
     else summary+=("cluster check: FAILED"); status=1; fi
+  fi
+
+  if [ "${ZAPNOTY_UPGRADE_CHECK:-1}" != 0 ]; then
+    pg_create_database "$port" zapnoty_upgrade
+    if ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty_upgrade" \
+      scripts/upgrade-check.sh; then summary+=("upgrade check: passed")
+    else summary+=("upgrade check: FAILED"); status=1; fi
   fi
 fi
 

@@ -16,6 +16,9 @@ using Zapnoty.Grains.Tests.Infrastructure;
 // The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
 if (args is ["cluster", var clusterDatabase, var repository])
     return await Zapnoty.Bench.Cluster.ClusterCheck.Run(clusterDatabase, repository);
+// The rolling-upgrade check (scripts/upgrade-check.sh): Zapnoty.Bench upgrade <connection string> <repository root> <previous release root> <its commit>
+if (args is ["upgrade", var upgradeDatabase, var current, var previous, var previousCommit])
+    return await Zapnoty.Bench.Upgrade.UpgradeCheck.Run(upgradeDatabase, current, previous, previousCommit);
 
 var connectionString = args[0];
 var siloDll = args[1];
