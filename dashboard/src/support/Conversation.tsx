@@ -27,10 +27,10 @@ export function Conversation(props: { ticketId: string; messages: Message[]; ear
     setLoading(true);
     setError(null);
     try {
-      const page = await api<Page<Message>>('GET',
-        `/helpdesk/tickets/${encodeURIComponent(props.ticketId)}/messages?cursor=${encodeURIComponent(cursor)}`);
+      const page = await api<Page<Message> & { next_before: string | null }>('GET',
+        `/helpdesk/tickets/${encodeURIComponent(props.ticketId)}/messages?before=${encodeURIComponent(cursor)}`);
       setEarlier((shown) => [...page.items, ...shown]);
-      setCursor(page.next_cursor);
+      setCursor(page.next_before);
     } catch (e) {
       setError(e);
     } finally {

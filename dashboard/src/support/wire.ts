@@ -25,8 +25,8 @@ export interface Message {
   delivery: Delivery; delivery_error: string | null; attachments: Attachment[]; edited_at: string | null;
 }
 export interface HistoryEntry { at: string; actor: { kind: 'user' | 'api_key' | 'customer' | 'system'; id: string | null }; field: string; from: string | null; to: string | null }
-/** The ticket with its latest messages; `earlier_messages_cursor` pages older ones (`GET .../messages?cursor=`). */
-export interface TicketDetails extends Ticket { messages: Message[]; earlier_messages_cursor: string | null; history: HistoryEntry[] }
+/** The ticket with its latest messages; `earlier_messages_before` pages older ones (`GET .../messages?before=`). */
+export interface TicketDetails extends Ticket { messages: Message[]; earlier_messages_before: string | null; history: HistoryEntry[] }
 
 export type StatusCounts = Record<TicketStatus, number> & { overdue: number };
 export interface Member { id: string; user_id: string | null; email: string; name: string | null; role: Role; status: 'active' | 'invited' }
