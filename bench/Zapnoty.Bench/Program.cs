@@ -12,9 +12,9 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //              breaches are recorded, against the same silo without them;
 //  - sla-creation: (not part of "all", about 3 minutes) only what SLA targets cost ticket creation,
 //              on many projects and on one hot project.
-//  - long-tickets: (not part of "all", under a minute) a ticket with 20,000 messages vs one with 20:
-//              first and warm GET through the API vs the same page in one query; [projects] is the
-//              number of rounds (one ticket of each size per round).
+//  - long-tickets: (not part of "all", about a minute) a ticket with 20,000 messages vs one with 20
+//              and one with 60 (the same page): first and warm GET through the API vs the same page
+//              in one query; [projects] is the number of rounds (one ticket of each size per round).
 // Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets] [sla tickets]
 // The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
 if (args is ["cluster", var clusterDatabase, var repository])
