@@ -13,11 +13,7 @@ public sealed class TicketPagingTests(ClusterFixture cluster)
     [Fact]
     public async Task A_ticket_shows_its_latest_50_messages_and_older_ones_page_in_before_the_oldest_shown()
     {
-        var agent = await cluster.Api().LogInAs();
-        var projectId = await agent.CreateProject();
-        var ticketId = (await agent.CreateTicket(projectId, "Message 0")).GetProperty("id").GetGuid();
-        for (var i = 1; i < 60; i++)
-            await agent.Post($"/v1/helpdesk/tickets/{ticketId}/customer-reply", new { text = $"Message {i}" });
+        var (agent, projectId, ticketId) = await Conversation(60);
 
         var details = await agent.Get($"/v1/helpdesk/tickets/{ticketId}");
         Assert.Equal(Range(10, 60), Texts(details.GetProperty("messages")));
@@ -41,11 +37,7 @@ public sealed class TicketPagingTests(ClusterFixture cluster)
     [Fact]
     public async Task The_deprecated_cursor_still_pages_the_messages_as_it_did_and_the_document_says_it_is_deprecated()
     {
-        var agent = await cluster.Api().LogInAs();
-        var projectId = await agent.CreateProject();
-        var ticketId = (await agent.CreateTicket(projectId, "Message 0")).GetProperty("id").GetGuid();
-        for (var i = 1; i < 55; i++)
-            await agent.Post($"/v1/helpdesk/tickets/{ticketId}/customer-reply", new { text = $"Message {i}" });
+        var (agent, _, ticketId) = await Conversation(55);
 
         var cursor = (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("earlier_messages_cursor").GetString();
         var page = await agent.Get($"/v1/helpdesk/tickets/{ticketId}/messages?cursor={cursor}&limit=3");
@@ -87,11 +79,8 @@ public sealed class TicketPagingTests(ClusterFixture cluster)
     public async Task A_ticket_with_20000_messages_opens_with_one_page_and_pages_back_to_its_first_message_exactly_once()
     {
         const int count = 20_000;
-        var agent = await cluster.Api().LogInAs();
-        var projectId = await agent.CreateProject();
-        var ticketId = (await agent.CreateTicket(projectId, "Message 0")).GetProperty("id").GetGuid();
-        // Before anything asks the ticket's grain: its activation reads the long conversation.
-        await LongConversation.Grow(cluster.Database, projectId, ticketId, count, Guid.NewGuid());
+        // Grown before anything asks the ticket's grain: its activation reads the long conversation.
+        var (agent, _, ticketId) = await Conversation(count);
 
         var details = await agent.Get($"/v1/helpdesk/tickets/{ticketId}");
         Assert.Equal(Range(count - 50, count), Texts(details.GetProperty("messages")));
@@ -117,10 +106,7 @@ public sealed class TicketPagingTests(ClusterFixture cluster)
     public async Task Reading_a_long_conversation_walks_a_bounded_number_of_rows_whatever_its_length()
     {
         const int count = 20_000, bound = 1_000;
-        var agent = await cluster.Api().LogInAs();
-        var projectId = await agent.CreateProject();
-        var ticketId = (await agent.CreateTicket(projectId, "Message 0")).GetProperty("id").GetGuid();
-        await LongConversation.Grow(cluster.Database, projectId, ticketId, count, Guid.NewGuid());
+        var (_, _, ticketId) = await Conversation(count);
         await using (var analyze = cluster.Database.CreateCommand("ANALYZE ticket_messages")) await analyze.ExecuteNonQueryAsync();
         var middle = await Scalar<Guid>("SELECT id FROM ticket_messages WHERE ticket_id = $1 AND text = 'Message 10000'", ticketId);
         var midnight = new DateTimeOffset(DateTimeOffset.UtcNow.UtcDateTime.Date, TimeSpan.Zero);
@@ -146,6 +132,22 @@ public sealed class TicketPagingTests(ClusterFixture cluster)
         var counted = await new TicketStore(cluster.Database).CustomerMessagesSince(ticketId, midnight, CancellationToken.None);
         Assert.Equal(await Scalar<long>("SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND author = 'customer' AND created_at >= $2", ticketId, midnight), counted);
         Assert.True(counted > 0);
+    }
+
+    /// <summary>
+    /// A ticket whose messages read "Message 0" … "Message {count-1}": posted through the API up to
+    /// 100, beyond that grown in the database (<see cref="LongConversation"/>) before anything reads the ticket.
+    /// </summary>
+    private async Task<(ApiClient Agent, Guid ProjectId, Guid TicketId)> Conversation(int count)
+    {
+        var agent = await cluster.Api().LogInAs();
+        var projectId = await agent.CreateProject();
+        var ticketId = (await agent.CreateTicket(projectId, "Message 0")).GetProperty("id").GetGuid();
+        if (count > 100) await LongConversation.Grow(cluster.Database, projectId, ticketId, count, Guid.NewGuid());
+        else
+            for (var i = 1; i < count; i++)
+                await agent.Post($"/v1/helpdesk/tickets/{ticketId}/customer-reply", new { text = $"Message {i}" });
+        return (agent, projectId, ticketId);
     }
 
     /// <summary>The plan node that touched most rows (returned or filtered out) when the statement ran.</summary>
