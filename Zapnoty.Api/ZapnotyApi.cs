@@ -84,6 +84,7 @@ public static class ZapnotyApi
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
             o.DocumentFilter<RateLimitsDocument>();
             o.OperationFilter<RateLimitsDocument>();
+            o.OperationFilter<DeprecatedQueryDocument>();
         });
         return services;
     }

@@ -27,7 +27,7 @@ public static class TicketsApi
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download);
-        ticket.MapGet("/messages", Messages).ProducesProblem(StatusCodes.Status400BadRequest);
+        ticket.MapGet("/messages", Messages).ProducesProblem(StatusCodes.Status400BadRequest).WithMetadata(new DeprecatedQuery("cursor"));
         return app;
     }
 
@@ -99,39 +99,46 @@ public static class TicketsApi
 
     /// <summary>
     /// The ticket with its latest 50 messages (oldest first) and its history. When it has older
-    /// messages, <c>earlier_messages_cursor</c> pages them through <c>GET .../messages?cursor=</c>.
+    /// messages, <c>earlier_messages_before</c> names the message to pass as <c>before</c> to
+    /// <c>GET .../messages</c> (<c>earlier_messages_cursor</c>, for <c>cursor</c>, is deprecated).
     /// </summary>
     private static async Task<Ok<TicketDetailsDto>> Get(Guid ticketId, IGrainFactory grains, TimeProvider clock)
     {
         var details = await grains.GetGrain<ITicketGrain>(ticketId).Get();
+        var oldestShown = details.HasEarlierMessages ? details.Messages[0] : null;
         return TypedResults.Ok(new TicketDetailsDto(
             TicketDto.From(details.Ticket, clock.GetUtcNow(), await TeamDirectory.Of(grains, details.Ticket.ProjectId)),
             details.Messages.Select(MessageDto.From).ToList(),
             details.History.Select(HistoryDto.Of).ToList(),
-            details.HasEarlierMessages ? EarlierThan(details.Messages[0]) : null));
+            oldestShown?.Id, oldestShown is null ? null : Paging.Encode(oldestShown.Id.ToString())));
     }
 
     /// <summary>
-    /// The ticket's messages, newest page first: each page holds up to <c>limit</c> messages
-    /// oldest first, and <c>next_cursor</c> leads to the page before it (null at the first message).
+    /// A page of the ticket's messages: up to <c>limit</c> (1–200, default 50) sent before message
+    /// <c>before</c> (the latest ones without it), oldest first. <c>next_before</c> names the oldest
+    /// of them when older messages exist (pass it as <c>before</c> for the page before); null at the
+    /// first message. A <c>before</c> that is no message of this ticket answers 400.
+    /// <c>cursor</c> (with <c>next_cursor</c>) is the deprecated form of <c>before</c>, kept for one release.
     /// </summary>
-    private static async Task<Ok<Page<MessageDto>>> Messages(Guid ticketId, IGrainFactory grains, int? limit, string? cursor)
+    private static async Task<Ok<MessagePageDto>> Messages(Guid ticketId, IGrainFactory grains, int? limit, string? before, string? cursor)
     {
         var validation = new Validation();
         var pageSize = Paging.Limit(limit, validation);
-        Guid? before = null;
-        if (Paging.Decode(cursor, validation) is { } position)
+        var (anchor, field) = (before, "before");
+        if (before is null && Paging.Decode(cursor, validation) is { } position) (anchor, field) = (position, "cursor");
+        Guid? beforeId = null;
+        if (anchor is not null)
         {
-            if (Guid.TryParse(position, out var messageId)) before = messageId;
-            else validation.Add("cursor", "The cursor is not one this API handed out.");
+            if (Guid.TryParse(anchor, out var messageId)) beforeId = messageId;
+            else validation.Add(field, field == "cursor" ? "The cursor is not one this API handed out." : "before must be a message id.");
         }
         validation.ThrowIfAny();
-        var page = await grains.GetGrain<ITicketGrain>(ticketId).Messages(before, pageSize);
-        return TypedResults.Ok(new Page<MessageDto>(page.Items.Select(MessageDto.From).ToList(),
-            page.HasEarlier ? EarlierThan(page.Items[0]) : null));
+        var page = await grains.GetGrain<ITicketGrain>(ticketId).Messages(beforeId, pageSize)
+            ?? throw DomainException.Invalid(field, $"Message {beforeId} is not a message of this ticket.");
+        var oldestShown = page.HasEarlier ? page.Items[0].Id : (Guid?)null;
+        return TypedResults.Ok(new MessagePageDto(page.Items.Select(MessageDto.From).ToList(),
+            oldestShown, oldestShown is { } id ? Paging.Encode(id.ToString()) : null));
     }
-
-    private static string EarlierThan(MessageView oldestShown) => Paging.Encode(oldestShown.Id.ToString());
 
     /// <summary>Changes status, priority, assignee and/or type; each change is one history entry.</summary>
     private static async Task<Ok<TicketDto>> Edit(Guid ticketId, TicketPatch body, Caller caller, IGrainFactory grains, TimeProvider clock)

@@ -33,8 +33,8 @@ export const replyToTicket = (ticketId: string, text: string) =>
   done(api.POST('/v1/helpdesk/tickets/{ticketId}/replies', { params: { path: { ticketId } }, body: { text } }));
 
 /** Messages older than the ticket's latest window, page by page. */
-export const earlierMessages = async (ticketId: string, cursor: string): Promise<Page<Message>> =>
-  page(await answer(api.GET('/v1/helpdesk/tickets/{ticketId}/messages', { params: { path: { ticketId }, query: { cursor } } })));
+export const earlierMessages = (ticketId: string, before: string) =>
+  answer(api.GET('/v1/helpdesk/tickets/{ticketId}/messages', { params: { path: { ticketId }, query: { before } } }));
 
 /** A file the customer sent, as a Blob (too large, bot disconnected, messenger down: an ApiError). */
 export const attachmentFile = async (ticketId: string, messageId: string, index: number): Promise<Blob> =>

@@ -28,7 +28,7 @@ export function Conversation(props: { ticketId: string; messages: Message[]; ear
     try {
       const page = await earlierMessages(props.ticketId, cursor);
       setEarlier((shown) => [...page.items, ...shown]);
-      setCursor(page.next_cursor);
+      setCursor(page.next_before);
     } catch (e) {
       setError(e);
     } finally {

@@ -60,7 +60,7 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
           <TicketControls ticket={t} canAct={canAct} members={props.members} types={props.types} onEdit={edit} />
           <ErrorNote error={editError ?? pollError ?? (ticket.error && ticket.data ? ticket.error : null)} />
           <SlaPanel ticket={t} />
-          <Conversation key={t.id} ticketId={t.id} messages={t.messages ?? []} earlierCursor={t.earlier_messages_cursor} members={props.members}
+          <Conversation key={t.id} ticketId={t.id} messages={t.messages ?? []} earlierCursor={t.earlier_messages_before} members={props.members}
             customerName={customerName(t)} />
           {canAct
             ? <ReplyBox projectId={props.projectId} ticket={t} onSent={async () => { await ticket.reload(); props.onChanged(); }} />
