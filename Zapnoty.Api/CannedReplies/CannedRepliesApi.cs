@@ -40,7 +40,7 @@ public static class CannedRepliesApi
     {
         var api = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/canned-replies").WithTags("Canned replies").WithProjectAccess();
         api.MapGet("/", List);
-        api.MapPost("/", Add).RequireRole(ProjectRole.Support);
+        api.MapPost("/", Add).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
         api.MapPatch("/{cannedReplyId:guid}", Change).RequireRole(ProjectRole.Support);
         api.MapDelete("/{cannedReplyId:guid}", Delete).RequireRole(ProjectRole.Support);
 
