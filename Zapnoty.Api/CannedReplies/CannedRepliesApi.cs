@@ -46,7 +46,7 @@ public static class CannedRepliesApi
 
         // The role that may reply is the role that may fill a reply in.
         app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}/canned-replies").WithTags("Canned replies").WithProjectAccess()
-            .MapPost("/{cannedReplyId:guid}/render", Render).RequireRole(ProjectRole.Support);
+            .MapPost("/{cannedReplyId:guid}/render", Render).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status400BadRequest);
         return app;
     }
 

@@ -30,7 +30,7 @@ public static class TicketsApi
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status502BadGateway);
-        ticket.MapGet("/messages", Messages);
+        ticket.MapGet("/messages", Messages).ProducesProblem(StatusCodes.Status400BadRequest);
         return app;
     }
 

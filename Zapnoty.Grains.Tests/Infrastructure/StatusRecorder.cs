@@ -59,9 +59,11 @@ public static class StatusRecorder
     {
         var status = context.Response.StatusCode;
         var method = context.Request.Method;
-        // Answers before routing (no endpoint) only matter when they are faults; 405 is routing's answer for a method no operation has.
+        // Answers before routing (no endpoint) only matter when they are faults; 405 is routing's
+        // answer for a method no operation has (its endpoint is no RouteEndpoint).
         string route;
-        if (endpoint?.RoutePattern.RawText is { } pattern && endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(method) == true)
+        if (endpoint?.RoutePattern.RawText is { } pattern
+            && endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Contains(method) != false)
             route = pattern;
         else if (status >= 500)
             route = "(no route) " + context.Request.Path;
