@@ -85,6 +85,7 @@ public static class ZapnotyApi
             o.DocumentFilter<RateLimitsDocument>();
             o.OperationFilter<RateLimitsDocument>();
             o.OperationFilter<DeprecatedQueryDocument>();
+            o.OperationFilter<RetryAfterDocument>();
         });
         return services;
     }
@@ -134,20 +135,22 @@ public static class ZapnotyApi
             },
         }).DisableRateLimiting();
         endpoints.MapDashboard();
-        endpoints.MapAuthApi();
-        endpoints.MapSessionsApi();
-        endpoints.MapProjectsApi();
-        endpoints.MapApiKeysApi();
-        endpoints.MapSettingsApi();
-        endpoints.MapTicketTypesApi();
-        endpoints.MapTicketsApi();
-        endpoints.MapCannedRepliesApi();
-        endpoints.MapTeamApi();
-        endpoints.MapAuditApi();
-        endpoints.MapWebhooksApi();
-        endpoints.MapChannelsApi();
-        endpoints.MapChannelWebhooks();
-        endpoints.MapBillingApi();
+        // One group over the public API, so the problems shared machinery answers are declared once (DocumentedProblems).
+        var api = endpoints.MapGroup("").WithSharedProblems();
+        api.MapAuthApi();
+        api.MapSessionsApi();
+        api.MapProjectsApi();
+        api.MapApiKeysApi();
+        api.MapSettingsApi();
+        api.MapTicketTypesApi();
+        api.MapTicketsApi();
+        api.MapCannedRepliesApi();
+        api.MapTeamApi();
+        api.MapAuditApi();
+        api.MapWebhooksApi();
+        api.MapChannelsApi();
+        api.MapChannelWebhooks();
+        api.MapBillingApi();
         return endpoints;
     }
 

@@ -39,6 +39,7 @@ public static class GrainServices
         services.AddSingleton<LoginCodeStore>();
         services.AddSingleton<Profiles.ProfileStore>();
         services.AddSingleton<TicketList>();
+        services.AddSingleton<ProjectList>();
         services.AddSingleton<TeamStore>();
         services.AddSingleton<AuditLog>();
         services.Configure<WebhookOptions>(configuration.GetSection("Zapnoty:Webhooks"));

@@ -23,10 +23,13 @@ public static class TicketsApi
 
         var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
-        ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support);
-        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
-        ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
-        ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download);
+        ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
+        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict);
+        ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
+        ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status502BadGateway);
         ticket.MapGet("/messages", Messages).ProducesProblem(StatusCodes.Status400BadRequest).WithMetadata(new DeprecatedQuery("cursor"));
         return app;
     }
@@ -58,17 +61,12 @@ public static class TicketsApi
     /// <c>q</c> (a number such as <c>#12</c>, or at least 3 characters of subject, customer name or
     /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>.
     /// </summary>
-    private static async Task<Ok<Page<TicketDto>>> List(
-        Guid projectId, Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock,
-        string? status, [FromQuery(Name = "type_id")] Guid? typeId, string? priority,
-        [FromQuery(Name = "assignee_id")] string? assigneeId, bool? overdue, string? q,
-        [FromQuery(Name = "customer_external_id")] string? customerExternalId,
-        int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<Page<TicketDto>>> List(Guid projectId, [AsParameters] TicketListQuery query,
+        Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation();
-        var filter = FilterOf(projectId, caller, validation, status, typeId, priority, assigneeId, overdue, q, customerExternalId)
-            with { Limit = Paging.Limit(limit, validation) };
-        if (Paging.DecodeNumber(cursor, validation) is { } before) filter = filter with { BeforeNumber = before };
+        var filter = FilterOf(projectId, caller, validation, query, query.Status) with { Limit = Paging.Limit(query.Limit, validation) };
+        if (Paging.DecodeNumber(query.Cursor, validation) is { } before) filter = filter with { BeforeNumber = before };
         validation.ThrowIfAny();
 
         var now = clock.GetUtcNow();
@@ -84,14 +82,11 @@ public static class TicketsApi
     /// <c>closed</c>) and how many of them are <c>overdue</c>, under the list's other filters:
     /// <c>type_id</c>, <c>priority</c>, <c>assignee_id</c>, <c>overdue</c>, <c>q</c>, <c>customer_external_id</c>.
     /// </summary>
-    private static async Task<Ok<TicketCountsDto>> Counts(
-        Guid projectId, Caller caller, TicketList tickets, TimeProvider clock,
-        [FromQuery(Name = "type_id")] Guid? typeId, string? priority,
-        [FromQuery(Name = "assignee_id")] string? assigneeId, bool? overdue, string? q,
-        [FromQuery(Name = "customer_external_id")] string? customerExternalId, CancellationToken cancellationToken)
+    private static async Task<Ok<TicketCountsDto>> Counts(Guid projectId, [AsParameters] TicketCountsQuery query,
+        Caller caller, TicketList tickets, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation();
-        var filter = FilterOf(projectId, caller, validation, null, typeId, priority, assigneeId, overdue, q, customerExternalId);
+        var filter = FilterOf(projectId, caller, validation, query, status: null);
         validation.ThrowIfAny();
         var counts = await tickets.Count(filter, clock.GetUtcNow(), cancellationToken);
         return TypedResults.Ok(new TicketCountsDto(counts.New, counts.InProgress, counts.Waiting, counts.Closed, counts.Overdue));
@@ -184,10 +179,10 @@ public static class TicketsApi
     }
 
     /// <summary>The list's filters from the query string; what is wrong goes into <paramref name="validation"/>.</summary>
-    private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, string? status, Guid? typeId, string? priority,
-        string? assigneeId, bool? overdue, string? q, string? customerExternalId)
+    private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, ITicketFilterQuery query, string? status)
     {
-        var filter = new TicketFilter(projectId, TypeId: typeId, OverdueOnly: overdue ?? false, CustomerExternalId: customerExternalId);
+        var (priority, assigneeId, q) = (query.Priority, query.AssigneeId, query.Q);
+        var filter = new TicketFilter(projectId, TypeId: query.TypeId, OverdueOnly: query.Overdue ?? false, CustomerExternalId: query.CustomerExternalId);
         if (!string.IsNullOrWhiteSpace(q))
         {
             filter = filter with { Search = TicketSearch.Parse(q, out var problem) };
