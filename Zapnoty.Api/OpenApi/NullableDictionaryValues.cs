@@ -20,7 +20,7 @@ public sealed class NullableDictionaryValues : IOperationFilter
                 continue;
             if (!IsDictionary(info.ParameterType)) continue;
             if (new NullabilityInfoContext().Create(info).GenericTypeArguments is not [_, { ReadState: NullabilityState.Nullable }]) continue;
-            foreach (var media in operation.RequestBody?.Content?.Values ?? [])
+            foreach (var media in operation.RequestBody?.Content?.Values ?? Enumerable.Empty<IOpenApiMediaType>())
                 if (media.Schema is OpenApiSchema { AdditionalProperties: OpenApiSchema values })
                     values.Type |= JsonSchemaType.Null;
         }

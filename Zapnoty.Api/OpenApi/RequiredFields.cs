@@ -33,9 +33,10 @@ public sealed class RequiredFields : ISchemaFilter, IDocumentFilter
         var schemas = document.Components?.Schemas;
         if (schemas is null) return;
         var requested = new HashSet<string>();
-        foreach (var operation in ((IEnumerable<IOpenApiPathItem>?)document.Paths?.Values ?? []).SelectMany(path => path.Operations?.Values ?? []))
-            foreach (var media in operation.RequestBody?.Content?.Values ?? [])
-                SchemaWalk.Collect(media.Schema, schemas, requested);
+        foreach (var path in document.Paths?.Values ?? Enumerable.Empty<IOpenApiPathItem>())
+            foreach (var operation in path.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>())
+                foreach (var media in operation.RequestBody?.Content?.Values ?? Enumerable.Empty<IOpenApiMediaType>())
+                    SchemaWalk.Collect(media.Schema, schemas, requested);
         foreach (var (type, required) in _asRequest)
             if (context.SchemaRepository.TryLookupByType(type, out var reference) && reference.Reference.Id is { } id
                 && requested.Contains(id) && schemas.TryGetValue(id, out var found) && found is OpenApiSchema schema)
