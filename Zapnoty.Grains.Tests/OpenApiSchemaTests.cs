@@ -83,7 +83,6 @@ public sealed partial class OpenApiSchemaTests(ClusterFixture cluster)
         var document = await Document();
         Assert.Empty(Required(Schema(document, "Api.Billing.CheckoutRequestDto")));
         Assert.Empty(Required(Schema(document, "Api.Tickets.TicketPatch")));
-        Assert.Contains("email", Required(Schema(document, "Api.Access.LoginRequest")));
     }
 
     [Fact]
@@ -147,11 +146,5 @@ public sealed partial class OpenApiSchemaTests(ClusterFixture cluster)
         var document = await Document();
         Assert.DoesNotContain(document.GetProperty("paths").EnumerateObject(), path => path.Name.EndsWith("/billing/credits", StringComparison.Ordinal));
         Assert.False(document.GetProperty("components").GetProperty("schemas").TryGetProperty("Api.Billing.GrantRequest", out _));
-    }
-
-    [Fact]
-    public async Task Write_document_for_snapshot_TEMPORARY()
-    {
-        await File.WriteAllTextAsync("/tmp/schema-openapi.json", await cluster.Silos[0].GetStringAsync("/swagger/v1/swagger.json"));
     }
 }
