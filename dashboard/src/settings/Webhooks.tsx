@@ -16,7 +16,7 @@ export function Webhooks({ projectId }: SectionProps) {
   return (
     <Section title="Webhooks" intro="Ticket events are POSTed to your server, signed (Standard Webhooks), retried for about a day and a half, and every attempt is logged.">
       <ErrorNote error={hooks.error} />
-      {secret && <SecretOnce title={`Signing secret of ${secret.url}`} value={secret.secret ?? ''} onDone={() => setSecret(null)} />}
+      {secret && <SecretOnce title={`Signing secret of ${secret.url}`} value={secret.secret} onDone={() => setSecret(null)} />}
       <details class="card" open={hooks.data?.items.length === 0}>
         <summary>Add an endpoint</summary>
         <CreateWebhook projectId={projectId} onCreated={shown} />
@@ -100,7 +100,7 @@ function WebhookCard(props: { projectId: string; hook: Webhook; onChanged: () =>
       </p>
       {!hook.enabled && hook.disabled_reason && <p class="muted">Disabled: {hook.disabled_reason}</p>}
       {editing && (
-        <WebhookForm url={hook.url ?? ''} events={hook.events ?? undefined} submitLabel="Save endpoint"
+        <WebhookForm url={hook.url} events={hook.events} submitLabel="Save endpoint"
           save={async (newUrl, events) => { await changeWebhook(ref, { url: newUrl, events }); setEditing(false); props.onChanged(); }}>
           <button type="button" onClick={() => setEditing(false)}>Cancel</button>
         </WebhookForm>
