@@ -79,7 +79,7 @@ public static class ZapnotyApi
             {
                 [new OpenApiSecuritySchemeReference(BearerAuthentication.SchemeName, document)] = [],
             });
-            o.CustomSchemaIds(ApiReference.SchemaId);
+            OpenApi.OpenApiContract.Configure(o);
             var xml = Path.Combine(AppContext.BaseDirectory, typeof(ZapnotyApi).Assembly.GetName().Name + ".xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
             o.DocumentFilter<RateLimitsDocument>();

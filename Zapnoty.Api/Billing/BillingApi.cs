@@ -64,9 +64,10 @@ public static class BillingApi
         api.MapPost("/checkout", Checkout).RequireRole(ProjectRole.Owner).RequireSession()
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status502BadGateway);
         api.MapGet("/payments/{paymentId:guid}", Payment);
-        // Only for local trials: options validation refuses the switch outside Development.
+        // Only for local trials: options validation refuses the switch outside Development. Left out of the
+        // OpenAPI document, so the published contract does not depend on configuration.
         if (app.ServiceProvider.GetRequiredService<IOptions<BillingOptions>>().Value.DevelopmentGrants)
-            api.MapPost("/credits", DevelopmentGrant).RequireRole(ProjectRole.Owner).RequireSession().ProducesProblems(StatusCodes.Status409Conflict);
+            api.MapPost("/credits", DevelopmentGrant).RequireRole(ProjectRole.Owner).RequireSession().ExcludeFromDescription();
         app.MapPaymentWebhooks();
         return app;
     }

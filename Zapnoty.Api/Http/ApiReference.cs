@@ -11,20 +11,6 @@ public static class ApiReference
 {
     public const string DocumentPath = "/swagger/v1/swagger.json";
 
-    /// <summary>
-    /// A schema's name in the document: its full name without <c>Zapnoty.</c>, and for a generic
-    /// type its arguments after <c>Of</c> (<c>Api.PageOfGrains.Tickets.TicketDto</c>). Swashbuckle's
-    /// default for generics holds the assembly's version, which changes between builds, and
-    /// characters an OpenAPI component name may not have.
-    /// </summary>
-    public static string SchemaId(Type type)
-    {
-        var name = (type.IsGenericType ? type.GetGenericTypeDefinition() : type).FullName!.Replace("Zapnoty.", "").Replace('+', '.');
-        return type.IsGenericType
-            ? name[..name.IndexOf('`')] + "Of" + string.Join("And", type.GetGenericArguments().Select(SchemaId))
-            : name;
-    }
-
     public static IApplicationBuilder UseApiReference(this IApplicationBuilder app) =>
         app.UseSwaggerUI(o =>
         {

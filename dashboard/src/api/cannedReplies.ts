@@ -23,6 +23,5 @@ export const deleteCannedReply = (projectId: string, cannedReplyId: string) =>
 /** The reply with its variables filled in for this ticket and agent. */
 export const renderCannedReply = (ticketId: string, cannedReplyId: string) =>
   answer(api.POST('/v1/helpdesk/tickets/{ticketId}/canned-replies/{cannedReplyId}/render', {
-    // The document declares only {cannedReplyId} here (the handler takes the ticket from the route's access check), so {ticketId} is passed untyped.
-    params: { path: { ticketId, cannedReplyId } as { cannedReplyId: string } },
+    params: { path: { ticketId, cannedReplyId } },
   }));

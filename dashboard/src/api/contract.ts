@@ -19,10 +19,7 @@ export type Query<P extends keyof paths, M extends keyof paths[P]> =
 /** One page of a cursor-paginated list, as every list route answers it. */
 export interface Page<T> { items: T[]; next_cursor: string | null }
 
-/**
- * The page as the screens read it. The document marks `items` nullable (it does so for every
- * reference-typed property, not knowing C#'s nullability); the API always sends a list.
- */
-export function page<T>(answer: { items: T[] | null; next_cursor: string | null }): Page<T> {
-  return { items: answer.items ?? [], next_cursor: answer.next_cursor };
+/** The page as the screens read it. */
+export function page<T>(answer: { items: T[]; next_cursor: string | null }): Page<T> {
+  return { items: answer.items, next_cursor: answer.next_cursor };
 }

@@ -7,6 +7,8 @@ type DeliveriesRoute = '/v1/projects/{projectId}/webhooks/{webhookId}/deliveries
 
 export type Webhook = NonNullable<Answer<Route, 'get'>['items']>[number];
 export type WebhookSecret = Answer<Route, 'post'>;
+/** An event an endpoint can subscribe to (`ticket.*` for every ticket event). */
+export type WebhookEvent = Webhook['events'][number];
 export type WebhookDelivery = NonNullable<Answer<DeliveriesRoute, 'get'>['items']>[number];
 export type DeliveryAttempt = NonNullable<WebhookDelivery['attempt_log']>[number];
 
@@ -16,10 +18,10 @@ export interface WebhookRef { projectId: string; webhookId: string }
 export const listWebhooks = async (projectId: string): Promise<Page<Webhook>> =>
   page(await answer(api.GET('/v1/projects/{projectId}/webhooks', { params: { path: { projectId } } })));
 
-export const addWebhook = (projectId: string, url: string, events: string[]) =>
+export const addWebhook = (projectId: string, url: string, events: WebhookEvent[]) =>
   answer(api.POST('/v1/projects/{projectId}/webhooks', { params: { path: { projectId } }, body: { url, events } }));
 
-export const changeWebhook = (hook: WebhookRef, change: { url?: string; events?: string[]; enabled?: boolean }) =>
+export const changeWebhook = (hook: WebhookRef, change: { url?: string; events?: WebhookEvent[]; enabled?: boolean }) =>
   answer(api.PATCH('/v1/projects/{projectId}/webhooks/{webhookId}', { params: { path: hook }, body: change }));
 
 export const deleteWebhook = (hook: WebhookRef) =>

@@ -41,7 +41,7 @@ export function ApiKeys({ projectId }: SectionProps) {
   return (
     <Section title="API keys" intro="For your servers and CRM (Authorization: Bearer zk_...). A key acts on this project only, with the access you give it. Only people create keys; a key never can.">
       <ErrorNote error={keys.error} />
-      {created && <SecretOnce title={`API key "${created.name}"`} value={created.key ?? ''} onDone={() => setCreated(null)} />}
+      {created && <SecretOnce title={`API key "${created.name}"`} value={created.key} onDone={() => setCreated(null)} />}
       <form class="inline-form" onSubmit={submit} noValidate>
         <Field label="New key name" name="name" error={create.error}>
           <input value={name} maxLength={100} placeholder="website" onInput={(e) => setName(e.currentTarget.value)} />

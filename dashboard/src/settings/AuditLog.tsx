@@ -41,7 +41,7 @@ export function AuditLog({ projectId }: SectionProps) {
                 <tr key={e.id}>
                   <td class="muted">{when(e.at)}</td>
                   <td>{actorName(e.actor)}</td>
-                  <td>{actionTitle(e.action ?? '')}</td>
+                  <td>{actionTitle(e.action)}</td>
                   <td class="break">{detailsText(e.details)}</td>
                 </tr>
               ))}

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { checkout as startCheckout, getBalance, getPayment, grantCredits, ledger as ledgerPage, packsOnSale, type Balance, type Pack } from '../api/billing';
+import { checkout as startCheckout, getBalance, getPayment, grantCredits, ledger as ledgerPage, packsOnSale, type Balance, type LedgerEntry, type Pack, type Payment } from '../api/billing';
 import { href } from '../route';
 import { ErrorNote, useInterval, useLatest, useLoad } from '../ui';
 import { Field, FormError, Section, useAction, when } from './kit';
 import { MoreButton, usePaged } from './paged';
 import type { SectionProps } from './Settings';
 
-// The contract types a ledger entry's kind and a payment's status as free text; these are the values the API writes.
-const kinds: Record<string, string | undefined> = {
+// Every value the contract declares has its words; a new one fails the type check here.
+const kinds: Record<LedgerEntry['kind'], string> = {
   monthly_grant: 'Free credits of the month', reply: 'Agent reply', purchase: 'Purchase', refund: 'Refund or chargeback',
 };
 
@@ -62,7 +62,7 @@ function Packs({ projectId }: { projectId: string }) {
   const buy = useAction();
   async function checkout(pack: Pack, currency: string) {
     await buy.run(async () => {
-      const started = await startCheckout(projectId, pack.id ?? '', currency);
+      const started = await startCheckout(projectId, pack.id, currency);
       if (started.checkout_url) window.location.assign(started.checkout_url);
     });
   }
@@ -76,7 +76,7 @@ function Packs({ projectId }: { projectId: string }) {
             <strong style={{ minWidth: '7rem' }}>{pack.credits} credits</strong>
             {pack.prices?.map((p) => (
               <button key={p.currency} class="primary" disabled={buy.busy} aria-label={`Buy ${pack.credits} credits for ${price(p.amount, p.currency)}`}
-                onClick={() => void checkout(pack, p.currency ?? '')}>
+                onClick={() => void checkout(pack, p.currency)}>
                 {price(p.amount, p.currency)}
               </button>
             ))}
@@ -88,7 +88,7 @@ function Packs({ projectId }: { projectId: string }) {
   );
 }
 
-const outcomes: Record<string, string | undefined> = {
+const outcomes: Record<Payment['status'], string> = {
   pending: 'Waiting for the payment provider to confirm the payment…',
   succeeded: 'Payment received: the credits were added.',
   canceled: 'The payment was cancelled; nothing was charged.',
@@ -106,7 +106,7 @@ function Returned(props: { projectId: string; paymentId: string; onSettled: () =
   return (
     <div class="card" role="status" aria-label="Payment">
       <ErrorNote error={payment.error} />
-      {payment.data && <p>{outcomes[payment.data.status ?? '']} ({payment.data.credits} credits, {price(payment.data.amount, payment.data.currency)})</p>}
+      {payment.data && <p>{outcomes[payment.data.status]} ({payment.data.credits} credits, {price(payment.data.amount, payment.data.currency)})</p>}
     </div>
   );
 }
@@ -149,7 +149,7 @@ function Ledger(props: { projectId: string }) {
                 <tr key={e.id}>
                   <td class="muted">{when(e.at)}</td>
                   <td>
-                    {kinds[e.kind ?? ''] ?? e.kind}
+                    {kinds[e.kind]}
                     {e.ticket_id && <> · <a href={href({ page: 'tickets', projectId: props.projectId, ticketId: e.ticket_id })}>ticket</a></>}
                     {e.reference && <> · <code>{e.reference}</code></>}
                   </td>

@@ -43,7 +43,7 @@ function DeliveryRow(props: { hook: WebhookRef; delivery: Delivery; onRetried: (
   const d = props.delivery;
   const retry = useAction();
   const [queued, setQueued] = useState(false);
-  const log = d.attempt_log ?? [];
+  const log = d.attempt_log;
   const last = log[log.length - 1];
   async function send() {
     if (await retry.run(() => retryDelivery(props.hook, d.id))) {

@@ -1,13 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { addWebhook, changeWebhook, deleteWebhook, listWebhooks, rotateSecret, type Webhook, type WebhookRef, type WebhookSecret } from '../api/webhooks';
+import { addWebhook, changeWebhook, deleteWebhook, listWebhooks, rotateSecret, type Webhook, type WebhookEvent, type WebhookRef, type WebhookSecret } from '../api/webhooks';
 import { ErrorNote, useLoad } from '../ui';
 import { Deliveries } from './Deliveries';
 import { Confirm, Field, FormError, SecretOnce, Section, useAction, when } from './kit';
 import type { SectionProps } from './Settings';
 
-const ticketEvents = ['ticket.created', 'ticket.replied', 'ticket.customer_replied', 'ticket.status_changed', 'ticket.assigned', 'ticket.priority_changed', 'ticket.sla_breached'];
-const billingEvents = ['billing.low_credits', 'billing.credits_exhausted'];
+const ticketEvents: WebhookEvent[] = ['ticket.created', 'ticket.replied', 'ticket.customer_replied', 'ticket.status_changed', 'ticket.assigned', 'ticket.priority_changed', 'ticket.sla_breached'];
+const billingEvents: WebhookEvent[] = ['billing.low_credits', 'billing.credits_exhausted'];
 
 export function Webhooks({ projectId }: SectionProps) {
   const hooks = useLoad(() => listWebhooks(projectId), [projectId]);
@@ -16,7 +16,7 @@ export function Webhooks({ projectId }: SectionProps) {
   return (
     <Section title="Webhooks" intro="Ticket events are POSTed to your server, signed (Standard Webhooks), retried for about a day and a half, and every attempt is logged.">
       <ErrorNote error={hooks.error} />
-      {secret && <SecretOnce title={`Signing secret of ${secret.url}`} value={secret.secret ?? ''} onDone={() => setSecret(null)} />}
+      {secret && <SecretOnce title={`Signing secret of ${secret.url}`} value={secret.secret} onDone={() => setSecret(null)} />}
       <details class="card" open={hooks.data?.items.length === 0}>
         <summary>Add an endpoint</summary>
         <CreateWebhook projectId={projectId} onCreated={shown} />
@@ -27,12 +27,12 @@ export function Webhooks({ projectId }: SectionProps) {
 }
 
 /** The event choice of an endpoint: all ticket events (`ticket.*`) or some, plus any billing events. */
-function useEvents(initial: string[] = ['ticket.*']) {
+function useEvents(initial: WebhookEvent[] = ['ticket.*']) {
   const [all, setAll] = useState(initial.includes('ticket.*'));
-  const [events, setEvents] = useState(initial.filter((e) => e !== 'ticket.*'));
-  const toggle = (event: string) => setEvents(events.includes(event) ? events.filter((e) => e !== event) : [...events, event]);
-  const chosen = () => (all ? ['ticket.*', ...events.filter((e) => e.startsWith('billing.'))] : events);
-  const check = (event: string) => (
+  const [events, setEvents] = useState<WebhookEvent[]>(initial.filter((e) => e !== 'ticket.*'));
+  const toggle = (event: WebhookEvent) => setEvents(events.includes(event) ? events.filter((e) => e !== event) : [...events, event]);
+  const chosen = (): WebhookEvent[] => (all ? ['ticket.*', ...events.filter((e) => e.startsWith('billing.'))] : events);
+  const check = (event: WebhookEvent) => (
     <label key={event} class="check"><input type="checkbox" checked={events.includes(event)} onChange={() => toggle(event)} /> <code>{event}</code></label>
   );
   const picker = (
@@ -47,7 +47,7 @@ function useEvents(initial: string[] = ['ticket.*']) {
 }
 
 /** The form of an endpoint (new or edited): its URL, with the API's message under it, and its events. */
-function WebhookForm(props: { url: string; events?: string[]; submitLabel: string; save: (url: string, events: string[]) => Promise<unknown>; children?: ComponentChildren }) {
+function WebhookForm(props: { url: string; events?: WebhookEvent[]; submitLabel: string; save: (url: string, events: WebhookEvent[]) => Promise<unknown>; children?: ComponentChildren }) {
   const [url, setUrl] = useState(props.url);
   const events = useEvents(props.events);
   const save = useAction();
@@ -100,7 +100,7 @@ function WebhookCard(props: { projectId: string; hook: Webhook; onChanged: () =>
       </p>
       {!hook.enabled && hook.disabled_reason && <p class="muted">Disabled: {hook.disabled_reason}</p>}
       {editing && (
-        <WebhookForm url={hook.url ?? ''} events={hook.events ?? undefined} submitLabel="Save endpoint"
+        <WebhookForm url={hook.url} events={hook.events} submitLabel="Save endpoint"
           save={async (newUrl, events) => { await changeWebhook(ref, { url: newUrl, events }); setEditing(false); props.onChanged(); }}>
           <button type="button" onClick={() => setEditing(false)}>Cancel</button>
         </WebhookForm>

@@ -20,7 +20,7 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
     setError(null);
     try {
       const rendered = await renderCannedReply(ticket.id, reply.id);
-      setText((current) => (current.trim() ? `${current.trimEnd()}\n\n${rendered.text ?? ''}` : rendered.text ?? ''));
+      setText((current) => (current.trim() ? `${current.trimEnd()}\n\n${rendered.text}` : rendered.text));
       document.getElementById('reply-text')?.focus();
     } catch (e) {
       setError(e);

@@ -42,7 +42,7 @@ export function History({ entries, members, types }: { entries: HistoryEntry[]; 
       <summary>History ({entries.length})</summary>
       <ol>
         {entries.map((e, i) => {
-          const field = e.field ?? '';
+          const field = e.field;
           return (
             <li key={i}>
               <time dateTime={e.at}>{dateTime(e.at)}</time> · {who(e)}: {fieldNames[field] ?? label(field)} {e.from !== null && <>{valueText(field, e.from, members, types)} → </>}{valueText(field, e.to, members, types)}

@@ -60,12 +60,12 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
           <TicketControls ticket={t} canAct={canAct} members={props.members} types={props.types} onEdit={edit} />
           <ErrorNote error={editError ?? pollError ?? (ticket.error && ticket.data ? ticket.error : null)} />
           <SlaPanel ticket={t} />
-          <Conversation key={t.id} ticketId={t.id} messages={t.messages ?? []} earlierCursor={t.earlier_messages_before} members={props.members}
+          <Conversation key={t.id} ticketId={t.id} messages={t.messages} earlierCursor={t.earlier_messages_before} members={props.members}
             customerName={customerName(t)} />
           {canAct
             ? <ReplyBox projectId={props.projectId} ticket={t} onSent={async () => { await ticket.reload(); props.onChanged(); }} />
             : <p class="muted read-only-note">You are a viewer in this project: you can read tickets but not reply or change them.</p>}
-          <History entries={t.history ?? []} members={props.members} types={props.types} />
+          <History entries={t.history} members={props.members} types={props.types} />
         </article>
       )}
     </section>
