@@ -2,7 +2,7 @@ namespace Zapnoty.Grains;
 
 /// <summary>What kind of refusal a command met; the API maps each to its HTTP status.</summary>
 [GenerateSerializer]
-[Alias("Zapnoty.Grains.DomainErrorKind,Zapnoty.Grains")]
+[Alias("Zapnoty.Grains.DomainErrorKind")]
 public enum DomainErrorKind
 {
     Invalid,
@@ -22,7 +22,7 @@ public enum DomainErrorKind
 /// Faults (database down, bugs) are other exceptions and stay 5xx.
 /// </summary>
 [GenerateSerializer]
-[Alias("Zapnoty.Grains.DomainException,Zapnoty.Grains")]
+[Alias("Zapnoty.Grains.DomainException")]
 public sealed class DomainException : Exception
 {
     public DomainException() { }

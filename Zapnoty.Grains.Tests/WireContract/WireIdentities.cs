@@ -19,8 +19,13 @@ namespace Zapnoty.Grains.Tests.WireContract;
 /// </summary>
 public static class WireIdentities
 {
-    public static IServiceProvider Serializer(Assembly assembly) =>
-        new ServiceCollection().AddSerializer(builder => builder.AddAssembly(assembly)).BuildServiceProvider();
+    /// <summary>Orleans' serializer services for an assembly, with <paramref name="configure"/> run after Orleans' own setup.</summary>
+    public static IServiceProvider Serializer(Assembly assembly, Action<TypeManifestOptions>? configure = null)
+    {
+        var services = new ServiceCollection().AddSerializer(builder => builder.AddAssembly(assembly));
+        if (configure is not null) services.PostConfigure(configure);
+        return services.BuildServiceProvider();
+    }
 
     /// <summary>One line per item: kind, the item as C# names it, then Orleans' identity for it; and the [Alias] names Orleans knows.</summary>
     public static SortedDictionary<string, string> Of(Assembly assembly, IServiceProvider serializer)

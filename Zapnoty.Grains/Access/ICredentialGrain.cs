@@ -3,12 +3,12 @@ using Orleans.Concurrency;
 namespace Zapnoty.Grains.Access;
 
 [GenerateSerializer]
-[Alias("Zapnoty.Grains.Access.CredentialKind,Zapnoty.Grains")]
+[Alias("Zapnoty.Grains.Access.CredentialKind")]
 public enum CredentialKind { Session, ApiKey }
 
 /// <summary>What a valid bearer secret stands for.</summary>
 [GenerateSerializer, Immutable]
-[Alias("Zapnoty.Grains.Access.Credential,Zapnoty.Grains")]
+[Alias("Zapnoty.Grains.Access.Credential")]
 public sealed record Credential(
     [property: Id(0)] CredentialKind Kind,
     [property: Id(1)] Guid Id,
@@ -21,7 +21,7 @@ public sealed record Credential(
 
 /// <summary>Where a request came from, kept (at most once a minute) as a session's "last seen from".</summary>
 [GenerateSerializer, Immutable]
-[Alias("Zapnoty.Grains.Access.ClientSeen,Zapnoty.Grains")]
+[Alias("Zapnoty.Grains.Access.ClientSeen")]
 public sealed record ClientSeen([property: Id(0)] string? Network, [property: Id(1)] string? UserAgent)
 {
     public const int MaxUserAgentLength = 200;

@@ -2,11 +2,11 @@ namespace Zapnoty.Grains.Access;
 
 /// <summary>A person: <see cref="Name"/> is their display name, null until they set one.</summary>
 [GenerateSerializer, Immutable]
-[Alias("Zapnoty.Grains.Access.UserView,Zapnoty.Grains")]
+[Alias("Zapnoty.Grains.Access.UserView")]
 public sealed record UserView([property: Id(0)] Guid Id, [property: Id(1)] string Email, [property: Id(2)] string? Name = null);
 
 [GenerateSerializer, Immutable]
-[Alias("Zapnoty.Grains.Access.IssuedSession,Zapnoty.Grains")]
+[Alias("Zapnoty.Grains.Access.IssuedSession")]
 public sealed record IssuedSession([property: Id(0)] string Token, [property: Id(1)] UserView User, [property: Id(2)] DateTimeOffset ExpiresAt);
 
 /// <summary>
