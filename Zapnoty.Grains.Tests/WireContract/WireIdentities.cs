@@ -31,8 +31,8 @@ public static class WireIdentities
     public static SortedDictionary<string, string> Of(Assembly assembly, IServiceProvider serializer)
     {
         var converter = serializer.GetRequiredService<TypeConverter>();
-        // No IGrainInterfaceTypeProvider: we declare no [GrainInterfaceType], so Orleans falls back to this convention.
-        var interfaces = new GrainInterfaceTypeResolver([], converter);
+        // A silo has its resolver; bare serializer services fall back to Orleans' convention (we declare no [GrainInterfaceType]).
+        var interfaces = serializer.GetService<GrainInterfaceTypeResolver>() ?? new GrainInterfaceTypeResolver([], converter);
         var identities = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var type in assembly.GetTypes())
         {
