@@ -11,6 +11,8 @@ WORKDIR /src/dashboard
 COPY dashboar[d]/package*.json ./
 RUN if [ -f package.json ]; then npm ci --no-audit --no-fund; fi
 COPY dashboar[d] ./
+# The build generates the dashboard's API types from the committed contract.
+COPY doc[s]/openapi.jso[n] ../docs/
 RUN if [ -f package.json ]; then npm run build; else mkdir -p dist; fi
 
 # 2. The silo. Project files first, so the restore layer is reused while only code changes.

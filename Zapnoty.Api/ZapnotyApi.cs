@@ -79,11 +79,13 @@ public static class ZapnotyApi
             {
                 [new OpenApiSecuritySchemeReference(BearerAuthentication.SchemeName, document)] = [],
             });
-            o.CustomSchemaIds(type => type.FullName!.Replace("Zapnoty.", "").Replace('+', '.'));
+            o.CustomSchemaIds(ApiReference.SchemaId);
             var xml = Path.Combine(AppContext.BaseDirectory, typeof(ZapnotyApi).Assembly.GetName().Name + ".xml");
             if (File.Exists(xml)) o.IncludeXmlComments(xml);
             o.DocumentFilter<RateLimitsDocument>();
             o.OperationFilter<RateLimitsDocument>();
+            o.OperationFilter<DeprecatedQueryDocument>();
+            o.OperationFilter<RetryAfterDocument>();
         });
         return services;
     }
@@ -104,7 +106,7 @@ public static class ZapnotyApi
         app.UseMiddleware<RequestRules>();
         app.UseSwagger();
         if (SwaggerUiEnabled(app.ApplicationServices))
-            app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Zapnoty Helpdesk API v1"));
+            app.UseApiReference();
         // Only existing files of the built dashboard; everything else goes on to the routes.
         app.UseZapnotyDashboard();
         app.UseRouting();
@@ -133,20 +135,22 @@ public static class ZapnotyApi
             },
         }).DisableRateLimiting();
         endpoints.MapDashboard();
-        endpoints.MapAuthApi();
-        endpoints.MapSessionsApi();
-        endpoints.MapProjectsApi();
-        endpoints.MapApiKeysApi();
-        endpoints.MapSettingsApi();
-        endpoints.MapTicketTypesApi();
-        endpoints.MapTicketsApi();
-        endpoints.MapCannedRepliesApi();
-        endpoints.MapTeamApi();
-        endpoints.MapAuditApi();
-        endpoints.MapWebhooksApi();
-        endpoints.MapChannelsApi();
-        endpoints.MapChannelWebhooks();
-        endpoints.MapBillingApi();
+        // One group over the public API, so the problems shared machinery answers are declared once (DocumentedProblems).
+        var api = endpoints.MapGroup("").WithSharedProblems();
+        api.MapAuthApi();
+        api.MapSessionsApi();
+        api.MapProjectsApi();
+        api.MapApiKeysApi();
+        api.MapSettingsApi();
+        api.MapTicketTypesApi();
+        api.MapTicketsApi();
+        api.MapCannedRepliesApi();
+        api.MapTeamApi();
+        api.MapAuditApi();
+        api.MapWebhooksApi();
+        api.MapChannelsApi();
+        api.MapChannelWebhooks();
+        api.MapBillingApi();
         return endpoints;
     }
 

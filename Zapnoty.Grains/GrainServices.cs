@@ -29,6 +29,7 @@ public static class GrainServices
         services.AddSingleton(TimeProvider.System);
         services.WriteNamesAsThePreviousRelease();
         services.AddSingleton<DatabaseMigrator>();
+        services.Configure<MigrationOptions>(configuration.GetSection(MigrationOptions.Section));
         services.AddZapnotySecrets(configuration);
         services.AddSingleton<Observability.ZapnotyMetrics>();
         services.AddSingleton<TicketStore>();
@@ -39,6 +40,7 @@ public static class GrainServices
         services.AddSingleton<LoginCodeStore>();
         services.AddSingleton<Profiles.ProfileStore>();
         services.AddSingleton<TicketList>();
+        services.AddSingleton<ProjectList>();
         services.AddSingleton<TeamStore>();
         services.AddSingleton<AuditLog>();
         services.Configure<WebhookOptions>(configuration.GetSection("Zapnoty:Webhooks"));

@@ -8,7 +8,9 @@
 #              restart and how late breaches are recorded, against the same silo without them;
 #   sla-creation — not part of "all" (about 3 minutes): only what SLA targets cost ticket creation,
 #              on many projects and on one hot project (targets in hours and in minutes).
-# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation] [sla tickets]   (defaults 32 15 50 all 100000)
+#   long-tickets — not part of "all" (about a minute): a ticket with 20,000 messages vs one with 20
+#              and one with 60, first and warm GET vs the same page in one query; [projects] is the number of rounds.
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets] [sla tickets]   (defaults 32 15 50 all 100000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -11,12 +11,7 @@ cd "$root"
 source scripts/postgres.sh
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required" >&2; exit 1; }
-if [ -z "${ConnectionStrings__Postgres:-}" ]; then
-  pg_ensure_installed
-  pg_start_throwaway cluster
-  pg_create_database "$PG_THROWAWAY_PORT" zapnoty
-  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_THROWAWAY_PORT;Username=postgres;Database=zapnoty"
-fi
+pg_connection_or_throwaway cluster
 
 dotnet build Zapnoty.Silo/Zapnoty.Silo.csproj -c Release -nologo -v quiet
 dotnet build bench/Zapnoty.Bench/Zapnoty.Bench.csproj -c Release -nologo -v quiet

@@ -8,8 +8,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
 
-# Installs the npm packages only when node_modules is missing or package-lock.json changed
-# since the last install, then type-checks and bundles into dashboard/dist.
+# Installs the npm packages (npm ci) only when node_modules is missing or package-lock.json
+# changed since the last install, then lints (ESLint, no warnings allowed), generates the API
+# types from docs/openapi.json, type-checks and bundles into dashboard/dist. A contract change
+# that breaks the dashboard fails here.
 dashboard_build() {
   local dir=$1/dashboard
   if ! command -v npm >/dev/null; then
@@ -24,8 +26,8 @@ dashboard_build() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$lock_sum" > "$stamp"
   fi
-  echo "Building the dashboard (npm run build)..."
-  (cd "$dir" && npm run build --silent)
+  echo "Linting and building the dashboard (npm run lint, npm run build)..."
+  (cd "$dir" && npm run lint --silent && npm run build --silent)
 }
 
 # Vite 8 needs Node.js 20.19 or newer; Debian 12's own nodejs is 18. Then a Node.js 22 from

@@ -64,6 +64,16 @@ pg_start_throwaway() {
   trap 'pg_stop "$PG_THROWAWAY_DIR"; rm -rf "$PG_THROWAWAY_DIR"' EXIT
 }
 
+# pg_connection_or_throwaway NAME: keeps ConnectionStrings__Postgres if set, otherwise exports
+# one to the database "zapnoty" on a throwaway server (the multi-silo and upgrade checks).
+pg_connection_or_throwaway() {
+  [ -z "${ConnectionStrings__Postgres:-}" ] || return 0
+  pg_ensure_installed
+  pg_start_throwaway "$1"
+  pg_create_database "$PG_THROWAWAY_PORT" zapnoty
+  export ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_THROWAWAY_PORT;Username=postgres;Database=zapnoty"
+}
+
 pg_stop() {
   local dir=$1
   [ -f "$dir/data/postmaster.pid" ] || return 0

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a throwaway PostgreSQL on a free port. A full run (no
-# arguments such as --filter) then checks the container files (scripts/check-containers.sh)
+# arguments such as --filter) then checks the container files (scripts/check-containers.sh),
+# that every status the API answered is in its OpenAPI document (scripts/status-coverage.sh)
 # and, unless ZAPNOTY_CLUSTER_CHECK=0, runs the multi-silo check of scripts/cluster-check.sh:
-# real silo processes, stopped, killed and added under load.
+# real silo processes, stopped, killed and added under load; then, unless ZAPNOTY_UPGRADE_CHECK=0,
+# the rolling-upgrade check of scripts/upgrade-check.sh: the previous release and this tree in
+# one cluster under load.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,6 +15,8 @@ source scripts/dashboard.sh
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is required" >&2; exit 1; }
 pg_ensure_installed
 chromium_ensure_installed
+# The webhook guide's Python check runs in the tests (WebhookGuideTests); Node.js comes with the dashboard.
+command -v python3 >/dev/null || { echo "Python 3 is not installed; installing it with apt-get..." >&2; apt_install python3; }
 # The dashboard tests drive the built app; a missing dist/ fails them, never skips them.
 dashboard_build "$root"
 
@@ -22,6 +27,8 @@ echo "Test PostgreSQL on 127.0.0.1:$port"
 export ZAPNOTY_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
 results="$root/TestResults"
 rm -rf "$results"
+# The test silos record every (method, route, status) they answer, for the status coverage check.
+export ZAPNOTY_STATUS_LOG="$results/status-codes.tsv"
 
 status=0
 dotnet test Zapnoty.sln -c Release -nologo --logger "console;verbosity=normal" \
@@ -32,11 +39,22 @@ if [ $# -eq 0 ]; then
   if scripts/check-containers.sh; then summary+=("containers: ok")
   else summary+=("containers: FAILED (scripts/check-containers.sh: the container files need fixing)"); status=1; fi
 
+  # Only after the whole suite: a filtered run answers too little to judge the document by.
+  if scripts/status-coverage.sh "$ZAPNOTY_STATUS_LOG" "$results/openapi.served.json"; then summary+=("status coverage: ok")
+  else summary+=("status coverage: FAILED (statuses the API answered that the OpenAPI document does not declare; listed above)"); status=1; fi
+
   if [ "${ZAPNOTY_CLUSTER_CHECK:-1}" != 0 ]; then
     pg_create_database "$port" zapnoty_cluster
     if ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty_cluster" \
       scripts/cluster-check.sh; then summary+=("cluster check: passed")
     else summary+=("cluster check: FAILED"); status=1; fi
+  fi
+
+  if [ "${ZAPNOTY_UPGRADE_CHECK:-1}" != 0 ]; then
+    pg_create_database "$port" zapnoty_upgrade
+    if ConnectionStrings__Postgres="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty_upgrade" \
+      scripts/upgrade-check.sh; then summary+=("upgrade check: passed")
+    else summary+=("upgrade check: FAILED"); status=1; fi
   fi
 fi
 

@@ -25,12 +25,12 @@ public static class AuthApi
     public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/auth").WithTags("Authentication");
-        api.MapPost("/login", Login).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapPost("/verify", Verify).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/login", Login).ProducesProblems(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/verify", Verify).ProducesProblems(StatusCodes.Status429TooManyRequests);
         // Only a person has a session to end and a self to show; API keys get a 403 like anywhere else.
-        api.MapPost("/logout", Logout).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
-        api.MapGet("/me", Me).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
-        api.MapPatch("/me", ChangeMe).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
+        api.MapPost("/logout", Logout).WithProjectAccess().RequireSession();
+        api.MapGet("/me", Me).WithProjectAccess().RequireSession();
+        api.MapPatch("/me", ChangeMe).WithProjectAccess().RequireSession();
         return api;
     }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Zapnoty.Api.Problems;
 using Zapnoty.Grains;
 using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Projects;
@@ -76,11 +77,26 @@ public sealed class ProjectAccess(IGrainFactory grains) : IEndpointFilter
 
 public static class ProjectAccessEndpoints
 {
-    /// <summary>Authenticated, and checked by <see cref="ProjectAccess"/>, for every endpoint of the group.</summary>
-    public static RouteGroupBuilder WithProjectAccess(this RouteGroupBuilder group)
+    /// <summary>
+    /// Authenticated, and checked by <see cref="ProjectAccess"/>, for every endpoint of the group
+    /// (or the one endpoint). Declares what the two answer: 401 without a valid credential; 404
+    /// for a project or ticket the caller cannot see (routes that name one); 403 where the route
+    /// needs more than a viewer or a person rather than an API key.
+    /// </summary>
+    public static TBuilder WithProjectAccess<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
     {
-        group.RequireAuthorization().AddEndpointFilter<ProjectAccess>();
-        return group;
+        builder.RequireAuthorization().AddEndpointFilter<TBuilder, ProjectAccess>();
+        // Finally: the endpoint's own RequireRole/RequireSession come after the group's conventions.
+        builder.Finally(endpoint =>
+        {
+            DocumentedProblems.Declare(endpoint, StatusCodes.Status401Unauthorized);
+            var route = (endpoint as RouteEndpointBuilder)?.RoutePattern;
+            if (route?.GetParameter("projectId") is not null || route?.GetParameter("ticketId") is not null)
+                DocumentedProblems.Declare(endpoint, StatusCodes.Status404NotFound);
+            if (endpoint.Metadata.OfType<SessionOnly>().Any() || endpoint.Metadata.OfType<RequiredRole>().Any(r => r.Role > ProjectRole.Viewer))
+                DocumentedProblems.Declare(endpoint, StatusCodes.Status403Forbidden);
+        });
+        return builder;
     }
 
     public static TBuilder RequireRole<TBuilder>(this TBuilder builder, ProjectRole role) where TBuilder : IEndpointConventionBuilder =>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Zapnoty.Api.Problems;
 using Zapnoty.Grains.Access;
 
 namespace Zapnoty.Api.Access;
@@ -20,10 +21,10 @@ public static class SessionsApi
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/auth").WithTags("Authentication");
-        api.MapGet("/sessions", List).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
-        api.MapDelete("/sessions/{sessionId:guid}", Revoke).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/logout-everywhere", LogoutEverywhere).RequireAuthorization().AddEndpointFilter<ProjectAccess>().RequireSession();
+        api.MapGet("/sessions", List).WithProjectAccess().RequireSession();
+        api.MapDelete("/sessions/{sessionId:guid}", Revoke).WithProjectAccess().RequireSession()
+            .ProducesProblems(StatusCodes.Status404NotFound);
+        api.MapPost("/logout-everywhere", LogoutEverywhere).WithProjectAccess().RequireSession();
         return api;
     }
 

@@ -62,11 +62,11 @@ public static class BillingApi
         api.MapGet("/ledger", Ledger);
         api.MapGet("/packs", Packs);
         api.MapPost("/checkout", Checkout).RequireRole(ProjectRole.Owner).RequireSession()
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status502BadGateway);
-        api.MapGet("/payments/{paymentId:guid}", Payment).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status502BadGateway);
+        api.MapGet("/payments/{paymentId:guid}", Payment);
         // Only for local trials: options validation refuses the switch outside Development.
         if (app.ServiceProvider.GetRequiredService<IOptions<BillingOptions>>().Value.DevelopmentGrants)
-            api.MapPost("/credits", DevelopmentGrant).RequireRole(ProjectRole.Owner).RequireSession();
+            api.MapPost("/credits", DevelopmentGrant).RequireRole(ProjectRole.Owner).RequireSession().ProducesProblems(StatusCodes.Status409Conflict);
         app.MapPaymentWebhooks();
         return app;
     }

@@ -28,11 +28,10 @@ public static class PaymentWebhooksApi
         // Larger than the API's 64 KB: a Stripe event embeds whole objects, and a refused notification is re-sent for days.
         app.MapPost("/v1/payments/stripe/webhook", Stripe).WithTags("Billing").AllowAnonymous()
             .WithMetadata(new RequestSizeLimitAttribute(MaxNotificationBytes), new PaymentWebhookRateLimit("stripe"))
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblems(StatusCodes.Status404NotFound);
         app.MapPost("/v1/payments/yookassa/webhook", YooKassa).WithTags("Billing").AllowAnonymous()
             .WithMetadata(new RequestSizeLimitAttribute(MaxNotificationBytes), new PaymentWebhookRateLimit("yookassa"))
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblems(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -40,13 +40,13 @@ public static class CannedRepliesApi
     {
         var api = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/canned-replies").WithTags("Canned replies").WithProjectAccess();
         api.MapGet("/", List);
-        api.MapPost("/", Add).RequireRole(ProjectRole.Support);
+        api.MapPost("/", Add).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
         api.MapPatch("/{cannedReplyId:guid}", Change).RequireRole(ProjectRole.Support);
         api.MapDelete("/{cannedReplyId:guid}", Delete).RequireRole(ProjectRole.Support);
 
         // The role that may reply is the role that may fill a reply in.
         app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}/canned-replies").WithTags("Canned replies").WithProjectAccess()
-            .MapPost("/{cannedReplyId:guid}/render", Render).RequireRole(ProjectRole.Support);
+            .MapPost("/{cannedReplyId:guid}/render", Render).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status400BadRequest);
         return app;
     }
 

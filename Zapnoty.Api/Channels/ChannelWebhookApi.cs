@@ -48,7 +48,8 @@ public static class ChannelWebhookApi
             app.MapPost(webhook.Route, (string botId, HttpRequest request, IGrainFactory grains, ChannelInbox inbox, TimeProvider clock,
                     CancellationToken cancellationToken) => Accept(webhook, botId, request, grains, inbox, clock, cancellationToken))
                 .WithTags("Channels").WithSummary($"Called by {webhook.Channel}: one update of a connected bot.").AllowAnonymous()
-                .WithMetadata(new RequestSizeLimitAttribute(MaxUpdateBytes), BotWebhookRateLimit.Instance);
+                .WithMetadata(new RequestSizeLimitAttribute(MaxUpdateBytes), BotWebhookRateLimit.Instance)
+                .ProducesProblems(StatusCodes.Status401Unauthorized);
         return app;
     }
 

@@ -25,8 +25,8 @@ public static class ChannelsApi
     {
         var api = app.MapGroup("/v1/projects/{projectId:guid}/channels").WithTags("Channels").WithProjectAccess();
         api.MapGet("/", List);
-        api.MapPut("/telegram", ConnectTelegram).RequireRole(ProjectRole.Admin);
-        api.MapPut("/max", ConnectMax).RequireRole(ProjectRole.Admin);
+        api.MapPut("/telegram", ConnectTelegram).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status409Conflict);
+        api.MapPut("/max", ConnectMax).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status409Conflict);
         foreach (var channel in new[] { Channel.Telegram, Channel.Max })
             api.MapDelete($"/{channel.Wire()}", (Guid projectId, Caller caller, IGrainFactory grains, BotStore bots, CancellationToken cancellationToken) =>
                 Disconnect(projectId, channel, caller, grains, bots, cancellationToken)).RequireRole(ProjectRole.Admin);

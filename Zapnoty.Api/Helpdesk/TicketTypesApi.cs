@@ -22,8 +22,8 @@ public static class TicketTypesApi
     {
         var api = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/ticket-types").WithTags("Ticket types").WithProjectAccess();
         api.MapGet("/", List);
-        api.MapPost("/", Add).RequireRole(ProjectRole.Admin);
-        api.MapPatch("/{typeId:guid}", Rename).RequireRole(ProjectRole.Admin);
+        api.MapPost("/", Add).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status409Conflict);
+        api.MapPatch("/{typeId:guid}", Rename).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status409Conflict);
         api.MapDelete("/{typeId:guid}", Archive).RequireRole(ProjectRole.Admin);
         return api;
     }

@@ -40,8 +40,8 @@ public static class ApiKeysApi
     {
         var api = app.MapGroup("/v1/projects/{projectId:guid}/api-keys").WithTags("API keys").WithProjectAccess();
         api.MapGet("/", List).RequireRole(ProjectRole.Admin);
-        api.MapPost("/", Create).RequireRole(ProjectRole.Admin).RequireSession();
-        api.MapDelete("/{keyId:guid}", Revoke).RequireRole(ProjectRole.Admin);
+        api.MapPost("/", Create).RequireRole(ProjectRole.Admin).RequireSession().ProducesProblems(StatusCodes.Status409Conflict);
+        api.MapDelete("/{keyId:guid}", Revoke).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status404NotFound);
         return api;
     }
 

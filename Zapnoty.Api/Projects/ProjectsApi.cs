@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Npgsql;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Problems;
 using Zapnoty.Grains;
@@ -24,7 +23,7 @@ public static class ProjectsApi
     public static RouteGroupBuilder MapProjectsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/projects").WithTags("Projects").WithProjectAccess();
-        api.MapPost("/", Create).RequireSession();
+        api.MapPost("/", Create).RequireSession().ProducesProblems(StatusCodes.Status409Conflict);
         api.MapGet("/", List).RequireSession();
         api.MapGet("/{projectId:guid}", Get);
         api.MapPatch("/{projectId:guid}", Rename).RequireRole(ProjectRole.Admin);
@@ -42,7 +41,7 @@ public static class ProjectsApi
     }
 
     /// <summary>The projects the caller is a member of, with the caller's role in each.</summary>
-    private static async Task<Ok<Page<ProjectDto>>> List(Caller caller, NpgsqlDataSource db, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<Page<ProjectDto>>> List(Caller caller, ProjectList projects, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         var take = Paging.Limit(limit, validation);
@@ -51,24 +50,10 @@ public static class ProjectsApi
         if (after is not null && !Guid.TryParse(after, out afterId)) validation.Add("cursor", "The cursor is not one this API handed out.");
         validation.ThrowIfAny();
 
-        await using var command = db.CreateCommand("""
-            SELECT p.id, p.name, p.slug, p.created_at, m.role
-              FROM members m JOIN projects p ON p.id = m.project_id
-             WHERE m.user_id = $1 AND m.removed_at IS NULL AND p.deleted_at IS NULL AND p.id > $2
-             ORDER BY p.id
-             LIMIT $3
-            """);
-        command.Parameters.Add(new() { Value = caller.UserId!.Value });
-        command.Parameters.Add(new() { Value = afterId });
-        command.Parameters.Add(new() { Value = take + 1 });
-        var items = new List<ProjectDto>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-            items.Add(new ProjectDto(reader.GetGuid(0), reader.GetString(1), reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3).UtcDateTime, WireNames.ParseWire<ProjectRole>(reader.GetString(4))));
-
-        var next = items.Count > take ? Paging.Encode(items[take - 1].Id.ToString()) : null;
-        return TypedResults.Ok(new Page<ProjectDto>(items.Take(take).ToList(), next));
+        var page = await projects.Of(caller.UserId!.Value, afterId, take + 1, cancellationToken);
+        var items = page.Take(take).Select(m => ProjectDto.From(m.Project, m.Role)).ToList();
+        var next = page.Count > take ? Paging.Encode(items[^1].Id.ToString()) : null;
+        return TypedResults.Ok(new Page<ProjectDto>(items, next));
     }
 
     private static async Task<Ok<ProjectDto>> Get(Guid projectId, Caller caller, IGrainFactory grains) =>

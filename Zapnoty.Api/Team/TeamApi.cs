@@ -51,12 +51,14 @@ public static class TeamApi
     {
         var project = app.MapGroup("/v1/projects/{projectId:guid}").WithTags("Team").WithProjectAccess();
         project.MapGet("/members", List);
-        project.MapPost("/members", Add).RequireRole(ProjectRole.Admin).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        project.MapPost("/members", Add).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
         project.MapPatch("/members/{memberId:guid}", ChangeRole).RequireRole(ProjectRole.Admin);
         project.MapDelete("/members/{memberId:guid}", Remove).RequireRole(ProjectRole.Admin);
-        project.MapPost("/leave", Leave).RequireSession();
-        project.MapPost("/ownership-transfer", RequestTransfer).RequireRole(ProjectRole.Owner).RequireSession().ProducesProblem(StatusCodes.Status429TooManyRequests);
-        project.MapPost("/ownership-transfer/confirm", ConfirmTransfer).RequireRole(ProjectRole.Owner).RequireSession().ProducesProblem(StatusCodes.Status429TooManyRequests);
+        project.MapPost("/leave", Leave).RequireSession().ProducesProblems(StatusCodes.Status409Conflict);
+        project.MapPost("/ownership-transfer", RequestTransfer).RequireRole(ProjectRole.Owner).RequireSession()
+            .ProducesProblems(StatusCodes.Status429TooManyRequests);
+        project.MapPost("/ownership-transfer/confirm", ConfirmTransfer).RequireRole(ProjectRole.Owner).RequireSession()
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status410Gone, StatusCodes.Status429TooManyRequests);
         return app;
     }
 

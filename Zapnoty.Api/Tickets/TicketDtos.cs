@@ -12,23 +12,42 @@ public sealed record HistoryDto(DateTime At, ActorDto Actor, string Field, strin
 }
 
 /// <summary>
-/// The ticket with its latest messages and its history, oldest first. <c>earlier_messages_cursor</c>
-/// is set when older messages exist: pass it as <c>cursor</c> to <c>GET /v1/helpdesk/tickets/{ticketId}/messages</c>.
+/// The ticket with its latest messages and its history, oldest first. <c>earlier_messages_before</c>
+/// is set when older messages exist: pass it as <c>before</c> to <c>GET /v1/helpdesk/tickets/{ticketId}/messages</c>.
 /// </summary>
 public sealed record TicketDetailsDto : TicketDto
 {
-    public TicketDetailsDto(TicketDto ticket, IReadOnlyList<MessageDto> messages, IReadOnlyList<HistoryDto> history, string? earlierMessagesCursor)
+    public TicketDetailsDto(TicketDto ticket, IReadOnlyList<MessageDto> messages, IReadOnlyList<HistoryDto> history,
+        Guid? earlierMessagesBefore, string? earlierMessagesCursor)
         : base(ticket)
     {
         Messages = messages;
         History = history;
-        EarlierMessagesCursor = earlierMessagesCursor;
+        EarlierMessagesBefore = earlierMessagesBefore;
+        _earlierMessagesCursor = earlierMessagesCursor;
     }
+
+    private readonly string? _earlierMessagesCursor;
 
     public IReadOnlyList<MessageDto> Messages { get; }
     public IReadOnlyList<HistoryDto> History { get; }
-    public string? EarlierMessagesCursor { get; }
+
+    /// <summary>The oldest message shown, when older ones exist: the <c>before</c> of the page before these.</summary>
+    public Guid? EarlierMessagesBefore { get; }
+
+    /// <summary>Deprecated (kept for one release): the same position as a <c>cursor</c>; use <c>earlier_messages_before</c>.</summary>
+    [Obsolete("Use EarlierMessagesBefore; cursor paging of messages is kept for one release.")]
+    public string? EarlierMessagesCursor => _earlierMessagesCursor;
 }
+
+/// <summary>
+/// Messages oldest first. <c>next_before</c> is the oldest of them when older ones exist (the
+/// <c>before</c> of the page before); <c>next_cursor</c> is its deprecated form.
+/// </summary>
+public sealed record MessagePageDto(
+    IReadOnlyList<MessageDto> Items,
+    Guid? NextBefore,
+    [property: Obsolete("Use NextBefore; cursor paging of messages is kept for one release.")] string? NextCursor);
 
 public sealed record CustomerRequest(string? ExternalId, string? Name, string? Email);
 

@@ -23,11 +23,14 @@ public static class TicketsApi
 
         var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
-        ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support);
-        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support);
-        ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support);
-        ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download);
-        ticket.MapGet("/messages", Messages).ProducesProblem(StatusCodes.Status400BadRequest);
+        ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
+        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict);
+        ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
+        ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status502BadGateway);
+        ticket.MapGet("/messages", Messages).ProducesProblem(StatusCodes.Status400BadRequest).WithMetadata(new DeprecatedQuery("cursor"));
         return app;
     }
 
@@ -58,17 +61,12 @@ public static class TicketsApi
     /// <c>q</c> (a number such as <c>#12</c>, or at least 3 characters of subject, customer name or
     /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>.
     /// </summary>
-    private static async Task<Ok<Page<TicketDto>>> List(
-        Guid projectId, Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock,
-        string? status, [FromQuery(Name = "type_id")] Guid? typeId, string? priority,
-        [FromQuery(Name = "assignee_id")] string? assigneeId, bool? overdue, string? q,
-        [FromQuery(Name = "customer_external_id")] string? customerExternalId,
-        int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<Page<TicketDto>>> List(Guid projectId, [AsParameters] TicketListQuery query,
+        Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation();
-        var filter = FilterOf(projectId, caller, validation, status, typeId, priority, assigneeId, overdue, q, customerExternalId)
-            with { Limit = Paging.Limit(limit, validation) };
-        if (Paging.DecodeNumber(cursor, validation) is { } before) filter = filter with { BeforeNumber = before };
+        var filter = FilterOf(projectId, caller, validation, query, query.Status) with { Limit = Paging.Limit(query.Limit, validation) };
+        if (Paging.DecodeNumber(query.Cursor, validation) is { } before) filter = filter with { BeforeNumber = before };
         validation.ThrowIfAny();
 
         var now = clock.GetUtcNow();
@@ -84,14 +82,11 @@ public static class TicketsApi
     /// <c>closed</c>) and how many of them are <c>overdue</c>, under the list's other filters:
     /// <c>type_id</c>, <c>priority</c>, <c>assignee_id</c>, <c>overdue</c>, <c>q</c>, <c>customer_external_id</c>.
     /// </summary>
-    private static async Task<Ok<TicketCountsDto>> Counts(
-        Guid projectId, Caller caller, TicketList tickets, TimeProvider clock,
-        [FromQuery(Name = "type_id")] Guid? typeId, string? priority,
-        [FromQuery(Name = "assignee_id")] string? assigneeId, bool? overdue, string? q,
-        [FromQuery(Name = "customer_external_id")] string? customerExternalId, CancellationToken cancellationToken)
+    private static async Task<Ok<TicketCountsDto>> Counts(Guid projectId, [AsParameters] TicketCountsQuery query,
+        Caller caller, TicketList tickets, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation();
-        var filter = FilterOf(projectId, caller, validation, null, typeId, priority, assigneeId, overdue, q, customerExternalId);
+        var filter = FilterOf(projectId, caller, validation, query, status: null);
         validation.ThrowIfAny();
         var counts = await tickets.Count(filter, clock.GetUtcNow(), cancellationToken);
         return TypedResults.Ok(new TicketCountsDto(counts.New, counts.InProgress, counts.Waiting, counts.Closed, counts.Overdue));
@@ -99,39 +94,46 @@ public static class TicketsApi
 
     /// <summary>
     /// The ticket with its latest 50 messages (oldest first) and its history. When it has older
-    /// messages, <c>earlier_messages_cursor</c> pages them through <c>GET .../messages?cursor=</c>.
+    /// messages, <c>earlier_messages_before</c> names the message to pass as <c>before</c> to
+    /// <c>GET .../messages</c> (<c>earlier_messages_cursor</c>, for <c>cursor</c>, is deprecated).
     /// </summary>
     private static async Task<Ok<TicketDetailsDto>> Get(Guid ticketId, IGrainFactory grains, TimeProvider clock)
     {
         var details = await grains.GetGrain<ITicketGrain>(ticketId).Get();
+        var oldestShown = details.HasEarlierMessages ? details.Messages[0] : null;
         return TypedResults.Ok(new TicketDetailsDto(
             TicketDto.From(details.Ticket, clock.GetUtcNow(), await TeamDirectory.Of(grains, details.Ticket.ProjectId)),
             details.Messages.Select(MessageDto.From).ToList(),
             details.History.Select(HistoryDto.Of).ToList(),
-            details.HasEarlierMessages ? EarlierThan(details.Messages[0]) : null));
+            oldestShown?.Id, oldestShown is null ? null : Paging.Encode(oldestShown.Id.ToString())));
     }
 
     /// <summary>
-    /// The ticket's messages, newest page first: each page holds up to <c>limit</c> messages
-    /// oldest first, and <c>next_cursor</c> leads to the page before it (null at the first message).
+    /// A page of the ticket's messages: up to <c>limit</c> (1–200, default 50) sent before message
+    /// <c>before</c> (the latest ones without it), oldest first. <c>next_before</c> names the oldest
+    /// of them when older messages exist (pass it as <c>before</c> for the page before); null at the
+    /// first message. A <c>before</c> that is no message of this ticket answers 400.
+    /// <c>cursor</c> (with <c>next_cursor</c>) is the deprecated form of <c>before</c>, kept for one release.
     /// </summary>
-    private static async Task<Ok<Page<MessageDto>>> Messages(Guid ticketId, IGrainFactory grains, int? limit, string? cursor)
+    private static async Task<Ok<MessagePageDto>> Messages(Guid ticketId, IGrainFactory grains, int? limit, string? before, string? cursor)
     {
         var validation = new Validation();
         var pageSize = Paging.Limit(limit, validation);
-        Guid? before = null;
-        if (Paging.Decode(cursor, validation) is { } position)
+        var (anchor, field) = (before, "before");
+        if (before is null && Paging.Decode(cursor, validation) is { } position) (anchor, field) = (position, "cursor");
+        Guid? beforeId = null;
+        if (anchor is not null)
         {
-            if (Guid.TryParse(position, out var messageId)) before = messageId;
-            else validation.Add("cursor", "The cursor is not one this API handed out.");
+            if (Guid.TryParse(anchor, out var messageId)) beforeId = messageId;
+            else validation.Add(field, field == "cursor" ? "The cursor is not one this API handed out." : "before must be a message id.");
         }
         validation.ThrowIfAny();
-        var page = await grains.GetGrain<ITicketGrain>(ticketId).Messages(before, pageSize);
-        return TypedResults.Ok(new Page<MessageDto>(page.Items.Select(MessageDto.From).ToList(),
-            page.HasEarlier ? EarlierThan(page.Items[0]) : null));
+        var page = await grains.GetGrain<ITicketGrain>(ticketId).Messages(beforeId, pageSize)
+            ?? throw DomainException.Invalid(field, $"Message {beforeId} is not a message of this ticket.");
+        var oldestShown = page.HasEarlier ? page.Items[0].Id : (Guid?)null;
+        return TypedResults.Ok(new MessagePageDto(page.Items.Select(MessageDto.From).ToList(),
+            oldestShown, oldestShown is { } id ? Paging.Encode(id.ToString()) : null));
     }
-
-    private static string EarlierThan(MessageView oldestShown) => Paging.Encode(oldestShown.Id.ToString());
 
     /// <summary>Changes status, priority, assignee and/or type; each change is one history entry.</summary>
     private static async Task<Ok<TicketDto>> Edit(Guid ticketId, TicketPatch body, Caller caller, IGrainFactory grains, TimeProvider clock)
@@ -177,10 +179,10 @@ public static class TicketsApi
     }
 
     /// <summary>The list's filters from the query string; what is wrong goes into <paramref name="validation"/>.</summary>
-    private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, string? status, Guid? typeId, string? priority,
-        string? assigneeId, bool? overdue, string? q, string? customerExternalId)
+    private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, ITicketFilterQuery query, string? status)
     {
-        var filter = new TicketFilter(projectId, TypeId: typeId, OverdueOnly: overdue ?? false, CustomerExternalId: customerExternalId);
+        var (priority, assigneeId, q) = (query.Priority, query.AssigneeId, query.Q);
+        var filter = new TicketFilter(projectId, TypeId: query.TypeId, OverdueOnly: query.Overdue ?? false, CustomerExternalId: query.CustomerExternalId);
         if (!string.IsNullOrWhiteSpace(q))
         {
             filter = filter with { Search = TicketSearch.Parse(q, out var problem) };

@@ -43,13 +43,13 @@ public static class WebhooksApi
     {
         var api = app.MapGroup("/v1/projects/{projectId:guid}/webhooks").WithTags("Webhooks").WithProjectAccess().RequireRole(ProjectRole.Admin);
         api.MapGet("/", List);
-        api.MapPost("/", Create);
+        api.MapPost("/", Create).ProducesProblems(StatusCodes.Status409Conflict);
         api.MapGet("/{webhookId:guid}", Get);
         api.MapPatch("/{webhookId:guid}", Change);
         api.MapDelete("/{webhookId:guid}", Delete);
         api.MapPost("/{webhookId:guid}/rotate-secret", RotateSecret);
         api.MapGet("/{webhookId:guid}/deliveries", Deliveries);
-        api.MapPost("/{webhookId:guid}/deliveries/{deliveryId:guid}/retry", Retry);
+        api.MapPost("/{webhookId:guid}/deliveries/{deliveryId:guid}/retry", Retry).ProducesProblems(StatusCodes.Status409Conflict);
         return app;
     }
 

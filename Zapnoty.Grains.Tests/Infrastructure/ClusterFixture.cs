@@ -96,6 +96,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
 
         Silos = Cluster.Silos.Select(silo => new HttpClient { BaseAddress = ApiAddress(silo) }).ToList();
+        await StatusRecorder.SaveServedDocument(Silos[0]);
     }
 
     public static Uri ApiAddress(SiloHandle silo)
@@ -170,7 +171,7 @@ public sealed class ZapnotyTestSilo : ISiloConfigurator, IHostConfigurator
         hostBuilder.ConfigureWebHost(web => web
             .UseKestrel()
             .UseUrls("http://127.0.0.1:0", $"http://127.0.0.1:{metricsPort}")
-            .Configure(app => app.UseZapnotyApi()));
+            .Configure(app => app.UseStatusRecorder().UseZapnotyApi()));
     }
 
     private static int FreePort()

@@ -55,7 +55,16 @@ public sealed class SiloProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) silo._output.Enqueue(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await silo.UntilReady();
+        try
+        {
+            await silo.UntilReady();
+        }
+        catch
+        {
+            // A silo that never became ready must not outlive the test run.
+            await silo.DisposeAsync();
+            throw;
+        }
         return silo;
     }
 

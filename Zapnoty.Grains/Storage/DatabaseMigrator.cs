@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Zapnoty.Grains.Storage;
@@ -10,9 +11,16 @@ namespace Zapnoty.Grains.Storage;
 /// Applies the numbered <c>.sql</c> files embedded in this assembly, in order, each in its own
 /// transaction, and records them in <c>schema_migrations</c>. A session-level advisory lock
 /// makes silos that start together take turns: the second one finds everything applied.
+/// A migration marked as not backward compatible (<see cref="Migration.Breaking"/>) is refused
+/// while silos that may run an older version are alive, unless the operator confirms a full
+/// stop (<see cref="MigrationOptions"/>). <paramref name="migrations"/> replaces the embedded
+/// ones (tests of the guard).
 /// </summary>
-public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<DatabaseMigrator> log)
+public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<DatabaseMigrator> log, IOptions<MigrationOptions>? options = null,
+    IReadOnlyList<DatabaseMigrator.Migration>? migrations = null)
 {
+    private readonly MigrationOptions _options = options?.Value ?? new MigrationOptions();
+
     // Any constant works as long as nothing else in the database uses it: "zapnoty" in ASCII.
     private const long MigrationLockKey = 0x7A61706E6F7479;
     private const string ResourcePrefix = "Zapnoty.Migrations.";
@@ -42,7 +50,7 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
                 """, cancellationToken);
 
             var applied = await AppliedVersions(connection, cancellationToken);
-            foreach (var migration in EmbeddedMigrations())
+            foreach (var migration in migrations ?? EmbeddedMigrations())
             {
                 if (applied.TryGetValue(migration.Version, out var checksum))
                 {
@@ -51,6 +59,7 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
                             migration.Version, checksum, migration.Checksum);
                     continue;
                 }
+                if (migration.Breaking is { } breaking) await Guard(connection, migration.Version, breaking, cancellationToken);
                 await Apply(connection, migration, cancellationToken);
             }
         }
@@ -58,6 +67,24 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
         {
             await Execute(connection, "SELECT pg_advisory_unlock($1)", CancellationToken.None, MigrationLockKey);
         }
+    }
+
+    /// <summary>
+    /// Any silo alive now started before this migration existed in the database, so it runs an
+    /// older version (a silo of this version would have applied it, or been refused, first).
+    /// </summary>
+    private async Task Guard(NpgsqlConnection connection, string version, string breaking, CancellationToken cancellationToken)
+    {
+        var alive = await LiveSilo.Read(connection, _options.LiveSiloWindow, cancellationToken);
+        if (alive.Count == 0) return;
+        if (!_options.Confirms(version))
+        {
+            var refused = new BreakingMigrationRefusedException(version, breaking, alive);
+            log.LogCritical("Refusing migration {Version}: {Reason}", version, refused.Message);
+            throw refused;
+        }
+        log.LogWarning("Applying breaking migration {Version} as the operator confirmed a full stop; {Count} silo(s) are still listed as alive",
+            version, alive.Count);
     }
 
     private async Task Apply(NpgsqlConnection connection, Migration migration, CancellationToken cancellationToken)
@@ -94,15 +121,38 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public sealed record Migration(string Version, string Sql, string Checksum)
+    /// <summary>
+    /// One numbered script. <see cref="Breaking"/> is what an older silo would trip over, from a
+    /// <c>-- breaking: ...</c> line in the comment block the file starts with; null when the
+    /// migration is backward compatible (the rule: docs/OPERATIONS.md, "Rolling upgrade").
+    /// </summary>
+    public sealed record Migration(string Version, string Sql, string Checksum, string? Breaking)
     {
+        private const string BreakingMarker = "-- breaking:";
+
+        public static Migration From(string version, string sql) =>
+            new(version, sql, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sql))), BreakingNote(sql));
+
         internal static Migration Load(Assembly assembly, string resource, string version)
         {
             using var stream = assembly.GetManifestResourceStream(resource)
                 ?? throw new InvalidOperationException($"Missing embedded migration {resource}");
             using var reader = new StreamReader(stream, Encoding.UTF8);
-            var sql = reader.ReadToEnd();
-            return new Migration(version, sql, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sql))));
+            return From(version, reader.ReadToEnd());
+        }
+
+        /// <summary>Only the header counts: the same words in a later comment do not mark the migration.</summary>
+        private static string? BreakingNote(string sql)
+        {
+            foreach (var raw in sql.Split('\n'))
+            {
+                var line = raw.Trim();
+                if (line.Length == 0) continue;
+                if (!line.StartsWith("--", StringComparison.Ordinal)) return null;
+                if (line.StartsWith(BreakingMarker, StringComparison.OrdinalIgnoreCase))
+                    return line[BreakingMarker.Length..].Trim() is { Length: > 0 } note ? note : "no reason given";
+            }
+            return null;
         }
     }
 }

@@ -14,11 +14,12 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
 
     /// <summary>
     /// Up to <paramref name="limit"/> messages sent before message <paramref name="before"/> (the latest
-    /// ones when null), oldest first. A <paramref name="before"/> that is not a message of this ticket: Invalid.
+    /// ones when null), oldest first; null when <paramref name="before"/> is not a message of this ticket
+    /// (the caller names the parameter that carried it).
     /// </summary>
     [ReadOnly]
     [Alias("1F5F4A19")]
-    Task<MessagePage> Messages(Guid? before, int limit);
+    Task<MessagePage?> Messages(Guid? before, int limit);
 
     /// <summary>The ticket row only (cheap; used to authorise a caller against its project).</summary>
     [ReadOnly]

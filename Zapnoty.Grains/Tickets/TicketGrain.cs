@@ -31,11 +31,10 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         return new TicketDetails(ticket, _messages.ToArray(), _history.ToArray(), _hasEarlierMessages);
     }
 
-    public async Task<MessagePage> Messages(Guid? before, int limit)
+    public async Task<MessagePage?> Messages(Guid? before, int limit)
     {
         var ticket = await Current();
-        return await store.Messages(ticket.Id, before, limit, CancellationToken.None)
-            ?? throw DomainException.Invalid("cursor", $"The cursor names no message of ticket #{ticket.Number}.");
+        return await store.Messages(ticket.Id, before, limit, CancellationToken.None);
     }
 
     public Task<TicketView> Summary() => Current();

@@ -11,6 +11,55 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     private const string MessageColumns =
         "id, author, agent_id, text, created_at, delivery, delivery_error, attachments::text, channel_message_id, edited_at";
 
+    // The message reads below are public so a test can EXPLAIN them on a ticket with 20,000
+    // messages: each walks the (ticket_id, seq) index from a known point and stops after a
+    // bounded number of rows, however long the conversation is.
+
+    /// <summary>The latest $2 messages of ticket $1, oldest first (one more than shown tells whether older ones exist).</summary>
+    public const string LatestMessagesSql = $"""
+        SELECT {MessageColumns} FROM (
+            SELECT {MessageColumns}, seq FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq DESC LIMIT $2) m
+         ORDER BY seq
+        """;
+
+    /// <summary>
+    /// Up to $3 messages of ticket $1 before message $2 (the latest when null), oldest first. The
+    /// bound on seq is one value (max, the anchor's seq, or null for an anchor of no message of
+    /// this ticket), so it is an index condition and a page far back reads no newer rows.
+    /// </summary>
+    public const string MessagesBeforeSql = $"""
+        SELECT {MessageColumns} FROM (
+            SELECT {MessageColumns}, seq FROM ticket_messages
+             WHERE ticket_id = $1
+               AND seq < CASE WHEN $2::uuid IS NULL THEN 9223372036854775807
+                              ELSE (SELECT seq FROM ticket_messages WHERE id = $2 AND ticket_id = $1) END
+             ORDER BY seq DESC LIMIT $3) m
+         ORDER BY seq
+        """;
+
+    /// <summary>
+    /// Customer messages of ticket $1 since $2, reading only the messages since an hour before $2:
+    /// seq follows created_at (one grain writes a ticket; silo clocks differ by far less than an
+    /// hour), so the walk back stops at the first message older than that instead of counting
+    /// through the whole conversation.
+    /// </summary>
+    public const string CustomerMessagesSinceSql = """
+        SELECT count(*) FROM ticket_messages
+         WHERE ticket_id = $1 AND author = 'customer' AND created_at >= $2
+           AND seq > coalesce((SELECT seq FROM ticket_messages WHERE ticket_id = $1 AND created_at < $2 - interval '1 hour'
+                                ORDER BY seq DESC LIMIT 1), 0)
+        """;
+
+    /// <summary>Message $2 of ticket $1.</summary>
+    public const string MessageByIdSql = $"SELECT {MessageColumns} FROM ticket_messages WHERE id = $2 AND ticket_id = $1";
+
+    /// <summary>The customer's message of ticket $1 that their messenger numbers $2 (the latest, should it repeat).</summary>
+    public const string MessageByChannelIdSql = $"""
+        SELECT {MessageColumns} FROM ticket_messages
+         WHERE ticket_id = $1 AND channel_message_id = $2 AND author = 'customer'
+         ORDER BY seq DESC LIMIT 1
+        """;
+
     /// <summary>
     /// The ticket, its <see cref="TicketLimits.RecentMessages"/> latest messages (oldest first) and
     /// its history; <see cref="TicketDetails.HasEarlierMessages"/> says whether older ones exist.
@@ -24,11 +73,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             BatchCommands =
             {
                 new NpgsqlBatchCommand(TicketRows.SelectFrom + " WHERE t.id = $1") { Parameters = { new() { Value = ticketId } } },
-                new NpgsqlBatchCommand($"""
-                    SELECT {MessageColumns} FROM (
-                        SELECT {MessageColumns}, seq FROM ticket_messages WHERE ticket_id = $1 ORDER BY seq DESC LIMIT $2) m
-                     ORDER BY seq
-                    """) { Parameters = { new() { Value = ticketId }, new() { Value = recentMessages + 1 } } },
+                new NpgsqlBatchCommand(LatestMessagesSql) { Parameters = { new() { Value = ticketId }, new() { Value = recentMessages + 1 } } },
                 new NpgsqlBatchCommand("""
                     SELECT at, actor_kind, actor_id, field, from_value, to_value
                       FROM ticket_history WHERE ticket_id = $1 ORDER BY id
@@ -63,13 +108,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<MessagePage?> Messages(Guid ticketId, Guid? before, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
-            SELECT {MessageColumns} FROM (
-                SELECT {MessageColumns}, seq FROM ticket_messages
-                 WHERE ticket_id = $1 AND ($2::uuid IS NULL OR seq < (SELECT seq FROM ticket_messages WHERE id = $2 AND ticket_id = $1))
-                 ORDER BY seq DESC LIMIT $3) m
-             ORDER BY seq
-            """);
+        await using var command = dataSource.CreateCommand(MessagesBeforeSql);
         command.Parameters.Add(new() { Value = ticketId });
         command.Parameters.Add(new() { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = limit + 1 });
@@ -92,14 +131,10 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     /// <summary>One message of the ticket by its id, or by the id its messenger gave a customer's message.</summary>
     public async Task<MessageView?> Message(Guid ticketId, Guid? messageId, string? channelMessageId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"""
-            SELECT {MessageColumns} FROM ticket_messages
-             WHERE ticket_id = $1 AND (id = $2 OR (author = 'customer' AND channel_message_id = $3))
-             ORDER BY seq DESC LIMIT 1
-            """);
+        // Two statements, not one with an OR: each is a lookup on its own index.
+        await using var command = dataSource.CreateCommand(messageId is null ? MessageByChannelIdSql : MessageByIdSql);
         command.Parameters.Add(new() { Value = ticketId });
-        command.Parameters.Add(new() { Value = (object?)messageId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.Add(new() { Value = (object?)channelMessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(messageId is { } id ? new NpgsqlParameter { Value = id } : new NpgsqlParameter { Value = (object?)channelMessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return (await ReadMessages(reader, cancellationToken)).SingleOrDefault();
     }
@@ -107,8 +142,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     /// <summary>How many messages the customer sent on the ticket since <paramref name="since"/>.</summary>
     public async Task<int> CustomerMessagesSince(Guid ticketId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND author = 'customer' AND created_at >= $2");
+        await using var command = dataSource.CreateCommand(CustomerMessagesSinceSql);
         command.Parameters.Add(new() { Value = ticketId });
         command.Parameters.Add(new() { Value = since });
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;

@@ -12,10 +12,16 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //              breaches are recorded, against the same silo without them;
 //  - sla-creation: (not part of "all", about 3 minutes) only what SLA targets cost ticket creation,
 //              on many projects and on one hot project.
-// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation] [sla tickets]
+//  - long-tickets: (not part of "all", about a minute) a ticket with 20,000 messages vs one with 20
+//              and one with 60 (the same page): first and warm GET through the API vs the same page
+//              in one query; [projects] is the number of rounds (one ticket of each size per round).
+// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets] [sla tickets]
 // The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
 if (args is ["cluster", var clusterDatabase, var repository])
     return await Zapnoty.Bench.Cluster.ClusterCheck.Run(clusterDatabase, repository);
+// The rolling-upgrade check (scripts/upgrade-check.sh): Zapnoty.Bench upgrade <connection string> <repository root> <previous release root> <its commit>
+if (args is ["upgrade", var upgradeDatabase, var current, var previous, var previousCommit])
+    return await Zapnoty.Bench.Upgrade.UpgradeCheck.Run(upgradeDatabase, current, previous, previousCommit);
 
 var connectionString = args[0];
 var siloDll = args[1];
@@ -23,8 +29,8 @@ var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
 var duration = TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 15);
 var projectCount = args.Length > 4 ? int.Parse(args[4]) : 50;
 var scenarios = args.Length > 5 ? args[5] : "all";
-if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation"))
-    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla or sla-creation.");
+if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets"))
+    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation or long-tickets.");
 var ticketCount = args.Length > 6 ? int.Parse(args[6]) : 100_000;
 var warmup = TimeSpan.FromSeconds(3);
 var port = 5400 + Random.Shared.Next(500);
@@ -51,6 +57,9 @@ if (scenarios is "all" or "tickets")
 
 if (scenarios == "sla-creation")
     await SlaCreationBench.Run(api, http, db, projectCount, workers, warmup, duration);
+
+if (scenarios == "long-tickets")
+    await LongTicketBench.Run(api, db, rounds: projectCount);
 
 if (scenarios is "all" or "webhooks")
 {

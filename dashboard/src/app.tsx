@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, onSessionEnded, rememberSession, sessionToken } from './api';
+import { logOut } from './api/auth';
+import { onSessionEnded, rememberSession, sessionToken } from './api/session';
 import { Login } from './login/Login';
 import { Projects } from './projects/Projects';
 import { navigate, useRoute } from './route';
@@ -18,7 +19,7 @@ export function App() {
 
   // The session ends here whatever the server answers (it may already be gone).
   const logout = async () => {
-    await api('POST', '/auth/logout').catch(() => undefined);
+    await logOut().catch(() => undefined);
     rememberSession(null);
     setLoggedIn(false);
   };

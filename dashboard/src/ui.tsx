@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { ApiError } from './api/errors';
 
 /** An API error as a readable sentence; never swallowed. */
 export function ErrorNote({ error }: { error: unknown }) {
@@ -8,7 +8,17 @@ export function ErrorNote({ error }: { error: unknown }) {
   return <p class="error" role="alert">{text}</p>;
 }
 
-/** Loads once per change of deps; `reload` fetches again. */
+/**
+ * The latest value of a callback, for effects and timers that must call the current one without
+ * restarting whenever the parent renders a new closure.
+ */
+export function useLatest<T>(value: T) {
+  const latest = useRef(value);
+  latest.current = value;
+  return latest;
+}
+
+/** Loads once per change of deps (checked at each call site by ESLint's exhaustive-deps); `reload` fetches again. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
@@ -23,6 +33,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
     } finally {
       setLoading(false);
     }
+    // The caller's deps, as useEffect's: exhaustive-deps checks them where useLoad is called.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   useEffect(() => { void reload(); }, [reload]);
   return { data, error, loading, reload, setData };
@@ -30,12 +42,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
 
 /** Calls `tick` every `ms` while the page is shown (and once when it is shown again); stops on unmount. */
 export function useInterval(tick: () => void, ms: number) {
-  const latest = useRef(tick);
-  latest.current = tick;
+  const latest = useLatest(tick);
   useEffect(() => {
     const id = setInterval(() => { if (document.visibilityState !== 'hidden') latest.current(); }, ms);
     const shown = () => { if (document.visibilityState === 'visible') latest.current(); };
     document.addEventListener('visibilitychange', shown);
     return () => { clearInterval(id); document.removeEventListener('visibilitychange', shown); };
-  }, [ms]);
+  }, [ms, latest]);
 }

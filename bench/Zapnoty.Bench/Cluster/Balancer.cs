@@ -9,6 +9,9 @@ namespace Zapnoty.Bench.Cluster;
 public sealed record Attempt(string Operation, string Marker, int Silo, DateTimeOffset Sent, DateTimeOffset Ended, int? Status, string? Error, JsonElement Body)
 {
     public bool Succeeded => Status is >= 200 and < 300;
+
+    /// <summary>The answer's Retry-After header, if any (a 503 must carry one).</summary>
+    public string? RetryAfter { get; init; }
 }
 
 /// <summary>What a silo's /health/ready answered at a moment (null: no answer at all).</summary>
@@ -115,7 +118,10 @@ public sealed class Balancer(HttpClient http, ClusterPorts ports) : IAsyncDispos
             using var response = await http.SendAsync(message, cancellationToken);
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             var json = text.Length > 0 && text[0] == '{' ? JsonDocument.Parse(text).RootElement.Clone() : default;
-            return new Attempt(operation, marker, silo, sent, DateTimeOffset.UtcNow, (int)response.StatusCode, null, json);
+            return new Attempt(operation, marker, silo, sent, DateTimeOffset.UtcNow, (int)response.StatusCode, null, json)
+            {
+                RetryAfter = response.Headers.RetryAfter?.ToString(),
+            };
         }
         catch (HttpRequestException e)
         {

@@ -140,7 +140,7 @@ public static class ClusterCheck
         return verdict.Failures.Count == 0 ? 0 : 1;
     }
 
-    private static async Task<TimeSpan> Exited(LocalCluster cluster, int silo, TimeSpan timeout, CancellationToken cancel)
+    internal static async Task<TimeSpan> Exited(LocalCluster cluster, int silo, TimeSpan timeout, CancellationToken cancel)
     {
         var started = DateTimeOffset.UtcNow;
         while (!cluster.HasExited(silo))
@@ -154,7 +154,7 @@ public static class ClusterCheck
     private static T Max<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) >= 0 ? a : b;
 
     /// <summary>HTTP, silo and gateway bases, each free for silos 1–4.</summary>
-    private static ClusterPorts FreePorts()
+    internal static ClusterPorts FreePorts()
     {
         for (var attempt = 0; attempt < 50; attempt++)
         {

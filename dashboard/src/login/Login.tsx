@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, rememberSession } from '../api';
-import type { Session } from '../types';
+import { requestCode as sendCode, verifyCode } from '../api/auth';
+import { ApiError } from '../api/errors';
+import { rememberSession } from '../api/session';
 import { ErrorNote } from '../ui';
 
 // Email → an 8-digit code from the email → a session. No passwords anywhere.
@@ -26,7 +27,7 @@ export function Login(props: { onLoggedIn: () => void }) {
   const requestCode = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      await api('POST', '/auth/login', { email });
+      await sendCode(email);
       setCodeSent(true);
     });
   };
@@ -34,7 +35,7 @@ export function Login(props: { onLoggedIn: () => void }) {
   const verify = (e: Event) => {
     e.preventDefault();
     void run(async () => {
-      const session = await api<Session>('POST', '/auth/verify', { email, code: code.trim() });
+      const session = await verifyCode(email, code.trim());
       rememberSession(session.token);
       props.onLoggedIn();
     });

@@ -1,12 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { createProject, myProjects } from '../api/projects';
 import { href, navigate } from '../route';
-import type { Page, Project } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 
 // The project switcher: every project the person is a member of, and a form to start one.
 export function Projects() {
-  const projects = useLoad(() => api<Page<Project>>('GET', '/projects?limit=200'), []);
+  const projects = useLoad(myProjects, []);
   return (
     <main class="page projects">
       <h1>Your projects</h1>
@@ -37,7 +36,7 @@ function CreateProject() {
     setBusy(true);
     setError(null);
     try {
-      const project = await api<Project>('POST', '/projects', { name, slug: slug || slugOf(name) });
+      const project = await createProject(name, slug || slugOf(name));
       navigate({ page: 'tickets', projectId: project.id });
     } catch (err) {
       setError(err);

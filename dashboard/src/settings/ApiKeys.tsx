@@ -1,18 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api, query, segment } from '../api';
-import type { Page } from '../types';
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKey, type CreatedKey } from '../api/apiKeys';
 import { ErrorNote } from '../ui';
 import { Confirm, Field, FormError, SecretOnce, Section, useAction, when } from './kit';
 import { MoreButton, usePaged } from './paged';
 import type { SectionProps } from './Settings';
 
 type Scope = 'tickets:read' | 'tickets:write' | 'admin';
-interface Creator { id: string; email: string; name: string | null }
-interface ApiKey {
-  id: string; name: string; prefix: string; scopes: Scope[]; created_at: string; created_by: Creator | null;
-  expires_at: string | null; last_used_at: string | null; revoked_at: string | null;
-}
-interface CreatedKey { id: string; name: string; key: string }
 
 // Scopes rise like roles; a key acts with its highest one. The dashboard offers the three steps.
 const access: { value: string; label: string; scopes: Scope[] }[] = [
@@ -28,8 +21,7 @@ const lifetimes: { value: string; label: string; days: number | null }[] = [
 ];
 
 export function ApiKeys({ projectId }: SectionProps) {
-  const base = `/projects/${segment(projectId)}/api-keys`;
-  const keys = usePaged((cursor) => api<Page<ApiKey>>('GET', base + query({ cursor })), [projectId]);
+  const keys = usePaged((cursor) => listApiKeys(projectId, cursor), [projectId]);
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [name, setName] = useState('');
   const [level, setLevel] = useState('write');
@@ -41,7 +33,7 @@ export function ApiKeys({ projectId }: SectionProps) {
     const scopes = access.find((a) => a.value === level)?.scopes ?? ['tickets:read'];
     await create.run(async () => {
       const expires_at = days === null ? undefined : new Date(Date.now() + days * 86_400_000).toISOString();
-      setCreated(await api<CreatedKey>('POST', base, { name, scopes, expires_at }));
+      setCreated(await createApiKey(projectId, { name, scopes, expires_at }));
       setName('');
       void keys.reload();
     });
@@ -49,7 +41,7 @@ export function ApiKeys({ projectId }: SectionProps) {
   return (
     <Section title="API keys" intro="For your servers and CRM (Authorization: Bearer zk_...). A key acts on this project only, with the access you give it. Only people create keys; a key never can.">
       <ErrorNote error={keys.error} />
-      {created && <SecretOnce title={`API key "${created.name}"`} value={created.key} onDone={() => setCreated(null)} />}
+      {created && <SecretOnce title={`API key "${created.name}"`} value={created.key ?? ''} onDone={() => setCreated(null)} />}
       <form class="inline-form" onSubmit={submit} noValidate>
         <Field label="New key name" name="name" error={create.error}>
           <input value={name} maxLength={100} placeholder="website" onInput={(e) => setName(e.currentTarget.value)} />
@@ -72,7 +64,7 @@ export function ApiKeys({ projectId }: SectionProps) {
         <div class="table-wrap card">
           <table class="api-keys">
             <thead><tr><th>Name</th><th>Key</th><th>Access</th><th>Created</th><th>Last used</th><th>Expires</th><th><span class="sr-only">Actions</span></th></tr></thead>
-            <tbody>{keys.items.map((k) => <KeyRow key={k.id} base={base} apiKey={k} onRevoked={keys.reload} />)}</tbody>
+            <tbody>{keys.items.map((k) => <KeyRow key={k.id} projectId={projectId} apiKey={k} onRevoked={keys.reload} />)}</tbody>
           </table>
         </div>
       )}
@@ -81,7 +73,7 @@ export function ApiKeys({ projectId }: SectionProps) {
   );
 }
 
-function KeyRow(props: { base: string; apiKey: ApiKey; onRevoked: () => void }) {
+function KeyRow(props: { projectId: string; apiKey: ApiKey; onRevoked: () => void }) {
   const k = props.apiKey;
   const revoke = useAction();
   const expired = k.expires_at !== null && new Date(k.expires_at) <= new Date();
@@ -89,14 +81,14 @@ function KeyRow(props: { base: string; apiKey: ApiKey; onRevoked: () => void }) 
     <tr class={k.revoked_at || expired ? 'revoked' : undefined}>
       <td>{k.name}</td>
       <td><code>{k.prefix}…</code></td>
-      <td>{k.scopes.join(', ')}</td>
+      <td>{k.scopes?.join(', ')}</td>
       <td class="muted created">{when(k.created_at)}{k.created_by && <><br />by {k.created_by.name ?? k.created_by.email}</>}</td>
       <td class="muted">{k.last_used_at ? when(k.last_used_at) : 'never'}</td>
       <td class="muted">{k.expires_at ? `${expired ? 'expired ' : ''}${when(k.expires_at)}` : 'never'}</td>
       <td>
         {k.revoked_at ? <span class="muted">revoked {when(k.revoked_at)}</span> : (
           <Confirm label="Revoke" what={k.name} question={`Revoke ${k.name}? Servers using it stop working at once.`} confirm="Yes, revoke" busy={revoke.busy}
-            onConfirm={() => revoke.run(async () => { await api('DELETE', `${props.base}/${segment(k.id)}`); props.onRevoked(); })} />
+            onConfirm={() => revoke.run(async () => { await revokeApiKey(props.projectId, k.id); props.onRevoked(); })} />
         )}
         <FormError error={revoke.error} />
       </td>

@@ -1,14 +1,12 @@
 import { useState } from 'preact/hooks';
-import { api, query, segment } from '../api';
+import { auditLog, type AuditEntry } from '../api/audit';
 import { displayName } from '../people';
-import type { Page } from '../types';
 import { ErrorNote } from '../ui';
 import { Section, when } from './kit';
 import { MoreButton, usePaged } from './paged';
 import type { SectionProps } from './Settings';
 
-interface Actor { kind: 'user' | 'api_key' | 'customer' | 'system'; id: string | null; name: string | null; email: string | null }
-interface AuditEntry { id: number; at: string; actor: Actor; action: string; target_id: string | null; details: Record<string, unknown> }
+type Actor = AuditEntry['actor'];
 
 /** The areas the API filters by (`?action=member` is every `member.*`), as the owner would name them. */
 const areas: [string, string][] = [
@@ -19,7 +17,7 @@ const areas: [string, string][] = [
 
 export function AuditLog({ projectId }: SectionProps) {
   const [area, setArea] = useState('');
-  const page = usePaged((cursor) => api<Page<AuditEntry>>('GET', `/projects/${segment(projectId)}/audit${query({ action: area, limit: 50, cursor })}`), [projectId, area]);
+  const page = usePaged((cursor) => auditLog(projectId, { action: area, limit: 50, cursor: cursor ?? undefined }), [projectId, area]);
   return (
     <Section title="Audit log" intro="Who changed what in this project, newest first. Names are as the people call themselves today.">
       <div class="inline-form">
@@ -27,7 +25,7 @@ export function AuditLog({ projectId }: SectionProps) {
           <span class="field-label">Show</span>
           <select value={area} onChange={(e) => setArea(e.currentTarget.value)}>
             <option value="">every change</option>
-            {areas.map(([value, title]) => <option value={value}>{title}</option>)}
+            {areas.map(([value, title]) => <option key={value} value={value}>{title}</option>)}
           </select>
         </label>
         <button type="button" onClick={page.reload} disabled={page.loading}>Refresh</button>
@@ -43,7 +41,7 @@ export function AuditLog({ projectId }: SectionProps) {
                 <tr key={e.id}>
                   <td class="muted">{when(e.at)}</td>
                   <td>{actorName(e.actor)}</td>
-                  <td>{actionTitle(e.action)}</td>
+                  <td>{actionTitle(e.action ?? '')}</td>
                   <td class="break">{detailsText(e.details)}</td>
                 </tr>
               ))}
@@ -70,8 +68,8 @@ function actionTitle(action: string): string {
 }
 
 /** The details as "key: value" pairs, always as text (they may hold what anyone typed). */
-function detailsText(details: Record<string, unknown>): string {
-  return Object.entries(details)
+function detailsText(details: unknown): string {
+  return Object.entries(details !== null && typeof details === 'object' ? details : {})
     .map(([key, value]) => `${key.replace(/_/g, ' ')}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
     .join(' · ');
 }

@@ -1,24 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, query, segment } from '../api';
+import { checkout as startCheckout, getBalance, getPayment, grantCredits, ledger as ledgerPage, packsOnSale, type Balance, type Pack } from '../api/billing';
 import { href } from '../route';
-import type { Page } from '../types';
-import { ErrorNote, useInterval, useLoad } from '../ui';
+import { ErrorNote, useInterval, useLatest, useLoad } from '../ui';
 import { Field, FormError, Section, useAction, when } from './kit';
 import { MoreButton, usePaged } from './paged';
 import type { SectionProps } from './Settings';
 
-interface Balance {
-  month: string; free_credits_left: number; purchased_credits: number; free_credits_per_month: number; credits_left: number;
-  payment_providers: string[]; development_grants: boolean;
-}
-interface LedgerEntry {
-  id: number; at: string; kind: 'monthly_grant' | 'reply' | 'purchase' | 'refund'; amount: number; month: string; free_after: number; purchased_after: number;
-  ticket_id: string | null; message_id: string | null; reference: string | null;
-}
-interface Pack { id: string; credits: number; prices: { currency: string; amount: number; provider: string }[] }
-interface Payment { id: string; status: 'pending' | 'succeeded' | 'canceled' | 'refunded'; credits: number; amount: number; currency: string }
-
-const kinds: Record<LedgerEntry['kind'], string> = {
+// The contract types a ledger entry's kind and a payment's status as free text; these are the values the API writes.
+const kinds: Record<string, string | undefined> = {
   monthly_grant: 'Free credits of the month', reply: 'Agent reply', purchase: 'Purchase', refund: 'Refund or chargeback',
 };
 
@@ -30,30 +19,29 @@ function returnedPayment(): string | null {
   return id && uuid.test(id) ? id : null;
 }
 
-function price(amount: number, currency: string): string {
+function price(amount: number, currency: string | null): string {
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency ?? '' }).format(amount);
   } catch {
-    return `${amount.toFixed(2)} ${currency}`;
+    return `${amount.toFixed(2)} ${currency ?? ''}`;
   }
 }
 
 export function Billing({ projectId, role }: SectionProps) {
-  const base = `/projects/${segment(projectId)}/billing`;
-  const balance = useLoad(() => api<Balance>('GET', base), [projectId]);
+  const balance = useLoad(() => getBalance(projectId), [projectId]);
   const [ledgerVersion, setLedgerVersion] = useState(0);
   const changed = () => { void balance.reload(); setLedgerVersion((v) => v + 1); };
   const paymentId = returnedPayment();
   return (
     <Section title="Billing" intro="One credit per agent reply; everything else is free. Free credits are spent first and do not carry over; purchased credits never expire.">
       <ErrorNote error={balance.error} />
-      {paymentId && <Returned base={base} paymentId={paymentId} onSettled={changed} />}
+      {paymentId && <Returned projectId={projectId} paymentId={paymentId} onSettled={changed} />}
       {balance.data && <BalanceCard balance={balance.data} />}
-      {role === 'owner' && balance.data && (balance.data.payment_providers.length > 0
-        ? <Packs base={base} />
+      {role === 'owner' && balance.data && ((balance.data.payment_providers?.length ?? 0) > 0
+        ? <Packs projectId={projectId} />
         : <p class="card muted" role="note">Buying credits is not set up on this server: no payment provider (Stripe or YooKassa) is configured.</p>)}
-      {role === 'owner' && balance.data?.development_grants && <DevelopmentGrant base={base} onGranted={changed} />}
-      <Ledger key={ledgerVersion} base={base} projectId={projectId} />
+      {role === 'owner' && balance.data?.development_grants && <DevelopmentGrant projectId={projectId} onGranted={changed} />}
+      <Ledger key={ledgerVersion} projectId={projectId} />
     </Section>
   );
 }
@@ -69,13 +57,13 @@ function BalanceCard({ balance }: { balance: Balance }) {
 }
 
 /** The packs on sale; "Buy" opens a checkout and sends the browser to the provider's page. */
-function Packs({ base }: { base: string }) {
-  const packs = useLoad(() => api<{ items: Pack[] }>('GET', `${base}/packs`), [base]);
+function Packs({ projectId }: { projectId: string }) {
+  const packs = useLoad(() => packsOnSale(projectId), [projectId]);
   const buy = useAction();
   async function checkout(pack: Pack, currency: string) {
     await buy.run(async () => {
-      const started = await api<{ payment_id: string; checkout_url: string }>('POST', `${base}/checkout`, { pack_id: pack.id, currency });
-      window.location.assign(started.checkout_url);
+      const started = await startCheckout(projectId, pack.id ?? '', currency);
+      if (started.checkout_url) window.location.assign(started.checkout_url);
     });
   }
   return (
@@ -83,12 +71,12 @@ function Packs({ base }: { base: string }) {
       <h3>Buy credits</h3>
       <ErrorNote error={packs.error} />
       <ul class="packs" style={{ listStyle: 'none', padding: 0, display: 'grid', gap: '0.5rem' }}>
-        {packs.data?.items.map((pack) => (
+        {packs.data?.items?.map((pack) => (
           <li key={pack.id} style={{ display: 'flex', flexWrap: 'wrap', gap: '0.5rem', alignItems: 'center' }}>
             <strong style={{ minWidth: '7rem' }}>{pack.credits} credits</strong>
-            {pack.prices.map((p) => (
+            {pack.prices?.map((p) => (
               <button key={p.currency} class="primary" disabled={buy.busy} aria-label={`Buy ${pack.credits} credits for ${price(p.amount, p.currency)}`}
-                onClick={() => void checkout(pack, p.currency)}>
+                onClick={() => void checkout(pack, p.currency ?? '')}>
                 {price(p.amount, p.currency)}
               </button>
             ))}
@@ -100,7 +88,7 @@ function Packs({ base }: { base: string }) {
   );
 }
 
-const outcomes: Record<Payment['status'], string> = {
+const outcomes: Record<string, string | undefined> = {
   pending: 'Waiting for the payment provider to confirm the payment…',
   succeeded: 'Payment received: the credits were added.',
   canceled: 'The payment was cancelled; nothing was charged.',
@@ -108,28 +96,30 @@ const outcomes: Record<Payment['status'], string> = {
 };
 
 /** Back from the provider: the payment's status, asked again every 2 s while the provider has not reported it. */
-function Returned(props: { base: string; paymentId: string; onSettled: () => void }) {
-  const payment = useLoad(() => api<Payment>('GET', `${props.base}/payments/${encodeURIComponent(props.paymentId)}`), [props.base, props.paymentId]);
+function Returned(props: { projectId: string; paymentId: string; onSettled: () => void }) {
+  const payment = useLoad(() => getPayment(props.projectId, props.paymentId), [props.projectId, props.paymentId]);
   const status = payment.data?.status;
   useInterval(() => { if (status === 'pending') void payment.reload(); }, 2000);
-  useEffect(() => { if (status && status !== 'pending') props.onSettled(); }, [status]);
+  // Once per settled status: the parent's callback is a new closure on every render.
+  const onSettled = useLatest(props.onSettled);
+  useEffect(() => { if (status && status !== 'pending') onSettled.current(); }, [status, onSettled]);
   return (
     <div class="card" role="status" aria-label="Payment">
       <ErrorNote error={payment.error} />
-      {payment.data && <p>{outcomes[payment.data.status]} ({payment.data.credits} credits, {price(payment.data.amount, payment.data.currency)})</p>}
+      {payment.data && <p>{outcomes[payment.data.status ?? '']} ({payment.data.credits} credits, {price(payment.data.amount, payment.data.currency)})</p>}
     </div>
   );
 }
 
 /** Development only (Zapnoty:Billing:DevelopmentGrants): credits without a payment, for local trials. */
-function DevelopmentGrant(props: { base: string; onGranted: () => void }) {
+function DevelopmentGrant(props: { projectId: string; onGranted: () => void }) {
   const [amount, setAmount] = useState('100');
   const grant = useAction();
   async function submit(e: Event) {
     e.preventDefault();
     const credits = Number(amount);
     const reference = `dashboard-${Date.now().toString(36)}`;
-    if (await grant.run(() => api('POST', `${props.base}/credits`, { amount: Number.isInteger(credits) ? credits : amount, reference }))) props.onGranted();
+    if (await grant.run(() => grantCredits(props.projectId, Number.isInteger(credits) ? credits : amount, reference))) props.onGranted();
   }
   return (
     <form class="card inline-form" onSubmit={submit} noValidate>
@@ -142,8 +132,8 @@ function DevelopmentGrant(props: { base: string; onGranted: () => void }) {
   );
 }
 
-function Ledger(props: { base: string; projectId: string }) {
-  const ledger = usePaged((cursor) => api<Page<LedgerEntry>>('GET', `${props.base}/ledger${query({ limit: 25, cursor })}`), [props.base]);
+function Ledger(props: { projectId: string }) {
+  const ledger = usePaged((cursor) => ledgerPage(props.projectId, { limit: 25, cursor: cursor ?? undefined }), [props.projectId]);
   const items = ledger.items;
   return (
     <div class="card">
@@ -159,7 +149,7 @@ function Ledger(props: { base: string; projectId: string }) {
                 <tr key={e.id}>
                   <td class="muted">{when(e.at)}</td>
                   <td>
-                    {kinds[e.kind] ?? e.kind}
+                    {kinds[e.kind ?? ''] ?? e.kind}
                     {e.ticket_id && <> · <a href={href({ page: 'tickets', projectId: props.projectId, ticketId: e.ticket_id })}>ticket</a></>}
                     {e.reference && <> · <code>{e.reference}</code></>}
                   </td>

@@ -1,9 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { changeBotTexts, getBotTexts, type BotTexts as Texts } from '../api/channels';
 import { ErrorNote, useLoad } from '../ui';
 import { Field, FormError, useSubmit } from './kit';
-
-type Texts = Record<string, string>;
 
 const labels: Record<string, string> = {
   greeting: 'Greeting (asks to describe the problem)',
@@ -16,23 +14,23 @@ const labels: Record<string, string> = {
 };
 
 /** What both bots say; `{project}`, `{number}` and `{status}` are filled in, an emptied text returns to its default. */
-export function BotTexts({ base }: { base: string }) {
-  const texts = useLoad(() => api<Texts>('GET', `${base}/texts`), [base]);
+export function BotTexts({ projectId }: { projectId: string }) {
+  const texts = useLoad(() => getBotTexts(projectId), [projectId]);
   return (
     <details class="card">
       <summary>What the bots say</summary>
       <ErrorNote error={texts.error} />
-      {texts.data && <TextsForm url={`${base}/texts`} texts={texts.data} onSaved={texts.setData} />}
+      {texts.data && <TextsForm projectId={projectId} texts={texts.data} onSaved={texts.setData} />}
     </details>
   );
 }
 
-function TextsForm(props: { url: string; texts: Texts; onSaved: (t: Texts) => void }) {
+function TextsForm(props: { projectId: string; texts: Texts; onSaved: (t: Texts) => void }) {
   const [draft, setDraft] = useState(props.texts);
   const save = useSubmit(async () => {
     const changed = Object.fromEntries(Object.keys(draft).filter((k) => draft[k] !== props.texts[k]).map((k) => [k, draft[k].trim() || null]));
     if (Object.keys(changed).length === 0) return;
-    const next = await api<Texts>('PATCH', props.url, changed);
+    const next = await changeBotTexts(props.projectId, changed);
     props.onSaved(next);
     setDraft(next);
   });
@@ -40,7 +38,7 @@ function TextsForm(props: { url: string; texts: Texts; onSaved: (t: Texts) => vo
     <form class="settings-form" onSubmit={save.submit} noValidate>
       <p class="muted">{'{project}'}, {'{number}'} and {'{status}'} are filled in. Empty a text to return it to the default.</p>
       {Object.keys(draft).map((key) => (
-        <Field label={labels[key] ?? key} name={key} error={save.error}>
+        <Field key={key} label={labels[key] ?? key} name={key} error={save.error}>
           <textarea rows={2} value={draft[key]} onInput={(e) => setDraft({ ...draft, [key]: e.currentTarget.value })} />
         </Field>
       ))}

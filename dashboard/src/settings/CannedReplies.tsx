@@ -1,32 +1,28 @@
 import { useState } from 'preact/hooks';
-import { api, segment } from '../api';
-import type { Page } from '../types';
+import { addCannedReply, changeCannedReply, deleteCannedReply, listCannedReplies, type CannedReply, type CannedReplyText } from '../api/cannedReplies';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
 import type { SectionProps } from './Settings';
 
-interface CannedReply { id: string; title: string; text: string; created_at: string; updated_at: string }
-
 const variables = '{{customer.name}}, {{customer.first_name}}, {{ticket.number}}, {{ticket.subject}}, {{ticket.type}}, {{agent.name}}, {{project.name}}; a fallback after |, as in {{customer.first_name|there}}';
 
 export function CannedReplies({ projectId }: SectionProps) {
-  const base = `/projects/${segment(projectId)}/helpdesk/canned-replies`;
-  const replies = useLoad(() => api<Page<CannedReply>>('GET', `${base}?limit=200`), [projectId]);
+  const replies = useLoad(() => listCannedReplies(projectId), [projectId]);
   return (
     <Section title="Canned replies" intro="Reply templates the whole team inserts with one click; variables are filled in for each ticket.">
       <ErrorNote error={replies.error} />
       <details class="card">
         <summary>Add a canned reply</summary>
-        <ReplyForm submitLabel="Add reply" save={(body) => api('POST', base, body)} onSaved={replies.reload} />
+        <ReplyForm submitLabel="Add reply" save={(body) => addCannedReply(projectId, body)} onSaved={replies.reload} />
       </details>
       {replies.data && replies.data.items.length === 0 && <p class="muted">No canned replies yet.</p>}
-      {replies.data?.items.map((r) => <ReplyCard base={base} reply={r} onChanged={replies.reload} />)}
+      {replies.data?.items.map((r) => <ReplyCard key={r.id} projectId={projectId} reply={r} onChanged={replies.reload} />)}
       {replies.data?.next_cursor && <p class="muted">Showing the first 200 replies by title.</p>}
     </Section>
   );
 }
 
-function ReplyForm(props: { initial?: CannedReply; submitLabel: string; save: (body: { title: string; text: string }) => Promise<unknown>; onSaved: () => void; onCancel?: () => void }) {
+function ReplyForm(props: { initial?: CannedReply; submitLabel: string; save: (body: CannedReplyText) => Promise<unknown>; onSaved: () => void; onCancel?: () => void }) {
   const [title, setTitle] = useState(props.initial?.title ?? '');
   const [text, setText] = useState(props.initial?.text ?? '');
   const save = useSubmit(async () => {
@@ -51,14 +47,14 @@ function ReplyForm(props: { initial?: CannedReply; submitLabel: string; save: (b
   );
 }
 
-function ReplyCard(props: { base: string; reply: CannedReply; onChanged: () => void }) {
+function ReplyCard(props: { projectId: string; reply: CannedReply; onChanged: () => void }) {
   const [editing, setEditing] = useState(false);
   const remove = useAction();
-  const url = `${props.base}/${segment(props.reply.id)}`;
+  const { projectId, reply } = props;
   if (editing) {
     return (
       <article class="card">
-        <ReplyForm initial={props.reply} submitLabel="Save reply" save={(body) => api('PATCH', url, body)}
+        <ReplyForm initial={props.reply} submitLabel="Save reply" save={(body) => changeCannedReply(projectId, reply.id, body)}
           onSaved={() => { setEditing(false); props.onChanged(); }} onCancel={() => setEditing(false)} />
       </article>
     );
@@ -70,7 +66,7 @@ function ReplyCard(props: { base: string; reply: CannedReply; onChanged: () => v
       <div class="actions">
         <button type="button" aria-label={`Edit ${props.reply.title}`} onClick={() => setEditing(true)}>Edit</button>
         <Confirm label="Delete" what={props.reply.title} question={`Delete "${props.reply.title}" for the whole team?`} confirm="Yes, delete" busy={remove.busy}
-          onConfirm={() => remove.run(async () => { await api('DELETE', url); props.onChanged(); })} />
+          onConfirm={() => remove.run(async () => { await deleteCannedReply(projectId, reply.id); props.onChanged(); })} />
       </div>
       <FormError error={remove.error} />
     </article>

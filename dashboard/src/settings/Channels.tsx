@@ -1,46 +1,40 @@
 import { useState } from 'preact/hooks';
-import { api, segment } from '../api';
-import type { Page } from '../types';
+import { connectMax, connectTelegram, disconnectBot, listBots, type Bot, type Messenger } from '../api/channels';
 import { ErrorNote, useLoad } from '../ui';
 import { BotTexts } from './BotTexts';
 import { Confirm, Field, FormError, Section, useAction, when } from './kit';
 import { Qr } from './Qr';
 import type { SectionProps } from './Settings';
 
-type Messenger = 'telegram' | 'max';
-interface Bot { channel: Messenger; bot_id: string; username: string; deep_link: string; connected_at: string }
-
-const messengers: { id: Messenger; name: string; tokenField: string; tokenLabel: string; where: string }[] = [
-  { id: 'telegram', name: 'Telegram', tokenField: 'bot_token', tokenLabel: 'Bot token', where: 'Create a bot with @BotFather in Telegram and paste the token it gives you.' },
-  { id: 'max', name: 'Max', tokenField: 'access_token', tokenLabel: 'Access token', where: 'Create a bot at business.max.ru and paste its access token.' },
+const messengers: { id: Messenger; name: string; tokenField: string; tokenLabel: string; where: string; connect: (projectId: string, token: string) => Promise<unknown> }[] = [
+  { id: 'telegram', name: 'Telegram', tokenField: 'bot_token', tokenLabel: 'Bot token', where: 'Create a bot with @BotFather in Telegram and paste the token it gives you.', connect: connectTelegram },
+  { id: 'max', name: 'Max', tokenField: 'access_token', tokenLabel: 'Access token', where: 'Create a bot at business.max.ru and paste its access token.', connect: connectMax },
 ];
 
 export function Channels({ projectId }: SectionProps) {
-  const base = `/projects/${segment(projectId)}/channels`;
-  const bots = useLoad(() => api<Page<Bot>>('GET', base), [projectId]);
+  const bots = useLoad(() => listBots(projectId), [projectId]);
   return (
     <Section title="Telegram & Max" intro="Customers open your bot's link (or scan its QR code), describe the problem and get agents' replies in the same chat.">
       <ErrorNote error={bots.error} />
       {bots.data && (
         <div class="bot-grid">
           {messengers.map((m) => (
-            <BotCard base={base} messenger={m} bot={bots.data!.items.find((b) => b.channel === m.id)} onChanged={bots.reload} />
+            <BotCard key={m.id} projectId={projectId} messenger={m} bot={bots.data!.items.find((b) => b.channel === m.id)} onChanged={bots.reload} />
           ))}
         </div>
       )}
-      <BotTexts base={base} />
+      <BotTexts projectId={projectId} />
     </Section>
   );
 }
 
-function BotCard(props: { base: string; messenger: (typeof messengers)[number]; bot: Bot | undefined; onChanged: () => void }) {
+function BotCard(props: { projectId: string; messenger: (typeof messengers)[number]; bot: Bot | undefined; onChanged: () => void }) {
   const { messenger, bot } = props;
   const [token, setToken] = useState('');
   const action = useAction();
-  const url = `${props.base}/${segment(messenger.id)}`;
   async function connect(e: Event) {
     e.preventDefault();
-    if (await action.run(() => api('PUT', url, { [messenger.tokenField]: token.trim() }))) {
+    if (await action.run(() => messenger.connect(props.projectId, token.trim()))) {
       setToken('');
       props.onChanged();
     }
@@ -51,11 +45,11 @@ function BotCard(props: { base: string; messenger: (typeof messengers)[number]; 
       {bot ? (
         <>
           <p>Connected <strong>@{bot.username}</strong> <span class="muted">since {when(bot.connected_at)}</span></p>
-          <p class="deep-link">Customers' link: <a href={bot.deep_link} target="_blank" rel="noopener noreferrer">{bot.deep_link}</a></p>
-          <Qr text={bot.deep_link} label={`QR code of ${bot.deep_link}`} />
+          <p class="deep-link">Customers' link: <a href={bot.deep_link ?? undefined} target="_blank" rel="noopener noreferrer">{bot.deep_link}</a></p>
+          {bot.deep_link && <Qr text={bot.deep_link} label={`QR code of ${bot.deep_link}`} />}
           <div class="actions">
             <Confirm label="Disconnect" what={`${messenger.name} bot`} question={`Disconnect @${bot.username}? Customers' messages stop reaching the project.`}
-              confirm="Yes, disconnect" busy={action.busy} onConfirm={() => action.run(async () => { await api('DELETE', url); props.onChanged(); })} />
+              confirm="Yes, disconnect" busy={action.busy} onConfirm={() => action.run(async () => { await disconnectBot(props.projectId, messenger.id); props.onChanged(); })} />
           </div>
         </>
       ) : (

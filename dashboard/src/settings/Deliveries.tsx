@@ -1,20 +1,14 @@
 import { useState } from 'preact/hooks';
-import { api, query, segment } from '../api';
-import type { Page } from '../types';
+import { listDeliveries, retryDelivery, type DeliveryAttempt as Attempt, type WebhookDelivery as Delivery, type WebhookRef } from '../api/webhooks';
 import { ErrorNote } from '../ui';
 import { FormError, useAction, when } from './kit';
 import { MoreButton, usePaged } from './paged';
 
-interface Attempt { at: string; status_code: number | null; duration_ms: number; error: string | null; response_body: string | null }
-interface Delivery {
-  id: string; event_id: string; event_type: string; ticket_id: string | null; status: 'pending' | 'delivered' | 'failed'; attempts: number;
-  next_attempt_at: string | null; last_error: string | null; created_at: string; finished_at: string | null; attempt_log: Attempt[];
-}
-
 /** One endpoint's delivery log, newest first, with every attempt and a retry for finished deliveries. */
-export function Deliveries({ webhookUrl }: { webhookUrl: string }) {
+export function Deliveries({ hook }: { hook: WebhookRef }) {
+  const { projectId, webhookId } = hook;
   const [status, setStatus] = useState('');
-  const page = usePaged((cursor) => api<Page<Delivery>>('GET', `${webhookUrl}/deliveries${query({ status, limit: 20, cursor })}`), [webhookUrl, status]);
+  const page = usePaged((cursor) => listDeliveries({ projectId, webhookId }, { status: status || undefined, limit: 20, cursor: cursor ?? undefined }), [projectId, webhookId, status]);
   const items = page.items;
   return (
     <div class="deliveries">
@@ -36,7 +30,7 @@ export function Deliveries({ webhookUrl }: { webhookUrl: string }) {
         <div class="table-wrap">
           <table class="delivery-log">
             <thead><tr><th>Event</th><th>Status</th><th>Attempts</th><th>Last answer</th><th>Created</th><th><span class="sr-only">Actions</span></th></tr></thead>
-            <tbody>{items.map((d) => <DeliveryRow webhookUrl={webhookUrl} delivery={d} onRetried={page.reload} />)}</tbody>
+            <tbody>{items.map((d) => <DeliveryRow key={d.id} hook={hook} delivery={d} onRetried={page.reload} />)}</tbody>
           </table>
         </div>
       )}
@@ -45,13 +39,14 @@ export function Deliveries({ webhookUrl }: { webhookUrl: string }) {
   );
 }
 
-function DeliveryRow(props: { webhookUrl: string; delivery: Delivery; onRetried: () => void }) {
+function DeliveryRow(props: { hook: WebhookRef; delivery: Delivery; onRetried: () => void }) {
   const d = props.delivery;
   const retry = useAction();
   const [queued, setQueued] = useState(false);
-  const last = d.attempt_log[d.attempt_log.length - 1];
+  const log = d.attempt_log ?? [];
+  const last = log[log.length - 1];
   async function send() {
-    if (await retry.run(() => api('POST', `${props.webhookUrl}/deliveries/${segment(d.id)}/retry`))) {
+    if (await retry.run(() => retryDelivery(props.hook, d.id))) {
       setQueued(true);
       props.onRetried();
     }
@@ -66,10 +61,10 @@ function DeliveryRow(props: { webhookUrl: string; delivery: Delivery; onRetried:
       <td>{d.attempts}</td>
       <td>
         {last ? <AttemptSummary attempt={last} /> : <span class="muted">not sent yet</span>}
-        {d.attempt_log.length > 1 && (
+        {log.length > 1 && (
           <details>
-            <summary>All {d.attempt_log.length} attempts</summary>
-            <ol class="attempts">{d.attempt_log.map((a) => <li><AttemptSummary attempt={a} /></li>)}</ol>
+            <summary>All {log.length} attempts</summary>
+            <ol class="attempts">{log.map((a, i) => <li key={i}><AttemptSummary attempt={a} /></li>)}</ol>
           </details>
         )}
       </td>

@@ -1,12 +1,11 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, segment } from '../api';
+import { ApiError } from '../api/errors';
+import { changeHelpdeskSettings, getHelpdeskSettings, type HelpdeskSettings, type SettingsChange } from '../api/helpdeskSettings';
+import { deleteProject, getProject, renameProject, type Project } from '../api/projects';
 import { navigate } from '../route';
-import type { Project } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
 import type { SectionProps } from './Settings';
-
-interface HelpdeskSettings { sla_first_reply_hours: number | null; sla_resolve_hours: number | null }
 
 const slaFields = ['sla_first_reply_hours', 'sla_resolve_hours'] as const;
 
@@ -19,8 +18,8 @@ function hoursOf(text: string): number | null | undefined {
 }
 
 export function General({ projectId, role }: SectionProps) {
-  const project = useLoad(() => api<Project>('GET', `/projects/${segment(projectId)}`), [projectId]);
-  const settings = useLoad(() => api<HelpdeskSettings>('GET', `/projects/${segment(projectId)}/helpdesk/settings`), [projectId]);
+  const project = useLoad(() => getProject(projectId), [projectId]);
+  const settings = useLoad(() => getHelpdeskSettings(projectId), [projectId]);
   return (
     <Section title="General & SLA" intro="The project's name and its service-level targets.">
       <ErrorNote error={project.error ?? settings.error} />
@@ -32,8 +31,8 @@ export function General({ projectId, role }: SectionProps) {
 }
 
 function ProjectName(props: { project: Project; onSaved: (p: Project) => void }) {
-  const [name, setName] = useState(props.project.name);
-  const save = useSubmit(async () => props.onSaved(await api<Project>('PATCH', `/projects/${segment(props.project.id)}`, { name })));
+  const [name, setName] = useState(props.project.name ?? '');
+  const save = useSubmit(async () => props.onSaved(await renameProject(props.project.id, name)));
   return (
     <form class="card settings-form" onSubmit={save.submit} noValidate>
       <h3>Project</h3>
@@ -56,7 +55,7 @@ function SlaForm(props: { projectId: string; settings: HelpdeskSettings; onSaved
     sla_resolve_hours: props.settings.sla_resolve_hours?.toString() ?? '',
   });
   const save = useSubmit(async () => {
-    const body: Record<string, number | null> = {};
+    const body: SettingsChange = {};
     const errors: Record<string, string[]> = {};
     for (const field of slaFields) {
       const value = hoursOf(hours[field]);
@@ -64,7 +63,7 @@ function SlaForm(props: { projectId: string; settings: HelpdeskSettings; onSaved
       else body[field] = value;
     }
     if (Object.keys(errors).length) throw new ApiError(400, 'Some fields are invalid.', undefined, errors);
-    props.onSaved(await api<HelpdeskSettings>('PATCH', `/projects/${segment(props.projectId)}/helpdesk/settings`, body));
+    props.onSaved(await changeHelpdeskSettings(props.projectId, body));
   });
 
   const input = (field: (typeof slaFields)[number]) => (
@@ -97,7 +96,7 @@ function DeleteProject({ project }: { project: Project }) {
       <FormError error={remove.error} />
       <Confirm label="Delete project" question={`Delete ${project.name} for everyone?`} confirm="Yes, delete it" busy={remove.busy}
         onConfirm={() => remove.run(async () => {
-          await api('DELETE', `/projects/${segment(project.id)}`);
+          await deleteProject(project.id);
           navigate({ page: 'projects' });
         })} />
     </div>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { href } from '../route';
-import { atLeast, type Role } from '../types';
+import type { Role } from '../api/projects';
+import { atLeast } from '../roles';
 import { ApiKeys } from './ApiKeys';
 import { AuditLog } from './AuditLog';
 import { Billing } from './Billing';
@@ -49,7 +50,7 @@ export function Settings(props: { projectId: string; role: Role; section?: strin
       <nav class="settings-nav" aria-label="Settings sections">
         <ul>
           {sections.map((s) => (
-            <li>
+            <li key={s.id}>
               <a href={href({ page: 'settings', projectId: props.projectId, section: s.id })} aria-current={s.id === current.id ? 'page' : undefined}>
                 {s.title}
               </a>

@@ -1,12 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, segment } from '../api';
+import type { Role } from '../api/projects';
+import { addMember, changeRole, confirmOwnershipTransfer, listMembers, removeMember, requestOwnershipTransfer, type Member, type PendingTransfer } from '../api/team';
 import { displayName } from '../people';
-import type { Page, Role } from '../types';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, Section, useAction, when } from './kit';
 import type { SectionProps } from './Settings';
-
-export interface Member { id: string; user_id: string | null; email: string; name: string | null; role: Role; status: 'active' | 'invited'; added_at: string }
 
 /** The roles the caller may give: only the owner adds or changes admins. */
 function assignable(role: Role): Role[] {
@@ -15,18 +13,17 @@ function assignable(role: Role): Role[] {
 
 export function Team({ projectId, role, onRoleChanged }: SectionProps) {
   const [handedOver, setHandedOver] = useState<string | null>(null);
-  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${segment(projectId)}/members?limit=200`), [projectId]);
-  const base = `/projects/${segment(projectId)}/members`;
+  const members = useLoad(() => listMembers(projectId), [projectId]);
   return (
     <Section title="Team" intro="People added by email get an invitation and join when they first log in with that address.">
       <ErrorNote error={members.error} />
       {handedOver && <p class="card saved" role="status">{handedOver}</p>}
-      <Invite base={base} role={role} onAdded={members.reload} />
+      <Invite projectId={projectId} role={role} onAdded={members.reload} />
       {members.data && (
         <div class="table-wrap card">
           <table>
             <thead><tr><th>Person</th><th>Role</th><th>Added</th><th><span class="sr-only">Actions</span></th></tr></thead>
-            <tbody>{members.data.items.map((m) => <MemberRow base={base} member={m} role={role} onChanged={members.reload} />)}</tbody>
+            <tbody>{members.data.items.map((m) => <MemberRow key={m.id} projectId={projectId} member={m} role={role} onChanged={members.reload} />)}</tbody>
           </table>
         </div>
       )}
@@ -38,13 +35,13 @@ export function Team({ projectId, role, onRoleChanged }: SectionProps) {
   );
 }
 
-function Invite(props: { base: string; role: Role; onAdded: () => void }) {
+function Invite(props: { projectId: string; role: Role; onAdded: () => void }) {
   const [email, setEmail] = useState('');
   const [newRole, setNewRole] = useState<Role>('support');
   const add = useAction();
   async function submit(e: Event) {
     e.preventDefault();
-    if (await add.run(() => api('POST', props.base, { email, role: newRole }))) {
+    if (await add.run(() => addMember(props.projectId, email, newRole))) {
       setEmail('');
       props.onAdded();
     }
@@ -56,7 +53,7 @@ function Invite(props: { base: string; role: Role; onAdded: () => void }) {
       </Field>
       <Field label="Role" name="role" error={add.error}>
         <select value={newRole} onChange={(e) => setNewRole(e.currentTarget.value as Role)}>
-          {assignable(props.role).map((r) => <option value={r}>{r}</option>)}
+          {assignable(props.role).map((r) => <option key={r} value={r}>{r}</option>)}
         </select>
       </Field>
       <button class="primary" disabled={add.busy}>Invite</button>
@@ -65,11 +62,10 @@ function Invite(props: { base: string; role: Role; onAdded: () => void }) {
   );
 }
 
-function MemberRow(props: { base: string; member: Member; role: Role; onChanged: () => void }) {
+function MemberRow(props: { projectId: string; member: Member; role: Role; onChanged: () => void }) {
   const { member } = props;
   const [newRole, setNewRole] = useState<Role>(member.role);
   const action = useAction();
-  const url = `${props.base}/${segment(member.id)}`;
   const manageable = member.role !== 'owner' && assignable(props.role).includes(member.role);
   const act = (run: () => Promise<unknown>) => action.run(async () => { await run(); props.onChanged(); });
   return (
@@ -83,10 +79,10 @@ function MemberRow(props: { base: string; member: Member; role: Role; onChanged:
         {manageable ? (
           <span class="inline">
             <select aria-label={`Role of ${member.email}`} value={newRole} onChange={(e) => setNewRole(e.currentTarget.value as Role)}>
-              {assignable(props.role).map((r) => <option value={r}>{r}</option>)}
+              {assignable(props.role).map((r) => <option key={r} value={r}>{r}</option>)}
             </select>
             {newRole !== member.role && (
-              <button type="button" class="primary" disabled={action.busy} onClick={() => act(() => api('PATCH', url, { role: newRole }))}>Save role</button>
+              <button type="button" class="primary" disabled={action.busy} onClick={() => act(() => changeRole(props.projectId, member.id, newRole))}>Save role</button>
             )}
           </span>
         ) : member.role}
@@ -95,7 +91,7 @@ function MemberRow(props: { base: string; member: Member; role: Role; onChanged:
       <td>
         {manageable && (
           <Confirm label="Remove" what={member.email} question={`Remove ${member.email}?`} confirm="Yes, remove" busy={action.busy}
-            onConfirm={() => act(() => api('DELETE', url))} />
+            onConfirm={() => act(() => removeMember(props.projectId, member.id))} />
         )}
         <FormError error={action.error} />
       </td>
@@ -107,19 +103,18 @@ function MemberRow(props: { base: string; member: Member; role: Role; onChanged:
 function OwnershipTransfer(props: { projectId: string; members: Member[]; onTransferred: (note: string) => void }) {
   const candidates = props.members.filter((m) => m.role !== 'owner' && m.status === 'active');
   const [to, setTo] = useState('');
-  const [pending, setPending] = useState<{ to_member_id: string; expires_at: string } | null>(null);
+  const [pending, setPending] = useState<PendingTransfer | null>(null);
   const [code, setCode] = useState('');
   const action = useAction();
-  const base = `/projects/${segment(props.projectId)}/ownership-transfer`;
   const target = candidates.find((m) => m.id === (pending?.to_member_id ?? to));
 
   async function request(e: Event) {
     e.preventDefault();
-    await action.run(async () => setPending(await api<{ to_member_id: string; expires_at: string }>('POST', base, { to_member_id: to || null })));
+    await action.run(async () => setPending(await requestOwnershipTransfer(props.projectId, to || null)));
   }
   async function confirm(e: Event) {
     e.preventDefault();
-    if (await action.run(() => api('POST', `${base}/confirm`, { code: code.trim() }))) {
+    if (await action.run(() => confirmOwnershipTransfer(props.projectId, code.trim()))) {
       props.onTransferred(`${target ? displayName(target) : 'The member'} is now the owner; you are an admin.`);
     }
   }
@@ -146,7 +141,7 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
           <Field label="New owner" name="to_member_id" error={action.error}>
             <select value={to} onChange={(e) => setTo(e.currentTarget.value)}>
               <option value="">Choose a member…</option>
-              {candidates.map((m) => <option value={m.id}>{displayName(m)} ({m.role})</option>)}
+              {candidates.map((m) => <option key={m.id} value={m.id}>{displayName(m)} ({m.role})</option>)}
             </select>
           </Field>
           <button class="primary" disabled={action.busy}>Email me a code</button>

@@ -1,25 +1,21 @@
 import { useState } from 'preact/hooks';
-import { api, segment } from '../api';
-import type { Page } from '../types';
+import { addTicketType, archiveTicketType, listTicketTypes, renameTicketType, type TicketType } from '../api/ticketTypes';
 import { ErrorNote, useLoad } from '../ui';
 import { Confirm, Field, FormError, Section, useAction, useSubmit } from './kit';
 import type { SectionProps } from './Settings';
 
-interface TicketType { id: string; name: string; position: number; archived: boolean }
-
 export function TicketTypes({ projectId }: SectionProps) {
-  const types = useLoad(() => api<Page<TicketType>>('GET', `/projects/${segment(projectId)}/helpdesk/ticket-types?include_archived=true`), [projectId]);
-  const base = `/projects/${segment(projectId)}/helpdesk/ticket-types`;
+  const types = useLoad(() => listTicketTypes(projectId, true), [projectId]);
   const active = types.data?.items.filter((t) => !t.archived) ?? [];
   const archived = types.data?.items.filter((t) => t.archived) ?? [];
   return (
     <Section title="Ticket types" intro="Categories customers pick when they open a ticket in the bot (for example Bug, Question, Billing); agents filter by them.">
       <ErrorNote error={types.error} />
-      <AddType base={base} onAdded={types.reload} />
+      <AddType projectId={projectId} onAdded={types.reload} />
       {types.data && (
         <ul class="plain-list card">
           {active.length === 0 && <li class="muted">No ticket types yet: tickets open without one.</li>}
-          {active.map((t) => <TypeRow base={base} type={t} onChanged={types.reload} />)}
+          {active.map((t) => <TypeRow key={t.id} projectId={projectId} type={t} onChanged={types.reload} />)}
         </ul>
       )}
       {archived.length > 0 && (
@@ -29,10 +25,10 @@ export function TicketTypes({ projectId }: SectionProps) {
   );
 }
 
-function AddType(props: { base: string; onAdded: () => void }) {
+function AddType(props: { projectId: string; onAdded: () => void }) {
   const [name, setName] = useState('');
   const add = useSubmit(async () => {
-    await api('POST', props.base, { name });
+    await addTicketType(props.projectId, name);
     setName('');
     props.onAdded();
   });
@@ -47,13 +43,13 @@ function AddType(props: { base: string; onAdded: () => void }) {
   );
 }
 
-function TypeRow(props: { base: string; type: TicketType; onChanged: () => void }) {
+function TypeRow(props: { projectId: string; type: TicketType; onChanged: () => void }) {
   const [editing, setEditing] = useState(false);
-  const [name, setName] = useState(props.type.name);
+  const [name, setName] = useState(props.type.name ?? '');
   const action = useAction();
   async function rename(e: Event) {
     e.preventDefault();
-    if (await action.run(() => api('PATCH', `${props.base}/${segment(props.type.id)}`, { name }))) {
+    if (await action.run(() => renameTicketType(props.projectId, props.type.id, name))) {
       setEditing(false);
       props.onChanged();
     }
@@ -77,7 +73,7 @@ function TypeRow(props: { base: string; type: TicketType; onChanged: () => void 
       <span class="grow">{props.type.name}</span>
       <button type="button" onClick={() => setEditing(true)} aria-label={`Rename ${props.type.name}`}>Rename</button>
       <Confirm label="Archive" what={props.type.name} question={`Archive ${props.type.name}?`} confirm="Yes, archive" busy={action.busy}
-        onConfirm={() => action.run(async () => { await api('DELETE', `${props.base}/${segment(props.type.id)}`); props.onChanged(); })} />
+        onConfirm={() => action.run(async () => { await archiveTicketType(props.projectId, props.type.id); props.onChanged(); })} />
       <FormError error={action.error} />
     </li>
   );

@@ -1,35 +1,27 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, segment } from '../api';
-import type { Page } from '../types';
+import { addWebhook, changeWebhook, deleteWebhook, listWebhooks, rotateSecret, type Webhook, type WebhookRef, type WebhookSecret } from '../api/webhooks';
 import { ErrorNote, useLoad } from '../ui';
 import { Deliveries } from './Deliveries';
 import { Confirm, Field, FormError, SecretOnce, Section, useAction, when } from './kit';
 import type { SectionProps } from './Settings';
 
-interface Webhook {
-  id: string; url: string; events: string[]; enabled: boolean; disabled_at: string | null; disabled_reason: string | null;
-  created_at: string; previous_secret_valid_until: string | null;
-}
-interface WebhookSecret { id: string; url: string; secret: string }
-
 const ticketEvents = ['ticket.created', 'ticket.replied', 'ticket.customer_replied', 'ticket.status_changed', 'ticket.assigned', 'ticket.priority_changed', 'ticket.sla_breached'];
 const billingEvents = ['billing.low_credits', 'billing.credits_exhausted'];
 
 export function Webhooks({ projectId }: SectionProps) {
-  const base = `/projects/${segment(projectId)}/webhooks`;
-  const hooks = useLoad(() => api<Page<Webhook>>('GET', base), [projectId]);
+  const hooks = useLoad(() => listWebhooks(projectId), [projectId]);
   const [secret, setSecret] = useState<WebhookSecret | null>(null);
   const shown = (s: WebhookSecret) => { setSecret(s); hooks.reload(); };
   return (
     <Section title="Webhooks" intro="Ticket events are POSTed to your server, signed (Standard Webhooks), retried for about a day and a half, and every attempt is logged.">
       <ErrorNote error={hooks.error} />
-      {secret && <SecretOnce title={`Signing secret of ${secret.url}`} value={secret.secret} onDone={() => setSecret(null)} />}
+      {secret && <SecretOnce title={`Signing secret of ${secret.url}`} value={secret.secret ?? ''} onDone={() => setSecret(null)} />}
       <details class="card" open={hooks.data?.items.length === 0}>
         <summary>Add an endpoint</summary>
-        <CreateWebhook base={base} onCreated={shown} />
+        <CreateWebhook projectId={projectId} onCreated={shown} />
       </details>
-      {hooks.data?.items.map((w) => <WebhookCard base={base} hook={w} onChanged={hooks.reload} onSecret={shown} />)}
+      {hooks.data?.items.map((w) => <WebhookCard key={w.id} projectId={projectId} hook={w} onChanged={hooks.reload} onSecret={shown} />)}
     </Section>
   );
 }
@@ -41,7 +33,7 @@ function useEvents(initial: string[] = ['ticket.*']) {
   const toggle = (event: string) => setEvents(events.includes(event) ? events.filter((e) => e !== event) : [...events, event]);
   const chosen = () => (all ? ['ticket.*', ...events.filter((e) => e.startsWith('billing.'))] : events);
   const check = (event: string) => (
-    <label class="check"><input type="checkbox" checked={events.includes(event)} onChange={() => toggle(event)} /> <code>{event}</code></label>
+    <label key={event} class="check"><input type="checkbox" checked={events.includes(event)} onChange={() => toggle(event)} /> <code>{event}</code></label>
   );
   const picker = (
     <fieldset>
@@ -78,23 +70,23 @@ function WebhookForm(props: { url: string; events?: string[]; submitLabel: strin
   );
 }
 
-function CreateWebhook(props: { base: string; onCreated: (s: WebhookSecret) => void }) {
+function CreateWebhook(props: { projectId: string; onCreated: (s: WebhookSecret) => void }) {
   // A new key after each endpoint added empties the form.
   const [added, setAdded] = useState(0);
   return (
     <WebhookForm key={added} url="" submitLabel="Add endpoint" save={async (url, events) => {
-      props.onCreated(await api<WebhookSecret>('POST', props.base, { url, events }));
+      props.onCreated(await addWebhook(props.projectId, url, events));
       setAdded(added + 1);
     }} />
   );
 }
 
-function WebhookCard(props: { base: string; hook: Webhook; onChanged: () => void; onSecret: (s: WebhookSecret) => void }) {
+function WebhookCard(props: { projectId: string; hook: Webhook; onChanged: () => void; onSecret: (s: WebhookSecret) => void }) {
   const { hook } = props;
   const [log, setLog] = useState(false);
   const [editing, setEditing] = useState(false);
   const action = useAction();
-  const url = `${props.base}/${segment(hook.id)}`;
+  const ref: WebhookRef = { projectId: props.projectId, webhookId: hook.id };
   const act = (run: () => Promise<unknown>) => action.run(async () => { await run(); props.onChanged(); });
   return (
     <article class="card webhook">
@@ -103,27 +95,27 @@ function WebhookCard(props: { base: string; hook: Webhook; onChanged: () => void
         <span class={hook.enabled ? 'badge ok' : 'badge bad'}>{hook.enabled ? 'enabled' : 'disabled'}</span>
       </div>
       <p class="muted">
-        Events: {hook.events.join(', ')} · added {when(hook.created_at)}
+        Events: {hook.events?.join(', ')} · added {when(hook.created_at)}
         {hook.previous_secret_valid_until && <> · the previous secret still signs until {when(hook.previous_secret_valid_until)}</>}
       </p>
       {!hook.enabled && hook.disabled_reason && <p class="muted">Disabled: {hook.disabled_reason}</p>}
       {editing && (
-        <WebhookForm url={hook.url} events={hook.events} submitLabel="Save endpoint"
-          save={async (newUrl, events) => { await api('PATCH', url, { url: newUrl, events }); setEditing(false); props.onChanged(); }}>
+        <WebhookForm url={hook.url ?? ''} events={hook.events ?? undefined} submitLabel="Save endpoint"
+          save={async (newUrl, events) => { await changeWebhook(ref, { url: newUrl, events }); setEditing(false); props.onChanged(); }}>
           <button type="button" onClick={() => setEditing(false)}>Cancel</button>
         </WebhookForm>
       )}
       <div class="actions">
         {!editing && <button type="button" aria-label={`Edit ${hook.url}`} onClick={() => setEditing(true)}>Edit</button>}
         <button type="button" aria-expanded={log} onClick={() => setLog(!log)}>{log ? 'Hide deliveries' : 'Deliveries'}</button>
-        <button type="button" disabled={action.busy} onClick={() => act(() => api('PATCH', url, { enabled: !hook.enabled }))}>{hook.enabled ? 'Disable' : 'Enable'}</button>
+        <button type="button" disabled={action.busy} onClick={() => act(() => changeWebhook(ref, { enabled: !hook.enabled }))}>{hook.enabled ? 'Disable' : 'Enable'}</button>
         <Confirm label="Rotate secret" what={hook.url} question="Make a new secret? The old one keeps signing for 24 hours." confirm="Yes, rotate" busy={action.busy}
-          onConfirm={() => act(async () => props.onSecret(await api<WebhookSecret>('POST', `${url}/rotate-secret`)))} />
+          onConfirm={() => act(async () => props.onSecret(await rotateSecret(ref)))} />
         <Confirm label="Delete" what={hook.url} question="Delete this endpoint? Its pending deliveries fail." confirm="Yes, delete" busy={action.busy}
-          onConfirm={() => act(() => api('DELETE', url))} />
+          onConfirm={() => act(() => deleteWebhook(ref))} />
       </div>
       <FormError error={action.error} />
-      {log && <Deliveries webhookUrl={url} />}
+      {log && <Deliveries hook={ref} />}
     </article>
   );
 }

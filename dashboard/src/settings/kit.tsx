@@ -1,6 +1,6 @@
 import { cloneElement, type ComponentChildren, type VNode } from 'preact';
 import { useId, useState } from 'preact/hooks';
-import { ApiError } from '../api';
+import { ApiError } from '../api/errors';
 
 // The few pieces every settings section shares: a running action with its error, labelled
 // fields that show the API's per-field errors, inline confirmations, and secrets shown once.
@@ -49,7 +49,7 @@ export function fieldErrors(error: unknown, name: string): string[] {
  * A labelled control (`children` is the one input, select or textarea): the label names it
  * alone, and the API's errors for `name` appear under it, marking it invalid.
  */
-export function Field(props: { label: string; name: string; error: unknown; hint?: string; children: VNode<any> }) {
+export function Field(props: { label: string; name: string; error: unknown; hint?: string; children: VNode<Record<string, unknown>> }) {
   const id = useId();
   const messages = fieldErrors(props.error, props.name);
   const noted = messages.length > 0 || props.hint !== undefined;
@@ -64,7 +64,7 @@ export function Field(props: { label: string; name: string; error: unknown; hint
       {control}
       <div id={`${id}-note`}>
         {props.hint && <small class="muted">{props.hint}</small>}
-        {messages.map((m) => <p class="field-error" role="alert">{m}</p>)}
+        {messages.map((m) => <p key={m} class="field-error" role="alert">{m}</p>)}
       </div>
     </div>
   );
@@ -86,7 +86,7 @@ export function FormError(props: { error: unknown; fields?: string[] }) {
 }
 
 /** A destructive button that asks once more, inline (keyboard-usable, no browser dialog); `what` names its target for screen readers. */
-export function Confirm(props: { label: string; what?: string; question: string; confirm: string; busy?: boolean; onConfirm: () => void }) {
+export function Confirm(props: { label: string; what?: string | null; question: string; confirm: string; busy?: boolean; onConfirm: () => void }) {
   const [asking, setAsking] = useState(false);
   if (!asking) return <button type="button" class="danger" aria-label={props.what ? `${props.label} ${props.what}` : undefined} onClick={() => setAsking(true)}>{props.label}</button>;
   return (

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Page } from '../types';
+import type { Page } from '../api/contract';
 import { useLoad } from '../ui';
 import { FormError, useAction } from './kit';
 
@@ -12,6 +12,8 @@ export function usePaged<T>(page: (cursor: string | null) => Promise<Page<T>>, d
     setOlder([]);
     setCursor(p.next_cursor);
     return p;
+    // The caller's deps: exhaustive-deps checks them where usePaged is called.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   const more = useAction();
   const loadMore = () => more.run(async () => {

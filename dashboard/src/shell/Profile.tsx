@@ -1,14 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api, segment } from '../api';
+import { endSignedInSession, logOutEverywhere as endAllSessions, me, mySessions, renameMe, type SignedInSession, type User } from '../api/auth';
 import { displayName } from '../people';
 import { Confirm, Field, FormError, useAction, useSubmit, when } from '../settings/kit';
-import type { Page, User } from '../types';
 import { ErrorNote, useLoad } from '../ui';
-
-interface SignedInSession {
-  id: string; created_at: string; expires_at: string; last_seen_at: string | null;
-  last_network: string | null; last_user_agent: string | null; current: boolean;
-}
 
 /**
  * The signed-in person in the header: a button with their name that opens a small panel to
@@ -28,7 +22,7 @@ export function Profile(props: { me: User; onChanged: (me: User) => void }) {
 
 function ProfilePanel(props: { me: User; onChanged: (me: User) => void; onClose: () => void }) {
   const [name, setName] = useState(props.me.name ?? '');
-  const save = useSubmit(async () => props.onChanged(await api<User>('PATCH', '/auth/me', { name })));
+  const save = useSubmit(async () => props.onChanged(await renameMe(name)));
   return (
     <div id="profile-panel" class="profile-panel card" role="dialog" aria-label="Your profile"
       onKeyDown={(e) => { if (e.key === 'Escape') props.onClose(); }}>
@@ -52,12 +46,12 @@ function ProfilePanel(props: { me: User; onChanged: (me: User) => void; onClose:
 
 /** Where this person is signed in; ending a session, or all of them ("log out everywhere"). */
 function Sessions() {
-  const sessions = useLoad(() => api<Page<SignedInSession>>('GET', '/auth/sessions'), []);
+  const sessions = useLoad(mySessions, []);
   const everywhere = useAction();
   // The server refuses this token from now on: the next call's 401 shows the login screen, as for any ended session.
   const logOutEverywhere = () => everywhere.run(async () => {
-    await api('POST', '/auth/logout-everywhere');
-    await api('GET', '/auth/me');
+    await endAllSessions();
+    await me();
   });
   return (
     <section class="sessions" aria-label="Your sessions">
@@ -83,7 +77,7 @@ function SessionRow(props: { session: SignedInSession; onEnded: () => void }) {
       <small class="muted"> since {when(s.created_at)}, last seen {when(s.last_seen_at ?? s.created_at)}</small>
       {!s.current && (
         <Confirm label="End" what={where} question="End this session?" confirm="Yes, end it" busy={end.busy}
-          onConfirm={() => end.run(async () => { await api('DELETE', `/auth/sessions/${segment(s.id)}`); props.onEnded(); })} />
+          onConfirm={() => end.run(async () => { await endSignedInSession(s.id); props.onEnded(); })} />
       )}
       <FormError error={end.error} />
     </li>

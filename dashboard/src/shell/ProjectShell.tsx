@@ -1,15 +1,16 @@
-import { api, segment } from '../api';
+import { me as getMe, type User } from '../api/auth';
+import { getProject, type Project, type Role } from '../api/projects';
 import { href } from '../route';
 import { Settings } from '../settings/Settings';
 import { SupportTab } from '../support/SupportTab';
-import { atLeast, type Project, type Role, type User } from '../types';
+import { atLeast } from '../roles';
 import { ErrorNote, useLoad } from '../ui';
 import { Profile } from './Profile';
 
 // One project's screens under a nav bar: the Support tab for everyone, Settings for admins and owners.
 export function ProjectShell(props: { projectId: string; screen: 'tickets' | 'settings'; ticketId?: string; section?: string; onLogout: () => void }) {
-  const project = useLoad(() => api<Project>('GET', `/projects/${segment(props.projectId)}`), [props.projectId]);
-  const me = useLoad(() => api<User>('GET', '/auth/me'), []);
+  const project = useLoad(() => getProject(props.projectId), [props.projectId]);
+  const me = useLoad(getMe, []);
 
   if (project.error) return <main class="page"><ErrorNote error={project.error} /><a href={href({ page: 'projects' })}>Back to your projects</a></main>;
   if (!project.data) return <main class="page"><p class="muted" role="status">Loading…</p></main>;

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, sessionToken, segment } from '../api';
+import { attachmentFile, type Attachment } from '../api/tickets';
 import { ErrorNote } from '../ui';
-import { label, type Attachment } from './wire';
+import { label } from './ticketWords';
 import './attachments.css';
 
 // Shown inline only as these: an <img> never runs script, but SVG and anything unknown are offered as downloads anyway.
@@ -13,6 +13,7 @@ const previewable = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
  */
 export function AttachmentFile(props: { ticketId: string; messageId: string; index: number; attachment: Attachment }) {
   const a = props.attachment;
+  const kind = a.kind ?? 'file';
   const [preview, setPreview] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -27,9 +28,9 @@ export function AttachmentFile(props: { ticketId: string; messageId: string; ind
     setBusy(true);
     setError(null);
     try {
-      const file = await fetchFile(`/helpdesk/tickets/${segment(props.ticketId)}/messages/${segment(props.messageId)}/attachments/${segment(props.index)}`);
-      if (a.kind === 'photo' && previewable.has(file.type)) setPreview(URL.createObjectURL(file));
-      else save(file, a.file_name ?? label(a.kind));
+      const file = await attachmentFile(props.ticketId, props.messageId, props.index);
+      if (kind === 'photo' && previewable.has(file.type)) setPreview(URL.createObjectURL(file));
+      else save(file, a.file_name ?? label(kind));
     } catch (e) {
       setError(e);
     } finally {
@@ -37,13 +38,13 @@ export function AttachmentFile(props: { ticketId: string; messageId: string; ind
     }
   };
 
-  const action = preview ? 'Hide' : a.kind === 'photo' ? 'Show' : 'Download';
+  const action = preview ? 'Hide' : kind === 'photo' ? 'Show' : 'Download';
   return (
     <div class="attachment-file">
-      <button type="button" class="attachment" onClick={open} disabled={busy} aria-expanded={a.kind === 'photo' ? preview !== null : undefined}>
-        📎 {label(a.kind)}: {a.file_name ?? label(a.kind)}{sizeText(a.size)} · {busy ? 'Fetching…' : action}
+      <button type="button" class="attachment" onClick={open} disabled={busy} aria-expanded={kind === 'photo' ? preview !== null : undefined}>
+        📎 {label(kind)}: {a.file_name ?? label(kind)}{sizeText(a.size)} · {busy ? 'Fetching…' : action}
       </button>
-      {preview && <img class="attachment-preview" src={preview} alt={`${label(a.kind)} from the customer`} />}
+      {preview && <img class="attachment-preview" src={preview} alt={`${label(kind)} from the customer`} />}
       <ErrorNote error={error} />
     </div>
   );
@@ -52,29 +53,6 @@ export function AttachmentFile(props: { ticketId: string; messageId: string; ind
 function sizeText(size: number | null): string {
   if (!size) return '';
   return size < 1024 * 1024 ? ` (${Math.ceil(size / 1024)} KB)` : ` (${(size / 1024 / 1024).toFixed(1)} MB)`;
-}
-
-/** The file as a Blob, or the API's problem as an ApiError (too large, bot disconnected, messenger down). */
-async function fetchFile(path: string): Promise<Blob> {
-  const headers: Record<string, string> = {};
-  const token = sessionToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let response: Response;
-  try {
-    response = await fetch(`/v1${path}`, { headers });
-  } catch {
-    throw new ApiError(0, 'The server cannot be reached. Check your connection and try again.', undefined, undefined);
-  }
-  if (!response.ok) {
-    let problem: { title?: string; detail?: string } = {};
-    try {
-      problem = await response.json();
-    } catch {
-      // Not a problem document: the status says enough.
-    }
-    throw new ApiError(response.status, problem.title ?? `${response.status} ${response.statusText}`, problem.detail, undefined);
-  }
-  return response.blob();
 }
 
 /** Saves through a temporary download link; the browser keeps its own copy, so ours is released soon after. */

@@ -1,11 +1,10 @@
 import { useRef, useState } from 'preact/hooks';
-import { api } from '../api';
-import type { Page } from '../types';
+import type { Member } from '../api/team';
+import { earlierMessages, type Message } from '../api/tickets';
 import { ErrorNote } from '../ui';
 import { AttachmentFile } from './AttachmentFile';
 import { dateTime } from './format';
 import { personName } from './TicketFacts';
-import type { Message, Member } from './wire';
 
 /**
  * The conversation, oldest first. The ticket brings its latest messages; older ones load on
@@ -27,10 +26,9 @@ export function Conversation(props: { ticketId: string; messages: Message[]; ear
     setLoading(true);
     setError(null);
     try {
-      const page = await api<Page<Message>>('GET',
-        `/helpdesk/tickets/${encodeURIComponent(props.ticketId)}/messages?cursor=${encodeURIComponent(cursor)}`);
+      const page = await earlierMessages(props.ticketId, cursor);
       setEarlier((shown) => [...page.items, ...shown]);
-      setCursor(page.next_cursor);
+      setCursor(page.next_before);
     } catch (e) {
       setError(e);
     } finally {
@@ -58,7 +56,7 @@ export function Conversation(props: { ticketId: string; messages: Message[]; ear
               {m.edited_at && <span class="muted edited" title={`Edited ${dateTime(m.edited_at)}`}> · edited</span>}
             </div>
             {m.text && <p class="message-text">{m.text}</p>}
-            {m.attachments.length > 0 && (
+            {m.attachments && m.attachments.length > 0 && (
               <ul class="attachments" aria-label="Attachments">
                 {m.attachments.map((a, index) => (
                   <li key={`${index}:${a.file_id}`}><AttachmentFile ticketId={props.ticketId} messageId={m.id} index={index} attachment={a} /></li>

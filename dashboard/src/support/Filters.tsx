@@ -1,6 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
+import { useLatest } from '../ui';
 import { displayName } from '../people';
-import { label, priorities, statuses, type Member, type StatusCounts, type TicketPriority, type TicketStatus, type TicketType } from './wire';
+import type { Member } from '../api/team';
+import type { StatusCounts, TicketPriority, TicketStatus } from '../api/tickets';
+import type { TicketType } from '../api/ticketTypes';
+import { label, priorities, statuses } from './ticketWords';
 
 export interface TicketFilters {
   status?: TicketStatus;
@@ -72,11 +76,13 @@ const searchable = (q: string) => { const t = q.trim(); return t.length === 0 ||
 // Searches as the person types, after a short pause, and at once on Enter; too short a text waits for more.
 function SearchBox(props: { value: string; onSearch: (q: string) => void }) {
   const [text, setText] = useState(props.value);
+  // The search runs with the filters of its moment: a filter changed during the pause stays changed.
+  const onSearch = useLatest(props.onSearch);
   useEffect(() => {
     if (text === props.value || !searchable(text)) return;
-    const id = setTimeout(() => props.onSearch(text), 350);
+    const id = setTimeout(() => onSearch.current(text), 350);
     return () => clearTimeout(id);
-  }, [text]);
+  }, [text, props.value, onSearch]);
   return (
     <form class="search" role="search" onSubmit={(e) => { e.preventDefault(); if (searchable(text)) props.onSearch(text); }}>
       <label>Search

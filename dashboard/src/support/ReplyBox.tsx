@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, segment } from '../api';
+import { getBalance } from '../api/billing';
+import { listCannedReplies, renderCannedReply, type CannedReply } from '../api/cannedReplies';
+import { ApiError } from '../api/errors';
+import { replyToTicket, type Ticket } from '../api/tickets';
 import { href } from '../route';
-import type { Page } from '../types';
 import { ErrorNote, useLoad } from '../ui';
-import type { Balance, CannedReply, Ticket } from './wire';
 
 // The agent's reply: canned replies one click away (filled in for this ticket, still editable),
 // the credits left, and a 402 explained.
@@ -12,14 +13,14 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const canned = useLoad(() => api<Page<CannedReply>>('GET', `/projects/${segment(projectId)}/helpdesk/canned-replies?limit=200`), [projectId]);
-  const balance = useLoad(() => api<Balance>('GET', `/projects/${segment(projectId)}/billing`), [projectId]);
+  const canned = useLoad(() => listCannedReplies(projectId), [projectId]);
+  const balance = useLoad(() => getBalance(projectId), [projectId]);
 
   const insert = async (reply: CannedReply) => {
     setError(null);
     try {
-      const rendered = await api<{ text: string }>('POST', `/helpdesk/tickets/${segment(ticket.id)}/canned-replies/${segment(reply.id)}/render`);
-      setText((current) => (current.trim() ? `${current.trimEnd()}\n\n${rendered.text}` : rendered.text));
+      const rendered = await renderCannedReply(ticket.id, reply.id);
+      setText((current) => (current.trim() ? `${current.trimEnd()}\n\n${rendered.text ?? ''}` : rendered.text ?? ''));
       document.getElementById('reply-text')?.focus();
     } catch (e) {
       setError(e);
@@ -31,7 +32,7 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
     setBusy(true);
     setError(null);
     try {
-      await api('POST', `/helpdesk/tickets/${segment(ticket.id)}/replies`, { text });
+      await replyToTicket(ticket.id, text);
       setText('');
       await props.onSent();
     } catch (err) {
@@ -47,7 +48,7 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
       {canned.data && canned.data.items.length > 0 && (
         <div class="canned" role="group" aria-label="Canned replies">
           <span class="muted">Canned replies:</span>
-          {canned.data.items.map((r) => <button type="button" key={r.id} class="chip" title={r.text} onClick={() => void insert(r)}>{r.title}</button>)}
+          {canned.data.items.map((r) => <button type="button" key={r.id} class="chip" title={r.text ?? undefined} onClick={() => void insert(r)}>{r.title}</button>)}
         </div>
       )}
       <label for="reply-text">Reply to the customer</label>

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, query, segment } from '../api';
-import type { Page, Role } from '../types';
+import type { Page } from '../api/contract';
+import type { Role } from '../api/projects';
+import { listMembers } from '../api/team';
+import { countTickets, listTickets, type StatusCounts, type Ticket } from '../api/tickets';
+import { listTicketTypes } from '../api/ticketTypes';
 import { ErrorNote, useInterval, useLoad } from '../ui';
 import { Filters, noFilters, type TicketFilters } from './Filters';
 import { TicketList } from './TicketList';
 import { TicketView } from './TicketView';
-import type { Member, StatusCounts, Ticket, TicketType } from './wire';
 
 /** How often the list asks for new tickets; the ticket view polls on the same beat. */
 export const pollMs = 4000;
@@ -18,8 +20,8 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
   const [page, setPage] = useState<Page<Ticket> | null>(null);
   const [counts, setCounts] = useState<StatusCounts | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const members = useLoad(() => api<Page<Member>>('GET', `/projects/${segment(projectId)}/members?limit=200`), [projectId]);
-  const types = useLoad(() => api<Page<TicketType>>('GET', `/projects/${segment(projectId)}/helpdesk/ticket-types`), [projectId]);
+  const members = useLoad(() => listMembers(projectId), [projectId]);
+  const types = useLoad(() => listTicketTypes(projectId), [projectId]);
 
   const cursor = cursors[cursors.length - 1];
   const request = useRef(0);
@@ -28,8 +30,8 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
     const params = { type_id: filters.typeId, priority: filters.priority, assignee_id: filters.assignee, overdue: filters.overdue || undefined, q: filters.q.trim() };
     try {
       const [list, byStatus] = await Promise.all([
-        api<Page<Ticket>>('GET', `/projects/${segment(projectId)}/helpdesk/tickets${query({ ...params, status: filters.status, cursor, limit: 25 })}`),
-        api<StatusCounts>('GET', `/projects/${segment(projectId)}/helpdesk/tickets/counts${query(params)}`),
+        listTickets(projectId, { ...params, status: filters.status, cursor, limit: 25 }),
+        countTickets(projectId, params),
       ]);
       // An answer to an older filter that arrives late must not replace the newer one.
       if (mine !== request.current) return;

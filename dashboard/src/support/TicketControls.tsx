@@ -1,8 +1,11 @@
 import { displayName } from '../people';
-import { label, priorities, statuses, type Member, type Ticket, type TicketType } from './wire';
+import type { Member } from '../api/team';
+import type { Ticket, TicketPatch, TicketPriority } from '../api/tickets';
+import type { TicketType } from '../api/ticketTypes';
+import { label, priorities, statuses } from './ticketWords';
 
 // One click per status; pickers for priority, type and assignee. Read-only for viewers.
-export function TicketControls(props: { ticket: Ticket; canAct: boolean; members: Member[]; types: TicketType[]; onEdit: (change: Record<string, unknown>) => void }) {
+export function TicketControls(props: { ticket: Ticket; canAct: boolean; members: Member[]; types: TicketType[]; onEdit: (change: TicketPatch) => void }) {
   const { ticket: t, canAct, onEdit } = props;
   if (!canAct)
     return (
@@ -26,7 +29,7 @@ export function TicketControls(props: { ticket: Ticket; canAct: boolean; members
       </div>
       <div class="pickers">
         <label>Priority
-          <select value={t.priority} onChange={(e) => onEdit({ priority: e.currentTarget.value })}>
+          <select value={t.priority} onChange={(e) => onEdit({ priority: e.currentTarget.value as TicketPriority })}>
             {priorities.map((p) => <option key={p} value={p}>{label(p)}</option>)}
           </select>
         </label>

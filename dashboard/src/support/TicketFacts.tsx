@@ -1,7 +1,10 @@
 import { displayName } from '../people';
 import { useNow } from './clock';
 import { dateTime, timeLeft } from './format';
-import { label, type HistoryEntry, type Member, type Ticket, type TicketType } from './wire';
+import type { Member } from '../api/team';
+import type { HistoryEntry, Ticket } from '../api/tickets';
+import type { TicketType } from '../api/ticketTypes';
+import { label } from './ticketWords';
 
 // SLA due times with the time left; a missed one is red.
 export function SlaPanel({ ticket: t }: { ticket: Ticket }) {
@@ -38,11 +41,14 @@ export function History({ entries, members, types }: { entries: HistoryEntry[]; 
     <details class="history">
       <summary>History ({entries.length})</summary>
       <ol>
-        {entries.map((e, i) => (
-          <li key={i}>
-            <time dateTime={e.at}>{dateTime(e.at)}</time> · {who(e)}: {fieldNames[e.field] ?? label(e.field)} {e.from !== null && <>{valueText(e.field, e.from, members, types)} → </>}{valueText(e.field, e.to, members, types)}
-          </li>
-        ))}
+        {entries.map((e, i) => {
+          const field = e.field ?? '';
+          return (
+            <li key={i}>
+              <time dateTime={e.at}>{dateTime(e.at)}</time> · {who(e)}: {fieldNames[field] ?? label(field)} {e.from !== null && <>{valueText(field, e.from, members, types)} → </>}{valueText(field, e.to, members, types)}
+            </li>
+          );
+        })}
       </ol>
     </details>
   );

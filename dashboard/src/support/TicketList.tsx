@@ -1,9 +1,10 @@
 import { displayName } from '../people';
 import { href } from '../route';
-import type { Page } from '../types';
+import type { Page } from '../api/contract';
+import type { Ticket } from '../api/tickets';
 import { useNow } from './clock';
 import { age, ChannelIcon } from './format';
-import { isOverdue, label, type Ticket } from './wire';
+import { customerName, isOverdue, label } from './ticketWords';
 
 // Newest first; an overdue ticket's row is red. A row is a link, so the keyboard opens it too.
 export function TicketList(props: { projectId: string; page: Page<Ticket> | null; selectedId?: string; hasNewer: boolean; onOlder: () => void; onNewer: () => void }) {
@@ -26,9 +27,9 @@ export function TicketList(props: { projectId: string; page: Page<Ticket> | null
                   <ChannelIcon channel={t.channel} />
                   <a href={href({ page: 'tickets', projectId: props.projectId, ticketId: t.id })}>{t.subject || '(no subject)'}</a>
                   {isOverdue(t) && <span class="badge badge-overdue">Overdue</span>}
-                  <span class="narrow muted"> · {t.customer.name ?? t.customer.external_id}</span>
+                  <span class="narrow muted"> · {customerName(t)}</span>
                 </td>
-                <td class="wide">{t.customer.name ?? t.customer.external_id}</td>
+                <td class="wide">{customerName(t)}</td>
                 <td><span class={`status status-${t.status}`}>{label(t.status)}</span></td>
                 <td class="wide"><span class={`priority priority-${t.priority}`}>{label(t.priority)}</span></td>
                 <td class="wide">{t.type_name ?? <span class="muted">—</span>}</td>

@@ -1,7 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, segment } from '../api';
+import type { Role } from '../api/projects';
+import type { Member } from '../api/team';
+import { editTicket, getTicket, type TicketPatch } from '../api/tickets';
+import type { TicketType } from '../api/ticketTypes';
 import { href } from '../route';
-import { atLeast, type Role } from '../types';
+import { atLeast } from '../roles';
 import { ErrorNote, useInterval, useLoad } from '../ui';
 import { Conversation } from './Conversation';
 import { ChannelIcon } from './format';
@@ -9,11 +12,11 @@ import { ReplyBox } from './ReplyBox';
 import { pollMs } from './SupportTab';
 import { TicketControls } from './TicketControls';
 import { History, SlaPanel } from './TicketFacts';
-import { isOverdue, type Member, type TicketDetails, type TicketType } from './wire';
+import { customerName, isOverdue } from './ticketWords';
 
 // One ticket: what it is about, its controls, its SLA, the conversation, the reply box, the history.
 export function TicketView(props: { projectId: string; ticketId: string; role: Role; members: Member[]; types: TicketType[]; onChanged: () => void }) {
-  const ticket = useLoad(() => api<TicketDetails>('GET', `/helpdesk/tickets/${segment(props.ticketId)}`), [props.ticketId]);
+  const ticket = useLoad(() => getTicket(props.ticketId), [props.ticketId]);
   const [editError, setEditError] = useState<unknown>(null);
   const [pollError, setPollError] = useState<unknown>(null);
   const canAct = atLeast(props.role, 'support');
@@ -21,17 +24,17 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
   // Quietly, so replies turn delivered and customer messages appear without a flicker.
   useInterval(async () => {
     try {
-      ticket.setData(await api<TicketDetails>('GET', `/helpdesk/tickets/${segment(props.ticketId)}`));
+      ticket.setData(await getTicket(props.ticketId));
       setPollError(null);
     } catch (e) {
       setPollError(e);
     }
   }, pollMs);
 
-  const edit = async (change: Record<string, unknown>) => {
+  const edit = async (change: TicketPatch) => {
     setEditError(null);
     try {
-      await api('PATCH', `/helpdesk/tickets/${segment(props.ticketId)}`, change);
+      await editTicket(props.ticketId, change);
       await ticket.reload();
       props.onChanged();
     } catch (e) {
@@ -48,7 +51,7 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
           <header class="ticket-head">
             <h2><span class="number">#{t.number}</span> {t.subject || '(no subject)'}</h2>
             <p class="muted customer-line">
-              <ChannelIcon channel={t.channel} /> {t.customer.name ?? t.customer.external_id}
+              <ChannelIcon channel={t.channel} /> {customerName(t)}
               {t.customer.username && <> · @{t.customer.username}</>}
               {t.customer.email && <> · {t.customer.email}</>}
             </p>
@@ -57,12 +60,12 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
           <TicketControls ticket={t} canAct={canAct} members={props.members} types={props.types} onEdit={edit} />
           <ErrorNote error={editError ?? pollError ?? (ticket.error && ticket.data ? ticket.error : null)} />
           <SlaPanel ticket={t} />
-          <Conversation key={t.id} ticketId={t.id} messages={t.messages} earlierCursor={t.earlier_messages_cursor} members={props.members}
-            customerName={t.customer.name ?? t.customer.external_id} />
+          <Conversation key={t.id} ticketId={t.id} messages={t.messages ?? []} earlierCursor={t.earlier_messages_before} members={props.members}
+            customerName={customerName(t)} />
           {canAct
             ? <ReplyBox projectId={props.projectId} ticket={t} onSent={async () => { await ticket.reload(); props.onChanged(); }} />
             : <p class="muted read-only-note">You are a viewer in this project: you can read tickets but not reply or change them.</p>}
-          <History entries={t.history} members={props.members} types={props.types} />
+          <History entries={t.history ?? []} members={props.members} types={props.types} />
         </article>
       )}
     </section>

@@ -1,4 +1,4 @@
-import type { Channel } from './wire';
+import type { Channel } from '../api/tickets';
 
 const minute = 60_000;
 

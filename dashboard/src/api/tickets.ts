@@ -1,0 +1,42 @@
+// Tickets: the project's list with its counts, one ticket, its changes, replies, older messages
+// and the customers' files.
+import { answer, api, done } from './client';
+import { page, type Answer, type Body, type Page, type Query } from './contract';
+
+type ListRoute = '/v1/projects/{projectId}/helpdesk/tickets';
+type TicketRoute = '/v1/helpdesk/tickets/{ticketId}';
+
+export type TicketDetails = Answer<TicketRoute, 'get'>;
+export type Ticket = NonNullable<Answer<ListRoute, 'get'>['items']>[number];
+export type Message = NonNullable<TicketDetails['messages']>[number];
+export type Attachment = NonNullable<Message['attachments']>[number];
+export type HistoryEntry = NonNullable<TicketDetails['history']>[number];
+export type StatusCounts = Answer<'/v1/projects/{projectId}/helpdesk/tickets/counts', 'get'>;
+export type TicketStatus = Ticket['status'];
+export type TicketPriority = Ticket['priority'];
+export type Channel = Ticket['channel'];
+export type TicketQuery = Query<ListRoute, 'get'>;
+export type TicketPatch = Body<TicketRoute, 'patch'>;
+
+export const listTickets = async (projectId: string, query: TicketQuery): Promise<Page<Ticket>> =>
+  page(await answer(api.GET('/v1/projects/{projectId}/helpdesk/tickets', { params: { path: { projectId }, query } })));
+
+export const countTickets = (projectId: string, query: Query<'/v1/projects/{projectId}/helpdesk/tickets/counts', 'get'>) =>
+  answer(api.GET('/v1/projects/{projectId}/helpdesk/tickets/counts', { params: { path: { projectId }, query } }));
+
+export const getTicket = (ticketId: string) => answer(api.GET('/v1/helpdesk/tickets/{ticketId}', { params: { path: { ticketId } } }));
+
+export const editTicket = (ticketId: string, change: TicketPatch) =>
+  answer(api.PATCH('/v1/helpdesk/tickets/{ticketId}', { params: { path: { ticketId } }, body: change }));
+
+export const replyToTicket = (ticketId: string, text: string) =>
+  done(api.POST('/v1/helpdesk/tickets/{ticketId}/replies', { params: { path: { ticketId } }, body: { text } }));
+
+/** Messages older than the ticket's latest window, page by page. */
+export const earlierMessages = (ticketId: string, before: string) =>
+  answer(api.GET('/v1/helpdesk/tickets/{ticketId}/messages', { params: { path: { ticketId }, query: { before } } }));
+
+/** A file the customer sent, as a Blob (too large, bot disconnected, messenger down: an ApiError). */
+export const attachmentFile = async (ticketId: string, messageId: string, index: number): Promise<Blob> =>
+  (await api.GET('/v1/helpdesk/tickets/{ticketId}/messages/{messageId}/attachments/{index}',
+    { params: { path: { ticketId, messageId, index } }, parseAs: 'blob' })).data as Blob;
