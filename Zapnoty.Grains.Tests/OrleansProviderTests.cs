@@ -3,17 +3,25 @@ using Zapnoty.Grains.Tests.Infrastructure;
 
 namespace Zapnoty.Grains.Tests;
 
+[Alias("Zapnoty.Grains.Tests.IProviderProbeGrain")]
 public interface IProviderProbeGrain : IGrainWithStringKey
 {
+    [Alias("Remember")]
     Task Remember(string value);
+    [Alias("Recall")]
     Task<string?> Recall();
+    [Alias("Deactivate")]
     Task Deactivate();
+    [Alias("ArmReminder")]
     Task ArmReminder(TimeSpan dueTime);
+    [Alias("DisarmReminder")]
     Task DisarmReminder();
+    [Alias("ReminderTicks")]
     Task<int> ReminderTicks();
 }
 
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.Tests.ProviderProbeState")]
 public sealed class ProviderProbeState
 {
     [Id(0)] public string? Value { get; set; }

@@ -1,6 +1,7 @@
 namespace Zapnoty.Grains;
 
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.ActorKind")]
 public enum ActorKind
 {
     User,
@@ -11,6 +12,7 @@ public enum ActorKind
 
 /// <summary>Who did something: recorded in ticket history and shown as <c>actor { kind, id }</c>.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Actor")]
 public sealed record Actor([property: Id(0)] ActorKind Kind, [property: Id(1)] string? Id)
 {
     public static Actor User(Guid userId) => new(ActorKind.User, userId.ToString());

@@ -2,6 +2,7 @@ namespace Zapnoty.Grains;
 
 /// <summary>What kind of refusal a command met; the API maps each to its HTTP status.</summary>
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.DomainErrorKind")]
 public enum DomainErrorKind
 {
     Invalid,
@@ -21,6 +22,7 @@ public enum DomainErrorKind
 /// Faults (database down, bugs) are other exceptions and stay 5xx.
 /// </summary>
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.DomainException")]
 public sealed class DomainException : Exception
 {
     public DomainException() { }

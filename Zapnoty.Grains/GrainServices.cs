@@ -27,6 +27,7 @@ public static class GrainServices
             ?? throw new InvalidOperationException("ConnectionStrings:Postgres is not configured (set ConnectionStrings__Postgres).");
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddSingleton(TimeProvider.System);
+        services.WriteNamesAsThePreviousRelease();
         services.AddSingleton<DatabaseMigrator>();
         services.Configure<MigrationOptions>(configuration.GetSection(MigrationOptions.Section));
         services.AddZapnotySecrets(configuration);

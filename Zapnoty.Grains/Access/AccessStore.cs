@@ -5,6 +5,7 @@ namespace Zapnoty.Grains.Access;
 
 /// <summary>One of a person's sessions as their session list shows it.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Access.SessionView")]
 public sealed record SessionView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] DateTimeOffset CreatedAt,

@@ -4,6 +4,7 @@ namespace Zapnoty.Grains.Access;
 
 /// <summary>What a project API key may do; <c>tickets:read</c>, <c>tickets:write</c>, <c>admin</c> on the wire.</summary>
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.Access.ApiKeyScope")]
 public enum ApiKeyScope { TicketsRead, TicketsWrite, Admin }
 
 /// <summary>

@@ -2,9 +2,11 @@ namespace Zapnoty.Grains.Access;
 
 /// <summary>A person: <see cref="Name"/> is their display name, null until they set one.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Access.UserView")]
 public sealed record UserView([property: Id(0)] Guid Id, [property: Id(1)] string Email, [property: Id(2)] string? Name = null);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Access.IssuedSession")]
 public sealed record IssuedSession([property: Id(0)] string Token, [property: Id(1)] UserView User, [property: Id(2)] DateTimeOffset ExpiresAt);
 
 /// <summary>
@@ -14,6 +16,7 @@ public sealed record IssuedSession([property: Id(0)] string Token, [property: Id
 /// (<see cref="LoginLimitOptions"/>). The <c>clientIp</c> is the client's network
 /// (<c>ClientNetwork</c>), null when the API cannot tell it; such clients share one network.
 /// </summary>
+[Alias("Zapnoty.Grains.Access.ILoginGrain")]
 public interface ILoginGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -21,6 +24,7 @@ public interface ILoginGrain : IGrainWithStringKey
     /// one) and emails it. Over a limit it refuses (429) without sending anything, and the code
     /// already sent stays valid.
     /// </summary>
+    [Alias("5812E280")]
     Task RequestCode(string? clientIp);
 
     /// <summary>
@@ -28,5 +32,6 @@ public interface ILoginGrain : IGrainWithStringKey
     /// over the per-network limit, over the wrong-code budgets and during the back-off after
     /// wrong codes (<see cref="LoginFailureBudget"/>).
     /// </summary>
+    [Alias("5C98A7A4")]
     Task<IssuedSession> Verify(string code, string? clientIp);
 }

@@ -2,10 +2,12 @@ namespace Zapnoty.Grains.Access;
 
 /// <summary>At most <see cref="Count"/> attempts in any stretch of time <see cref="Window"/> long.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Access.AttemptLimit")]
 public sealed record AttemptLimit([property: Id(0)] int Count, [property: Id(1)] TimeSpan Window);
 
 /// <summary>Whether an attempt was let through; when not, how long until one would be.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Access.AttemptDecision")]
 public sealed record AttemptDecision([property: Id(0)] bool Accepted, [property: Id(1)] TimeSpan RetryAfter)
 {
     public static readonly AttemptDecision Accept = new(true, TimeSpan.Zero);

@@ -9,10 +9,12 @@ using Zapnoty.Grains.Storage;
 namespace Zapnoty.Grains.Billing;
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Billing.PurchaseResult")]
 public sealed record PurchaseResult([property: Id(0)] LedgerEntry Purchase, [property: Id(1)] CreditBalance Balance);
 
 /// <summary>A checkout opened at the provider (<see cref="CheckoutUrl"/> set), or refused by it (<see cref="ProviderError"/> set).</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Billing.CheckoutResult")]
 public sealed record CheckoutResult([property: Id(0)] Guid PaymentId, [property: Id(1)] string? CheckoutUrl, [property: Id(2)] string? ProviderError);
 
 /// <summary>

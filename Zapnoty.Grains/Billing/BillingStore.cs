@@ -6,9 +6,11 @@ namespace Zapnoty.Grains.Billing;
 
 /// <summary>This month's credits as a project would spend them now.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Billing.CreditBalance")]
 public sealed record CreditBalance([property: Id(0)] DateOnly Month, [property: Id(1)] int FreeLeft, [property: Id(2)] int Purchased);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Billing.LedgerEntry")]
 public sealed record LedgerEntry(
     [property: Id(0)] long Id,
     [property: Id(1)] DateTimeOffset At,

@@ -4,6 +4,7 @@ namespace Zapnoty.Grains.CannedReplies;
 
 /// <summary>A canned reply as the whole team of a project sees it; <see cref="Text"/> is the template.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.CannedReplies.CannedReplyView")]
 public sealed record CannedReplyView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Title,
@@ -13,10 +14,12 @@ public sealed record CannedReplyView(
 
 /// <summary>Where a page of the list continues: after this title and id (see <see cref="CannedReplyRules.Order"/>).</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.CannedReplies.CannedReplyPosition")]
 public sealed record CannedReplyPosition([property: Id(0)] string Title, [property: Id(1)] Guid Id);
 
 /// <summary>A partial update: only the fields flagged as given change.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.CannedReplies.CannedReplyChange")]
 public sealed record CannedReplyChange(
     [property: Id(0)] Actor Actor,
     [property: Id(1)] bool ChangesTitle,

@@ -23,4 +23,5 @@ public abstract record AttachmentDownload
 
 /// <summary>One file of a ticket's message and the chat it came through (whose bot can fetch it).</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.CustomerFile")]
 public sealed record CustomerFile([property: Id(0)] Attachment Attachment, [property: Id(1)] Tickets.ChatRoute Route);

@@ -11,6 +11,7 @@ namespace Zapnoty.Grains.Channels;
 /// for the one call that needs it. Of the webhook secret only its hash is kept.
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.BotView")]
 public sealed record BotView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] Guid ProjectId,
@@ -27,6 +28,7 @@ public sealed record BotView(
 
 /// <summary>What a bot says. Every text is a project setting; these are the defaults.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.BotTexts")]
 public sealed record BotTexts(
     [property: Id(0)] string Greeting,
     [property: Id(1)] string ChooseType,
@@ -75,6 +77,7 @@ public sealed record BotTexts(
 
 /// <summary>What the dialog needs to know about the project behind a bot.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.BotContext")]
 public sealed record BotContext(
     [property: Id(0)] Projects.ProjectView Project,
     [property: Id(1)] BotTexts Texts,
@@ -82,6 +85,7 @@ public sealed record BotContext(
 
 /// <summary>The update was applied before (a redelivery); nothing more happens.</summary>
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.Channels.UpdateAlreadyApplied")]
 public sealed class UpdateAlreadyApplied : Exception
 {
     public UpdateAlreadyApplied() { }

@@ -10,9 +10,11 @@ namespace Zapnoty.Grains.Channels;
 /// paced to the messenger's limits (about 1 a second per chat, 30 a second per bot), waiting
 /// out 429s, retrying 5xx and timeouts, and giving up on chats that blocked the bot.
 /// </summary>
+[Alias("Zapnoty.Grains.Channels.IChannelSenderGrain")]
 public interface IChannelSenderGrain : IGrainWithGuidKey
 {
     /// <summary>There may be messages due: start sending. Cheap and idempotent.</summary>
+    [Alias("017DABC6")]
     [OneWay] Task Nudge();
 }
 

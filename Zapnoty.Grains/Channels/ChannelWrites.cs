@@ -91,4 +91,5 @@ public static class ChannelWrites
 
 /// <summary>Where a chat is in the bot dialog.</summary>
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.Channels.ConversationStep")]
 public enum ConversationStep { Idle, Describing, ChoosingType }

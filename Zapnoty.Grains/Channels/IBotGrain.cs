@@ -8,21 +8,26 @@ namespace Zapnoty.Grains.Channels;
 /// which project the bot serves, and its token and webhook secret. The webhook route asks it
 /// on every update, so it answers from memory.
 /// </summary>
+[Alias("Zapnoty.Grains.Channels.IBotGrain")]
 public interface IBotGrain : IGrainWithStringKey
 {
     /// <summary>The live bot, or null when it is connected to no project.</summary>
+    [Alias("CD413875")]
     [ReadOnly] Task<BotView?> Live();
 
     /// <summary>
     /// Points the bot at our webhook route and connects it to the project (replacing the
     /// project's previous bot of this messenger). Connected to another project: Conflict.
     /// </summary>
+    [Alias("8825D93C")]
     Task<BotView> Connect(Guid projectId, Actor actor, string token, string username);
 
     /// <summary>Unregisters the webhook and stops routing the bot's updates. Not this project's bot: NotFound.</summary>
+    [Alias("E147D0B7")]
     Task Disconnect(Guid projectId, Actor actor);
 
     /// <summary>Drops the cached bot after it was replaced elsewhere.</summary>
+    [Alias("058F626D")]
     Task Forget();
 }
 

@@ -8,10 +8,12 @@ namespace Zapnoty.Grains.Channels;
 /// <see cref="Unblocked"/>: they let it write to them again.
 /// </summary>
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.Channels.IncomingKind")]
 public enum IncomingKind { Message, EditedMessage, Callback, Blocked, Unblocked }
 
 /// <summary>The person writing: their messenger user id, display name and @username.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.ChatUser")]
 public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username);
 
 /// <summary>
@@ -20,6 +22,7 @@ public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] str
 /// serves it, when it says (Max does, Telegram does not).
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.Attachment")]
 public sealed record Attachment(
     [property: Id(0)] string Kind,          // photo | document | voice | video | audio | video_note | sticker
     [property: Id(1)] string FileId,
@@ -35,6 +38,7 @@ public sealed record Attachment(
 /// caption; <see cref="MessageId"/> is the messenger's id of the message (edits refer to it).
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.IncomingUpdate")]
 public sealed record IncomingUpdate(
     [property: Id(0)] string Key,
     [property: Id(1)] IncomingKind Kind,
@@ -49,10 +53,12 @@ public sealed record IncomingUpdate(
 
 /// <summary>A choice under a bot message (an inline keyboard button); <see cref="Data"/> comes back in the callback.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.ChoiceButton")]
 public sealed record ChoiceButton([property: Id(0)] string Text, [property: Id(1)] string Data);
 
 /// <summary>A plain-text message to a chat: no markup, so it arrives exactly as typed.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Channels.OutgoingMessage")]
 public sealed record OutgoingMessage([property: Id(0)] string ChatId, [property: Id(1)] string Text, [property: Id(2)] IReadOnlyList<ChoiceButton>? Buttons);
 
 /// <summary>How one send went.</summary>

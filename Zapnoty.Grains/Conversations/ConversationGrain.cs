@@ -15,9 +15,11 @@ namespace Zapnoty.Grains.Conversations;
 /// chat's messages go to that ticket. Messenger-neutral: Telegram and Max feed it the same
 /// <see cref="IncomingUpdate"/>s.
 /// </summary>
+[Alias("Zapnoty.Grains.Conversations.IConversationGrain")]
 public interface IConversationGrain : IGrainWithStringKey
 {
     /// <summary>Applies the chat's waiting updates, in order. Idempotent; called after each arrival and by the sweeper.</summary>
+    [Alias("6126BE78")]
     [OneWay] Task Process();
 }
 

@@ -5,6 +5,7 @@ namespace Zapnoty.Grains.Email;
 /// that reaches the log: the subject and body may carry a login code or a person's text.
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Email.EmailMessage")]
 public sealed record EmailMessage(
     [property: Id(0)] string To,
     [property: Id(3)] string Template,

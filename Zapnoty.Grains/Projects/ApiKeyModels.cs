@@ -4,6 +4,7 @@ namespace Zapnoty.Grains.Projects;
 
 /// <summary>A project API key as the key list shows it (never the secret).</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.ApiKeyView")]
 public sealed record ApiKeyView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Name,
@@ -17,10 +18,12 @@ public sealed record ApiKeyView(
 
 /// <summary>The person who created a key (null for keys made by a key before keys could not).</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.ApiKeyCreator")]
 public sealed record ApiKeyCreator([property: Id(0)] Guid UserId, [property: Id(1)] string Email, [property: Id(2)] string? Name);
 
 /// <summary>A key to create: only a person (a session) may, and only with the scopes they chose.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.NewApiKey")]
 public sealed record NewApiKey(
     [property: Id(0)] Actor Actor,
     [property: Id(1)] string? Name,
@@ -29,10 +32,12 @@ public sealed record NewApiKey(
 
 /// <summary>Where a page of the key list continues: after this key (oldest first).</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.ApiKeyPosition")]
 public sealed record ApiKeyPosition([property: Id(0)] DateTimeOffset CreatedAt, [property: Id(1)] Guid Id);
 
 /// <summary>A new key: the secret is in <see cref="Key"/> and is never shown again.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.CreatedApiKey")]
 public sealed record CreatedApiKey([property: Id(0)] ApiKeyView View, [property: Id(1)] string Key);
 
 public static class ApiKeyLimits

@@ -2,9 +2,11 @@ namespace Zapnoty.Grains.Projects;
 
 /// <summary>Roles in rising order of rights: a check is <c>role &gt;= required</c>.</summary>
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.Projects.ProjectRole")]
 public enum ProjectRole { Viewer, Support, Admin, Owner }
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.ProjectView")]
 public sealed record ProjectView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Name,
@@ -12,6 +14,7 @@ public sealed record ProjectView(
     [property: Id(3)] DateTimeOffset CreatedAt);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.CreateProject")]
 public sealed record CreateProject(
     [property: Id(0)] string Name,
     [property: Id(1)] string Slug,
@@ -20,12 +23,14 @@ public sealed record CreateProject(
 
 /// <summary>SLA targets in hours; null switches a target off.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.HelpdeskSettings")]
 public sealed record HelpdeskSettings(
     [property: Id(0)] decimal? SlaFirstReplyHours,
     [property: Id(1)] decimal? SlaResolveHours);
 
 /// <summary>A partial update: only the fields flagged as given change (null clears a target).</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.SettingsChange")]
 public sealed record SettingsChange(
     [property: Id(0)] Actor Actor,
     [property: Id(1)] bool ChangesFirstReply,
@@ -34,6 +39,7 @@ public sealed record SettingsChange(
     [property: Id(4)] decimal? SlaResolveHours);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Projects.TicketTypeView")]
 public sealed record TicketTypeView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Name,

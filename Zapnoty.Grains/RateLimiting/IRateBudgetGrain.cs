@@ -5,8 +5,10 @@ namespace Zapnoty.Grains.RateLimiting;
 /// network), keyed by the partition. Each silo's API takes permits from it in small batches, so
 /// a client spreading requests over N silos still gets one budget, not N.
 /// </summary>
+[Alias("Zapnoty.Grains.RateLimiting.IRateBudgetGrain")]
 public interface IRateBudgetGrain : IGrainWithStringKey
 {
     /// <summary>Up to <paramref name="wanted"/> permits of the budget, fewer or none when it is spent.</summary>
+    [Alias("B8ACB51E")]
     Task<RateGrant> Take(RateBudget budget, int wanted);
 }

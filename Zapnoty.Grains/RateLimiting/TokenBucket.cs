@@ -2,6 +2,7 @@ namespace Zapnoty.Grains.RateLimiting;
 
 /// <summary>A published budget: so many requests a minute, and how many of them may come at once.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.RateLimiting.RateBudget")]
 public sealed record RateBudget([property: Id(0)] int PermitsPerMinute, [property: Id(1)] int Burst)
 {
     public double PerSecond => PermitsPerMinute / 60.0;
@@ -12,6 +13,7 @@ public sealed record RateBudget([property: Id(0)] int PermitsPerMinute, [propert
 /// none), how many it still holds, and how long until it holds one again and until it is full.
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.RateLimiting.RateGrant")]
 public sealed record RateGrant(
     [property: Id(0)] int Granted,
     [property: Id(1)] int Remaining,

@@ -9,6 +9,7 @@ namespace Zapnoty.Grains.Team;
 /// person's display name, a copy kept current by <see cref="Profiles.IProfileGrain.Rename"/>.
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Team.MemberView")]
 public sealed record MemberView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] Guid? UserId,
@@ -23,6 +24,7 @@ public sealed record MemberView(
 
 /// <summary>A pending ownership transfer as the owner sees it; the code went to their email.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Team.OwnershipTransferView")]
 public sealed record OwnershipTransferView(
     [property: Id(0)] Guid ToMemberId,
     [property: Id(1)] DateTimeOffset ExpiresAt);

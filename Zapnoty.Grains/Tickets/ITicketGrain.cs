@@ -4,10 +4,12 @@ using Orleans.Concurrency;
 namespace Zapnoty.Grains.Tickets;
 
 /// <summary>The single writer of one ticket: every command validates, commits, then updates memory.</summary>
+[Alias("Zapnoty.Grains.Tickets.ITicketGrain")]
 public interface ITicketGrain : IGrainWithGuidKey, IRemindable
 {
     /// <summary>The ticket with its latest messages and its history. Unknown ticket: NotFound.</summary>
     [ReadOnly]
+    [Alias("B8172FA3")]
     Task<TicketDetails> Get();
 
     /// <summary>
@@ -16,10 +18,12 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     /// (the caller names the parameter that carried it).
     /// </summary>
     [ReadOnly]
+    [Alias("1F5F4A19")]
     Task<MessagePage?> Messages(Guid? before, int limit);
 
     /// <summary>The ticket row only (cheap; used to authorise a caller against its project).</summary>
     [ReadOnly]
+    [Alias("FE994E52")]
     Task<TicketView> Summary();
 
     /// <summary>
@@ -27,18 +31,22 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     /// came through. No such message or file, or a ticket that came through no messenger: NotFound.
     /// </summary>
     [ReadOnly]
+    [Alias("00C98B1B")]
     Task<Channels.CustomerFile> Attachment(Guid messageId, int index);
 
     /// <summary>Changes status, priority, assignee and/or type; one history entry per changed field.</summary>
+    [Alias("9250B501")]
     Task<TicketView> Edit(TicketEdit edit);
 
     /// <summary>An agent's answer to the customer. The first one sets first_reply_at; a new ticket moves to in_progress.</summary>
+    [Alias("68D84E9C")]
     Task<MessageView> Reply(AgentReply reply);
 
     /// <summary>
     /// The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict);
     /// past <see cref="TicketLimits.CustomerMessagesPerDay"/> today (UTC) it refuses (TooManyRequests).
     /// </summary>
+    [Alias("7C1AD5B5")]
     Task<MessageView> AddCustomerMessage(CustomerMessage message);
 
     /// <summary>
@@ -46,20 +54,25 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     /// one <c>ticket.sla_breached</c> event each, exactly once), then re-arms the reminder for the
     /// next one. The reminder calls it; so does the sweeper for tickets whose reminder was lost.
     /// </summary>
+    [Alias("47C02405")]
     Task CheckSla();
 
     /// <summary>The customer edited a message in the messenger: the stored text changes, the old one is kept.</summary>
+    [Alias("60D820D1")]
     Task EditCustomerMessage(CustomerEdit edit);
 
     /// <summary>A webhook endpoint accepted the <c>ticket.replied</c> carrying this reply to a website customer.</summary>
+    [Alias("63B0276D")]
     Task ReplyDelivered(Guid messageId);
 
     /// <summary>
     /// The webhook dispatcher already stored this reply as delivered, in the transaction that
     /// logged the accepted attempt; the grain only catches up in memory.
     /// </summary>
+    [Alias("5C50F8E6")]
     [Orleans.Concurrency.OneWay] Task ReplyDeliveryStored(Guid messageId);
 
     /// <summary>Every endpoint finally failed to take the <c>ticket.replied</c> carrying this reply.</summary>
+    [Alias("2E1F7CE9")]
     Task ReplyUndelivered(Guid messageId, string error);
 }

@@ -4,9 +4,11 @@ namespace Zapnoty.Grains.Tickets;
 
 /// <summary>Where a messenger ticket's replies go: the bot (our id) and the chat.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.ChatRoute")]
 public sealed record ChatRoute([property: Id(0)] Guid BotId, [property: Id(1)] string ChatId);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.CustomerView")]
 public sealed record CustomerView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string ExternalId,
@@ -17,6 +19,7 @@ public sealed record CustomerView(
 
 /// <summary>One ticket as stored; SLA overdue flags are derived from the due times when shown.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.TicketView")]
 public sealed record TicketView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] Guid ProjectId,
@@ -41,6 +44,7 @@ public sealed record TicketView(
     [property: Id(20)] DateTimeOffset? ResolveBreachedAt = null);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.MessageView")]
 public sealed record MessageView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] MessageAuthor Author,
@@ -55,6 +59,7 @@ public sealed record MessageView(
 
 /// <summary>One change of one field: <c>status</c>, <c>priority</c>, <c>assignee_id</c> or <c>type_id</c>.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.HistoryEntry")]
 public sealed record HistoryEntry(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] Actor Actor,
@@ -64,6 +69,7 @@ public sealed record HistoryEntry(
 
 /// <summary>The ticket with its latest messages (oldest first; <see cref="HasEarlierMessages"/> when there are more) and its history.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.TicketDetails")]
 public sealed record TicketDetails(
     [property: Id(0)] TicketView Ticket,
     [property: Id(1)] IReadOnlyList<MessageView> Messages,
@@ -72,10 +78,12 @@ public sealed record TicketDetails(
 
 /// <summary>A stretch of a ticket's conversation, oldest first; <see cref="HasEarlier"/> when older messages exist.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.MessagePage")]
 public sealed record MessagePage([property: Id(0)] IReadOnlyList<MessageView> Items, [property: Id(1)] bool HasEarlier);
 
 /// <summary>Who the customer is, as the channel knows them.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.CustomerIdentity")]
 public sealed record CustomerIdentity(
     [property: Id(0)] string ExternalId,
     [property: Id(1)] string? Name,
@@ -83,6 +91,7 @@ public sealed record CustomerIdentity(
     [property: Id(3)] string? Username);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.NewTicket")]
 public sealed record NewTicket(
     [property: Id(0)] Channel Channel,
     [property: Id(1)] CustomerIdentity Customer,
@@ -100,6 +109,7 @@ public sealed record NewTicket(
 /// replaced with the ticket's number).
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.ChannelOrigin")]
 public sealed record ChannelOrigin(
     [property: Id(0)] ChatRoute Route,
     [property: Id(1)] string UpdateKey,
@@ -112,6 +122,7 @@ public sealed record ChannelOrigin(
 /// flag saying whether it is part of the change at all.
 /// </summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.TicketEdit")]
 public sealed record TicketEdit(
     [property: Id(0)] Actor Actor,
     [property: Id(1)] TicketStatus? Status = null,
@@ -122,14 +133,17 @@ public sealed record TicketEdit(
     [property: Id(6)] Guid? TypeId = null);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.AgentReply")]
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.CustomerMessage")]
 public sealed record CustomerMessage([property: Id(0)] string Text, [property: Id(1)] ChannelOrigin? Origin = null,
     [property: Id(2)] Actor? PostedBy = null);
 
 /// <summary>The customer edited a message they sent through a messenger.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.CustomerEdit")]
 public sealed record CustomerEdit([property: Id(0)] string ChannelMessageId, [property: Id(1)] string Text, [property: Id(2)] ChannelOrigin Origin);
 
 /// <summary>Limits of the public contract, checked by grains so every entry point obeys them.</summary>

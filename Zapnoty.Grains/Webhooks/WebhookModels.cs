@@ -17,9 +17,11 @@ public static class TicketEventTypes
 }
 
 [GenerateSerializer]
+[Alias("Zapnoty.Grains.Webhooks.DeliveryStatus")]
 public enum DeliveryStatus { Pending, Delivered, Failed }
 
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Webhooks.WebhookView")]
 public sealed record WebhookView(
     [property: Id(0)] Guid Id,
     [property: Id(1)] string Url,
@@ -31,10 +33,12 @@ public sealed record WebhookView(
 
 /// <summary>A new endpoint or a new secret: <see cref="Secret"/> is shown this once.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Webhooks.WebhookWithSecret")]
 public sealed record WebhookWithSecret([property: Id(0)] WebhookView Webhook, [property: Id(1)] string Secret);
 
 /// <summary>A partial update: null leaves a field as it is.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Webhooks.WebhookChange")]
 public sealed record WebhookChange(
     [property: Id(0)] string? Url,
     [property: Id(1)] IReadOnlyList<string>? Events,

@@ -14,6 +14,7 @@ public static class PaymentStatus
 
 /// <summary>A checkout started at a provider, and what became of it.</summary>
 [GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Billing.Payments.Payment")]
 public sealed record Payment(
     [property: Id(0)] Guid Id,
     [property: Id(1)] Guid ProjectId,
