@@ -72,17 +72,10 @@ public sealed class DashboardPage(IPage page) : IAsyncDisposable
     {
         var intoDocs = Environment.GetEnvironmentVariable("ZAPNOTY_SCREENSHOTS") == "docs";
         var folder = intoDocs
-            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
-            : Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+            ? RepositoryFiles.PathOf("docs", "screenshots")
+            : RepositoryFiles.PathOf("TestResults", "screenshots");
         Directory.CreateDirectory(folder);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Zapnoty.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Zapnoty.sln not found above " + AppContext.BaseDirectory);
     }
 
     private static List<string> Collect(IPage page)

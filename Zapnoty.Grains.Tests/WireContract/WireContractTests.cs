@@ -16,7 +16,7 @@ public sealed class WireContractTests
         "// Written by WireContractTests with ZAPNOTY_UPDATE_CONTRACT=1; key [= shape that must never change] [# C# name, free to change].\n";
 
     private static readonly Assembly Grains = typeof(ITicketGrain).Assembly;
-    private static string File => Path.Combine(Repository.Root, "docs", "wire-contract.txt");
+    private static string File => RepositoryFiles.PathOf("docs", "wire-contract.txt");
 
     [Fact]
     public void Every_grain_interface_grain_method_and_serialized_type_declares_its_alias()
