@@ -137,7 +137,7 @@ public sealed partial class OpenApiSchemaTests(ClusterFixture cluster)
         var ids = document.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(s => s.Name).ToList();
         Assert.All(ids, id => Assert.Matches("^[A-Za-z0-9._-]+$", id));
         Assert.Contains("Api.TicketPage", ids);
-        Assert.Contains("Api.MessagePage", ids);
+        Assert.Contains("Api.ApiKeyPage", ids);
     }
 
     [Fact]
