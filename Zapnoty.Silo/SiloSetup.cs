@@ -27,6 +27,8 @@ public static class SiloSetup
         services.Configure<GrainCallRetryOptions>(configuration.GetSection(GrainCallRetryOptions.Section));
         services.AddSingleton<IOutgoingGrainCallFilter, GrainCallRetry>();
         services.AddSingleton<IIncomingGrainCallFilter, InterruptedCallMarking>();
+        services.Configure<CrashDetectionOptions>(configuration.GetSection(CrashDetectionOptions.Section));
+        services.AddHostedService<CrashedSiloDetector>();
         return services;
     }
 

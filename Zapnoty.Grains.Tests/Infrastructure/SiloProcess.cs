@@ -102,6 +102,9 @@ public sealed class SiloProcess : IAsyncDisposable
             : throw new InvalidOperationException($"The silo is not built in {directory}.");
     }
 
+    /// <summary>SIGKILL, as a crash: no drain, no goodbye to the cluster; its connections reset.</summary>
+    public void Kill() => _process.Kill();
+
     /// <summary>SIGTERM, as Docker and systemd stop it; the silo leaves the cluster and exits.</summary>
     public async ValueTask DisposeAsync()
     {

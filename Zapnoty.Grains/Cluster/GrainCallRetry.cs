@@ -69,7 +69,7 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
                 await context.Invoke();
                 return;
             }
-            catch (Exception e) when (Reason(e, context.InterfaceMethod) is { } reason && Pause(attempt, started, budget) is { } pause)
+            catch (Exception e) when (Ours(context) && Reason(e, context.InterfaceMethod) is { } reason && Pause(attempt, started, budget) is { } pause)
             {
                 _retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
                 LogRetry(log, context.InterfaceName, context.MethodName, attempt, pause, reason, e.GetType().Name);
@@ -78,8 +78,15 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
         }
     }
 
+    /// <summary>
+    /// Calls to our grains only: Orleans' own calls (membership probes, directory, reminders) go
+    /// through this filter too, and have their own timeouts and retries.
+    /// </summary>
+    private static bool Ours(IOutgoingGrainCallContext context) =>
+        context.InterfaceMethod?.DeclaringType?.Namespace?.StartsWith("Zapnoty.", StringComparison.Ordinal) == true;
+
     /// <summary>Why the failed call may be sent again, or null when it may not.</summary>
-    internal static string? Reason(Exception e, MethodInfo? method)
+    public static string? Reason(Exception e, MethodInfo? method)
     {
         if (e is SiloUnavailableException { Message: RejectionMessage } || (e is OrleansMessageRejectionException && e.GetType() == typeof(OrleansMessageRejectionException)))
             return "rejected";
