@@ -40,6 +40,8 @@ public sealed class FailoverCluster : IAsyncLifetime
 
         var builder = new TestClusterBuilder(initialSilosCount: 2);
         builder.Options.UseTestClusterMembership = false;
+        // Real sockets: the silo process must reach these silos, and a crash must refuse connections.
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Properties["ConnectionStrings:Postgres"] = connectionString;
         builder.Properties["Zapnoty:DataProtection:Key"] = TestDatabase.MasterKey;
         builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";

@@ -72,11 +72,14 @@ public sealed partial class CrashedSiloDetector(IClusterMembershipService member
         if (e.Key != TerminatedEvent || _stopping.IsCancellationRequested) return;
         // The payload types are Orleans internals; their public members are read by name.
         var connection = e.Value?.GetType().GetField("Connection")?.GetValue(e.Value);
-        if (connection?.GetType().GetProperty("RemoteEndPoint")?.GetValue(connection) is not IPEndPoint endpoint)
+        var remote = connection?.GetType().GetProperty("RemoteEndPoint");
+        if (remote is null)
         {
             if (Interlocked.Exchange(ref _unreadable, 1) == 0) LogUnreadable(log, e.Value?.GetType().FullName);
             return;
         }
+        // Not a TCP connection (a test cluster's in-memory transport): no port to dial.
+        if (remote.GetValue(connection) is not IPEndPoint endpoint) return;
         // Outbound connections only end at the other silo's own port; inbound ones match no silo.
         var silo = membership.CurrentSnapshot.Members.Values
             .FirstOrDefault(m => m.Status == SiloStatus.Active && m.SiloAddress.Endpoint.Equals(endpoint))?.SiloAddress;
