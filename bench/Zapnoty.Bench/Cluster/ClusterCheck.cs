@@ -20,7 +20,8 @@ public static class ClusterCheck
 
     public static async Task<int> Run(string connectionString, string root)
     {
-        var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(8)).Token;
+        // Generous: on a loaded shared machine starting a silo alone has taken minutes.
+        var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(15)).Token;
         var ports = FreePorts();
         var clusterId = "check-" + Guid.NewGuid().ToString("N")[..8];
         var dir = Directory.CreateTempSubdirectory("zapnoty-cluster-check.").FullName;
