@@ -103,7 +103,11 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL, as a crash: no drain, no goodbye to the cluster; its connections reset.</summary>
-    public void Kill() => _process.Kill();
+    public async Task Kill()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
 
     /// <summary>SIGTERM, as Docker and systemd stop it; the silo leaves the cluster and exits.</summary>
     public async ValueTask DisposeAsync()
