@@ -18,7 +18,7 @@ builder.Services.AddZapnoty(builder.Configuration);
 var connectionString = builder.Configuration.GetConnectionString("Postgres")!;
 builder.UseOrleans(silo =>
 {
-    silo.UseZapnotyEndpoints(builder.Configuration).UseZapnotyPostgres(connectionString);
+    silo.UseZapnotyEndpoints(builder.Configuration).UseZapnotyMembership(builder.Configuration).UseZapnotyPostgres(connectionString);
     if (orleansDashboard is not null) silo.AddDashboard();
 });
 

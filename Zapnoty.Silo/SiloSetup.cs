@@ -4,6 +4,7 @@ using Orleans.Connections.Security;
 using Zapnoty.Api;
 using Zapnoty.Api.Observability;
 using Zapnoty.Grains;
+using Zapnoty.Grains.Cluster;
 
 namespace Zapnoty.Silo;
 
@@ -12,7 +13,7 @@ public static class SiloSetup
 {
     public const string Invariant = "Npgsql";
 
-    /// <summary>Grain services, the REST API, telemetry, silo readiness and draining on shutdown.</summary>
+    /// <summary>Grain services, the REST API, telemetry, silo readiness, draining on shutdown, retrying calls a vanished silo never ran.</summary>
     public static IServiceCollection AddZapnoty(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddZapnotyGrainServices(configuration);
@@ -23,6 +24,11 @@ public static class SiloSetup
         services.AddHealthChecks().AddCheck<SiloReadiness>("silo", tags: [ZapnotyApi.ReadyTag]);
         services.Configure<ShutdownOptions>(configuration.GetSection("Zapnoty:Shutdown"));
         services.AddHostedService<ShutdownDrain>();
+        services.Configure<GrainCallRetryOptions>(configuration.GetSection(GrainCallRetryOptions.Section));
+        services.AddSingleton<IOutgoingGrainCallFilter, GrainCallRetry>();
+        services.AddSingleton<IIncomingGrainCallFilter, InterruptedCallMarking>();
+        services.Configure<CrashDetectionOptions>(configuration.GetSection(CrashDetectionOptions.Section));
+        services.AddHostedService<CrashedSiloDetector>();
         return services;
     }
 

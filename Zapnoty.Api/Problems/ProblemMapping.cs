@@ -21,7 +21,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             DomainException e => FromDomain(e),
             ValidationFailed e => e.Problem,
             BadHttpRequestException e => FromBadRequest(e),
-            OrleansMessageRejectionException or SiloUnavailableException => Unavailable(context, exception),
+            OrleansMessageRejectionException or SiloUnavailableException or Grains.Cluster.InterruptedCallException => Unavailable(context, exception),
             _ => null,
         };
         if (problem is null)

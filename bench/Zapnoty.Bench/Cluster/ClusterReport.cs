@@ -10,12 +10,18 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
     public required SlaResult Sla { get; init; }
     public required WebhookResult Webhooks { get; init; }
     public required IReadOnlyList<ReadinessProbe> DrainProbes { get; init; }
+    public int GrainCallsRetriedBeforeKill { get; init; }
+    public int GrainCallsRetriedAfterKill { get; init; }
+    public BurnResult? Burn { get; init; }
 
     public void Print()
     {
         var attempts = Balancer.Attempts.ToList();
         var failed = attempts.Where(a => !a.Succeeded).ToList();
         var first = attempts.Min(a => a.Sent);
+        var stop5xx = attempts.Count(a => a.Status >= 500 && a.Ended >= Terminated && a.Ended < Killed);
+        var afterKill = failed.Where(a => a.Ended >= Killed).ToList();
+        var window = afterKill.Count == 0 ? "none" : $"{Seconds(afterKill.Max(a => a.Ended) - afterKill.Min(a => a.Ended))} (+{Seconds(afterKill.Min(a => a.Ended) - Killed)} … +{Seconds(afterKill.Max(a => a.Ended) - Killed)})";
         Console.WriteLine($"""
 
             --- cluster check figures ---
@@ -26,6 +32,9 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
             requests with no 2xx that were applied anyway: {Describe(AppliedWithoutAnswer)} of {failed.Count}
             SLA after the kill: {Sla.Breached} of {Sla.DueAfterKill} resolution targets recorded as breached, {Sla.Missing} missing; lateness median {Seconds(Sla.MedianLateness)}, max {Seconds(Sla.MaxLateness)}
             webhooks after the kill: {Webhooks.Received} of {Webhooks.EventsAfterKill} events arrived; {Webhooks.Duplicates} arrived twice
+            grain calls retried inside the silos (GrainCallRetry): {GrainCallsRetriedBeforeKill} up to the kill, {GrainCallsRetriedAfterKill} after it
+            {(Burn is { } burn ? $"CPU saturated for {Seconds(burn.Period)} under the load: {burn.MissedProbes} missed probes logged, {burn.SuspicionVotes} suspicion votes in the membership table, {burn.WrongfulDeaths} silos declared dead" : "CPU burn: not run (ZAPNOTY_CLUSTER_CPU_BURN=seconds)")}
+            summary: graceful stop 5xx {stop5xx}; kill: error window {window}, failed requests {afterKill.Count}, retried by the balancer {afterKill.Count}, grain calls retried in the silos {GrainCallsRetriedAfterKill}, declared dead +{(DeclaredDead is { } d ? Seconds(d - Killed) : "never")}
             """);
     }
 
@@ -46,3 +55,6 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:F1} s";
 }
+
+/// <summary>What a CPU burn under load did to membership: missed probes, votes, deaths of silos that were alive.</summary>
+public sealed record BurnResult(TimeSpan Period, int MissedProbes, int SuspicionVotes, int WrongfulDeaths);

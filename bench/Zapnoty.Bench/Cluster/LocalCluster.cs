@@ -28,6 +28,10 @@ public sealed class LocalCluster(string root, string dir, ClusterPorts ports, IR
 
     public string Log(int silo) => File.ReadAllText(Path.Combine(dir, $"silo-{silo}.log"));
 
+    /// <summary>How often <paramref name="text"/> appears in the logs of the silos started so far.</summary>
+    public int CountInLogs(string text) => System.IO.Directory.GetFiles(dir, "silo-*.log")
+        .Sum(file => File.ReadLines(file).Count(line => line.Contains(text, StringComparison.Ordinal)));
+
     public void Terminate(int silo) => Process.Start("kill", ["-TERM", Pid(silo).ToString()])!.WaitForExit();
 
     public void Kill(int silo) => Process.Start("kill", ["-KILL", Pid(silo).ToString()])!.WaitForExit();

@@ -18,6 +18,22 @@ public sealed class Membership(NpgsqlDataSource db, string clusterId)
         return await command.ExecuteScalarAsync(cancellationToken) as int?;
     }
 
+    /// <summary>
+    /// Suspicion votes recorded against each silo (the <c>suspecttimes</c> column, one
+    /// "voter, time" pair per vote, separated by '|') and the silos declared dead, per port.
+    /// </summary>
+    public async Task<IReadOnlyList<(int Port, int Status, int Votes)>> Suspicions(CancellationToken cancellationToken)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT port, status, coalesce(suspecttimes, '') FROM orleansmembershiptable WHERE deploymentid = $1 ORDER BY port, generation");
+        command.Parameters.Add(new NpgsqlParameter { Value = clusterId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<(int, int, int)>();
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetString(2).Split('|', StringSplitOptions.RemoveEmptyEntries).Length));
+        return rows;
+    }
+
     /// <summary>When the cluster declared the silo dead, seen by polling; null if not within the timeout.</summary>
     public async Task<DateTimeOffset?> WaitDead(int siloPort, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Orleans.Hosting;
+using Orleans.Runtime.Placement;
+using Orleans.TestingHost;
+using Zapnoty.Grains.Cluster;
+using Zapnoty.Grains.RateLimiting;
+using Zapnoty.Grains.Storage;
+using Zapnoty.Grains.Tests.Infrastructure;
+using Zapnoty.Silo;
+
+namespace Zapnoty.Grains.Tests;
+
+/// <summary>
+/// A cluster of its own, so killing silos disturbs no other test: two in-process silos (A calls,
+/// B can be stopped abruptly) and one real silo process P that can be SIGKILLed, all on one
+/// database with the production membership settings.
+/// </summary>
+public sealed class FailoverCluster : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+    public SiloProcess Process { get; private set; } = null!;
+    public SiloAddress ProcessAddress { get; private set; } = null!;
+    private readonly FakeSmtpServer _smtp = new();
+
+    /// <summary>Silo A's own grain factory: calls from it go through A's filters, as the API's do.</summary>
+    public IGrainFactory FromA => ((InProcessSiloHandle)Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IGrainFactory>();
+
+    public SiloHandle B => Cluster.Silos[1];
+
+    public async Task InitializeAsync()
+    {
+        var connectionString = await TestDatabase.Create("failover");
+        await using (var db = NpgsqlDataSource.Create(connectionString))
+            await new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+
+        var builder = new TestClusterBuilder(initialSilosCount: 2);
+        builder.Options.UseTestClusterMembership = false;
+        // Real sockets: the silo process must reach these silos, and a crash must refuse connections.
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        builder.Properties["ConnectionStrings:Postgres"] = connectionString;
+        builder.Properties["Zapnoty:DataProtection:Key"] = TestDatabase.MasterKey;
+        builder.Properties["Zapnoty:Smtp:Host"] = "127.0.0.1";
+        builder.Properties["Zapnoty:Smtp:Port"] = _smtp.Port.ToString();
+        builder.Properties["Zapnoty:Smtp:Security"] = "None";
+        builder.Properties["Zapnoty:Swagger:Enabled"] = "false";
+        builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
+        // The probes, not the crash detector, declare the killed process dead here (seconds, not
+        // a fraction of one), so a call after the kill is surely rejected a few times; the budget
+        // covers them. The cluster check measures the detector.
+        builder.Properties["Zapnoty:CrashDetection:Enabled"] = "false";
+        builder.Properties["Zapnoty:GrainCallRetry:Budget"] = "00:00:15";
+        builder.AddSiloBuilderConfigurator<ZapnotyTestSilo>();
+        builder.AddSiloBuilderConfigurator<ProductionMembership>();
+        builder.AddClientBuilderConfigurator<ZapnotyTestClient>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+
+        var siloPort = SiloProcess.FreePort();
+        Process = await SiloProcess.Start(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = connectionString,
+            ["Orleans__ClusterId"] = builder.Options.ClusterId,
+            ["Orleans__ServiceId"] = builder.Options.ServiceId,
+            ["Orleans__SiloPort"] = siloPort.ToString(),
+            ["Zapnoty__Smtp__Port"] = _smtp.Port.ToString(),
+            ["Zapnoty__Shutdown__DrainDelay"] = "00:00:00",
+        });
+        var membership = ((InProcessSiloHandle)Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IClusterMembershipService>();
+        var deadline = Stopwatch.StartNew();
+        ClusterMember? member;
+        while ((member = membership.CurrentSnapshot.Members.Values.FirstOrDefault(m => m.SiloAddress.Endpoint.Port == siloPort && m.Status == SiloStatus.Active)) is null)
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("The silo process never joined the cluster.");
+            await Task.Delay(100);
+        }
+        ProcessAddress = member.SiloAddress;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Process.DisposeAsync();
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+        await _smtp.DisposeAsync();
+    }
+}
+
+/// <summary>The membership settings the real host runs with (<see cref="ClusterMembership"/>).</summary>
+public sealed class ProductionMembership : ISiloConfigurator
+{
+    public void Configure(ISiloBuilder siloBuilder) => siloBuilder.UseZapnotyMembership(siloBuilder.Configuration);
+}
+
+/// <summary>Counts its runs, then stays busy: a call to it is known to have run when its silo goes.</summary>
+[Alias("Zapnoty.Tests.ICountingGrain")]
+public interface ICountingGrain : IGrainWithGuidKey
+{
+    /// <summary>Not idempotent: every run counts.</summary>
+    [Alias("CountAndStall")] Task<int> CountAndStall();
+}
+
+public sealed class CountingGrain : Grain, ICountingGrain
+{
+    public static readonly ConcurrentDictionary<Guid, int> Runs = new();
+
+    public async Task<int> CountAndStall()
+    {
+        var runs = Runs.AddOrUpdate(this.GetPrimaryKey(), 1, (_, n) => n + 1);
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        return runs;
+    }
+}
+
+/// <summary>What a caller sees when the silo holding its grain vanishes (GrainCallRetry).</summary>
+public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<FailoverCluster>
+{
+    private static readonly RateBudget Budget = new(600, 100);
+
+    [Fact]
+    public async Task A_call_to_a_grain_whose_silo_was_just_killed_succeeds_on_a_live_silo_within_the_retry_budget()
+    {
+        var grain = cluster.FromA.GetGrain<IRateBudgetGrain>($"failover-{Guid.NewGuid():N}");
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, cluster.ProcessAddress);
+        await grain.Take(Budget, 1);
+        RequestContext.Clear();
+        using var retries = new RetryCounter();
+
+        await cluster.Process.Kill();
+        // Once silo A saw its connection reset (a call sent before that may have been delivered,
+        // and is rightly not retried), and before the cluster declared the process dead: without
+        // the retry this call is rejected (connection refused) and the API would answer 503.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var took = Stopwatch.StartNew();
+        var grant = await grain.Take(Budget, 1);
+
+        Assert.True(grant.Granted > 0);
+        Assert.True(retries.Count > 0, "the call succeeded without a retry, so the kill was not seen");
+        Assert.True(took.Elapsed < TimeSpan.FromSeconds(15), $"took {took.Elapsed}");
+    }
+
+    [Fact]
+    public async Task A_call_that_ran_on_a_silo_that_then_went_away_is_not_run_a_second_time()
+    {
+        var id = Guid.NewGuid();
+        var grain = cluster.FromA.GetGrain<ICountingGrain>(id);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, cluster.B.SiloAddress);
+        var call = grain.CountAndStall();
+        RequestContext.Clear();
+        var deadline = Stopwatch.StartNew();
+        while (CountingGrain.Runs.GetValueOrDefault(id) == 0 && deadline.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(20);
+        Assert.Equal(1, CountingGrain.Runs.GetValueOrDefault(id));
+
+        var killing = cluster.Cluster.KillSiloAsync(cluster.B);
+        var failure = await Assert.ThrowsAnyAsync<OrleansException>(() => call.WaitAsync(TimeSpan.FromSeconds(15)));
+        await killing;
+
+        // The silo went away mid-call: the call may have written, so it fails (503 at the API)
+        // rather than running again on silo A.
+        Assert.IsType<SiloUnavailableException>(failure);
+        Assert.Equal(1, CountingGrain.Runs.GetValueOrDefault(id));
+    }
+
+    [Fact]
+    public void Only_rejections_or_idempotent_methods_are_retried()
+    {
+        var write = typeof(IRateBudgetGrain).GetMethod(nameof(IRateBudgetGrain.Take))!;
+        var read = typeof(Projects.IProjectGrain).GetMethod(nameof(Projects.IProjectGrain.Get))!;
+        var brokenCallback = new SiloUnavailableException("The target silo became unavailable for message: ...");
+        var interrupted = new InterruptedCallException("ran, then a call it made could not reach its silo.", new SiloUnavailableException());
+
+        Assert.Equal("rejected", GrainCallRetry.Reason(new SiloUnavailableException(), write));
+        Assert.Null(GrainCallRetry.Reason(brokenCallback, write));
+        Assert.Null(GrainCallRetry.Reason(interrupted, write));
+        Assert.Null(GrainCallRetry.Reason(new TimeoutException(), write));
+        Assert.Null(GrainCallRetry.Reason(new DomainException(DomainErrorKind.NotFound, "no such project"), read));
+        Assert.Equal("repeatable", GrainCallRetry.Reason(brokenCallback, read));
+        Assert.Equal("repeatable", GrainCallRetry.Reason(interrupted, read));
+    }
+
+    /// <summary>Counts <c>zapnoty.grain_call.retries</c> from every silo in this process while it lives.</summary>
+    private sealed class RetryCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _count;
+
+        public RetryCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "zapnoty.grain_call.retries") listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _count, value));
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
