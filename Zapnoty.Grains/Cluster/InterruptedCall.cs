@@ -5,7 +5,7 @@ namespace Zapnoty.Grains.Cluster;
 /// silo. Unlike a rejection of the call itself, the method ran (and may have written), so
 /// <see cref="GrainCallRetry"/> never repeats it; the API still answers 503.
 /// </summary>
-[GenerateSerializer, Alias("Zapnoty.Cluster.InterruptedCallException")]
+[GenerateSerializer, Alias("Zapnoty.Grains.Cluster.InterruptedCallException")]
 public sealed class InterruptedCallException : OrleansException
 {
     public InterruptedCallException() { }
