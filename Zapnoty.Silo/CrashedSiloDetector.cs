@@ -27,14 +27,14 @@ public sealed class CrashDetectionOptions
 /// process died alike: both are only probe timeouts, so it cannot be fast for the one without
 /// being hasty for the other (a silo starting on a busy machine can be silent for seconds). A
 /// killed process is told apart by its port: the host's kernel refuses connections to it. So
-/// when this silo's connection to another one closes (Orleans' <c>Orleans.Connections</c>
-/// diagnostic events), it dials that silo's port a few times; if every attempt is refused while
+/// when a connection between this silo and another one closes, either way (Orleans'
+/// <c>Orleans.Connections</c> diagnostic events), it dials that silo's port a few times; if every attempt is refused while
 /// the silo is still listed active, it asks the cluster to declare it dead
 /// (<see cref="IClusterMembershipService.TryKill"/>, as Orleans' Kubernetes integration does for
 /// a deleted pod). A timeout or an accepted connection proves nothing, and the probes decide.
 /// </summary>
-public sealed partial class CrashedSiloDetector(IClusterMembershipService membership, IOptions<CrashDetectionOptions> options,
-    ILogger<CrashedSiloDetector> log) : IHostedService, IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>
+public sealed partial class CrashedSiloDetector(IClusterMembershipService membership, ILocalSiloDetails self,
+    IOptions<CrashDetectionOptions> options, ILogger<CrashedSiloDetector> log) : IHostedService, IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>
 {
     private const string ListenerName = "Orleans.Connections";
     private const string TerminatedEvent = "Terminated";
@@ -80,10 +80,21 @@ public sealed partial class CrashedSiloDetector(IClusterMembershipService member
         }
         // Not a TCP connection (a test cluster's in-memory transport): no port to dial.
         if (remote.GetValue(connection) is not IPEndPoint endpoint) return;
-        // Outbound connections only end at the other silo's own port; inbound ones match no silo.
-        var silo = membership.CurrentSnapshot.Members.Values
-            .FirstOrDefault(m => m.Status == SiloStatus.Active && m.SiloAddress.Endpoint.Equals(endpoint))?.SiloAddress;
-        if (silo is not null && _checking.TryAdd(silo, 0)) _ = Check(silo);
+        foreach (var silo in Suspects(endpoint))
+            if (_checking.TryAdd(silo, 0)) _ = Check(silo);
+    }
+
+    /// <summary>
+    /// The active silos a closed connection may have led to. An outbound connection ends at the
+    /// other silo's own port; an inbound one at a temporary port of its host, so every active silo
+    /// on that host is dialled (one in production, where each silo has its own address; our own
+    /// port accepts, which proves nothing, so this silo is never declared dead by itself).
+    /// </summary>
+    private IEnumerable<SiloAddress> Suspects(IPEndPoint endpoint)
+    {
+        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();
+        var exact = active.Where(s => s.Endpoint.Equals(endpoint)).ToList();
+        return exact.Count > 0 ? exact : active.Where(s => s.Endpoint.Address.Equals(endpoint.Address));
     }
 
     private async Task Check(SiloAddress silo)
@@ -91,6 +102,9 @@ public sealed partial class CrashedSiloDetector(IClusterMembershipService member
         try
         {
             var settings = options.Value;
+            // A refusal means something only where silos really listen on TCP: a test cluster's
+            // in-memory transport refuses every port, this silo's own included.
+            if (silo.Equals(self.SiloAddress) || await Refuses(self.SiloAddress.Endpoint)) return;
             for (var attempt = 1; attempt <= settings.Attempts; attempt++)
             {
                 if (!await Refuses(silo.Endpoint)) return;

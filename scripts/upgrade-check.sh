@@ -29,6 +29,9 @@ if [ ! -f "$old/built" ]; then
   rm -rf "$old"
   mkdir -p "$old"
   git archive "$commit" | tar -x -C "$old"
+  # The old tree sits inside this checkout, and .editorconfig files apply from every folder
+  # above: without a root of its own it would be built under today's analyzer rules.
+  [ -f "$old/.editorconfig" ] || printf 'root = true\n' > "$old/.editorconfig"
   dotnet build "$old/Zapnoty.Silo/Zapnoty.Silo.csproj" -c Release -nologo -v quiet
   touch "$old/built"
 fi
