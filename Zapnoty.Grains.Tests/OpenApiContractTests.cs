@@ -69,6 +69,15 @@ public sealed class OpenApiContractTests(ClusterFixture cluster, ITestOutputHelp
         Assert.Contains(RateLimits.Published(new RateLimitOptions()), contract);
     }
 
+    [Fact]
+    public async Task Asking_for_the_document_again_serves_the_same_document()
+    {
+        async Task<string> Fetch() => await cluster.Silos[0].GetStringAsync("/swagger/v1/swagger.json");
+        var first = await Fetch();
+        await Fetch();
+        Assert.Equal(first, await Fetch());
+    }
+
     /// <summary>
     /// The document of the test cluster, as a silo with default settings serves it: the test
     /// cluster raises the write budget, which the document's description publishes.

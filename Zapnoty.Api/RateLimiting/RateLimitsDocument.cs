@@ -11,7 +11,9 @@ public sealed class RateLimitsDocument(IOptions<RateLimitOptions> options) : IOp
     public void Apply(OpenApiDocument document, DocumentFilterContext context)
     {
         if (!options.Value.Enabled || document.Info is null) return;
-        document.Info.Description = $"{document.Info.Description}\n\n{RateLimits.Published(options.Value)}";
+        // A copy: Swashbuckle hands every generation the same configured info, so appending to it
+        // grew the description by one paragraph per request for the document.
+        document.Info = new OpenApiInfo(document.Info) { Description = $"{document.Info.Description}\n\n{RateLimits.Published(options.Value)}" };
     }
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
