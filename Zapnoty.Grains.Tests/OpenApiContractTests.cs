@@ -18,8 +18,7 @@ namespace Zapnoty.Grains.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class OpenApiContractTests(ClusterFixture cluster, ITestOutputHelper output)
 {
-    public const string UpdateVariable = "ZAPNOTY_UPDATE_CONTRACT";
-    public const string UpdateCommand = $"{UpdateVariable}=1 scripts/test.sh --filter \"FullyQualifiedName~OpenApiContractTests\"";
+    public const string UpdateCommand = $"{ContractUpdate.Variable}=1 scripts/test.sh --filter \"FullyQualifiedName~OpenApiContractTests\"";
 
     private static string SnapshotPath => RepositoryFiles.PathOf("docs", "openapi.json");
 
@@ -36,10 +35,10 @@ public sealed class OpenApiContractTests(ClusterFixture cluster, ITestOutputHelp
             + (changes.Count > 80 ? $"\n  ... and {changes.Count - 80} more" : "")
             + (changes.Count == 0 ? "  (only formatting: the file was edited by hand)" : "");
 
-        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        if (ContractUpdate.Asked == "1")
         {
-            Assert.False(Environment.GetEnvironmentVariable("CI") == "true",
-                $"{UpdateVariable}=1 under CI=true: CI checks the committed contract and never rewrites it.");
+            Assert.False(ContractUpdate.InCi,
+                $"{ContractUpdate.Variable}=1 under CI=true: CI checks the committed contract and never rewrites it.");
             await File.WriteAllTextAsync(SnapshotPath, served);
             output.WriteLine($"Rewrote {SnapshotPath}:\n{summary}\nReview it with `git diff docs/openapi.json` and commit it.");
             return;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Zapnoty.Grains.Tests.Contract;
 using Zapnoty.Grains.Tests.Infrastructure;
 using Zapnoty.Grains.Tickets;
 
@@ -44,8 +45,8 @@ public sealed class WireContractTests
         foreach (var retired in committed.Retired) current.Retired.Add(retired);
 
         var changes = WireContractChanges.Between(committed, current);
-        var update = Environment.GetEnvironmentVariable("ZAPNOTY_UPDATE_CONTRACT");
-        var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+        var update = ContractUpdate.Asked;
+        var inCi = ContractUpdate.InCi;
         if (!inCi && changes.Breaking.Count == 0 && update == "1" || !inCi && changes.Unfixable.Count == 0 && update == "breaking")
         {
             foreach (var removed in changes.Removed) current.Retired.Add(removed);
