@@ -1,7 +1,8 @@
 -- Loads :tickets tickets into each of two projects (default 1,000,000), by SQL, for the counts
--- measurement (docs/BENCHMARKS.md, "Ticket counts"). A realistic mix: 93% closed history, the open
--- rest new / in progress / waiting, ten agents and some unassigned, a quarter of the open ones past
--- an SLA deadline. Run on a migrated database: psql -v tickets=1000000 -f bench/counts/load.sql
+-- measurement (docs/BENCHMARKS.md, "Ticket counts"): 93% closed history, the open rest new / in
+-- progress / waiting, ten agents and every eleventh ticket unassigned, and a desk behind on its SLA
+-- (nearly every open ticket past its resolve deadline: the overdue count's worst case).
+-- Run on a migrated database: psql -v tickets=1000000 -f bench/counts/load.sql
 \if :{?tickets} \else \set tickets 1000000 \endif
 BEGIN;
 INSERT INTO users (id, email, created_at)
