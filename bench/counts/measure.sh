@@ -3,12 +3,12 @@
 # and after (counters + the open-overdue index; and a filtered count capped at 1,000), measured with
 # pgbench: CLIENTS clients for SECONDS each, p50/p95/p99 in ms. Load the data first with
 # bench/counts/load.sql. Usage: PGHOST=... PGPORT=... PGUSER=postgres bench/counts/measure.sh [CLIENTS] [SECONDS]
+# (COUNTS_PROJECT=<id> measures another project than the first of load.sql)
 set -euo pipefail
 clients=${1:-4}
 seconds=${2:-15}
-here=$(cd "$(dirname "$0")" && pwd)
 pgbench=${PGBENCH:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/pgbench}
-project="'00000000-0000-4000-9000-000000000001'"
+project="'${COUNTS_PROJECT:-00000000-0000-4000-9000-000000000001}'"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
