@@ -24,15 +24,22 @@ public static class TicketCountRows
         """;
 
     /// <summary>
+    /// When an open ticket falls overdue: the earlier of its first-reply deadline (while unanswered)
+    /// and its resolve deadline. The key of <c>tickets_open_overdue_at</c>; a query matches that
+    /// index only with this expression as written and <c>t.closed_at IS NULL</c>.
+    /// </summary>
+    public const string OverdueAt = "LEAST(CASE WHEN t.first_reply_at IS NULL THEN t.first_reply_due_at END, t.resolve_due_at)";
+
+    /// <summary>
     /// Overdue open tickets per status, optionally of one assignee ($3) or of nobody: an
-    /// index-only range scan of <c>tickets_open_overdue_at</c>, as long as the expression below
-    /// stays the index's. Closed tickets are not in that index (and never overdue).
+    /// index-only range scan of <c>tickets_open_overdue_at</c>. Closed tickets are not in that
+    /// index (and never overdue).
     /// </summary>
     public static string OverduePerStatus(string assigneeCondition) => $"""
         SELECT t.status, count(*)
           FROM tickets t
          WHERE t.project_id = $1 AND t.closed_at IS NULL
-           AND LEAST(CASE WHEN t.first_reply_at IS NULL THEN t.first_reply_due_at END, t.resolve_due_at) < $2
+           AND {OverdueAt} < $2
            {assigneeCondition}
          GROUP BY t.status
         """;

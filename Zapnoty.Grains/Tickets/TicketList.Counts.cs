@@ -64,7 +64,8 @@ public sealed partial class TicketList
         {
             var where = Where(command, new StringBuilder(), filter with { Status = null, BeforeNumber = null }, now).ToString();
             command.Parameters.Add(new() { Value = now });
-            var overdueCondition = OverdueCondition("$" + command.Parameters.Count);
+            // The same tickets as OverdueCondition, in the form the index of open tickets by overdue time answers.
+            var overdueCondition = $"t.closed_at IS NULL AND {TicketCountRows.OverdueAt} < ${command.Parameters.Count}";
             var figures = new List<string>();
             foreach (var status in Enum.GetValues<TicketStatus>())
             {

@@ -30,7 +30,7 @@ SQL
 # Under priority=urgent: each figure counted up to 1,001 (TicketList.CountCapped).
 capped() { echo "SELECT $1, count(*) FROM (SELECT 1 FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.project_id = $project AND t.priority = 'urgent' AND $2 LIMIT 1001) capped"; }
 {
-  echo "$(capped 0 "t.status = 'new'") UNION ALL $(capped 1 "t.status = 'in_progress'") UNION ALL $(capped 2 "t.status = 'waiting'") UNION ALL $(capped 3 "t.status = 'closed'") UNION ALL $(capped 4 "$old_overdue");"
+  echo "$(capped 0 "t.status = 'new'") UNION ALL $(capped 1 "t.status = 'in_progress'") UNION ALL $(capped 2 "t.status = 'waiting'") UNION ALL $(capped 3 "t.status = 'closed'") UNION ALL $(capped 4 "t.closed_at IS NULL AND $overdue");"
   echo "SELECT status, assignee_id, sum(n)::bigint, count(*)::int FROM ticket_counts WHERE project_id = $project GROUP BY status, assignee_id;"
 } >"$work/after-filtered.sql"
 
