@@ -73,5 +73,21 @@ public sealed record ReplyRequest(string? Text, Guid? CannedReplyId);
 
 public sealed record CustomerReplyRequest(string? Text);
 
-/// <summary>Tickets per status under the list's filters, and how many of them are overdue.</summary>
-public sealed record TicketCountsDto(int New, int InProgress, int Waiting, int Closed, int Overdue);
+/// <summary>
+/// Tickets per status under the list's filters, and how many of them are overdue. Under filters
+/// other than <c>assignee_id</c> and <c>overdue</c> each figure stops at 1,000: <c>capped</c> names
+/// those that did (they mean "1,000 or more"). <c>assignees</c>, <c>unassigned</c> and <c>mine</c>
+/// count the open tickets of the whole project, whatever the filters.
+/// </summary>
+public sealed record TicketCountsDto(int New, int InProgress, int Waiting, int Closed, int Overdue,
+    IReadOnlyList<AssigneeCountDto> Assignees, int Unassigned, int? Mine, IReadOnlyList<string> Capped)
+{
+    /// <summary>The counts as the caller sees them: <c>mine</c> is null for an API key, which is nobody.</summary>
+    public static TicketCountsDto From(TicketCounts counts, Guid? me) => new(counts.New, counts.InProgress, counts.Waiting, counts.Closed, counts.Overdue,
+        counts.Assignees.Select(a => new AssigneeCountDto(a.AssigneeId, a.Open)).ToList(), counts.Unassigned,
+        me is { } user ? counts.Assignees.FirstOrDefault(a => a.AssigneeId == user)?.Open ?? 0 : null,
+        counts.Capped);
+}
+
+/// <summary>How many open tickets one person (<c>assignee_id</c>, a user id) is assigned.</summary>
+public sealed record AssigneeCountDto(Guid AssigneeId, int Open);

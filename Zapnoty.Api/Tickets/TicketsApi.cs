@@ -80,7 +80,10 @@ public static class TicketsApi
     /// <summary>
     /// How many tickets are in each status (<c>new</c>, <c>in_progress</c>, <c>waiting</c>,
     /// <c>closed</c>) and how many of them are <c>overdue</c>, under the list's other filters:
-    /// <c>type_id</c>, <c>priority</c>, <c>assignee_id</c>, <c>overdue</c>, <c>q</c>, <c>customer_external_id</c>.
+    /// <c>type_id</c>, <c>priority</c>, <c>assignee_id</c>, <c>overdue</c>, <c>q</c>, <c>customer_external_id</c>;
+    /// and the open tickets per assignee (<c>assignees</c>, <c>unassigned</c>, <c>mine</c>). Exact under
+    /// no filter but <c>assignee_id</c> and <c>overdue</c>; under the others each figure stops at 1,000
+    /// and <c>capped</c> names those that did.
     /// </summary>
     private static async Task<Ok<TicketCountsDto>> Counts(Guid projectId, [AsParameters] TicketCountsQuery query,
         Caller caller, TicketList tickets, TimeProvider clock, CancellationToken cancellationToken)
@@ -89,7 +92,7 @@ public static class TicketsApi
         var filter = FilterOf(projectId, caller, validation, query, status: null);
         validation.ThrowIfAny();
         var counts = await tickets.Count(filter, clock.GetUtcNow(), cancellationToken);
-        return TypedResults.Ok(new TicketCountsDto(counts.New, counts.InProgress, counts.Waiting, counts.Closed, counts.Overdue));
+        return TypedResults.Ok(TicketCountsDto.From(counts, caller.UserId));
     }
 
     /// <summary>

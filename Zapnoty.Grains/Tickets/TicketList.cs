@@ -21,7 +21,7 @@ public sealed record TicketFilter(
 /// The ticket list is a query, never a fan-out over grains: newest first (number descending),
 /// keyset-paginated on the number, each filter served by an index on (project_id, filter, number).
 /// </summary>
-public sealed class TicketList(NpgsqlDataSource dataSource)
+public sealed partial class TicketList(NpgsqlDataSource dataSource)
 {
     /// <summary>How long one list or count query may run before it is cancelled and the caller told to narrow it.</summary>
     public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(3);
@@ -64,35 +64,6 @@ public sealed class TicketList(NpgsqlDataSource dataSource)
             throw filter.Search is null ? new DomainException(DomainErrorKind.Invalid, narrow) : DomainException.Invalid("q", narrow);
         }
     }
-
-    /// <summary>
-    /// How many tickets match the filter in each status, and how many of them are overdue; the
-    /// filter's status, cursor and limit are ignored (the counts are what the status tabs show).
-    /// </summary>
-    public Task<TicketCounts> Count(TicketFilter filter, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Bounded(filter, async command =>
-        {
-            var where = Where(command, new StringBuilder(), filter with { Status = null, BeforeNumber = null }, now);
-            command.Parameters.Add(new() { Value = now });
-            command.CommandText = $"""
-                SELECT t.status, count(*), count(*) FILTER (WHERE {OverdueCondition("$" + command.Parameters.Count)})
-                  FROM tickets t
-                  JOIN customers c ON c.id = t.customer_id
-                {where}
-                 GROUP BY t.status
-                """;
-
-            var byStatus = new Dictionary<TicketStatus, int>();
-            var overdue = 0;
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                byStatus[WireNames.ParseWire<TicketStatus>(reader.GetString(0))] = (int)reader.GetInt64(1);
-                overdue += (int)reader.GetInt64(2);
-            }
-            return new TicketCounts(byStatus.GetValueOrDefault(TicketStatus.New), byStatus.GetValueOrDefault(TicketStatus.InProgress),
-                byStatus.GetValueOrDefault(TicketStatus.Waiting), byStatus.GetValueOrDefault(TicketStatus.Closed), overdue);
-        }, cancellationToken);
 
     private static string OverdueCondition(string now) =>
         $"((t.first_reply_at IS NULL AND t.closed_at IS NULL AND t.first_reply_due_at < {now}) OR (t.closed_at IS NULL AND t.resolve_due_at < {now}))";
@@ -142,6 +113,3 @@ public sealed class TicketList(NpgsqlDataSource dataSource)
         return sql;
     }
 }
-
-/// <summary>Tickets per status under a filter, and how many of them are overdue.</summary>
-public sealed record TicketCounts(int New, int InProgress, int Waiting, int Closed, int Overdue);

@@ -23,15 +23,18 @@ export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFil
   const { filters, onChange, counts } = props;
   const set = (patch: Partial<TicketFilters>) => onChange({ ...filters, ...patch });
   const total = counts ? statuses.reduce((sum, s) => sum + counts[s], 0) : null;
+  // Under filters such as type or text each figure stops at 1,000; 'capped' names those that did.
+  const capped = (field: string) => counts?.capped.includes(field) ?? false;
+  const open = (userId: string) => counts?.assignees.find((a) => a.assignee_id === userId)?.open ?? 0;
   return (
     <div class="filters">
       <div class="status-tabs" role="group" aria-label="Status">
         <button type="button" aria-pressed={!filters.status} onClick={() => set({ status: undefined })}>
-          All <Count n={total} />
+          All <Count n={total} atLeast={statuses.some(capped)} />
         </button>
         {statuses.map((s) => (
           <button type="button" key={s} data-status={s} aria-pressed={filters.status === s} onClick={() => set({ status: s })}>
-            {label(s)} <Count n={counts?.[s]} />
+            {label(s)} <Count n={counts?.[s]} atLeast={capped(s)} />
           </button>
         ))}
       </div>
@@ -52,23 +55,29 @@ export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFil
         <label>Assignee
           <select value={filters.assignee ?? ''} onChange={(e) => set({ assignee: e.currentTarget.value || undefined })}>
             <option value="">Anyone</option>
-            <option value="me">Mine</option>
-            <option value="none">Unassigned</option>
-            {props.members.filter((m) => m.user_id).map((m) => <option key={m.id} value={m.user_id!}>{displayName(m)}</option>)}
+            <option value="me">Mine{openCount(counts?.mine)}</option>
+            <option value="none">Unassigned{openCount(counts?.unassigned)}</option>
+            {props.members.filter((m) => m.user_id).map((m) => <option key={m.id} value={m.user_id!}>{displayName(m)}{openCount(counts && open(m.user_id!))}</option>)}
           </select>
         </label>
         <label class="check">
           <input type="checkbox" checked={filters.overdue} onChange={(e) => set({ overdue: e.currentTarget.checked })} />
-          Overdue only {counts && counts.overdue > 0 && <span class="badge badge-overdue">{counts.overdue}</span>}
+          Overdue only {counts && counts.overdue > 0 && <span class="badge badge-overdue">{figure(counts.overdue, capped('overdue'))}</span>}
         </label>
       </div>
     </div>
   );
 }
 
-function Count({ n }: { n: number | null | undefined }) {
-  return <span class="count">{n ?? '…'}</span>;
+function Count({ n, atLeast }: { n: number | null | undefined; atLeast: boolean }) {
+  return <span class="count">{n == null ? '…' : figure(n, atLeast)}</span>;
 }
+
+// A capped figure is a lower bound: "1,000+".
+const figure = (n: number, atLeast: boolean) => n.toLocaleString('en-US') + (atLeast ? '+' : '');
+
+// Open tickets beside an assignee choice, counted over the whole project: "Mine (4)".
+const openCount = (n: number | null | undefined) => (n == null ? '' : ` (${n})`);
 
 // The API searches text of 3 characters or more, or a ticket number (#12, or digits).
 const searchable = (q: string) => { const t = q.trim(); return t.length === 0 || t.length >= 3 || /^#?\d+$/.test(t); };
