@@ -23,9 +23,9 @@ public sealed record TicketListQuery(
     [FromQuery(Name = "overdue")] bool? Overdue,
     [FromQuery(Name = "q")] string? Q,
     [FromQuery(Name = "customer_external_id")] string? CustomerExternalId,
+    [FromQuery(Name = "tag_id")] Guid? TagId,
     [FromQuery(Name = "limit")] int? Limit,
-    [FromQuery(Name = "cursor")] string? Cursor,
-    [FromQuery(Name = "tag_id")] Guid? TagId) : ITicketFilterQuery;
+    [FromQuery(Name = "cursor")] string? Cursor) : ITicketFilterQuery;
 
 /// <summary>The query of <c>GET .../helpdesk/tickets/counts</c>: the shared filters (counts are per status).</summary>
 public sealed record TicketCountsQuery(
