@@ -164,4 +164,42 @@ public sealed class TagTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal(["tag.archived"], (await owner.Get($"/v1/projects/{projectId}/audit?action=tag.archived")).GetProperty("items")
             .EnumerateArray().Select(e => e.GetProperty("action").GetString()));
     }
+
+    [Fact]
+    public async Task A_canned_reply_adds_its_tags_to_the_ticket_it_is_sent_on_skipping_archived_ones()
+    {
+        var owner = await cluster.Api(0).LogInAs();
+        var projectId = await owner.CreateProject();
+        var billing = await NewTag(owner, projectId, "Billing");
+        var refund = await NewTag(owner, projectId, "Refund");
+        var replies = $"/v1/projects/{projectId}/helpdesk/canned-replies";
+
+        // A tag that is not a live tag of the project refuses the canned reply, which is not created.
+        var refused = await owner.Call(HttpMethod.Post, replies, new { title = "Refunded", text = "Refunded.", tag_ids = new[] { Guid.NewGuid() } }, HttpStatusCode.BadRequest);
+        Assert.True(refused.GetProperty("errors").TryGetProperty("tag_ids", out _));
+        Assert.Empty((await owner.Get(replies)).GetProperty("items").EnumerateArray());
+
+        var canned = await owner.Post(replies, new { title = "Refunded", text = "We refunded you.", tag_ids = new[] { refund } });
+        Assert.Equal([refund], canned.GetProperty("tag_ids").EnumerateArray().Select(t => t.GetGuid()));
+        var cannedId = canned.GetProperty("id").GetGuid();
+
+        var ticket = (await owner.CreateTicket(projectId)).GetProperty("id").GetGuid();
+        await owner.Call(HttpMethod.Put, $"/v1/helpdesk/tickets/{ticket}/tags", new { tag_ids = new[] { billing } }, HttpStatusCode.OK);
+        await owner.Post($"/v1/helpdesk/tickets/{ticket}/replies", new { canned_reply_id = cannedId });
+        var tagged = await owner.Get($"/v1/helpdesk/tickets/{ticket}");
+        Assert.Equal(["Billing", "Refund"], Names(tagged));
+        Assert.Equal("We refunded you.", tagged.GetProperty("messages").EnumerateArray().Last().GetProperty("text").GetString());
+        Assert.Equal("Billing, Refund", tagged.GetProperty("history").EnumerateArray().Last(h => h.GetProperty("field").GetString() == "tags")
+            .GetProperty("to").GetString());
+
+        // Once the tag is archived, the reply is still sent and adds nothing.
+        await owner.Call(HttpMethod.Delete, $"{Tags(projectId)}/{refund}", null, HttpStatusCode.NoContent);
+        var other = (await owner.CreateTicket(projectId, externalId: "customer-2")).GetProperty("id").GetGuid();
+        await owner.Post($"/v1/helpdesk/tickets/{other}/replies", new { canned_reply_id = cannedId });
+        Assert.Empty(Names(await owner.Get($"/v1/helpdesk/tickets/{other}")));
+
+        var cleared = await owner.Patch($"{replies}/{cannedId}", new { tag_ids = Array.Empty<Guid>() });
+        Assert.Empty(cleared.GetProperty("tag_ids").EnumerateArray());
+        Assert.Equal("Refunded", cleared.GetProperty("title").GetString());
+    }
 }

@@ -163,6 +163,7 @@ public static class TicketsApi
         var text = body.Text ?? await grains.GetGrain<IProjectGrain>(caller.ProjectId).RenderCannedReply(body.CannedReplyId!.Value, caller.Ticket!, caller.Actor)
             ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
         var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text));
+        if (body.CannedReplyId is { } cannedReplyId) await Tags.CannedReplyTags.Apply(grains, caller, cannedReplyId, ticketId);
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 

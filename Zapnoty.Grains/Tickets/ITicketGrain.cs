@@ -79,6 +79,10 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     [Alias("3B9E0D71")]
     Task<TicketView> SetTags(Actor actor, IReadOnlyList<Guid> tagIds);
 
+    /// <summary>Adds the live ones of these tags to the ticket's (what a canned reply applies), up to the cap; the rest are skipped.</summary>
+    [Alias("A41E7C56")]
+    Task<TicketView> AddTags(Actor actor, IReadOnlyList<Guid> tagIds);
+
     /// <summary>
     /// Merges this ticket into another open one of the same customer and project: its messages
     /// move there, it closes with <c>merged_into</c>; returns the survivor. Itself, an already

@@ -22,7 +22,24 @@ public sealed partial class TicketGrain
         // An archived tag stays on the tickets that had it, but is given to no other.
         if (found.FirstOrDefault(t => t.Archived && current.All(c => c.Id != t.Id)) is { } archived)
             throw DomainException.Unprocessable($"Tag '{archived.Name}' is archived and can no longer be assigned.", "tag_ids");
+        return await ReplaceTags(before, actor, wanted, found);
+    }
 
+    public async Task<TicketView> AddTags(Actor actor, IReadOnlyList<Guid> tagIds)
+    {
+        var before = await Writable();
+        var current = before.Tags ?? [];
+        var live = (await TagRows.Find(before.ProjectId, tagIds.Distinct().ToList(), CancellationToken.None))
+            .Where(t => !t.Archived && current.All(c => c.Id != t.Id));
+        var wanted = current.Select(c => c.Id).Concat(live.Select(t => t.Id)).Take(Math.Max(TagLimits.MaxPerTicket, current.Count)).ToList();
+        if (wanted.Count == current.Count) return before;
+        return await ReplaceTags(before, actor, wanted, await TagRows.Find(before.ProjectId, wanted, CancellationToken.None));
+    }
+
+    /// <summary>The ticket's tags become <paramref name="wanted"/> (<paramref name="found"/>: those tags as stored), in one write.</summary>
+    private async Task<TicketView> ReplaceTags(TicketView before, Actor actor, List<Guid> wanted, List<TagView> found)
+    {
+        var current = before.Tags ?? [];
         var tags = found.Select(t => new TicketTag(t.Id, t.Name, t.Color, t.Archived)).ToList();
         var added = tags.Where(t => current.All(c => c.Id != t.Id)).ToList();
         var removed = current.Where(c => !wanted.Contains(c.Id)).ToList();
