@@ -97,7 +97,7 @@ public sealed class TagStore(NpgsqlDataSource dataSource)
         var removal = deleted == 1 ? TagRemoval.Deleted : TagRemoval.Archived;
         await using var batch = new NpgsqlBatch(connection, transaction);
         if (removal == TagRemoval.Archived)
-            batch.BatchCommands.Add(OneTransaction.Command("UPDATE tags SET archived_at = $3 WHERE id = $1 AND project_id = $2", tagId, projectId, now));
+            batch.BatchCommands.Add(ArchiveCommand(projectId, tagId, now));
         batch.BatchCommands.Add(AuditWrites.Insert(projectId, audit(removal)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -107,9 +107,12 @@ public sealed class TagStore(NpgsqlDataSource dataSource)
     private async Task<TagRemoval> Archive(Guid projectId, Guid tagId, AuditEntry audit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await dataSource.Commit([
-            OneTransaction.Command("UPDATE tags SET archived_at = $3 WHERE id = $1 AND project_id = $2", tagId, projectId, now),
+            ArchiveCommand(projectId, tagId, now),
             AuditWrites.Insert(projectId, audit),
         ], cancellationToken);
         return TagRemoval.Archived;
     }
+
+    private static NpgsqlBatchCommand ArchiveCommand(Guid projectId, Guid tagId, DateTimeOffset now) =>
+        OneTransaction.Command("UPDATE tags SET archived_at = $3 WHERE id = $1 AND project_id = $2", tagId, projectId, now);
 }
