@@ -131,4 +131,30 @@ public sealed class TicketMergeTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal(2, await agent.TicketCount(projectId));
         Assert.Empty(Texts(await agent.Get($"/v1/helpdesk/tickets/{second}")));
     }
+
+    [Fact]
+    public async Task Replies_racing_a_merge_either_land_in_the_survivor_or_are_refused_none_is_lost()
+    {
+        var owner = await cluster.Api(0).LogInAs();
+        var projectId = await owner.CreateProject();
+        var target = (await owner.CreateTicket(projectId, "First", "crm-1")).GetProperty("id").GetGuid();
+        var source = (await owner.CreateTicket(projectId, "Second", "crm-1")).GetProperty("id").GetGuid();
+        var other = cluster.Api(1).WithToken(owner.Token);
+
+        var replies = Enumerable.Range(0, 12).Select(async i =>
+        {
+            using var response = await (i % 2 == 0 ? owner : other).Send(HttpMethod.Post, $"/v1/helpdesk/tickets/{source}/replies", new { text = $"Reply {i}" });
+            return (Text: $"Reply {i}", response.StatusCode);
+        }).ToList();
+        using var merge = await other.Send(HttpMethod.Post, Merge(source), new { into_ticket_id = target });
+        var answers = await Task.WhenAll(replies);
+
+        Assert.Equal(HttpStatusCode.OK, merge.StatusCode);
+        Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        var survivor = Texts(await owner.Get($"/v1/helpdesk/tickets/{target}")).ToList();
+        Assert.Equal(answers.Where(a => a.StatusCode == HttpStatusCode.Created).Select(a => a.Text).Order(),
+            survivor.Where(t => t!.StartsWith("Reply ", StringComparison.Ordinal)).Order());
+        Assert.Equal(["First", "Second"], survivor.Take(2));
+        Assert.Empty(Texts(await owner.Get($"/v1/helpdesk/tickets/{source}")));
+    }
 }
