@@ -25,6 +25,8 @@ using Zapnoty.Api.Projects;
 using Zapnoty.Api.RateLimiting;
 using Zapnoty.Api.Team;
 using Zapnoty.Api.Tickets;
+using Zapnoty.Api.Tags;
+using Zapnoty.Api.Customers;
 using Zapnoty.Api.Webhooks;
 
 namespace Zapnoty.Api;
@@ -145,6 +147,9 @@ public static class ZapnotyApi
         api.MapTicketTypesApi();
         api.MapTicketsApi();
         api.MapCannedRepliesApi();
+        api.MapTagsApi();
+        api.MapCustomersApi();
+        api.MapTicketMergeApi();
         api.MapTeamApi();
         api.MapAuditApi();
         api.MapWebhooksApi();

@@ -107,6 +107,21 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("POST", "/v1/helpdesk/tickets/{ticketId}/canned-replies/{cannedReplyId}/render", Least.Support, async (t, _) =>
             new Request($"/v1/helpdesk/tickets/{t.TicketId}/canned-replies/{await Fresh(t, "helpdesk/canned-replies", CannedReply())}/render")),
 
+        new("GET", "/v1/projects/{projectId}/tags", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/tags"))),
+        new("POST", "/v1/projects/{projectId}/tags", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/tags", new { name = Unique("Tag") }))),
+        new("PATCH", "/v1/projects/{projectId}/tags/{tagId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/tags/{await Fresh(t, "tags", new { name = Unique("Tag") })}", new { name = Unique("Tag") })),
+        new("DELETE", "/v1/projects/{projectId}/tags/{tagId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/tags/{await Fresh(t, "tags", new { name = Unique("Tag") })}")),
+        new("PUT", "/v1/helpdesk/tickets/{ticketId}/tags", Least.Support, (t, _) =>
+            Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/tags", new { tag_ids = Array.Empty<Guid>() }))),
+        new("GET", "/v1/projects/{projectId}/customers", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/customers"))),
+        new("GET", "/v1/projects/{projectId}/customers/{customerId}", Least.Viewer, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/customers/{await CustomerOf(t)}")),
+        new("PATCH", "/v1/projects/{projectId}/customers/{customerId}", Least.Support, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/customers/{await CustomerOf(t)}", new { notes = "Prefers email" })),
+        new("POST", "/v1/helpdesk/tickets/{ticketId}/merge", Least.Support, async (t, _) => await MergeablePair(t)),
+
         new("GET", "/v1/projects/{projectId}/members", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/members"))),
         new("POST", "/v1/projects/{projectId}/members", Least.Admin, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/members", new { email = Unique("invitee") + "@example.com", role = "viewer" })), FreshTeam: true),
@@ -345,6 +360,19 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
     private static async Task<Guid> Fresh(Team team, string collection, object body, string idField = "id") =>
         (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty(idField).GetGuid();
+
+    /// <summary>The customer of the team's ticket.</summary>
+    private static async Task<Guid> CustomerOf(Team team) =>
+        (await team.Owner.Get($"/v1/helpdesk/tickets/{team.TicketId}")).GetProperty("customer").GetProperty("id").GetGuid();
+
+    /// <summary>Two fresh tickets of one customer, the first to merge into the second (a merge is done once).</summary>
+    private static async Task<Request> MergeablePair(Team team)
+    {
+        var customer = Unique("merge");
+        var source = (await team.Owner.CreateTicket(team.ProjectId, externalId: customer)).GetProperty("id").GetGuid();
+        var target = (await team.Owner.CreateTicket(team.ProjectId, externalId: customer)).GetProperty("id").GetGuid();
+        return new Request($"/v1/helpdesk/tickets/{source}/merge", new { into_ticket_id = target });
+    }
 
     private static object CannedReply() => new { title = Unique("Reply"), text = "Hello {{customer.first_name|there}}, {{agent.name}} here." };
 

@@ -14,6 +14,8 @@ public enum DomainErrorKind
     Forbidden,
     /// <summary>Too many attempts; <see cref="DomainException.RetryAfter"/> says when to come back (429).</summary>
     TooManyRequests,
+    /// <summary>Understood but against a rule of the domain (a cap reached, a merge of unrelated tickets): 422.</summary>
+    Unprocessable,
 }
 
 /// <summary>
@@ -48,4 +50,5 @@ public sealed class DomainException : Exception
     public static DomainException Gone(string message) => new(DomainErrorKind.Gone, message);
     public static DomainException TooManyRequests(string message, TimeSpan retryAfter) =>
         new(DomainErrorKind.TooManyRequests, message) { RetryAfter = retryAfter };
+    public static DomainException Unprocessable(string message, string? field = null) => new(DomainErrorKind.Unprocessable, message, field);
 }

@@ -40,6 +40,8 @@ public static class GrainServices
         services.AddSingleton<LoginCodeStore>();
         services.AddSingleton<Profiles.ProfileStore>();
         services.AddSingleton<TicketList>();
+        services.AddSingleton<Tags.TagStore>();
+        services.AddSingleton<Customers.CustomerDirectory>();
         services.AddSingleton<ProjectList>();
         services.AddSingleton<TeamStore>();
         services.AddSingleton<AuditLog>();

@@ -11,24 +11,29 @@ using Zapnoty.Grains.Projects;
 
 namespace Zapnoty.Api.CannedReplies;
 
-public sealed record CannedReplyRequest(string? Title, string? Text);
+/// <summary><c>tag_ids</c>: live tags the reply puts on the ticket it is sent on (at most 10).</summary>
+public sealed record CannedReplyRequest(string? Title, string? Text, IReadOnlyList<Guid>? TagIds = null);
 
 /// <summary>Only the fields present change; neither may be <c>null</c>.</summary>
 public sealed class CannedReplyPatch
 {
     private readonly string? _title;
     private readonly string? _text;
+    private readonly IReadOnlyList<Guid>? _tagIds;
 
     public string? Title { get => _title; init { _title = value; HasTitle = true; } }
     public string? Text { get => _text; init { _text = value; HasText = true; } }
+    public IReadOnlyList<Guid>? TagIds { get => _tagIds; init { _tagIds = value; HasTagIds = true; } }
 
     [JsonIgnore] public bool HasTitle { get; private init; }
     [JsonIgnore] public bool HasText { get; private init; }
+    [JsonIgnore] public bool HasTagIds { get; private init; }
 }
 
-public sealed record CannedReplyDto(Guid Id, string Title, string Text, DateTime CreatedAt, DateTime UpdatedAt)
+/// <summary><c>tag_ids</c>: the tags a reply sent with it adds to the ticket.</summary>
+public sealed record CannedReplyDto(Guid Id, string Title, string Text, DateTime CreatedAt, DateTime UpdatedAt, IReadOnlyList<Guid> TagIds)
 {
-    public static CannedReplyDto From(CannedReplyView r) => new(r.Id, r.Title, r.Text, r.CreatedAt.UtcDateTime, r.UpdatedAt.UtcDateTime);
+    public static CannedReplyDto From(CannedReplyView r) => new(r.Id, r.Title, r.Text, r.CreatedAt.UtcDateTime, r.UpdatedAt.UtcDateTime, r.TagIds ?? []);
 }
 
 /// <summary>A canned reply filled in for one ticket and the calling agent.</summary>
@@ -82,12 +87,17 @@ public static class CannedRepliesApi
         AddAll(validation, CannedReplyRules.TitleProblems(body.Title));
         AddAll(validation, CannedReplyRules.TextProblems(body.Text));
         validation.ThrowIfAny();
+        var tagIds = body.TagIds ?? [];
+        await Tags.CannedReplyTags.RequireLive(grains, projectId, tagIds);
 
-        var reply = await grains.GetGrain<IProjectGrain>(projectId).AddCannedReply(caller.Actor, body.Title, body.Text);
+        var project = grains.GetGrain<IProjectGrain>(projectId);
+        var reply = await project.AddCannedReply(caller.Actor, body.Title, body.Text);
+        if (tagIds.Count > 0)
+            reply = await project.ChangeCannedReply(reply.Id, new CannedReplyChange(caller.Actor, false, null, false, null, ChangesTags: true, TagIds: tagIds));
         return TypedResults.Created($"/v1/projects/{projectId}/helpdesk/canned-replies/{reply.Id}", CannedReplyDto.From(reply));
     }
 
-    /// <summary>Changes the title and/or the text; the same rules as creating one.</summary>
+    /// <summary>Changes the title, the text and/or the <c>tag_ids</c> (an empty list or null: none); the same rules as creating one.</summary>
     private static async Task<Ok<CannedReplyDto>> Change(Guid projectId, Guid cannedReplyId, CannedReplyPatch body, Caller caller, IGrainFactory grains)
     {
         var validation = new Validation();
@@ -96,7 +106,7 @@ public static class CannedRepliesApi
         validation.ThrowIfAny();
 
         var reply = await grains.GetGrain<IProjectGrain>(projectId).ChangeCannedReply(cannedReplyId,
-            new CannedReplyChange(caller.Actor, body.HasTitle, body.Title, body.HasText, body.Text));
+            new CannedReplyChange(caller.Actor, body.HasTitle, body.Title, body.HasText, body.Text, body.HasTagIds, body.TagIds));
         return TypedResults.Ok(CannedReplyDto.From(reply));
     }
 

@@ -11,6 +11,7 @@ public interface ITicketFilterQuery
     bool? Overdue { get; }
     string? Q { get; }
     string? CustomerExternalId { get; }
+    Guid? TagId { get; }
 }
 
 /// <summary>The query of <c>GET .../helpdesk/tickets</c>: the shared filters, <c>status</c>, and a page.</summary>
@@ -22,6 +23,7 @@ public sealed record TicketListQuery(
     [FromQuery(Name = "overdue")] bool? Overdue,
     [FromQuery(Name = "q")] string? Q,
     [FromQuery(Name = "customer_external_id")] string? CustomerExternalId,
+    [FromQuery(Name = "tag_id")] Guid? TagId,
     [FromQuery(Name = "limit")] int? Limit,
     [FromQuery(Name = "cursor")] string? Cursor) : ITicketFilterQuery;
 
@@ -32,4 +34,5 @@ public sealed record TicketCountsQuery(
     [FromQuery(Name = "assignee_id")] string? AssigneeId,
     [FromQuery(Name = "overdue")] bool? Overdue,
     [FromQuery(Name = "q")] string? Q,
-    [FromQuery(Name = "customer_external_id")] string? CustomerExternalId) : ITicketFilterQuery;
+    [FromQuery(Name = "customer_external_id")] string? CustomerExternalId,
+    [FromQuery(Name = "tag_id")] Guid? TagId) : ITicketFilterQuery;

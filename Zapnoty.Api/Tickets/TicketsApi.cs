@@ -59,7 +59,7 @@ public static class TicketsApi
     /// Tickets newest first. Filters: <c>status</c>, <c>type_id</c>, <c>priority</c>,
     /// <c>assignee_id</c> (a user id, <c>none</c> or <c>me</c>), <c>overdue=true</c>,
     /// <c>q</c> (a number such as <c>#12</c>, or at least 3 characters of subject, customer name or
-    /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>.
+    /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>, <c>tag_id</c>.
     /// </summary>
     private static async Task<Ok<Page<TicketDto>>> List(Guid projectId, [AsParameters] TicketListQuery query,
         Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
@@ -166,6 +166,7 @@ public static class TicketsApi
         var text = body.Text ?? await grains.GetGrain<IProjectGrain>(caller.ProjectId).RenderCannedReply(body.CannedReplyId!.Value, caller.Ticket!, caller.Actor)
             ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
         var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text));
+        if (body.CannedReplyId is { } cannedReplyId) await Tags.CannedReplyTags.Apply(grains, caller, cannedReplyId, ticketId);
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 
@@ -185,7 +186,8 @@ public static class TicketsApi
     private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, ITicketFilterQuery query, string? status)
     {
         var (priority, assigneeId, q) = (query.Priority, query.AssigneeId, query.Q);
-        var filter = new TicketFilter(projectId, TypeId: query.TypeId, OverdueOnly: query.Overdue ?? false, CustomerExternalId: query.CustomerExternalId);
+        var filter = new TicketFilter(projectId, TypeId: query.TypeId, OverdueOnly: query.Overdue ?? false, CustomerExternalId: query.CustomerExternalId,
+            TagId: query.TagId);
         if (!string.IsNullOrWhiteSpace(q))
         {
             filter = filter with { Search = TicketSearch.Parse(q, out var problem) };

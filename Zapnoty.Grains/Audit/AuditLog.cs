@@ -38,6 +38,12 @@ public static class AuditActions
     public const string CannedReplyCreated = "canned_reply.created";
     public const string CannedReplyChanged = "canned_reply.changed";
     public const string CannedReplyDeleted = "canned_reply.deleted";
+    public const string TagCreated = "tag.created";
+    public const string TagChanged = "tag.changed";
+    public const string TagArchived = "tag.archived";
+    public const string TagDeleted = "tag.deleted";
+    public const string TicketMerged = "ticket.merged";
+    public const string CustomerNotesChanged = "customer.notes_changed";
 }
 
 /// <summary>One audited change: who, when, what, on which object, with its particulars.</summary>

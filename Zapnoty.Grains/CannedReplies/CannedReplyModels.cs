@@ -10,7 +10,8 @@ public sealed record CannedReplyView(
     [property: Id(1)] string Title,
     [property: Id(2)] string Text,
     [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] DateTimeOffset UpdatedAt);
+    [property: Id(4)] DateTimeOffset UpdatedAt,
+    [property: Id(5)] IReadOnlyList<Guid>? TagIds = null);
 
 /// <summary>Where a page of the list continues: after this title and id (see <see cref="CannedReplyRules.Order"/>).</summary>
 [GenerateSerializer, Immutable]
@@ -25,7 +26,9 @@ public sealed record CannedReplyChange(
     [property: Id(1)] bool ChangesTitle,
     [property: Id(2)] string? Title,
     [property: Id(3)] bool ChangesText,
-    [property: Id(4)] string? Text);
+    [property: Id(4)] string? Text,
+    [property: Id(5)] bool ChangesTags = false,
+    [property: Id(6)] IReadOnlyList<Guid>? TagIds = null);
 
 public static class CannedReplyLimits
 {

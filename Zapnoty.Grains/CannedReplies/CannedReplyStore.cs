@@ -11,13 +11,14 @@ public sealed class CannedReplyStore(NpgsqlDataSource dataSource)
     public async Task<List<CannedReplyView>> Load(Guid projectId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT id, title, text, created_at, updated_at FROM canned_replies WHERE project_id = $1");
+            "SELECT id, title, text, created_at, updated_at, tag_ids FROM canned_replies WHERE project_id = $1");
         command.Parameters.Add(new() { Value = projectId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var replies = new List<CannedReplyView>();
         while (await reader.ReadAsync(cancellationToken))
             replies.Add(new CannedReplyView(reader.GetGuid(0), reader.GetString(1), reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<Guid[]>(5)));
         return replies;
     }
 
@@ -32,8 +33,8 @@ public sealed class CannedReplyStore(NpgsqlDataSource dataSource)
     public Task Update(Guid projectId, CannedReplyView reply, AuditEntry audit, CancellationToken cancellationToken) =>
         dataSource.Commit(
         [
-            Command("UPDATE canned_replies SET title = $3, text = $4, updated_at = $5 WHERE id = $1 AND project_id = $2",
-                reply.Id, projectId, reply.Title, reply.Text, reply.UpdatedAt),
+            Command("UPDATE canned_replies SET title = $3, text = $4, updated_at = $5, tag_ids = $6 WHERE id = $1 AND project_id = $2",
+                reply.Id, projectId, reply.Title, reply.Text, reply.UpdatedAt, reply.TagIds is { Count: > 0 } tags ? tags.ToArray() : null),
             AuditWrites.Insert(projectId, audit),
         ], cancellationToken);
 

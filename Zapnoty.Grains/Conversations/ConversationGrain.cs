@@ -301,13 +301,23 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         if (answer is not null) GrainFactory.GetGrain<IChannelSenderGrain>(d.Bot.Id).Nudge().Ignore();
     }
 
-    /// <summary>The ticket the chat follows, unless it was closed (then the next words start a new one).</summary>
+    /// <summary>
+    /// The ticket the chat follows, unless it was closed (then the next words start a new one). A
+    /// ticket merged into another is followed to the survivor (the merge moved the row's pointer
+    /// too; this activation may have read it before).
+    /// </summary>
     private async Task<TicketView?> OpenTicket()
     {
         if (_state.CurrentTicketId is not { } ticketId) return null;
         var ticket = await GrainFactory.GetGrain<ITicketGrain>(ticketId).Summary();
+        for (var hops = 0; ticket.MergedInto is { } survivor && hops < MaxMergeHops; hops++)
+            ticket = await GrainFactory.GetGrain<ITicketGrain>(survivor).Summary();
+        if (ticket.Id != ticketId) _state = _state with { CurrentTicketId = ticket.Id };
         return ticket.Status == TicketStatus.Closed ? null : ticket;
     }
+
+    /// <summary>Merges chain only when a survivor is merged on later; a few hops cover any real history.</summary>
+    private const int MaxMergeHops = 8;
 
     private static IReadOnlyList<ChoiceButton> TypeButtons(BotContext context) =>
         context.TicketTypes.Select(t => new ChoiceButton(t.Name, TypeChoice + t.Id.ToString("N"))).ToList();

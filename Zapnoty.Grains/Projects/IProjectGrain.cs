@@ -121,4 +121,7 @@ public interface IProjectGrain : IGrainWithGuidKey
     /// </summary>
     [Alias("3EA3A58E")]
     [ReadOnly] Task<string?> RenderCannedReply(Guid cannedReplyId, TicketView ticket, Actor agent);
+    /// <summary>One canned reply (with the tags it applies); null when the project has no such canned reply.</summary>
+    [Alias("6F3D2B81")]
+    [ReadOnly] Task<CannedReplyView?> FindCannedReply(Guid cannedReplyId);
 }

@@ -55,8 +55,9 @@ public sealed partial class ProjectGrain
         {
             Title = change.ChangesTitle ? CannedReplyRules.Title(change.Title) : before.Title,
             Text = change.ChangesText ? CannedReplyRules.Text(change.Text) : before.Text,
+            TagIds = change.ChangesTags ? await CannedReplyTags(change.TagIds) : before.TagIds,
         };
-        if (after == before) return before;
+        if (after.Title == before.Title && after.Text == before.Text && SameTags(after.TagIds, before.TagIds)) return before;
 
         after = after with { UpdatedAt = clock.StoredNow() };
         await cannedReplies.Update(ProjectId, after, new AuditEntry(after.UpdatedAt, change.Actor, AuditActions.CannedReplyChanged,
@@ -70,6 +71,7 @@ public sealed partial class ProjectGrain
             var fields = new Dictionary<string, string>();
             if (of.Title != other.Title) fields["title"] = of.Title;
             if (of.Text != other.Text) fields["text"] = of.Text;
+            if (!SameTags(of.TagIds, other.TagIds)) fields["tag_ids"] = string.Join(",", of.TagIds ?? []);
             return fields;
         }
     }

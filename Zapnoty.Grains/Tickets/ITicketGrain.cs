@@ -72,6 +72,29 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     [Alias("5C50F8E6")]
     [Orleans.Concurrency.OneWay] Task ReplyDeliveryStored(Guid messageId);
 
+    /// <summary>
+    /// Replaces the ticket's tags with <paramref name="tagIds"/> (tags of its project; an archived
+    /// one only if the ticket has it already): one <c>tags</c> history entry, one <c>ticket.tags_changed</c>.
+    /// </summary>
+    [Alias("3B9E0D71")]
+    Task<TicketView> SetTags(Actor actor, IReadOnlyList<Guid> tagIds);
+
+    /// <summary>Adds the live ones of these tags to the ticket's (what a canned reply applies), up to the cap; the rest are skipped.</summary>
+    [Alias("A41E7C56")]
+    Task<TicketView> AddTags(Actor actor, IReadOnlyList<Guid> tagIds);
+
+    /// <summary>
+    /// Merges this ticket into another open one of the same customer and project: its messages
+    /// move there, it closes with <c>merged_into</c>; returns the survivor. Itself, an already
+    /// merged ticket or a closed survivor: Conflict; another customer or project: Unprocessable.
+    /// </summary>
+    [Alias("C6F2A8E4")]
+    Task<TicketView> Merge(TicketMerge merge);
+
+    /// <summary>Another ticket was merged into this one: its conversation is re-read from the database.</summary>
+    [Alias("5D8B3F90")]
+    Task<TicketView> MergedIn();
+
     /// <summary>Every endpoint finally failed to take the <c>ticket.replied</c> carrying this reply.</summary>
     [Alias("2E1F7CE9")]
     Task ReplyUndelivered(Guid messageId, string error);

@@ -28,6 +28,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         // update, on any of their tickets), so the full view reads them fresh.
         if (ticket.Route is not null && await store.Customer(ticket.Customer.Id, CancellationToken.None) is { } customer)
             ticket = ticket with { Customer = customer };
+        ticket = await WithFreshTags(ticket);
         return new TicketDetails(ticket, _messages.ToArray(), _history.ToArray(), _hasEarlierMessages);
     }
 
@@ -52,7 +53,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
 
     public async Task<TicketView> Edit(TicketEdit edit)
     {
-        var before = await Current();
+        var before = await Writable();
         var now = clock.StoredNow();
         var after = before;
         var history = new List<HistoryEntry>();
@@ -99,7 +100,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     public async Task<MessageView> Reply(AgentReply reply)
     {
         TicketRules.RequireText(reply.Text);
-        var before = await Current();
+        var before = await Writable();
         var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Agent, reply.Agent.AgentId, reply.Text, now,
             before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null);
@@ -125,6 +126,9 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     {
         TicketRules.RequireContent(customerMessage.Text, customerMessage.Origin);
         var before = await Current();
+        // A chat message that raced a merge still reaches the conversation, now in the survivor.
+        if (before.MergedInto is { } survivor && customerMessage.Origin is not null)
+            return await GrainFactory.GetGrain<ITicketGrain>(survivor).AddCustomerMessage(customerMessage);
         // A message that did not come through the ticket's messenger is posted by the team's own
         // website or app for its customer: only tickets of the api channel have such customers.
         if (customerMessage.Origin is null && before.Channel != Channel.Api)
@@ -172,7 +176,11 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
 
     public async Task EditCustomerMessage(CustomerEdit edit)
     {
-        await Current();
+        if ((await Current()).MergedInto is { } survivor)
+        {
+            await GrainFactory.GetGrain<ITicketGrain>(survivor).EditCustomerMessage(edit);
+            return;
+        }
         var now = clock.StoredNow();
         var claim = ChannelWrites.ForOrigin(edit.Origin, this.GetPrimaryKey(), null, now).ToList();
         var index = _messages.FindIndex(m => m.Author == MessageAuthor.Customer && m.ChannelMessageId == edit.ChannelMessageId);
@@ -241,12 +249,13 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     /// to carry it is failed at once).
     /// </summary>
     private async Task<MessageView?> Commit(TicketView before, TicketView after, MessageView? message, List<HistoryEntry> history,
-        List<TicketEvent> events, IReadOnlyList<NpgsqlBatchCommand>? also = null, bool debitsCredit = false)
+        List<TicketEvent> events, IReadOnlyList<NpgsqlBatchCommand>? also = null, bool debitsCredit = false,
+        IReadOnlyList<NpgsqlBatchCommand>? guards = null)
     {
         SavedTicket? saved;
         try
         {
-            saved = await store.Save(new TicketWrite(after, before.Version, message, history, events, also, debitsCredit), CancellationToken.None);
+            saved = await store.Save(new TicketWrite(after, before.Version, message, history, events, also, debitsCredit, guards), CancellationToken.None);
         }
         catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
         {

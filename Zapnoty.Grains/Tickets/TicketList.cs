@@ -15,7 +15,8 @@ public sealed record TicketFilter(
     TicketSearch? Search = null,
     string? CustomerExternalId = null,
     long? BeforeNumber = null,
-    int Limit = 50);
+    int Limit = 50,
+    Guid? TagId = null);
 
 /// <summary>
 /// The ticket list is a query, never a fan-out over grains: newest first (number descending),
@@ -89,6 +90,8 @@ public sealed partial class TicketList(NpgsqlDataSource dataSource)
         if (filter.CustomerExternalId is { } externalId) Where("c.external_id = @", externalId);
         if (filter.BeforeNumber is { } before) Where("t.number < @", before);
         if (filter.OverdueOnly) Where(OverdueCondition("@"), now);
+        // By number through ticket_tags_tag (tag_id, ticket_number DESC): a keyset walk like the other filters.
+        if (filter.TagId is { } tagId) Where("t.number IN (SELECT x.ticket_number FROM ticket_tags x WHERE x.tag_id = @)", tagId);
         if (filter.Search is { } search)
         {
             command.Parameters.Add(new() { Value = search.Number ?? -1 });

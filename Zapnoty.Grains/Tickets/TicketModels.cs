@@ -41,7 +41,9 @@ public sealed record TicketView(
     [property: Id(17)] int Version,
     [property: Id(18)] ChatRoute? Route = null,
     [property: Id(19)] DateTimeOffset? FirstReplyBreachedAt = null,
-    [property: Id(20)] DateTimeOffset? ResolveBreachedAt = null);
+    [property: Id(20)] DateTimeOffset? ResolveBreachedAt = null,
+    [property: Id(21)] IReadOnlyList<Tags.TicketTag>? Tags = null,
+    [property: Id(22)] Guid? MergedInto = null);
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.MessageView")]

@@ -14,10 +14,18 @@ public sealed record SlaDto(DateTime? FirstReplyDueAt, DateTime? ResolveDueAt, b
 /// <summary>Who a ticket is assigned to (<c>name</c>: their display name, if set); <c>former_member</c> once they were removed from the project.</summary>
 public sealed record AssigneeDto(Guid UserId, string? Email, string? Name, bool FormerMember);
 
+/// <summary>A tag on a ticket; <c>archived</c> once it was removed from the project (tickets keep it).</summary>
+public sealed record TagDto(Guid Id, string Name, string Color, bool Archived)
+{
+    public static TagDto From(Tags.TicketTag t) => new(t.Id, t.Name, t.Color, t.Archived);
+}
+
+/// <summary><c>tags</c> by name; <c>merged_into</c> is the ticket this one was merged into (it is then closed).</summary>
 public record TicketDto(
     Guid Id, Guid ProjectId, long Number, string Subject, TicketStatus Status, TicketPriority Priority,
     Guid? TypeId, string? TypeName, Guid? AssigneeId, AssigneeDto? Assignee, Channel Channel, CustomerDto Customer,
-    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FirstReplyAt, DateTime? ClosedAt, SlaDto Sla)
+    DateTime CreatedAt, DateTime UpdatedAt, DateTime? FirstReplyAt, DateTime? ClosedAt, SlaDto Sla,
+    IReadOnlyList<TagDto> Tags, Guid? MergedInto)
 {
     public static TicketDto From(TicketView t, DateTimeOffset now, TeamDirectory team) => new(
         t.Id, t.ProjectId, t.Number, t.Subject, t.Status, t.Priority, t.TypeId, t.TypeName, t.AssigneeId, team.Assignee(t.AssigneeId), t.Channel,
@@ -25,7 +33,8 @@ public record TicketDto(
         t.CreatedAt.UtcDateTime, t.UpdatedAt.UtcDateTime, t.FirstReplyAt?.UtcDateTime, t.ClosedAt?.UtcDateTime,
         new SlaDto(t.FirstReplyDueAt?.UtcDateTime, t.ResolveDueAt?.UtcDateTime,
             FirstReplyOverdue: t.FirstReplyAt is null && t.ClosedAt is null && t.FirstReplyDueAt < now,
-            ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now));
+            ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now),
+        (t.Tags ?? []).Select(TagDto.From).ToList(), t.MergedInto);
 }
 
 /// <summary>

@@ -10,7 +10,11 @@ public static class TicketRows
                t.assignee_id, t.channel, c.id, c.external_id, c.name, c.email, c.username,
                t.created_at, t.updated_at, t.first_reply_at, t.closed_at,
                t.first_reply_due_at, t.resolve_due_at, t.version, t.bot_id, t.chat_id, c.unreachable_reason,
-               t.first_reply_breached_at, t.resolve_breached_at
+               t.first_reply_breached_at, t.resolve_breached_at,
+               (SELECT json_agg(json_build_object('id', g.id, 'name', g.name, 'color', g.color, 'archived', g.archived_at IS NOT NULL)
+                                ORDER BY lower(g.name))
+                  FROM ticket_tags x JOIN tags g ON g.id = x.tag_id WHERE x.ticket_id = t.id)::text,
+               t.merged_into
           FROM tickets t
           JOIN customers c ON c.id = t.customer_id
           LEFT JOIN ticket_types tt ON tt.id = t.type_id
@@ -42,7 +46,9 @@ public static class TicketRows
         Version: r.GetInt32(21),
         Route: r.IsDBNull(22) ? null : new ChatRoute(r.GetGuid(22), r.GetString(23)),
         FirstReplyBreachedAt: NullableTime(r, 25),
-        ResolveBreachedAt: NullableTime(r, 26));
+        ResolveBreachedAt: NullableTime(r, 26),
+        Tags: r.IsDBNull(27) ? [] : Tags.TicketTags.Read(r.GetString(27)),
+        MergedInto: r.IsDBNull(28) ? null : r.GetGuid(28));
 
     private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) =>
         r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);

@@ -227,7 +227,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             UPDATE tickets
                SET status = $2, priority = $3, type_id = $4, assignee_id = $5, updated_at = $6,
                    first_reply_at = $7, closed_at = $8, version = $9, resolve_due_at = $11,
-                   first_reply_breached_at = $12, resolve_breached_at = $13
+                   first_reply_breached_at = $12, resolve_breached_at = $13, merged_into = $14
              WHERE id = $1 AND version = $10
             """)
         {
@@ -246,6 +246,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 new() { Value = (object?)updated.ResolveDueAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = (object?)updated.FirstReplyBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = (object?)updated.ResolveBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                new() { Value = (object?)updated.MergedInto ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
             },
         };
         batch.BatchCommands.Add(ticketUpdate);
@@ -259,6 +260,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
         if (write.Message is { Delivery: Delivery.Webhook } reply && write.Events.FirstOrDefault(e => e.MessageId == reply.Id) is { } carrier)
             batch.BatchCommands.Add(undeliverable = OutboxWrites.MarkReplyWithoutEndpoint(reply.Id, carrier.Id));
         foreach (var command in write.Also ?? []) batch.BatchCommands.Add(command);
+        foreach (var guard in write.Guards ?? []) batch.BatchCommands.Add(guard);
 
         DebitResult? debit = null;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
@@ -266,7 +268,7 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             if (write.DebitsCredit && await reader.ReadAsync(cancellationToken)) debit = Credits.ReadDebit(reader);
             while (await reader.NextResultAsync(cancellationToken)) { }
         }
-        if (ticketUpdate.RecordsAffected != 1)
+        if (ticketUpdate.RecordsAffected != 1 || write.Guards?.Any(g => g.RecordsAffected != 1) == true)
         {
             await transaction.RollbackAsync(cancellationToken);
             return null;
@@ -283,11 +285,15 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     }
 }
 
-/// <summary>One command's change of a ticket, all of it written or none.</summary>
+/// <summary>
+/// One command's change of a ticket, all of it written or none. <see cref="Guards"/> must each
+/// change exactly one row, or nothing is written (as when the ticket's own version is stale).
+/// </summary>
 public sealed record TicketWrite(
     TicketView Updated, int ExpectedVersion, MessageView? Message, IReadOnlyList<HistoryEntry> History, IReadOnlyList<TicketEvent> Events,
     IReadOnlyList<NpgsqlBatchCommand>? Also = null,
-    bool DebitsCredit = false);
+    bool DebitsCredit = false,
+    IReadOnlyList<NpgsqlBatchCommand>? Guards = null);
 
 /// <summary>What a committed write produced: webhook deliveries to start, and whether a website reply has no way out.</summary>
 public sealed record SavedTicket(int Deliveries, bool ReplyUndeliverable);

@@ -10,10 +10,13 @@ public static class TicketEventTypes
     public const string Assigned = "ticket.assigned";
     public const string PriorityChanged = "ticket.priority_changed";
     public const string SlaBreached = "ticket.sla_breached";
+    public const string TagsChanged = "ticket.tags_changed";
+    public const string Merged = "ticket.merged";
     public const string All = "ticket.*";
 
     public static readonly IReadOnlyList<string> Every =
-        [Created, Replied, CustomerReplied, StatusChanged, Assigned, PriorityChanged, SlaBreached];
+        [Created, Replied, CustomerReplied, StatusChanged, Assigned, PriorityChanged, SlaBreached,
+            TagsChanged, Merged];
 }
 
 [GenerateSerializer]

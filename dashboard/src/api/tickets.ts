@@ -40,3 +40,7 @@ export const earlierMessages = (ticketId: string, before: string) =>
 export const attachmentFile = async (ticketId: string, messageId: string, index: number): Promise<Blob> =>
   (await api.GET('/v1/helpdesk/tickets/{ticketId}/messages/{messageId}/attachments/{index}',
     { params: { path: { ticketId, messageId, index } }, parseAs: 'blob' })).data as Blob;
+
+/** Merges the ticket into another open one of the same customer; answers the survivor. */
+export const mergeTicket = (ticketId: string, intoTicketId: string) =>
+  answer(api.POST('/v1/helpdesk/tickets/{ticketId}/merge', { params: { path: { ticketId } }, body: { into_ticket_id: intoTicketId } }));

@@ -10,6 +10,7 @@ import { Channels } from './Channels';
 import { General } from './General';
 import { Team } from './Team';
 import { TicketTypes } from './TicketTypes';
+import { Tags } from './Tags';
 import { Webhooks } from './Webhooks';
 import './settings.css';
 
@@ -19,6 +20,7 @@ export interface SectionProps { projectId: string; role: Role; onRoleChanged: (r
 const sections = [
   { id: 'general', title: 'General & SLA', view: General },
   { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
+  { id: 'tags', title: 'Tags', view: Tags },
   { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
   { id: 'team', title: 'Team', view: Team },
   { id: 'webhooks', title: 'Webhooks', view: Webhooks },

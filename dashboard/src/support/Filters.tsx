@@ -4,6 +4,7 @@ import { displayName } from '../people';
 import type { Member } from '../api/team';
 import type { StatusCounts, TicketPriority, TicketStatus } from '../api/tickets';
 import type { TicketType } from '../api/ticketTypes';
+import type { Tag } from '../api/tags';
 import { label, priorities, statuses } from './ticketWords';
 
 export interface TicketFilters {
@@ -14,12 +15,13 @@ export interface TicketFilters {
   assignee?: string;
   overdue: boolean;
   q: string;
+  tagId?: string;
 }
 
 export const noFilters: TicketFilters = { overdue: false, q: '' };
 
 // Status tabs with their counts, then the other filters; every control has a label.
-export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFilters) => void; counts: StatusCounts | null; members: Member[]; types: TicketType[] }) {
+export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFilters) => void; counts: StatusCounts | null; members: Member[]; types: TicketType[]; tags?: Tag[] }) {
   const { filters, onChange, counts } = props;
   const set = (patch: Partial<TicketFilters>) => onChange({ ...filters, ...patch });
   const total = counts ? statuses.reduce((sum, s) => sum + counts[s], 0) : null;
@@ -60,6 +62,14 @@ export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFil
             {props.members.filter((m) => m.user_id).map((m) => <option key={m.id} value={m.user_id!}>{displayName(m)}{openCount(counts && open(m.user_id!))}</option>)}
           </select>
         </label>
+        {props.tags && props.tags.length > 0 && (
+          <label>Tag
+            <select value={filters.tagId ?? ''} onChange={(e) => set({ tagId: e.currentTarget.value || undefined })}>
+              <option value="">Any tag</option>
+              {props.tags.map((t) => <option key={t.id} value={t.id}>{t.name}</option>)}
+            </select>
+          </label>
+        )}
         <label class="check">
           <input type="checkbox" checked={filters.overdue} onChange={(e) => set({ overdue: e.currentTarget.checked })} />
           Overdue only {counts && counts.overdue > 0 && <span class="badge badge-overdue">{figure(counts.overdue, capped('overdue'))}</span>}

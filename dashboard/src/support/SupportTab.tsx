@@ -4,6 +4,7 @@ import type { Role } from '../api/projects';
 import { listMembers } from '../api/team';
 import { countTickets, listTickets, type StatusCounts, type Ticket } from '../api/tickets';
 import { listTicketTypes } from '../api/ticketTypes';
+import { listTags } from '../api/tags';
 import { ErrorNote, useInterval, useLoad } from '../ui';
 import { Filters, noFilters, type TicketFilters } from './Filters';
 import { TicketList } from './TicketList';
@@ -22,12 +23,13 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
   const [error, setError] = useState<unknown>(null);
   const members = useLoad(() => listMembers(projectId), [projectId]);
   const types = useLoad(() => listTicketTypes(projectId), [projectId]);
+  const tags = useLoad(() => listTags(projectId, true), [projectId]);
 
   const cursor = cursors[cursors.length - 1];
   const request = useRef(0);
   const refresh = useCallback(async () => {
     const mine = ++request.current;
-    const params = { type_id: filters.typeId, priority: filters.priority, assignee_id: filters.assignee, overdue: filters.overdue || undefined, q: filters.q.trim() };
+    const params = { type_id: filters.typeId, priority: filters.priority, assignee_id: filters.assignee, overdue: filters.overdue || undefined, q: filters.q.trim(), tag_id: filters.tagId };
     try {
       const [list, byStatus] = await Promise.all([
         listTickets(projectId, { ...params, status: filters.status, cursor, limit: 25 }),
@@ -54,7 +56,8 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
   return (
     <div class={`support ${props.ticketId ? 'has-ticket' : ''}`}>
       <section class="ticket-pane-list" aria-label="Tickets">
-        <Filters filters={filters} onChange={changeFilters} counts={counts} members={members.data?.items ?? []} types={types.data?.items ?? []} />
+        <Filters filters={filters} onChange={changeFilters} counts={counts} members={members.data?.items ?? []} types={types.data?.items ?? []}
+          tags={tags.data?.items.filter((t) => !t.archived)} />
         <ErrorNote error={error ?? members.error ?? types.error} />
         <TicketList projectId={projectId} page={page} selectedId={props.ticketId}
           hasNewer={cursors.length > 0}
@@ -63,7 +66,7 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
       </section>
       {props.ticketId && (
         <TicketView key={props.ticketId} projectId={projectId} ticketId={props.ticketId} role={props.role}
-          members={members.data?.items ?? []} types={types.data?.items ?? []} onChanged={() => void refresh()} />
+          members={members.data?.items ?? []} types={types.data?.items ?? []} tags={tags.data?.items ?? []} onChanged={() => void refresh()} />
       )}
     </div>
   );

@@ -5,6 +5,7 @@ import type { Ticket } from '../api/tickets';
 import { useNow } from './clock';
 import { age, ChannelIcon } from './format';
 import { customerName, isOverdue, label } from './ticketWords';
+import { TagChip } from './TicketTags';
 
 // Newest first; an overdue ticket's row is red. A row is a link, so the keyboard opens it too.
 export function TicketList(props: { projectId: string; page: Page<Ticket> | null; selectedId?: string; hasNewer: boolean; onOlder: () => void; onNewer: () => void }) {
@@ -27,6 +28,7 @@ export function TicketList(props: { projectId: string; page: Page<Ticket> | null
                   <ChannelIcon channel={t.channel} />
                   <a href={href({ page: 'tickets', projectId: props.projectId, ticketId: t.id })}>{t.subject || '(no subject)'}</a>
                   {isOverdue(t) && <span class="badge badge-overdue">Overdue</span>}
+                  {t.tags.map((tag) => <TagChip key={tag.id} tag={tag} />)}
                   <span class="narrow muted"> · {customerName(t)}</span>
                 </td>
                 <td class="wide">{customerName(t)}</td>

@@ -3,7 +3,8 @@ import type { Role } from '../api/projects';
 import type { Member } from '../api/team';
 import { editTicket, getTicket, type TicketPatch } from '../api/tickets';
 import type { TicketType } from '../api/ticketTypes';
-import { href } from '../route';
+import type { Tag } from '../api/tags';
+import { href, navigate } from '../route';
 import { atLeast } from '../roles';
 import { ErrorNote, useInterval, useLoad } from '../ui';
 import { Conversation } from './Conversation';
@@ -11,11 +12,13 @@ import { ChannelIcon } from './format';
 import { ReplyBox } from './ReplyBox';
 import { pollMs } from './SupportTab';
 import { TicketControls } from './TicketControls';
+import { CustomerPanel } from './CustomerPanel';
+import { TicketTags } from './TicketTags';
 import { History, SlaPanel } from './TicketFacts';
 import { customerName, isOverdue } from './ticketWords';
 
 // One ticket: what it is about, its controls, its SLA, the conversation, the reply box, the history.
-export function TicketView(props: { projectId: string; ticketId: string; role: Role; members: Member[]; types: TicketType[]; onChanged: () => void }) {
+export function TicketView(props: { projectId: string; ticketId: string; role: Role; members: Member[]; types: TicketType[]; tags?: Tag[]; onChanged: () => void }) {
   const ticket = useLoad(() => getTicket(props.ticketId), [props.ticketId]);
   const [editError, setEditError] = useState<unknown>(null);
   const [pollError, setPollError] = useState<unknown>(null);
@@ -47,6 +50,7 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
     <section class="ticket-pane-view" aria-label="Ticket">
       <a class="back" href={href({ page: 'tickets', projectId: props.projectId })}>← All tickets</a>
       {!t ? (ticket.error ? <ErrorNote error={ticket.error} /> : <p class="muted" role="status">Loading the ticket…</p>) : (
+        <div class="ticket-with-customer">
         <article class={`ticket ${isOverdue(t) ? 'overdue' : ''}`}>
           <header class="ticket-head">
             <h2><span class="number">#{t.number}</span> {t.subject || '(no subject)'}</h2>
@@ -56,6 +60,8 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
               {t.customer.email && <> · {t.customer.email}</>}
             </p>
             {t.customer.unreachable_reason && <p class="error">The customer cannot be messaged: {t.customer.unreachable_reason}</p>}
+            {t.merged_into && <p class="merged-note">Merged into <a href={href({ page: 'tickets', projectId: props.projectId, ticketId: t.merged_into })}>another ticket</a>; its conversation continues there.</p>}
+            <TicketTags ticket={t} tags={props.tags ?? []} canAct={canAct && !t.merged_into} onChanged={async () => { await ticket.reload(); props.onChanged(); }} />
           </header>
           <TicketControls ticket={t} canAct={canAct} members={props.members} types={props.types} onEdit={edit} />
           <ErrorNote error={editError ?? pollError ?? (ticket.error && ticket.data ? ticket.error : null)} />
@@ -67,6 +73,9 @@ export function TicketView(props: { projectId: string; ticketId: string; role: R
             : <p class="muted read-only-note">You are a viewer in this project: you can read tickets but not reply or change them.</p>}
           <History entries={t.history} members={props.members} types={props.types} />
         </article>
+        <CustomerPanel projectId={props.projectId} ticket={t} canAct={canAct}
+          onMerged={(survivorId) => { props.onChanged(); navigate({ page: 'tickets', projectId: props.projectId, ticketId: survivorId }); }} />
+        </div>
       )}
     </section>
   );

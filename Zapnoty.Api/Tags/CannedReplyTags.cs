@@ -1,0 +1,30 @@
+using Zapnoty.Api.Access;
+using Zapnoty.Grains;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Tags;
+using Zapnoty.Grains.Tickets;
+
+namespace Zapnoty.Api.Tags;
+
+/// <summary>The tags a canned reply carries: checked before it is saved, applied after it is sent.</summary>
+public static class CannedReplyTags
+{
+    /// <summary>Every id must be a live tag of the project, checked before the canned reply is written (a 400 then writes nothing).</summary>
+    public static async Task RequireLive(IGrainFactory grains, Guid projectId, IReadOnlyList<Guid> tagIds)
+    {
+        if (tagIds.Count == 0) return;
+        var live = (await grains.GetGrain<ITagsGrain>(projectId).List(includeArchived: false)).Select(t => t.Id).ToHashSet();
+        if (tagIds.FirstOrDefault(id => !live.Contains(id)) is var missing && missing != Guid.Empty)
+            throw DomainException.Invalid("tag_ids", $"Tag {missing} is not a live tag of this project.");
+    }
+
+    /// <summary>
+    /// After a reply sent with <paramref name="cannedReplyId"/>: its tags join the ticket's (a
+    /// second write of the ticket, after the reply's; tags archived since are skipped).
+    /// </summary>
+    public static async Task Apply(IGrainFactory grains, Caller caller, Guid cannedReplyId, Guid ticketId)
+    {
+        if (await grains.GetGrain<IProjectGrain>(caller.ProjectId).FindCannedReply(cannedReplyId) is { TagIds: { Count: > 0 } tagIds })
+            await grains.GetGrain<ITicketGrain>(ticketId).AddTags(caller.Actor, tagIds);
+    }
+}
