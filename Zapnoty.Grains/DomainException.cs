@@ -14,6 +14,8 @@ public enum DomainErrorKind
     Forbidden,
     /// <summary>Too many attempts; <see cref="DomainException.RetryAfter"/> says when to come back (429).</summary>
     TooManyRequests,
+    /// <summary>Well-formed but not acceptable as a whole, such as an idempotency key reused for another request (422).</summary>
+    Unprocessable,
 }
 
 /// <summary>

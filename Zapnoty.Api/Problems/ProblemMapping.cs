@@ -64,6 +64,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             DomainErrorKind.PaymentRequired => StatusCodes.Status402PaymentRequired,
             DomainErrorKind.Forbidden => StatusCodes.Status403Forbidden,
             DomainErrorKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+            DomainErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
             _ => StatusCodes.Status400BadRequest,
         };
         return e.Kind == DomainErrorKind.Invalid && e.Field is not null
