@@ -143,8 +143,11 @@ public static class ClusterCheck
         verdict.Require(burn is not { WrongfulDeaths: > 0 }, $"{burn?.WrongfulDeaths} silos were declared dead while the CPU was saturated");
         verdict.Require(load.GaveUp.Count == 0, $"{load.GaveUp.Count} operations never succeeded: {load.GaveUp.FirstOrDefault()}");
 
+        var detections = Detections(cluster);
+        verdict.Require(detections.All(d => d.Declared == 2), $"the crash detector declared a live silo dead: {string.Join(", ", detections.Where(d => d.Declared != 2))}");
         var report = new ClusterReport(balancer, load, terminated, exitedAt, killed, deadAt, addTook, loadEnded)
         {
+            Detections = detections,
             BusyTickets = busyCount, SlaTickets = slaCount, AppliedWithoutAnswer = appliedAnyway,
             Sla = slaResult, Webhooks = webhookResult, DrainProbes = drainProbes,
             GrainCallsRetriedBeforeKill = retriedBeforeKill, GrainCallsRetriedAfterKill = retriedAfterKill, Burn = burn,
@@ -154,6 +157,22 @@ public static class ClusterCheck
         Console.WriteLine(verdict.Failures.Count == 0 ? "cluster check: passed" : $"cluster check: FAILED ({verdict.Failures.Count})");
         return verdict.Failures.Count == 0 ? 0 : 1;
     }
+
+    /// <summary>
+    /// Which silo's crash detector declared which silo dead (its warning names the silo address,
+    /// whose port says which). All silos share 127.0.0.1 here, so every inbound connection that
+    /// closes (silo 1's in its graceful stop, silo 2's at the kill) has the detector dial every
+    /// active silo: a declaration of any silo but the killed one is a false positive.
+    /// </summary>
+    private static IReadOnlyList<Detection> Detections(LocalCluster cluster) =>
+        cluster.LinesInLogs(DetectorLogLine)
+            .Select(l => (l.Silo, Match: System.Text.RegularExpressions.Regex.Match(l.Line, @":(\d+):\d+ refused")))
+            .Where(l => l.Match.Success)
+            .Select(l => new Detection(l.Silo, int.Parse(l.Match.Groups[1].Value) - cluster.Ports.Silo + 1))
+            .ToList();
+
+    /// <summary>What <c>CrashedSiloDetector</c> logs when it declares a silo dead.</summary>
+    private const string DetectorLogLine = "connections to its silo port: its process is gone; declaring it dead";
 
     /// <summary>What <c>GrainCallRetry</c> logs for each retry (a warning, so it is in every silo's log).</summary>
     private const string RetryLogLine = "Retrying grain call";
