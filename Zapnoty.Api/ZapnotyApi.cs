@@ -88,6 +88,7 @@ public static class ZapnotyApi
             o.OperationFilter<RateLimitsDocument>();
             o.OperationFilter<DeprecatedQueryDocument>();
             o.OperationFilter<RetryAfterDocument>();
+            o.OperationFilter<Tickets.IdempotencyKeyDocument>();
         });
         return services;
     }
@@ -117,6 +118,7 @@ public static class ZapnotyApi
         // id, never the token) and only requests without a valid one spend their network's.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<Tickets.IdempotencyKeyHeader>();
         app.UseEndpoints(endpoints => endpoints.MapZapnotyApi());
         return app;
     }

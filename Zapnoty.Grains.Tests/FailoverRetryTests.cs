@@ -8,6 +8,8 @@ using Orleans.Hosting;
 using Orleans.Runtime.Placement;
 using Orleans.TestingHost;
 using Zapnoty.Grains.Cluster;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Tickets;
 using Zapnoty.Grains.RateLimiting;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Tests.Infrastructure;
@@ -166,6 +168,75 @@ public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_reply_with_a_key_whose_silo_died_while_it_ran_is_retried_on_a_live_silo_and_stored_exactly_once()
+    {
+        var db = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<NpgsqlDataSource>();
+        var (projectId, ticketId) = await ApiTicket(db);
+        var doomed = await cluster.Cluster.StartAdditionalSiloAsync();
+        var ticket = cluster.FromA.GetGrain<ITicketGrain>(ticketId);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, doomed.SiloAddress);
+        await ticket.Summary();
+        RequestContext.Clear();
+        using var retries = new RetryCounter();
+
+        // The ticket row is held, so the reply runs on the doomed silo and waits in its transaction.
+        await using var holder = await db.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await Execute(holder, "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", ticketId);
+        var reply = ticket.Reply(new AgentReply(Actor.System, "It left our warehouse today.", WriteKey.Generated()));
+        await Until(async () => await Count(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE tickets%'", null) > 0);
+
+        // The silo dies mid-call: the caller cannot know whether the reply was stored. Its
+        // transaction may still commit once the row is free (its process lives on here).
+        await cluster.Cluster.KillSiloAsync(doomed);
+        await Until(() => Task.FromResult(retries.Count > 0 || reply.IsCompleted));
+        await hold.RollbackAsync();
+        var message = await reply.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("It left our warehouse today.", message.Text);
+        Assert.Equal(1, await Count(db, "SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND author = 'agent'", ticketId));
+        Assert.Equal(1, await Count(db, "SELECT count(*) FROM credit_ledger WHERE project_id = $1 AND kind = 'reply'", projectId));
+        Assert.Equal(message.Id, (await ticket.Get()).Messages.Single(m => m.Author == MessageAuthor.Agent).Id);
+    }
+
+    /// <summary>A project with a website ticket, made through silo A's grains.</summary>
+    private async Task<(Guid ProjectId, Guid TicketId)> ApiTicket(NpgsqlDataSource db)
+    {
+        var (userId, projectId) = (Guid.NewGuid(), Guid.NewGuid());
+        var email = $"failover-{userId:N}@example.com";
+        await using (var connection = await db.OpenConnectionAsync())
+            await Execute(connection, "INSERT INTO users (id, email) VALUES ($1, '" + email + "')", userId);
+        var project = cluster.FromA.GetGrain<IProjectGrain>(projectId);
+        await project.Create(new CreateProject("Failover", $"failover-{projectId:N}"[..30], userId, email));
+        var ticket = await project.CreateTicket(new NewTicket(Channel.Api, new CustomerIdentity("customer-1", null, null, null),
+            "Where is my order?", null, null, null, Actor.User(userId)));
+        return (projectId, ticket.Id);
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql, Guid id)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = id } } };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> Count(NpgsqlDataSource db, string sql, Guid? id)
+    {
+        await using var command = db.CreateCommand(sql);
+        if (id is { } value) command.Parameters.Add(new NpgsqlParameter { Value = value });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task Until(Func<Task<bool>> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException("The condition never held.");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public void Only_rejections_or_idempotent_methods_are_retried()
     {
         var write = typeof(IRateBudgetGrain).GetMethod(nameof(IRateBudgetGrain.Take))!;
@@ -180,6 +251,21 @@ public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<
         Assert.Null(GrainCallRetry.Reason(new DomainException(DomainErrorKind.NotFound, "no such project"), read));
         Assert.Equal("repeatable", GrainCallRetry.Reason(brokenCallback, read));
         Assert.Equal("repeatable", GrainCallRetry.Reason(interrupted, read));
+    }
+
+    [Fact]
+    public void A_write_that_may_have_run_is_retried_only_when_its_command_carries_an_idempotency_key()
+    {
+        var reply = typeof(Tickets.ITicketGrain).GetMethod(nameof(Tickets.ITicketGrain.Reply))!;
+        var create = typeof(Projects.IProjectGrain).GetMethod(nameof(Projects.IProjectGrain.CreateTicket))!;
+        var brokenCallback = new SiloUnavailableException("The target silo became unavailable for message: ...");
+        var keyed = new Tickets.AgentReply(Actor.System, "On it", WriteKey.Generated());
+
+        Assert.Equal("keyed", GrainCallRetry.Reason(brokenCallback, reply, [keyed]));
+        Assert.Null(GrainCallRetry.Reason(brokenCallback, reply, [keyed with { Key = null }]));
+        Assert.Null(GrainCallRetry.Reason(new DomainException(DomainErrorKind.Conflict, "closed"), reply, [keyed]));
+        Assert.Equal("keyed", GrainCallRetry.Reason(new TimeoutException(), create,
+            [new Tickets.NewTicket(Tickets.Channel.Api, new Tickets.CustomerIdentity("c", null, null, null), "Hi", null, null, null, Actor.System, Key: WriteKey.Generated())]));
     }
 
     /// <summary>Counts <c>zapnoty.grain_call.retries</c> from every silo in this process while it lives.</summary>

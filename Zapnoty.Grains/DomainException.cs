@@ -14,7 +14,7 @@ public enum DomainErrorKind
     Forbidden,
     /// <summary>Too many attempts; <see cref="DomainException.RetryAfter"/> says when to come back (429).</summary>
     TooManyRequests,
-    /// <summary>Understood but against a rule of the domain (a cap reached, a merge of unrelated tickets): 422.</summary>
+    /// <summary>Well-formed but against a rule of the domain as a whole (a cap reached, a merge of unrelated tickets, an idempotency key reused for another request): 422.</summary>
     Unprocessable,
 }
 

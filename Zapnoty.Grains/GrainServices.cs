@@ -36,6 +36,8 @@ public static class GrainServices
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<TicketCreationStore>();
+        services.AddSingleton<Cluster.IdempotencyKeys>();
+        services.AddHostedService<Cluster.IdempotencyKeySweeper>();
         services.AddSingleton<AccessStore>();
         services.AddSingleton<LoginCodeStore>();
         services.AddSingleton<Profiles.ProfileStore>();

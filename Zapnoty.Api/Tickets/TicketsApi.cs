@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Problems;
 using Zapnoty.Grains;
+using Zapnoty.Grains.Cluster;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Tickets;
@@ -17,16 +18,17 @@ public static class TicketsApi
     public static IEndpointRouteBuilder MapTicketsApi(this IEndpointRouteBuilder app)
     {
         var project = app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/tickets").WithTags("Tickets").WithProjectAccess();
-        project.MapPost("/", Create).RequireRole(ProjectRole.Support);
+        project.MapPost("/", Create).RequireRole(ProjectRole.Support).AcceptsIdempotencyKey();
         project.MapGet("/", List);
         project.MapGet("/counts", Counts);
 
         var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
-        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict);
+        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict)
+            .AcceptsIdempotencyKey();
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
-            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
+            .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests).AcceptsIdempotencyKey();
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity, StatusCodes.Status502BadGateway);
@@ -34,8 +36,12 @@ public static class TicketsApi
         return app;
     }
 
-    /// <summary>Opens a ticket for a website or app customer (channel <c>api</c>).</summary>
-    private static async Task<Created<TicketDto>> Create(Guid projectId, CreateTicketRequest body, Caller caller, IGrainFactory grains, TimeProvider clock)
+    /// <summary>
+    /// Opens a ticket for a website or app customer (channel <c>api</c>). With an
+    /// <c>Idempotency-Key</c>, a repeat answers the ticket the key created.
+    /// </summary>
+    private static async Task<Created<TicketDto>> Create(Guid projectId, CreateTicketRequest body, Caller caller, IGrainFactory grains, TimeProvider clock,
+        IdempotencyKeys keys, HttpContext http)
     {
         new Validation()
             .Required(body.Text, "text")
@@ -48,10 +54,13 @@ public static class TicketsApi
             .MaxLength(body.Customer?.Email, 254, "customer.email")
             .ThrowIfAny();
 
+        var key = IdempotencyKeyHeader.Of(http);
         var customer = body.Customer!;
-        var ticket = await grains.GetGrain<IProjectGrain>(projectId).CreateTicket(new NewTicket(
-            Channel.Api, new CustomerIdentity(customer.ExternalId!, customer.Name, customer.Email, null),
-            body.Text!, body.Subject, body.TypeId, body.Priority, caller.Actor));
+        var ticket = await IdempotencyKeyHeader.Replay(http, keys, projectId, key, clock) is { } stored
+            ? await grains.GetGrain<ITicketGrain>(stored.TicketId).Summary()
+            : await grains.GetGrain<IProjectGrain>(projectId).CreateTicket(new NewTicket(
+                Channel.Api, new CustomerIdentity(customer.ExternalId!, customer.Name, customer.Email, null),
+                body.Text!, body.Subject, body.TypeId, body.Priority, caller.Actor, Key: key));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticket.Id}", TicketDto.From(ticket, clock.GetUtcNow(), TeamDirectory.Empty));
     }
 
@@ -148,9 +157,11 @@ public static class TicketsApi
 
     /// <summary>
     /// An agent's reply to the customer: <c>text</c>, or <c>canned_reply_id</c> to send that canned
-    /// reply filled in exactly as its render route fills it in (exactly one of the two).
+    /// reply filled in exactly as its render route fills it in (exactly one of the two). With an
+    /// <c>Idempotency-Key</c>, a repeat answers the reply the key stored and spends no credit.
     /// </summary>
-    private static async Task<Created<MessageDto>> Reply(Guid ticketId, ReplyRequest body, Caller caller, IGrainFactory grains)
+    private static async Task<Created<MessageDto>> Reply(Guid ticketId, ReplyRequest body, Caller caller, IGrainFactory grains,
+        IdempotencyKeys keys, TicketStore messages, TimeProvider clock, HttpContext http)
     {
         var validation = new Validation();
         if ((body.Text is null) == (body.CannedReplyId is null))
@@ -161,11 +172,14 @@ public static class TicketsApi
         else if (body.Text is not null)
             validation.Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text");
         validation.ThrowIfAny();
+        var key = IdempotencyKeyHeader.Of(http);
+        if (await Replayed(http, keys, messages, caller, ticketId, key, clock) is { } replayed)
+            return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(replayed));
 
         // Filled in by the project, which holds the canned replies, with the ticket the access check read.
         var text = body.Text ?? await grains.GetGrain<IProjectGrain>(caller.ProjectId).RenderCannedReply(body.CannedReplyId!.Value, caller.Ticket!, caller.Actor)
             ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text));
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text, key));
         if (body.CannedReplyId is { } cannedReplyId) await Tags.CannedReplyTags.Apply(grains, caller, cannedReplyId, ticketId);
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
@@ -175,12 +189,22 @@ public static class TicketsApi
     /// (a Telegram or Max ticket answers 409; its customer writes in the messenger). A closed ticket
     /// answers 409. The message's <c>agent_id</c> records the person or API key that posted it.
     /// </summary>
-    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, CustomerReplyRequest body, Caller caller, IGrainFactory grains)
+    private static async Task<Created<MessageDto>> CustomerReply(Guid ticketId, CustomerReplyRequest body, Caller caller, IGrainFactory grains,
+        IdempotencyKeys keys, TicketStore messages, TimeProvider clock, HttpContext http)
     {
         new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!, PostedBy: caller.Actor));
+        var key = IdempotencyKeyHeader.Of(http);
+        var message = await Replayed(http, keys, messages, caller, ticketId, key, clock)
+            ?? await grains.GetGrain<ITicketGrain>(ticketId).AddCustomerMessage(new CustomerMessage(body.Text!, PostedBy: caller.Actor, Key: key));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
+
+    /// <summary>The message a client's <c>Idempotency-Key</c> already stored on this ticket, or null.</summary>
+    private static async Task<MessageView?> Replayed(HttpContext http, IdempotencyKeys keys, TicketStore messages, Caller caller, Guid ticketId,
+        WriteKey key, TimeProvider clock) =>
+        await IdempotencyKeyHeader.Replay(http, keys, caller.ProjectId, key, clock) is { MessageId: { } messageId }
+            ? await messages.Message(ticketId, messageId, null, http.RequestAborted)
+            : null;
 
     /// <summary>The list's filters from the query string; what is wrong goes into <paramref name="validation"/>.</summary>
     private static TicketFilter FilterOf(Guid projectId, Caller caller, Validation validation, ITicketFilterQuery query, string? status)

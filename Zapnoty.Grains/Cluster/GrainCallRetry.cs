@@ -33,8 +33,10 @@ public sealed class GrainCallRetryOptions
 /// <see cref="SiloUnavailableException"/> carried by one): Orleans answers it instead of
 /// delivering the message (the silo could not be reached, is known dead, is not the one
 /// addressed, or the activation went away before the call started);</item>
-/// <item>for <c>[ReadOnly]</c> and <see cref="IdempotentAttribute"/> methods, also any other
-/// Orleans failure or a timeout, such as the silo dying while the call was running.</item>
+/// <item>for <c>[ReadOnly]</c> and <see cref="IdempotentAttribute"/> methods, and for
+/// <see cref="IdempotentWhenKeyedAttribute"/> methods called with a <see cref="WriteKey"/>, also
+/// any other Orleans failure or a timeout, such as the silo leaving or dying while the call was
+/// running.</item>
 /// </list>
 /// Never an application exception, and never <see cref="InterruptedCallException"/> on a
 /// method that is not idempotent: that method ran. Pauses grow from
@@ -53,10 +55,8 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
     /// </summary>
     private const string RejectionMessage = "Silo unavailable";
 
-    private static readonly ConcurrentDictionary<MethodInfo, bool> Repeatable = new();
-
     private readonly Counter<long> _retries = meters.Create(ZapnotyMetrics.MeterName)
-        .CreateCounter<long>("zapnoty.grain_call.retries", "{retry}", "Grain calls sent again after their silo vanished, by reason: rejected (never ran), repeatable (idempotent method).");
+        .CreateCounter<long>("zapnoty.grain_call.retries", "{retry}", "Grain calls sent again after their silo vanished, by reason: rejected (never ran), repeatable (idempotent method), keyed (a write the grain dedupes by its idempotency key).");
 
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
@@ -69,7 +69,7 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
                 await context.Invoke();
                 return;
             }
-            catch (Exception e) when (Ours(context) && Reason(e, context.InterfaceMethod) is { } reason && Pause(attempt, started, budget) is { } pause)
+            catch (Exception e) when (Ours(context) && Reason(e, context.InterfaceMethod, Arguments(context.Request)) is { } reason && Pause(attempt, started, budget) is { } pause)
             {
                 _retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
                 LogRetry(log, context.InterfaceName, context.MethodName, attempt, pause, reason, e.GetType().Name);
@@ -85,18 +85,38 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
     private static bool Ours(IOutgoingGrainCallContext context) =>
         context.InterfaceMethod?.DeclaringType?.Namespace?.StartsWith("Zapnoty.", StringComparison.Ordinal) == true;
 
-    /// <summary>Why the failed call may be sent again, or null when it may not.</summary>
-    public static string? Reason(Exception e, MethodInfo? method)
+    /// <summary>
+    /// Why the failed call may be sent again, or null when it may not. <paramref name="arguments"/>
+    /// matter only for <see cref="IdempotentWhenKeyedAttribute"/> methods: a call of one is
+    /// repeatable when its command carries a <see cref="WriteKey"/>.
+    /// </summary>
+    public static string? Reason(Exception e, MethodInfo? method, IEnumerable<object?>? arguments = null)
     {
         if (e is SiloUnavailableException { Message: RejectionMessage } || (e is OrleansMessageRejectionException && e.GetType() == typeof(OrleansMessageRejectionException)))
             return "rejected";
-        if (e is OrleansException or TimeoutException && method is not null && Repeatable.GetOrAdd(method, IsRepeatable))
-            return "repeatable";
+        if (e is OrleansException or TimeoutException && method is not null)
+            return Repeatable.GetOrAdd(method, RepeatabilityOf) switch
+            {
+                Repeatability.Always => "repeatable",
+                Repeatability.WhenKeyed when arguments?.Any(a => a is IKeyedWrite { Key: not null }) == true => "keyed",
+                _ => null,
+            };
         return null;
     }
 
-    private static bool IsRepeatable(MethodInfo method) =>
-        method.IsDefined(typeof(ReadOnlyAttribute), inherit: true) || method.IsDefined(typeof(IdempotentAttribute), inherit: true);
+    private enum Repeatability { Never, Always, WhenKeyed }
+
+    private static readonly ConcurrentDictionary<MethodInfo, Repeatability> Repeatable = new();
+
+    private static Repeatability RepeatabilityOf(MethodInfo method) =>
+        method.IsDefined(typeof(ReadOnlyAttribute), inherit: true) || method.IsDefined(typeof(IdempotentAttribute), inherit: true) ? Repeatability.Always
+        : method.IsDefined(typeof(IdempotentWhenKeyedAttribute), inherit: true) ? Repeatability.WhenKeyed
+        : Repeatability.Never;
+
+    private static IEnumerable<object?> Arguments(Orleans.Serialization.Invocation.IInvokable request)
+    {
+        for (var i = 0; i < request.GetArgumentCount(); i++) yield return request.GetArgument(i);
+    }
 
     private TimeSpan? Pause(int attempt, long started, TimeSpan budget)
     {

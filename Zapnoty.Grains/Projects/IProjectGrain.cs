@@ -99,8 +99,12 @@ public interface IProjectGrain : IGrainWithGuidKey
     /// <summary>
     /// Creates a ticket with the next number. Interleaved on purpose: concurrent creations are
     /// grouped into one transaction (group commit), which is what keeps a busy project fast.
+    /// With a key (<see cref="Cluster.WriteKey"/>): a repeat answers the ticket the key created,
+    /// Conflict while another request with the key is still being created, Unprocessable when
+    /// the key was sent for another request.
     /// </summary>
     [AlwaysInterleave]
+    [Cluster.IdempotentWhenKeyed]
     [Alias("2CB0081A")]
     Task<TicketView> CreateTicket(NewTicket ticket);
 

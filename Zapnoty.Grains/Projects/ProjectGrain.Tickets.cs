@@ -5,6 +5,7 @@ using Orleans.Timers;
 using Npgsql;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Cluster;
 using Zapnoty.Grains.Tickets;
 using Zapnoty.Grains.Webhooks;
 
@@ -23,13 +24,43 @@ public sealed partial class ProjectGrain
     private readonly Queue<(PreparedTicket Ticket, TaskCompletionSource<TicketView> Done)> _pendingCreations = new();
     private bool _flushing;
 
+    // Idempotency keys of the creations queued or being inserted here, with the request that sent each.
+    private readonly Dictionary<string, (Guid Request, Task<TicketView> Done)> _keysInFlight = new();
+
     public async Task<TicketView> CreateTicket(NewTicket request)
     {
+        if (request.Key is { } key && _keysInFlight.TryGetValue(key.Key, out var inFlight))
+        {
+            // The API's own retry of a call still running here waits for it; another request with the key is told to wait.
+            if (inFlight.Request == key.Request) return await inFlight.Done;
+            throw DomainException.Conflict("A request with this Idempotency-Key is still being processed; repeat it once that one has been answered.",
+                "Idempotency-Key");
+        }
         var prepared = Prepare(request);
         var done = new TaskCompletionSource<TicketView>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pendingCreations.Enqueue((prepared, done));
+        if (request.Key is { } claimed) _keysInFlight[claimed.Key] = (claimed.Request, done.Task);
         if (!_flushing) _ = FlushCreations();
-        return await done.Task;
+        try
+        {
+            return await done.Task;
+        }
+        finally
+        {
+            if (request.Key is { } finished) _keysInFlight.Remove(finished.Key);
+        }
+    }
+
+    /// <summary>
+    /// A creation whose idempotency key is already stored wrote nothing: it answers the ticket the
+    /// key created (a repeat, or the API's retry of a call whose silo left after it ran).
+    /// </summary>
+    private async Task<TicketView> CreatedBefore(WriteKey key, PostgresException taken)
+    {
+        var stored = await ServiceProvider.GetRequiredService<IdempotencyKeys>().Find(ProjectId, key.Key, clock.GetUtcNow(), CancellationToken.None)
+            ?? throw taken;
+        IdempotencyKeys.RequireSameRequest(stored, key);
+        return await GrainFactory.GetGrain<ITicketGrain>(stored.TicketId).Summary();
     }
 
     /// <summary>
@@ -157,6 +188,12 @@ public sealed partial class ProjectGrain
             // One bad request must not fail its neighbours: retry each on its own.
             log.LogWarning(e, "Group of {Count} ticket creations failed for project {ProjectId}; retrying one by one", group.Count, ProjectId);
             foreach (var single in group) await InsertGroup([single]);
+        }
+        catch (PostgresException e) when (IdempotencyKeys.IsTaken(e) && group[0].Ticket.Request.Key is { } key)
+        {
+            // Only a group of one gets here (larger groups retry one by one).
+            try { group[0].Done.TrySetResult(await CreatedBefore(key, e)); }
+            catch (Exception failure) { group[0].Done.TrySetException(failure); }
         }
         catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
         {

@@ -184,6 +184,9 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                 foreach (var command in ChannelWrites.ForOrigin(origin, t.Id, view.Number, t.CreatedAt)) outbox.BatchCommands.Add(command);
             }
         foreach (var command in also) outbox.BatchCommands.Add(command);
+        // The idempotency keys commit with their tickets; a key already stored fails the whole transaction.
+        var keyed = tickets.Where(t => t.Request.Key is not null).Select(t => (t.Request.Key!, t.Id, (Guid?)null)).ToList();
+        foreach (var command in Cluster.IdempotencyKeys.Claim(projectId, keyed, tickets[0].CreatedAt)) outbox.BatchCommands.Add(command);
         await outbox.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CreatedTickets(views, outbox.BatchCommands[0].RecordsAffected,

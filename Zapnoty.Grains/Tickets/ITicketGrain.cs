@@ -38,15 +38,21 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     [Alias("9250B501")]
     Task<TicketView> Edit(TicketEdit edit);
 
-    /// <summary>An agent's answer to the customer. The first one sets first_reply_at; a new ticket moves to in_progress.</summary>
+    /// <summary>
+    /// An agent's answer to the customer. The first one sets first_reply_at; a new ticket moves to in_progress.
+    /// With a key (<see cref="Cluster.WriteKey"/>) a repeat answers the stored reply, or Unprocessable for another request.
+    /// </summary>
     [Alias("68D84E9C")]
+    [Cluster.IdempotentWhenKeyed]
     Task<MessageView> Reply(AgentReply reply);
 
     /// <summary>
     /// The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict);
     /// past <see cref="TicketLimits.CustomerMessagesPerDay"/> today (UTC) it refuses (TooManyRequests).
+    /// With a key, as <see cref="Reply"/>.
     /// </summary>
     [Alias("7C1AD5B5")]
+    [Cluster.IdempotentWhenKeyed]
     Task<MessageView> AddCustomerMessage(CustomerMessage message);
 
     /// <summary>

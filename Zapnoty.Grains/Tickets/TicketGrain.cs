@@ -97,7 +97,9 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         return after;
     }
 
-    public async Task<MessageView> Reply(AgentReply reply)
+    public Task<MessageView> Reply(AgentReply reply) => Once(reply.Key, () => ReplyOnce(reply));
+
+    private async Task<MessageView> ReplyOnce(AgentReply reply)
     {
         TicketRules.RequireText(reply.Text);
         var before = await Writable();
@@ -116,13 +118,16 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.Replied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
         // A messenger customer gets the reply from the channel's outbox, queued in this transaction.
         NpgsqlBatchCommand[] send = before.Route is { } route ? [ChannelWrites.Enqueue(route, reply.Text, null, message.Id, before.Id, now)] : [];
+        send = [.. send, .. KeyClaim(reply.Key, before, message.Id, now)];
         var stored = await Commit(before, after, message, history, events, send, debitsCredit: true) ?? message;
         metrics.Replied(before.Channel);
         if (before.Route is { } sentVia) GrainFactory.GetGrain<IChannelSenderGrain>(sentVia.BotId).Nudge().Ignore();
         return stored;
     }
 
-    public async Task<MessageView> AddCustomerMessage(CustomerMessage customerMessage)
+    public Task<MessageView> AddCustomerMessage(CustomerMessage customerMessage) => Once(customerMessage.Key, () => AddCustomerMessageOnce(customerMessage));
+
+    private async Task<MessageView> AddCustomerMessageOnce(CustomerMessage customerMessage)
     {
         TicketRules.RequireContent(customerMessage.Text, customerMessage.Origin);
         var before = await Current();
@@ -152,7 +157,8 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         }
         var team = await TeamFor(after);
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.CustomerReplied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
-        await Commit(before, after, message, history, events, origin is null ? [] : [.. ChannelWrites.ForOrigin(origin, before.Id, before.Number, now)]);
+        await Commit(before, after, message, history, events,
+            [.. origin is null ? [] : ChannelWrites.ForOrigin(origin, before.Id, before.Number, now), .. KeyClaim(customerMessage.Key, before, message.Id, now)]);
         _customerMessagesToday = (sentToday.Day, sentToday.Count + 1);
         return message;
     }

@@ -102,7 +102,9 @@ public sealed record NewTicket(
     [property: Id(4)] Guid? TypeId,
     [property: Id(5)] TicketPriority? Priority,
     [property: Id(6)] Actor Actor,
-    [property: Id(7)] ChannelOrigin? Origin = null);
+    [property: Id(7)] ChannelOrigin? Origin = null,
+    // Id 16, not the next one: other fields are being added next to it in parallel work.
+    [property: Id(16)] Cluster.WriteKey? Key = null) : Cluster.IKeyedWrite;
 
 /// <summary>
 /// A customer message that came through a messenger: the chat it came from, the update that
@@ -136,12 +138,13 @@ public sealed record TicketEdit(
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.AgentReply")]
-public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
+public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text,
+    [property: Id(16)] Cluster.WriteKey? Key = null) : Cluster.IKeyedWrite;
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.CustomerMessage")]
 public sealed record CustomerMessage([property: Id(0)] string Text, [property: Id(1)] ChannelOrigin? Origin = null,
-    [property: Id(2)] Actor? PostedBy = null);
+    [property: Id(2)] Actor? PostedBy = null, [property: Id(16)] Cluster.WriteKey? Key = null) : Cluster.IKeyedWrite;
 
 /// <summary>The customer edited a message they sent through a messenger.</summary>
 [GenerateSerializer, Immutable]

@@ -13,6 +13,7 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
     public int GrainCallsRetriedBeforeKill { get; init; }
     public int GrainCallsRetriedAfterKill { get; init; }
     public BurnResult? Burn { get; init; }
+    public IReadOnlyList<Detection> Detections { get; init; } = [];
 
     public void Print()
     {
@@ -33,6 +34,7 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
             SLA after the kill: {Sla.Breached} of {Sla.DueAfterKill} resolution targets recorded as breached, {Sla.Missing} missing; lateness median {Seconds(Sla.MedianLateness)}, max {Seconds(Sla.MaxLateness)}
             webhooks after the kill: {Webhooks.Received} of {Webhooks.EventsAfterKill} events arrived; {Webhooks.Duplicates} arrived twice
             grain calls retried inside the silos (GrainCallRetry): {GrainCallsRetriedBeforeKill} up to the kill, {GrainCallsRetriedAfterKill} after it
+            crash detector (every closed inbound connection dials every active silo on 127.0.0.1): {(Detections.Count == 0 ? "declared no silo dead" : string.Join(", ", Detections.GroupBy(d => d).Select(g => $"silo {g.Key.By} declared silo {g.Key.Declared} dead{(g.Count() > 1 ? $" ({g.Count()} times)" : "")}")))}; live silos declared dead: {Detections.Count(d => d.Declared != 2)}
             {(Burn is { } burn ? $"CPU saturated for {Seconds(burn.Period)} under the load: {burn.MissedProbes} missed probes logged, {burn.SuspicionVotes} suspicion votes in the membership table, {burn.WrongfulDeaths} silos declared dead" : "CPU burn: not run (ZAPNOTY_CLUSTER_CPU_BURN=seconds)")}
             summary: graceful stop 5xx {stop5xx}; kill: error window {window}, failed requests {afterKill.Count}, retried by the balancer {afterKill.Count}, grain calls retried in the silos {GrainCallsRetriedAfterKill}, declared dead +{(DeclaredDead is { } d ? Seconds(d - Killed) : "never")}
             """);
@@ -55,6 +57,9 @@ public sealed record ClusterReport(Balancer Balancer, ClusterLoad Load, DateTime
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:F1} s";
 }
+
+/// <summary>Silo <see cref="By"/>'s crash detector declared silo <see cref="Declared"/> dead.</summary>
+public sealed record Detection(int By, int Declared);
 
 /// <summary>What a CPU burn under load did to membership: missed probes, votes, deaths of silos that were alive.</summary>
 public sealed record BurnResult(TimeSpan Period, int MissedProbes, int SuspicionVotes, int WrongfulDeaths);

@@ -32,6 +32,11 @@ public sealed class LocalCluster(string root, string dir, ClusterPorts ports, IR
     public int CountInLogs(string text) => System.IO.Directory.GetFiles(dir, "silo-*.log")
         .Sum(file => File.ReadLines(file).Count(line => line.Contains(text, StringComparison.Ordinal)));
 
+    /// <summary>The lines of silo <c>i</c>'s log that contain <paramref name="text"/>, for each silo started so far.</summary>
+    public IEnumerable<(int Silo, string Line)> LinesInLogs(string text) => System.IO.Directory.GetFiles(dir, "silo-*.log")
+        .SelectMany(file => File.ReadLines(file).Where(line => line.Contains(text, StringComparison.Ordinal))
+            .Select(line => (int.Parse(Path.GetFileNameWithoutExtension(file)["silo-".Length..]), line)));
+
     public void Terminate(int silo) => Process.Start("kill", ["-TERM", Pid(silo).ToString()])!.WaitForExit();
 
     public void Kill(int silo) => Process.Start("kill", ["-KILL", Pid(silo).ToString()])!.WaitForExit();
