@@ -73,5 +73,8 @@ public sealed record ReplyRequest(string? Text, Guid? CannedReplyId);
 
 public sealed record CustomerReplyRequest(string? Text);
 
+/// <summary>An internal note: its <c>text</c> (1–4096 characters), seen by the team only.</summary>
+public sealed record NoteRequest(string? Text);
+
 /// <summary>Tickets per status under the list's filters, and how many of them are overdue.</summary>
 public sealed record TicketCountsDto(int New, int InProgress, int Waiting, int Closed, int Overdue);

@@ -10,10 +10,12 @@ public static class TicketEventTypes
     public const string Assigned = "ticket.assigned";
     public const string PriorityChanged = "ticket.priority_changed";
     public const string SlaBreached = "ticket.sla_breached";
+    /// <summary>A team member wrote an internal note; its <c>message</c> has <c>internal: true</c> and never reached the customer.</summary>
+    public const string NoteAdded = "ticket.note_added";
     public const string All = "ticket.*";
 
     public static readonly IReadOnlyList<string> Every =
-        [Created, Replied, CustomerReplied, StatusChanged, Assigned, PriorityChanged, SlaBreached];
+        [Created, Replied, CustomerReplied, StatusChanged, Assigned, PriorityChanged, SlaBreached, NoteAdded];
 }
 
 [GenerateSerializer]
