@@ -16,6 +16,7 @@ using Zapnoty.Api.CannedReplies;
 using Zapnoty.Api.Channels;
 using Zapnoty.Api.Dashboard;
 using Zapnoty.Api.Helpdesk;
+using Zapnoty.Api.Notifications;
 using Zapnoty.Api.Http;
 using Zapnoty.Api.Json;
 using Zapnoty.Api.Observability;
@@ -158,6 +159,7 @@ public static class ZapnotyApi
         api.MapChannelsApi();
         api.MapChannelWebhooks();
         api.MapBillingApi();
+        api.MapNotificationsApi();
         return endpoints;
     }
 

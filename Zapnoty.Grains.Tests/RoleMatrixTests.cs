@@ -91,6 +91,9 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("GET", "/v1/helpdesk/tickets/{ticketId}/messages", Least.Viewer, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/messages"))),
         new("PATCH", "/v1/helpdesk/tickets/{ticketId}", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}", new { priority = "high" }))),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/replies", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/replies", new { text = "On it" }))),
+        new("POST", "/v1/helpdesk/tickets/{ticketId}/notes", Least.Support, (t, _) => Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/notes", new { text = "Internal" }))),
+        new("GET", "/v1/me/notifications", Least.Anyone, (_, _) => Done(new Request("/v1/me/notifications")), SessionOnly: true),
+        new("POST", "/v1/me/notifications/read", Least.Anyone, (_, _) => Done(new Request("/v1/me/notifications/read", new { })), SessionOnly: true),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/customer-reply", Least.Support, (t, _) =>
             Done(new Request($"/v1/helpdesk/tickets/{t.TicketId}/customer-reply", new { text = "Thanks" }))),
 

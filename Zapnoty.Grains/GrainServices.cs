@@ -9,6 +9,7 @@ using Zapnoty.Grains.CannedReplies;
 using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
+using Zapnoty.Grains.Notifications;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Storage;
@@ -66,6 +67,7 @@ public static class GrainServices
         services.AddSingleton<SlaReminderRows>();
         services.AddHostedService<SlaSweeper>();
         services.AddZapnotyBilling(configuration);
+        services.AddZapnotyNotifications(configuration);
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SmtpOptions>, SmtpOptionsValidation>();
         services.AddSingleton<IEmailSender, SmtpEmailSender>();

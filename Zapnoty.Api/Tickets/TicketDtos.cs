@@ -73,6 +73,9 @@ public sealed record ReplyRequest(string? Text, Guid? CannedReplyId);
 
 public sealed record CustomerReplyRequest(string? Text);
 
+/// <summary>An internal note: its <c>text</c> (1–4096 characters), seen by the team only.</summary>
+public sealed record NoteRequest(string? Text);
+
 /// <summary>
 /// Tickets per status under the list's filters, and how many of them are overdue. Under filters
 /// other than <c>assignee_id</c> and <c>overdue</c> each figure stops at 1,000: <c>capped</c> names

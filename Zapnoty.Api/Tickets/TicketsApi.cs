@@ -27,6 +27,7 @@ public static class TicketsApi
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict)
             .AcceptsIdempotencyKey();
+        ticket.MapPost("/notes", Note).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests).AcceptsIdempotencyKey();
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)
@@ -181,6 +182,18 @@ public static class TicketsApi
             ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
         var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text, key));
         if (body.CannedReplyId is { } cannedReplyId) await Tags.CannedReplyTags.Apply(grains, caller, cannedReplyId, ticketId);
+        return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
+    }
+
+    /// <summary>
+    /// An internal note for the team (<c>internal: true</c>): never sent to the customer, costs no
+    /// credit, changes neither the status nor <c>first_reply_at</c>. Members it mentions
+    /// (<c>@anna@example.com</c>, <c>@"Anna K"</c>, <c>@anna</c>) are notified. Emits <c>ticket.note_added</c>.
+    /// </summary>
+    private static async Task<Created<MessageDto>> Note(Guid ticketId, NoteRequest body, Caller caller, IGrainFactory grains)
+    {
+        new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Note(new AgentNote(caller.Actor, body.Text!));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 

@@ -71,6 +71,19 @@ public sealed class ChannelOutbox(NpgsqlDataSource dataSource)
         await Execute("UPDATE channel_outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1 AND status = 'pending'",
             cancellationToken, id, now) == 1;
 
+    /// <summary>
+    /// Fails the queued message, never to be sent, when it carries an internal note of the team;
+    /// true when it did. Notes are never queued for a chat: this catches a bug that would.
+    /// </summary>
+    public async Task<bool> RefuseInternal(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await Execute("""
+            UPDATE channel_outbox o SET status = 'failed', finished_at = $2, last_error = $3
+             WHERE o.id = $1 AND o.status = 'pending'
+               AND EXISTS (SELECT 1 FROM ticket_messages m WHERE m.id = o.message_id AND m.internal)
+            """, cancellationToken, id, now, InternalRefused) == 1;
+
+    public const string InternalRefused = "An internal note of the team is never sent to the customer.";
+
     public Task Sent(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
         Execute("UPDATE channel_outbox SET status = 'sent', finished_at = $2, last_error = NULL WHERE id = $1", cancellationToken, id, now);
 

@@ -96,6 +96,14 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
 
     private async Task Send(BotView bot, QueuedMessage message)
     {
+        // The last door before the customer's chat: a message marked internal never goes through it.
+        if (message.MessageId is { } messageId && await outbox.RefuseInternal(message.Id, clock.GetUtcNow(), CancellationToken.None))
+        {
+            metrics.ChannelMessage(bot.Channel, "refused_internal");
+            log.LogError("Refused to send outbox message {OutboxId} to chat {ChatId} of bot {BotId}: it carries internal note {MessageId}",
+                message.Id, message.ChatId, BotId, messageId);
+            return;
+        }
         await WaitForBotSlot();
         if (!await outbox.TakeForSending(message.Id, clock.GetUtcNow(), CancellationToken.None)) return;
         _chatFreeAt[message.ChatId] = clock.GetUtcNow() + Settings.PerChatInterval;

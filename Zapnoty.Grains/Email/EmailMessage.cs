@@ -19,6 +19,7 @@ public static class EmailTemplates
     public const string Invitation = "invitation";
     public const string MemberAdded = "member-added";
     public const string OwnershipTransferCode = "ownership-transfer-code";
+    public const string Notifications = "notifications";
 }
 
 public interface IEmailSender

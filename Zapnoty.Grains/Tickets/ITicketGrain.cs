@@ -47,6 +47,13 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     Task<MessageView> Reply(AgentReply reply);
 
     /// <summary>
+    /// An internal note of the team: never sent to the customer, costs no credit, changes neither
+    /// the status nor first_reply_at. Members it @mentions are notified.
+    /// </summary>
+    [Alias("3B9E1A57")]
+    Task<MessageView> Note(AgentNote note);
+
+    /// <summary>
     /// The customer wrote again. A waiting ticket moves to in_progress; a closed one refuses (Conflict);
     /// past <see cref="TicketLimits.CustomerMessagesPerDay"/> today (UTC) it refuses (TooManyRequests).
     /// With a key, as <see cref="Reply"/>.

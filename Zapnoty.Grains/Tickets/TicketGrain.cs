@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Notifications;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Team;
 using Zapnoty.Grains.Webhooks;
@@ -93,7 +94,9 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         if (history.Count == 0) return before;
         after = after with { UpdatedAt = now, Version = before.Version + 1 };
         var team = await TeamFor(after);
-        await Commit(before, after, message: null, history, TicketEvents.OfChanges(after, history, team).ToList());
+        var notice = AssignmentNotice(before, after, edit.Actor, now);
+        await Commit(before, after, message: null, history, TicketEvents.OfChanges(after, history, team).ToList(), notice.Writes);
+        GrainFactory.Nudge(notice.People);
         return after;
     }
 

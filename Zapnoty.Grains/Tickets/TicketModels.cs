@@ -57,7 +57,8 @@ public sealed record MessageView(
     [property: Id(6)] string? DeliveryError,
     [property: Id(7)] IReadOnlyList<Attachment>? Attachments = null,
     [property: Id(8)] string? ChannelMessageId = null,
-    [property: Id(9)] DateTimeOffset? EditedAt = null);
+    [property: Id(9)] DateTimeOffset? EditedAt = null,
+    [property: Id(10)] bool Internal = false);
 
 /// <summary>One change of one field: <c>status</c>, <c>priority</c>, <c>assignee_id</c> or <c>type_id</c>.</summary>
 [GenerateSerializer, Immutable]
@@ -140,6 +141,11 @@ public sealed record TicketEdit(
 [Alias("Zapnoty.Grains.Tickets.AgentReply")]
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text,
     [property: Id(16)] Cluster.WriteKey? Key = null) : Cluster.IKeyedWrite;
+
+/// <summary>An internal note: seen by the team only, never sent to the customer, costs no credit.</summary>
+[GenerateSerializer, Immutable]
+[Alias("Zapnoty.Grains.Tickets.AgentNote")]
+public sealed record AgentNote([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.CustomerMessage")]

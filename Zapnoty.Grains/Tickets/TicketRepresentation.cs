@@ -40,11 +40,12 @@ public record TicketDto(
 /// <summary>
 /// A message of the conversation. <c>attachments</c> are files a customer sent through a
 /// messenger (by the messenger's file id); <c>edited_at</c> is set when they edited the text.
+/// <c>internal</c> marks a note of the team: never shown to the customer (false for replies and customer messages).
 /// </summary>
 public sealed record MessageDto(Guid Id, MessageAuthor Author, Guid? AgentId, string Text, DateTime CreatedAt, Delivery Delivery, string? DeliveryError,
-    IReadOnlyList<Channels.Attachment> Attachments, DateTime? EditedAt)
+    IReadOnlyList<Channels.Attachment> Attachments, DateTime? EditedAt, bool Internal = false)
 {
     public static MessageDto From(MessageView m) => new(m.Id, m.Author, m.AgentId, m.Text, m.CreatedAt.UtcDateTime, m.Delivery, m.DeliveryError,
-        m.Attachments ?? [], m.EditedAt?.UtcDateTime);
+        m.Attachments ?? [], m.EditedAt?.UtcDateTime, m.Internal);
 }
 

@@ -9,7 +9,7 @@ namespace Zapnoty.Grains.Tickets;
 public sealed class TicketStore(NpgsqlDataSource dataSource)
 {
     private const string MessageColumns =
-        "id, author, agent_id, text, created_at, delivery, delivery_error, attachments::text, channel_message_id, edited_at";
+        "id, author, agent_id, text, created_at, delivery, delivery_error, attachments::text, channel_message_id, edited_at, internal";
 
     // The message reads below are public so a test can EXPLAIN them on a ticket with 20,000
     // messages: each walks the (ticket_id, seq) index from a known point and stops after a
@@ -162,7 +162,8 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 reader.IsDBNull(6) ? null : reader.GetString(6),
                 TicketWrites.ReadAttachments(reader.GetString(7)),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9)));
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                reader.GetBoolean(10)));
         return messages;
     }
 

@@ -8,8 +8,8 @@ public static class TicketWrites
 {
     public static NpgsqlBatchCommand InsertMessage(Guid ticketId, Guid projectId, MessageView message) => new("""
         INSERT INTO ticket_messages (id, ticket_id, project_id, author, agent_id, text, created_at, delivery, delivery_error,
-                                     attachments, channel_message_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11)
+                                     attachments, channel_message_id, internal)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
         """)
     {
         Parameters =
@@ -25,6 +25,7 @@ public static class TicketWrites
             new() { Value = (object?)message.DeliveryError ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
             new() { Value = AttachmentsJson(message.Attachments) },
             new() { Value = (object?)message.ChannelMessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = message.Internal },
         },
     };
 

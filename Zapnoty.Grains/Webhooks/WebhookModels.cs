@@ -12,11 +12,13 @@ public static class TicketEventTypes
     public const string SlaBreached = "ticket.sla_breached";
     public const string TagsChanged = "ticket.tags_changed";
     public const string Merged = "ticket.merged";
+    /// <summary>A team member wrote an internal note; its <c>message</c> has <c>internal: true</c> and never reached the customer.</summary>
+    public const string NoteAdded = "ticket.note_added";
     public const string All = "ticket.*";
 
     public static readonly IReadOnlyList<string> Every =
         [Created, Replied, CustomerReplied, StatusChanged, Assigned, PriorityChanged, SlaBreached,
-            TagsChanged, Merged];
+            TagsChanged, Merged, NoteAdded];
 }
 
 [GenerateSerializer]

@@ -1,4 +1,4 @@
-// Tickets: the project's list with its counts, one ticket, its changes, replies, older messages
+// Tickets: the project's list with its counts, one ticket, its changes, replies, notes, older messages
 // and the customers' files.
 import { answer, api, done } from './client';
 import { page, type Answer, type Body, type Page, type Query } from './contract';
@@ -31,6 +31,10 @@ export const editTicket = (ticketId: string, change: TicketPatch) =>
 
 export const replyToTicket = (ticketId: string, text: string) =>
   done(api.POST('/v1/helpdesk/tickets/{ticketId}/replies', { params: { path: { ticketId } }, body: { text } }));
+
+/** An internal note: the team sees it, the customer never does. */
+export const addNote = (ticketId: string, text: string) =>
+  done(api.POST('/v1/helpdesk/tickets/{ticketId}/notes', { params: { path: { ticketId } }, body: { text } }));
 
 /** Messages older than the ticket's latest window, page by page. */
 export const earlierMessages = (ticketId: string, before: string) =>

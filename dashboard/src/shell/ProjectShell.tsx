@@ -5,6 +5,7 @@ import { Settings } from '../settings/Settings';
 import { SupportTab } from '../support/SupportTab';
 import { atLeast } from '../roles';
 import { ErrorNote, useLoad } from '../ui';
+import { Bell } from './Bell';
 import { Profile } from './Profile';
 
 // One project's screens under a nav bar: the Support tab for everyone, Settings for admins and owners.
@@ -40,6 +41,7 @@ function Nav(props: { project: Project; me?: User; onMeChanged: (me: User) => vo
         <a href={href({ page: 'projects' })}>Projects</a>
       </nav>
       <div class="whoami">
+        <Bell />
         <span class={`role role-${role}`} title="Your role in this project">{role}</span>
         {props.me && <Profile me={props.me} onChanged={props.onMeChanged} />}
         <button type="button" onClick={props.onLogout}>Log out</button>

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
 import type { Member } from '../api/team';
 import { earlierMessages, type Message } from '../api/tickets';
+import { LockIcon } from '../icons';
 import { ErrorNote } from '../ui';
 import { AttachmentFile } from './AttachmentFile';
 import { dateTime } from './format';
@@ -49,8 +50,9 @@ export function Conversation(props: { ticketId: string; messages: Message[]; ear
       <ErrorNote error={error} />
       <ol class="conversation" aria-label="Conversation">
         {messages.map((m) => (
-          <li key={m.id} class={`message message-${m.author}`} data-message-id={m.id}>
+          <li key={m.id} class={`message message-${m.author}${m.internal ? ' message-note' : ''}`} data-message-id={m.id}>
             <div class="message-meta">
+              {m.internal && <span class="note-badge" title="Only your team sees this"><LockIcon /> Internal note · </span>}
               <strong class="author">{author(m)}</strong>
               <span class="muted"> · <time dateTime={m.created_at}>{dateTime(m.created_at)}</time></span>
               {m.edited_at && <span class="muted edited" title={`Edited ${dateTime(m.edited_at)}`}> · edited</span>}
@@ -63,7 +65,7 @@ export function Conversation(props: { ticketId: string; messages: Message[]; ear
                 ))}
               </ul>
             )}
-            {m.author === 'agent' && <DeliveryState message={m} />}
+            {m.author === 'agent' && !m.internal && <DeliveryState message={m} />}
           </li>
         ))}
       </ol>

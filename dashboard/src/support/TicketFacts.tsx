@@ -54,11 +54,12 @@ export function History({ entries, members, types }: { entries: HistoryEntry[]; 
   );
 }
 
-const fieldNames: Record<string, string> = { assignee_id: 'Assignee', type_id: 'Type', sla_breached: 'SLA missed' };
+const fieldNames: Record<string, string> = { assignee_id: 'Assignee', type_id: 'Type', sla_breached: 'SLA missed', note: 'Internal note' };
 
 function valueText(field: string, value: string | null, members: Member[], types: TicketType[]): string {
   if (value === null) return 'none';
   if (field === 'assignee_id') return personName(members, value);
   if (field === 'type_id') return types.find((t) => t.id === value)?.name ?? 'a removed type';
+  if (field === 'note') return 'added';
   return label(value);
 }
