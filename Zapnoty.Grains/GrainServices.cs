@@ -9,6 +9,7 @@ using Zapnoty.Grains.CannedReplies;
 using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
+using Zapnoty.Grains.Files;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Storage;
@@ -72,6 +73,7 @@ public static class GrainServices
             .Validate(o => o.RecheckPeriod > TimeSpan.Zero, $"{CredentialOptions.Section}:RecheckPeriod must be longer than zero.").ValidateOnStart();
         services.AddTelegramChannel(configuration);
         services.AddMaxChannel(configuration);
+        services.AddZapnotyFiles(configuration);
         return services;
     }
 }

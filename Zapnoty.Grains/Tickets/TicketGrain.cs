@@ -98,11 +98,13 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
 
     public async Task<MessageView> Reply(AgentReply reply)
     {
-        TicketRules.RequireText(reply.Text);
+        var files = reply.Files ?? [];
+        // A reply of files alone needs no text.
+        if (files.Count == 0 || reply.Text.Length > 0) TicketRules.RequireText(reply.Text);
         var before = await Current();
         var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Agent, reply.Agent.AgentId, reply.Text, now,
-            before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null);
+            before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null, files);
 
         var after = before with { FirstReplyAt = before.FirstReplyAt ?? now, UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
@@ -115,6 +117,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.Replied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
         // A messenger customer gets the reply from the channel's outbox, queued in this transaction.
         NpgsqlBatchCommand[] send = before.Route is { } route ? [ChannelWrites.Enqueue(route, reply.Text, null, message.Id, before.Id, now)] : [];
+        if (files.Count > 0) send = OutgoingFiles.Enqueue(before, reply.Text, files, message.Id, now).ToArray();
         var stored = await Commit(before, after, message, history, events, send, debitsCredit: true) ?? message;
         metrics.Replied(before.Channel);
         if (before.Route is { } sentVia) GrainFactory.GetGrain<IChannelSenderGrain>(sentVia.BotId).Nudge().Ignore();
