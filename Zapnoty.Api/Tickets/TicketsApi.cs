@@ -25,6 +25,7 @@ public static class TicketsApi
         ticket.MapGet("/", Get);
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict);
+        ticket.MapReplyWithFiles();
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)

@@ -45,9 +45,10 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         var message = _messages.Find(m => m.Id == messageId)
             ?? await store.Message(ticket.Id, messageId, null, CancellationToken.None)
             ?? throw DomainException.NotFound($"Ticket #{ticket.Number} has no message {messageId}.");
-        if (message.Attachments is not { } files || index < 0 || index >= files.Count || ticket.Route is not { } route)
+        // A file an agent sent is in our file store; one a customer sent is fetched through the ticket's chat.
+        if (message.Attachments is not { } files || index < 0 || index >= files.Count || (ticket.Route is null && files[index].StoredId is null))
             throw DomainException.NotFound($"Message {messageId} has no attachment {index}; it has {message.Attachments?.Count ?? 0}, numbered from 0.");
-        return new CustomerFile(files[index], route);
+        return new CustomerFile(files[index], ticket.Route);
     }
 
     public async Task<TicketView> Edit(TicketEdit edit)
