@@ -85,6 +85,7 @@ public static class ZapnotyApi
             o.DocumentFilter<RateLimitsDocument>();
             o.OperationFilter<RateLimitsDocument>();
             o.OperationFilter<DeprecatedQueryDocument>();
+            o.OperationFilter<OpenApi.MultipartReplyDocument>();
             o.OperationFilter<RetryAfterDocument>();
         });
         return services;

@@ -1,0 +1,44 @@
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace Zapnoty.Api.OpenApi;
+
+/// <summary>
+/// The replies route takes JSON or a multipart form (<see cref="Tickets.ReplyFilesApi"/>); the two
+/// are two endpoints but one operation, so the form is described here as the operation's second
+/// request body: <c>text</c> and the repeated binary <c>files</c>.
+/// </summary>
+public sealed class MultipartReplyDocument : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var description = context.ApiDescription;
+        if (description.HttpMethod != "POST" || description.RelativePath?.TrimEnd('/') != "v1/helpdesk/tickets/{ticketId}/replies") return;
+        if (operation.RequestBody is not OpenApiRequestBody body) return;
+        body.Content ??= new Dictionary<string, IOpenApiMediaType>();
+        body.Content[Tickets.ReplyFilesApi.FormContentType] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Object,
+                Required = new HashSet<string> { "files" },
+                Properties = new Dictionary<string, IOpenApiSchema>
+                {
+                    ["text"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String, MaxLength = Grains.Tickets.TicketLimits.MaxTextLength,
+                        Description = "Optional with files: the first file's caption when it fits (Telegram 1024 characters), else a message of its own sent first.",
+                    },
+                    ["files"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Array, MinItems = 1, MaxItems = Grains.Files.FileLimits.MaxFilesPerReply,
+                        Items = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" },
+                        Description = "1 to 10 files of at most 50 MB each; JPEG, PNG and WebP of at most 10 MB go as photos, everything else as documents.",
+                    },
+                },
+            },
+        };
+        operation.Description += " Also takes multipart/form-data with text and one or more files (one credit per reply, however many files): " +
+            "413 for a file over 50 MB or a request over the configured total, 422 for more than 10 files or an empty one.";
+    }
+}
