@@ -115,6 +115,12 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
         var eleven = Enumerable.Range(1, 11).Select(i => ($"f{i}.txt", "text/plain", new byte[] { (byte)'a' })).ToArray();
         await AssertProblem(await ReplyWithFiles(agent, ticketId, "too many", eleven), 422, "at most 10 files");
         await AssertProblem(await ReplyWithFiles(agent, ticketId, "empty", ("a.txt", "text/plain", "a"u8.ToArray()), ("empty.txt", "text/plain", [])), 422, "empty");
+        using (var unknown = new MultipartFormDataContent { { new StringContent("x"), "subject" }, { new ByteArrayContent("a"u8.ToArray()), "files", "a.txt" } })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/replies") { Content = unknown })
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", agent.Token);
+            await AssertProblem(await agent.Http.SendAsync(request), 422, "Unknown form field");
+        }
 
         Assert.Equal(0L, await StoredFiles(projectId));
         Assert.Single((await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").EnumerateArray());

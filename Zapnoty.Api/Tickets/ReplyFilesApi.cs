@@ -65,7 +65,8 @@ public static class ReplyFilesApi
             var reader = new MultipartReader(boundary, http.Request.Body);
             while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                     return Unprocessable("files", "Every part of the form needs a Content-Disposition: form-data header with its name.");
                 var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
                 if (disposition.IsFileDisposition() && field is "files" or "file")
