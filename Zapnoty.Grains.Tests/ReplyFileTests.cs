@@ -55,7 +55,7 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
 
         await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text == text));
         var file = (await Telegram.WaitForFiles(f => f.Any(x => x.ChatId == customer.ChatId))).Single(f => f.ChatId == customer.ChatId);
-        Assert.Equal(("sendDocument", null, "text/plain"), (file.Method, file.Caption, file.ContentType));
+        Assert.Equal(("sendDocument", null, "notes.txt"), (file.Method, file.Caption, file.FileName));
         await Eventually(async () => (await LastMessage(agent, ticketId)).GetProperty("delivery").GetString() == "delivered");
     }
 
@@ -87,12 +87,14 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
     public async Task The_file_name_loses_control_characters_and_path_separators()
     {
         var (agent, _, _, customer, ticketId) = await TelegramTicket();
+        using (var plain = await ReplyWithFiles(agent, ticketId, "see", ("..\\..\\windows\\win.ini", "text/plain", "x"u8.ToArray())))
+            Assert.Equal("win.ini", JsonDocument.Parse(await plain.Content.ReadAsStringAsync()).RootElement.GetProperty("attachments")[0].GetProperty("file_name").GetString());
         using var response = await ReplyWithFiles(agent, ticketId, "see", ("../../etc/pass\r\nwd\u202Egpj.exe", "application/octet-stream", "x"u8.ToArray()));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var name = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("attachments")[0].GetProperty("file_name").GetString();
         Assert.Equal("passwdgpj.exe", name);
-        var sent = (await Telegram.WaitForFiles(f => f.Any(x => x.ChatId == customer.ChatId))).Single(f => f.ChatId == customer.ChatId);
-        Assert.Equal("passwdgpj.exe", sent.FileName);
+        var sent = await Telegram.WaitForFiles(f => f.Count(x => x.ChatId == customer.ChatId) == 2);
+        Assert.Equal(["win.ini", "passwdgpj.exe"], sent.Where(f => f.ChatId == customer.ChatId).Select(f => f.FileName));
     }
 
     [Fact]
@@ -249,8 +251,10 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
         {
             var part = new ByteArrayContent(content);
             part.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
-            // Raw, as a browser writes it (MultipartFormDataContent would quote and encode it).
-            part.Headers.TryAddWithoutValidation("Content-Disposition", $"form-data; name=\"files\"; filename=\"{name}\"");
+            // Raw, as a browser writes a plain name; a name with control or non-ASCII characters as RFC 5987 filename*, as HTTP clients do.
+            part.Headers.TryAddWithoutValidation("Content-Disposition", name.All(c => c is >= ' ' and <= '~')
+                ? $"form-data; name=\"files\"; filename=\"{name}\""
+                : $"form-data; name=\"files\"; filename=\"file\"; filename*=UTF-8''{Uri.EscapeDataString(name)}");
             form.Add(part);
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/replies") { Content = form };

@@ -13,10 +13,10 @@ public sealed class MultipartReplyDocument : IOperationFilter
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
         var description = context.ApiDescription;
-        if (description.HttpMethod != "POST" || description.RelativePath?.TrimEnd('/') != "v1/helpdesk/tickets/{ticketId}/replies") return;
-        if (operation.RequestBody is not OpenApiRequestBody body) return;
-        body.Content ??= new Dictionary<string, IOpenApiMediaType>();
-        body.Content[Tickets.ReplyFilesApi.FormContentType] = new OpenApiMediaType
+        var path = System.Text.RegularExpressions.Regex.Replace(description.RelativePath ?? "", @"\{(\w+):[^}]+\}", "{$1}").Trim('/');
+        if (!string.Equals(description.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase) || path != "v1/helpdesk/tickets/{ticketId}/replies") return;
+        if (operation.RequestBody?.Content is not { } content) return;
+        content[Tickets.ReplyFilesApi.FormContentType] = new OpenApiMediaType
         {
             Schema = new OpenApiSchema
             {

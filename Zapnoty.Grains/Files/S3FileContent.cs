@@ -2,6 +2,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Zapnoty.Grains.Files;
@@ -19,9 +20,11 @@ public sealed class S3FileContent : IFileContent, IDisposable
 
     private readonly AmazonS3Client _s3;
     private readonly string _bucket;
+    private readonly ILogger<S3FileContent> _log;
 
-    public S3FileContent(IOptions<StoredFileOptions> options)
+    public S3FileContent(IOptions<StoredFileOptions> options, ILogger<S3FileContent> log)
     {
+        _log = log;
         var s3 = options.Value.S3;
         _bucket = s3.Bucket ?? throw new InvalidOperationException($"{StoredFileOptions.Section}:S3:Bucket is not set.");
         var config = new AmazonS3Config
@@ -83,8 +86,17 @@ public sealed class S3FileContent : IFileContent, IDisposable
         }
         catch
         {
-            await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = upload.UploadId },
-                CancellationToken.None);
+            try
+            {
+                await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = upload.UploadId },
+                    CancellationToken.None);
+            }
+            catch (AmazonS3Exception e)
+            {
+                // The upload's own failure is the one to report; the parts left behind cost space until a lifecycle rule clears them.
+                _log.LogWarning("Aborting the multipart upload of {Key} failed ({Status} {Code}); its parts stay until the bucket's lifecycle rule removes them",
+                    key, (int)e.StatusCode, e.ErrorCode);
+            }
             throw;
         }
     }
