@@ -38,7 +38,10 @@ public sealed class MultipartReplyDocument : IOperationFilter
                 },
             },
         };
-        operation.Description += " Also takes multipart/form-data with text and one or more files (one credit per reply, however many files): " +
+        // The form's own refusal (413 is declared already: the route reads a body), shaped like the operation's other problems.
+        if (operation.Responses is { } responses && !responses.ContainsKey("422") && responses.TryGetValue("402", out var problem) && problem.Content is { } problemContent)
+            responses["422"] = new OpenApiResponse { Description = "Unprocessable Entity", Content = new Dictionary<string, IOpenApiMediaType>(problemContent) };
+        operation.Description = (operation.Description is { Length: > 0 } said ? said + " " : "") + "Also takes multipart/form-data with text and one or more files (one credit per reply, however many files): " +
             "413 for a file over 50 MB or a request over the configured total, 422 for more than 10 files or an empty one.";
     }
 }

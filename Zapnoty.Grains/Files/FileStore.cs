@@ -61,7 +61,8 @@ public sealed class FileStore(NpgsqlDataSource dataSource, IEnumerable<IFileCont
         {
             try
             {
-                if (file.S3Key is not null || file.Backend != "postgres") await _backends[file.Backend].Delete(file, cancellationToken);
+                // No key: the bytes never reached the bucket (an upload cut off), so there is only the row.
+                if (file.S3Key is not null) await _backends[file.Backend].Delete(file, cancellationToken);
                 await Execute("DELETE FROM stored_files WHERE id = $1", cancellationToken, file.Id);
             }
             catch (Exception e) when (e is not OperationCanceledException)

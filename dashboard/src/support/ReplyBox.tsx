@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { getBalance } from '../api/billing';
 import { listCannedReplies, renderCannedReply, type CannedReply } from '../api/cannedReplies';
 import { ApiError } from '../api/errors';
@@ -21,10 +21,16 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
   const [dragging, setDragging] = useState(false);
   const ready = text.trim().length > 0 || files.length > 0;
 
+  // The latest list, also between renders: a paste and a drop in one moment must both count.
+  const latest = useRef<File[]>([]);
+  const choose = (next: File[]) => {
+    latest.current = next;
+    setFiles(next);
+  };
   const attach = (incoming: File[]) => {
     if (incoming.length === 0) return;
-    const added = addFiles(files, incoming.map(named));
-    setFiles(added.files);
+    const added = addFiles(latest.current, incoming.map(named));
+    choose(added.files);
     setRefused(added.refused);
   };
   const canned = useLoad(() => listCannedReplies(projectId), [projectId]);
@@ -49,7 +55,7 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
       if (files.length > 0) await replyWithFiles(ticket.id, text, files);
       else await replyToTicket(ticket.id, text);
       setText('');
-      setFiles([]);
+      choose([]);
       setRefused([]);
       await props.onSent();
     } catch (err) {
@@ -76,7 +82,7 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
         onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && ready) void send(e); }}
         onPaste={(e) => { const pasted = [...(e.clipboardData?.files ?? [])]; if (pasted.length > 0) { e.preventDefault(); attach(pasted); } }}
         placeholder="Write a reply (Ctrl+Enter sends); paste or drop files to attach them" />
-      {files.length > 0 && <FileChips files={files} onRemove={(index) => setFiles(files.filter((_, i) => i !== index))} />}
+      {files.length > 0 && <FileChips files={files} onRemove={(index) => choose(files.filter((_, i) => i !== index))} />}
       {refused.length > 0 && <ul class="error" role="alert" aria-label="Files not attached">{refused.map((r) => <li key={r}>{r}</li>)}</ul>}
       <div class="reply-actions">
         <button class="primary" type="submit" disabled={busy || !ready}>{busy && files.length > 0 ? 'Uploading…' : 'Send reply'}</button>
