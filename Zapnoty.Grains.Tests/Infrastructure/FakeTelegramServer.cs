@@ -166,17 +166,20 @@ public sealed class FakeTelegramServer : IAsyncDisposable
     public void Unblock(long chatId) => _blocked.TryRemove(chatId, out _);
 
     /// <summary>Polls until <paramref name="done"/> holds for the accepted messages; fails with what was called otherwise.</summary>
-    public async Task<IReadOnlyList<SentTelegramMessage>> WaitForSent(Func<IReadOnlyList<SentTelegramMessage>, bool> done, int seconds = 30)
+    public Task<IReadOnlyList<SentTelegramMessage>> WaitForSent(Func<IReadOnlyList<SentTelegramMessage>, bool> done, int seconds = 30) =>
+        WaitFor(() => Sent(), done, "messages", seconds);
+
+    private async Task<IReadOnlyList<T>> WaitFor<T>(Func<IReadOnlyList<T>> read, Func<IReadOnlyList<T>, bool> done, string what, int seconds)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (DateTime.UtcNow < deadline)
         {
-            var sent = Sent();
+            var sent = read();
             if (done(sent)) return sent;
             await Task.Delay(50);
         }
         var calls = string.Join(", ", Calls.Select(c => $"{c.Method}({c.ChatId}):{c.AnsweredWith}"));
-        throw new TimeoutException($"The expected Telegram messages were not sent in {seconds} s; calls: [{calls}]");
+        throw new TimeoutException($"The expected Telegram {what} were not sent in {seconds} s; calls: [{calls}]");
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
@@ -213,18 +216,8 @@ public sealed class FakeTelegramServer : IAsyncDisposable
     public IReadOnlyList<SentTelegramFile> SentFiles(long? chatId = null) => _sentFiles.Where(f => chatId is null || f.ChatId == chatId).ToList();
 
     /// <summary>Polls until <paramref name="done"/> holds for the accepted files; fails with what was called otherwise.</summary>
-    public async Task<IReadOnlyList<SentTelegramFile>> WaitForFiles(Func<IReadOnlyList<SentTelegramFile>, bool> done, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            var sent = SentFiles();
-            if (done(sent)) return sent;
-            await Task.Delay(50);
-        }
-        var calls = string.Join(", ", Calls.Select(c => $"{c.Method}({c.ChatId}):{c.AnsweredWith}"));
-        throw new TimeoutException($"The expected Telegram files were not sent in {seconds} s; calls: [{calls}]");
-    }
+    public Task<IReadOnlyList<SentTelegramFile>> WaitForFiles(Func<IReadOnlyList<SentTelegramFile>, bool> done, int seconds = 30) =>
+        WaitFor(() => SentFiles(), done, "files", seconds);
 
     private async Task Serve(HttpContext http, string botSegment, string method)
     {
