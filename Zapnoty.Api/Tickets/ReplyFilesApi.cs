@@ -35,6 +35,8 @@ public static class ReplyFilesApi
     public static RouteHandlerBuilder MapReplyWithFiles(this RouteGroupBuilder ticket) =>
         ticket.MapPost("/replies", ReplyWithFiles).RequireRole(ProjectRole.Support)
             .Accepts<ReplyForm>(FormContentType)
+            // After the JSON endpoint: a request without a Content-Type matches both, and must get the JSON form's 415, not an ambiguity.
+            .WithOrder(1)
             // Described on the JSON operation of the same route (one path and method, two bodies).
             .ExcludeFromDescription()
             .ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge,
