@@ -88,6 +88,7 @@ public static class ZapnotyApi
             o.DocumentFilter<RateLimitsDocument>();
             o.OperationFilter<RateLimitsDocument>();
             o.OperationFilter<DeprecatedQueryDocument>();
+            o.OperationFilter<OpenApi.MultipartReplyDocument>();
             o.OperationFilter<RetryAfterDocument>();
             o.OperationFilter<Tickets.IdempotencyKeyDocument>();
         });

@@ -9,6 +9,7 @@ using Zapnoty.Grains.CannedReplies;
 using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Channels.Telegram;
 using Zapnoty.Grains.Email;
+using Zapnoty.Grains.Files;
 using Zapnoty.Grains.Notifications;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Secrets;
@@ -78,6 +79,7 @@ public static class GrainServices
             .Validate(o => o.RecheckPeriod > TimeSpan.Zero, $"{CredentialOptions.Section}:RecheckPeriod must be longer than zero.").ValidateOnStart();
         services.AddTelegramChannel(configuration);
         services.AddMaxChannel(configuration);
+        services.AddZapnotyFiles(configuration);
         return services;
     }
 }

@@ -17,6 +17,15 @@ pg_ensure_installed
 chromium_ensure_installed
 # The webhook guide's Python check runs in the tests (WebhookGuideTests); Node.js comes with the dashboard.
 command -v python3 >/dev/null || { echo "Python 3 is not installed; installing it with apt-get..." >&2; apt_install python3; }
+# The S3 file store is tested against s3rver (an S3-compatible server on loopback, pinned),
+# installed once into .tools/; a missing server fails S3FileStoreTests, never skips them.
+s3rver_version=3.7.1
+if [ ! -f "$root/.tools/s3rver/node_modules/s3rver/package.json" ] \
+   || ! grep -q "\"version\": \"$s3rver_version\"" "$root/.tools/s3rver/node_modules/s3rver/package.json"; then
+  echo "Installing s3rver $s3rver_version for the S3 tests..." >&2
+  npm install --prefix "$root/.tools/s3rver" --no-save --no-audit --no-fund "s3rver@$s3rver_version" >&2
+fi
+export ZAPNOTY_TEST_S3RVER="$root/.tools/s3rver/node_modules/s3rver/bin/s3rver.js"
 # The dashboard tests drive the built app; a missing dist/ fails them, never skips them.
 dashboard_build "$root"
 

@@ -4,13 +4,15 @@ using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.Logging;
 using Zapnoty.Api.Problems;
 using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Files;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Api.Tickets;
 
 /// <summary>
 /// A file a customer sent through a messenger, streamed from the messenger to the caller (viewer
-/// and up) as it arrives: nothing is stored, nothing is held whole in memory. Mapped in
+/// and up) as it arrives: nothing is stored, nothing is held whole in memory. A file an agent
+/// sent comes from the file store instead (PostgreSQL or S3), as a file of the ticket's project. Mapped in
 /// <see cref="TicketsApi"/>, under the ticket.
 /// </summary>
 public static class AttachmentFilesApi
@@ -24,9 +26,16 @@ public static class AttachmentFilesApi
     /// 422 too large for the messenger to hand to a bot (Telegram: 20 MB) · 502 the messenger failed.
     /// </summary>
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> Download(Guid ticketId, Guid messageId, int index, HttpContext http,
-        IGrainFactory grains, CustomerFiles files, ILoggerFactory logs, CancellationToken cancellationToken)
+        IGrainFactory grains, CustomerFiles files, FileStore stored, Access.Caller caller, ILoggerFactory logs, CancellationToken cancellationToken)
     {
         var file = await grains.GetGrain<ITicketGrain>(ticketId).Attachment(messageId, index);
+        if (file.Attachment.StoredId is { } storedId)
+        {
+            // A file an agent sent: from our file store, and only as a file of the caller's project.
+            if (await stored.Open(caller.ProjectId, storedId, cancellationToken) is not { } kept)
+                return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: Titles.For(404), detail: "The file is no longer stored.");
+            return Served(http, kept.Content, kept.File.ContentType, kept.File.Size, kept.File.Name);
+        }
         var outcome = await files.Open(file, cancellationToken);
         if (outcome is not AttachmentDownload.Opened opened)
         {
@@ -43,11 +52,16 @@ public static class AttachmentFilesApi
         }
 
         var name = file.Attachment.FileName ?? opened.Name ?? file.Attachment.Kind;
-        // The file is the customer's, not ours: never sniffed into something runnable, never framed, no script even if opened directly.
+        return Served(http, opened.Content, ContentTypeOf(file.Attachment, name, opened.ContentType), opened.Length, name);
+    }
+
+    private static FileStreamHttpResult Served(HttpContext http, Stream content, string contentType, long? length, string name)
+    {
+        // The file is someone else's, not ours: never sniffed into something runnable, never framed, no script even if opened directly.
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
-        if (opened.Length is { } length) http.Response.ContentLength = length;
-        return TypedResults.Stream(opened.Content, ContentTypeOf(file.Attachment, name, opened.ContentType), name);
+        if (length is { } bytes) http.Response.ContentLength = bytes;
+        return TypedResults.Stream(content, contentType, name);
     }
 
     /// <summary>

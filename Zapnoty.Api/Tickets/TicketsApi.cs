@@ -27,6 +27,7 @@ public static class TicketsApi
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
         ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict)
             .AcceptsIdempotencyKey();
+        ticket.MapReplyWithFiles();
         ticket.MapPost("/notes", Note).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests).AcceptsIdempotencyKey();

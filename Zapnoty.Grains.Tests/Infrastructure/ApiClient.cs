@@ -12,6 +12,9 @@ public sealed class ApiClient(HttpClient http, FakeSmtpServer smtp, string? toke
 
     public string? Token { get; } = token;
 
+    /// <summary>The silo's client, for requests the helpers here do not build (multipart).</summary>
+    public HttpClient Http => http;
+
     /// <summary>The client IP the API sees, sent as <c>X-Forwarded-For</c> (the test client is a trusted loopback proxy).</summary>
     public string? ClientIp { get; } = clientIp;
 

@@ -28,7 +28,11 @@ public sealed record MaxCall(string Method, string Path, IReadOnlyDictionary<str
 }
 
 /// <summary>A message the fake accepted, with its inline keyboard as (text, payload) buttons.</summary>
-public sealed record SentMaxMessage(string Token, long UserId, string Mid, string Text, IReadOnlyList<MaxButton> Buttons, MaxCall Call);
+public sealed record SentMaxMessage(string Token, long UserId, string Mid, string Text, IReadOnlyList<MaxButton> Buttons, MaxCall Call,
+    IReadOnlyList<MaxUpload>? Files = null);
+
+/// <summary>A file uploaded to an upload URL from <c>POST /uploads</c>: its type (image, file), the multipart part, and the token it got.</summary>
+public sealed record MaxUpload(string Type, string Token, string? FileName, string? ContentType, byte[] Content);
 
 public sealed record MaxButton(string Type, string Text, string? Payload);
 
@@ -197,11 +201,62 @@ public sealed class FakeMaxServer : IAsyncDisposable
     /// <summary>The file names downloaded so far, in order.</summary>
     public IReadOnlyList<string> Downloads => _downloads.ToList();
 
+    /// <summary>The files uploaded so far (whether or not a message used them), in order.</summary>
+    public IReadOnlyList<MaxUpload> Uploads => _uploads.ToList();
+
+    private readonly ConcurrentDictionary<string, (string Type, string Token)> _uploadSlots = new();
+    private readonly ConcurrentQueue<MaxUpload> _uploads = new();
+
+    /// <summary>
+    /// An upload URL, as Max's upload servers take one: a multipart body with the file in field
+    /// <c>data</c>, no token (the URL is the key), answered with the token the message then carries
+    /// (<c>photos</c> for an image, <c>token</c> for a file).
+    /// </summary>
+    private async Task ServeUpload(HttpContext context, string slotId)
+    {
+        if (!_uploadSlots.TryRemove(slotId, out var slot) || !context.Request.HasFormContentType)
+        {
+            context.Response.StatusCode = 400;
+            return;
+        }
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (form.Files.GetFile("data") is not { } file)
+        {
+            context.Response.StatusCode = 400;
+            return;
+        }
+        using var bytes = new MemoryStream();
+        await file.CopyToAsync(bytes, context.RequestAborted);
+        _uploads.Enqueue(new MaxUpload(slot.Type, slot.Token, file.FileName, file.ContentType, bytes.ToArray()));
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(slot.Type == "image"
+            ? new JsonObject { ["photos"] = new JsonObject { [$"hash{slotId}"] = new JsonObject { ["token"] = slot.Token } } }.ToJsonString()
+            : new JsonObject { ["fileId"] = 1, ["token"] = slot.Token }.ToJsonString());
+    }
+
+    private Reply NewUploadSlot(MaxCall call)
+    {
+        var type = call.QueryValue("type");
+        if (type is not ("image" or "file" or "video" or "audio"))
+            return Error(MaxFailure.BadRequest("type: must be one of image, video, audio, file"));
+        var slotId = Guid.NewGuid().ToString("N");
+        var token = "upl" + Guid.NewGuid().ToString("N");
+        _uploadSlots[slotId] = (type, token);
+        var answer = new JsonObject { ["url"] = $"{BaseUrl.TrimEnd('/')}/upload/{slotId}" };
+        if (type != "image") answer["token"] = token;
+        return Ok(answer);
+    }
+
     private async Task Serve(HttpContext context)
     {
         if (context.Request.Method == "GET" && context.Request.Path.StartsWithSegments("/files", out var rest))
         {
             await ServeFile(context, Uri.UnescapeDataString(rest.Value!.TrimStart('/')));
+            return;
+        }
+        if (context.Request.Method == "POST" && context.Request.Path.StartsWithSegments("/upload", out var slotPath))
+        {
+            await ServeUpload(context, slotPath.Value!.TrimStart('/'));
             return;
         }
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, context.RequestAborted);
@@ -258,6 +313,7 @@ public sealed class FakeMaxServer : IAsyncDisposable
                 ["subscriptions"] = new JsonArray(SubscriptionsOf(bot).Select(s => (JsonNode)new JsonObject { ["url"] = s.Url, ["time"] = 0 }).ToArray()),
             }),
             ("POST", "/messages") => SendMessage(bot, call),
+            ("POST", "/uploads") => NewUploadSlot(call),
             ("POST", "/answers") => string.IsNullOrWhiteSpace(call.QueryValue("callback_id"))
                 ? Error(MaxFailure.BadRequest("callback_id is required"))
                 : Ok(new JsonObject { ["success"] = true }),
@@ -292,8 +348,17 @@ public sealed class FakeMaxServer : IAsyncDisposable
             return Error(MaxFailure.BadRequest("user_id or chat_id is required"));
         if (_blocked.ContainsKey(userId))
             return Error(MaxFailure.Blocked());
-        var text = call.Text;
-        if (string.IsNullOrEmpty(text))
+        var text = call.Text ?? "";
+        var files = new List<MaxUpload>();
+        if (call.Body.TryGetProperty("attachments", out var sent) && sent.ValueKind == JsonValueKind.Array)
+            foreach (var attachment in sent.EnumerateArray().Where(a => a.GetProperty("type").GetString() is "image" or "file"))
+            {
+                var fileToken = attachment.GetProperty("payload").GetProperty("token").GetString();
+                if (_uploads.FirstOrDefault(u => u.Token == fileToken) is not { } upload)
+                    return Error(MaxFailure.BadRequest("attachment: unknown token"));
+                files.Add(upload);
+            }
+        if (string.IsNullOrEmpty(text) && files.Count == 0)
             return Error(MaxFailure.BadRequest("text: must not be empty"));
         if (text.Length > MaxTextLength)
             return Error(MaxFailure.BadRequest($"text: size must be between 0 and {MaxTextLength}"));
@@ -314,7 +379,7 @@ public sealed class FakeMaxServer : IAsyncDisposable
             ["timestamp"] = now,
             ["body"] = new JsonObject { ["mid"] = mid, ["seq"] = seq, ["text"] = text },
         };
-        _sent.Enqueue(new SentMaxMessage(bot.Token, userId, mid, text, buttons, call with { AnsweredWith = 200 }));
+        _sent.Enqueue(new SentMaxMessage(bot.Token, userId, mid, text, buttons, call with { AnsweredWith = 200 }, files));
         return Ok(new JsonObject { ["message"] = message });
     }
 

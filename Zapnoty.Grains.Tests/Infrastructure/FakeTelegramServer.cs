@@ -31,6 +31,13 @@ public sealed record SentTelegramMessage(string Token, long ChatId, int MessageI
 
 public sealed record TelegramButton(string Text, string? CallbackData);
 
+/// <summary>A file the fake accepted through sendPhoto or sendDocument (multipart upload): the method, caption and the uploaded part.</summary>
+public sealed record SentTelegramFile(string Token, long ChatId, int MessageId, string Method, string? Caption, string? FileName, string? ContentType,
+    byte[] Content);
+
+/// <summary>One file part of a multipart Bot API call.</summary>
+public sealed record TelegramUploadPart(string Field, string? FileName, string? ContentType, byte[] Content);
+
 /// <summary>
 /// A file a bot can fetch: getFile answers its path and size, and <c>/file/bot{token}/{path}</c>
 /// serves its bytes. <see cref="DeclaredSize"/> is the size Telegram reports (over 20 MB: getFile
@@ -61,7 +68,8 @@ public sealed record TelegramFailure(int ErrorCode, string Description, int? Ret
 /// <summary>
 /// The Telegram Bot API on 127.0.0.1, as Telegram.Bot calls it: <c>POST /bot{token}/{method}</c>
 /// with a JSON body, answered <c>{"ok":true,"result":...}</c> or <c>{"ok":false,"error_code":...}</c>.
-/// Implements getMe, setWebhook, getWebhookInfo, deleteWebhook, sendMessage, answerCallbackQuery
+/// Implements getMe, setWebhook, getWebhookInfo, deleteWebhook, sendMessage, sendPhoto and
+/// sendDocument (multipart uploads, recorded in <see cref="SentFiles"/>), answerCallbackQuery
 /// and getFile for the bots registered with <see cref="AddBot(string?)"/>, and the file download
 /// endpoint <c>GET /file/bot{token}/{file_path}</c>; any other token gets 401 like the real thing. Records every call, and fails sends when a test says so.
 /// Point the client at it with <c>Zapnoty:Telegram:ApiBaseUrl = BaseUrl</c>.
@@ -158,17 +166,20 @@ public sealed class FakeTelegramServer : IAsyncDisposable
     public void Unblock(long chatId) => _blocked.TryRemove(chatId, out _);
 
     /// <summary>Polls until <paramref name="done"/> holds for the accepted messages; fails with what was called otherwise.</summary>
-    public async Task<IReadOnlyList<SentTelegramMessage>> WaitForSent(Func<IReadOnlyList<SentTelegramMessage>, bool> done, int seconds = 30)
+    public Task<IReadOnlyList<SentTelegramMessage>> WaitForSent(Func<IReadOnlyList<SentTelegramMessage>, bool> done, int seconds = 30) =>
+        WaitFor(() => Sent(), done, "messages", seconds);
+
+    private async Task<IReadOnlyList<T>> WaitFor<T>(Func<IReadOnlyList<T>> read, Func<IReadOnlyList<T>, bool> done, string what, int seconds)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (DateTime.UtcNow < deadline)
         {
-            var sent = Sent();
+            var sent = read();
             if (done(sent)) return sent;
             await Task.Delay(50);
         }
         var calls = string.Join(", ", Calls.Select(c => $"{c.Method}({c.ChatId}):{c.AnsweredWith}"));
-        throw new TimeoutException($"The expected Telegram messages were not sent in {seconds} s; calls: [{calls}]");
+        throw new TimeoutException($"The expected Telegram {what} were not sent in {seconds} s; calls: [{calls}]");
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
@@ -199,13 +210,24 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         }
     }
 
+    private readonly ConcurrentQueue<SentTelegramFile> _sentFiles = new();
+
+    /// <summary>Files accepted so far (sendPhoto, sendDocument), in order; only those to <paramref name="chatId"/> when given.</summary>
+    public IReadOnlyList<SentTelegramFile> SentFiles(long? chatId = null) => _sentFiles.Where(f => chatId is null || f.ChatId == chatId).ToList();
+
+    /// <summary>Polls until <paramref name="done"/> holds for the accepted files; fails with what was called otherwise.</summary>
+    public Task<IReadOnlyList<SentTelegramFile>> WaitForFiles(Func<IReadOnlyList<SentTelegramFile>, bool> done, int seconds = 30) =>
+        WaitFor(() => SentFiles(), done, "files", seconds);
+
     private async Task Serve(HttpContext http, string botSegment, string method)
     {
         var token = botSegment.StartsWith("bot", StringComparison.Ordinal) ? botSegment[3..] : botSegment;
-        var body = await ReadBody(http.Request);
+        var (body, parts) = http.Request.HasFormContentType ? await ReadForm(http.Request) : (await ReadBody(http.Request), []);
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, http.RequestAborted);
 
-        var reply = Answer(token, method, body);
+        var reply = method is "sendPhoto" or "sendDocument" && _bots.TryGetValue(token, out var sender)
+            ? SendFile(sender, method, new TelegramCall(method, token, body, 0), parts)
+            : Answer(token, method, body);
         _calls.Enqueue(new TelegramCall(method, token, body, reply.Status));
         http.Response.StatusCode = reply.Status;
         http.Response.ContentType = reply.Html is null ? "application/json" : "text/html";
@@ -222,6 +244,67 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         if (string.IsNullOrWhiteSpace(text)) text = "{}";
         try { return JsonDocument.Parse(text).RootElement.Clone(); }
         catch (JsonException) { return JsonDocument.Parse(JsonSerializer.Serialize(new { unparsed_body = text })).RootElement.Clone(); }
+    }
+
+    /// <summary>
+    /// A multipart call, as Telegram.Bot sends one that uploads a file: the plain fields become
+    /// the recorded body (as strings, as Telegram reads them), the file parts are kept aside.
+    /// </summary>
+    private static async Task<(JsonElement Body, IReadOnlyList<TelegramUploadPart> Parts)> ReadForm(HttpRequest request)
+    {
+        var form = await request.ReadFormAsync();
+        var fields = new JsonObject();
+        foreach (var (key, value) in form) fields[key] = value.ToString();
+        var parts = new List<TelegramUploadPart>();
+        foreach (var file in form.Files)
+        {
+            using var bytes = new MemoryStream();
+            await file.CopyToAsync(bytes);
+            parts.Add(new TelegramUploadPart(file.Name, file.FileName, file.ContentType, bytes.ToArray()));
+        }
+        return (JsonDocument.Parse(fields.ToJsonString()).RootElement.Clone(), parts);
+    }
+
+    /// <summary>
+    /// sendPhoto / sendDocument with the file uploaded in the call (field photo / document, or
+    /// attach://name), checked as Telegram checks: a caption of at most 1024 characters, a photo
+    /// of at most 10 MB, a document of at most 50 MB.
+    /// </summary>
+    private Reply SendFile(FakeBot bot, string method, TelegramCall call, IReadOnlyList<TelegramUploadPart> parts)
+    {
+        if (TakeScriptedFailure(method, call.ChatId) is { } scripted)
+            return Error(scripted);
+        if (call.ChatId is not { } chatId)
+            return Error(new TelegramFailure(400, "Bad Request: chat not found"));
+        if (_blocked.ContainsKey(chatId))
+            return Error(TelegramFailure.BlockedByUser());
+        var field = method == "sendPhoto" ? "photo" : "document";
+        var reference = call.Field(field);
+        var part = parts.FirstOrDefault(p => p.Field == field)
+            ?? (reference is not null && reference.StartsWith("attach://", StringComparison.Ordinal) ? parts.FirstOrDefault(p => p.Field == reference[9..]) : null);
+        if (part is null)
+            return Error(new TelegramFailure(400, $"Bad Request: there is no {field} in the request"));
+        var caption = call.Field("caption");
+        if (caption is { Length: > 1024 })
+            return Error(new TelegramFailure(400, "Bad Request: message caption is too long"));
+        if (part.Content.Length > (field == "photo" ? 10 : 50) * 1024 * 1024)
+            return Error(new TelegramFailure(400, "Bad Request: file is too big"));
+        var messageId = _lastMessageId.AddOrUpdate(chatId, 1, (_, last) => last + 1);
+        _sentFiles.Enqueue(new SentTelegramFile(bot.Token, chatId, messageId, method, caption, part.FileName, part.ContentType, part.Content));
+        var message = new JsonObject
+        {
+            ["message_id"] = messageId,
+            ["from"] = BotUser(bot, full: false),
+            ["chat"] = new JsonObject { ["id"] = chatId, ["first_name"] = "Customer", ["type"] = "private" },
+            ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        };
+        if (caption is not null) message["caption"] = caption;
+        var fileId = $"sent-{chatId}-{messageId}";
+        if (field == "photo")
+            message["photo"] = new JsonArray(new JsonObject { ["file_id"] = fileId, ["file_unique_id"] = fileId, ["width"] = 1, ["height"] = 1, ["file_size"] = part.Content.Length });
+        else
+            message["document"] = new JsonObject { ["file_id"] = fileId, ["file_unique_id"] = fileId, ["file_name"] = part.FileName, ["file_size"] = part.Content.Length };
+        return Ok(message);
     }
 
     private Reply Answer(string token, string method, JsonElement body)

@@ -21,7 +21,10 @@ public abstract record AttachmentDownload
     public sealed record Unavailable(string Reason) : AttachmentDownload;
 }
 
-/// <summary>One file of a ticket's message and the chat it came through (whose bot can fetch it).</summary>
+/// <summary>
+/// One file of a ticket's message and the chat it came through (whose bot can fetch it); for a
+/// file an agent sent (<see cref="Attachment.StoredId"/>) the route is not needed and may be null.
+/// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.CustomerFile")]
-public sealed record CustomerFile([property: Id(0)] Attachment Attachment, [property: Id(1)] Tickets.ChatRoute Route);
+public sealed record CustomerFile([property: Id(0)] Attachment Attachment, [property: Id(1)] Tickets.ChatRoute? Route);

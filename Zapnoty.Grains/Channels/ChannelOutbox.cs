@@ -5,7 +5,9 @@ using NpgsqlTypes;
 namespace Zapnoty.Grains.Channels;
 
 /// <summary>A message whose turn has come: the earliest open one of its chat, due now.</summary>
-public sealed record QueuedMessage(long Id, string ChatId, string Text, IReadOnlyList<ChoiceButton>? Buttons, Guid? MessageId, Guid? TicketId, int Attempts);
+/// <see cref="File"/>: a file an agent attached (the text is then its caption).
+public sealed record QueuedMessage(long Id, string ChatId, string Text, IReadOnlyList<ChoiceButton>? Buttons, Guid? MessageId, Guid? TicketId, int Attempts,
+    Attachment? File = null);
 
 /// <summary>A reply whose sending ended without a delivery, to show as failed on its ticket.</summary>
 public sealed record UndeliveredReply(Guid TicketId, Guid MessageId, string Error);
@@ -45,8 +47,8 @@ public sealed class ChannelOutbox(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<QueuedMessage>> Due(Guid botId, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT o.id, o.chat_id, o.text, o.buttons::text, o.message_id, o.ticket_id, o.attempts
-              FROM (SELECT DISTINCT ON (chat_id) id, chat_id, text, buttons, message_id, ticket_id, attempts, status, next_attempt_at
+            SELECT o.id, o.chat_id, o.text, o.buttons::text, o.message_id, o.ticket_id, o.attempts, o.file::text
+              FROM (SELECT DISTINCT ON (chat_id) id, chat_id, text, buttons, message_id, ticket_id, attempts, status, next_attempt_at, file
                       FROM channel_outbox
                      WHERE bot_id = $1 AND status IN ('pending', 'sending')
                      ORDER BY chat_id, id) o
@@ -62,7 +64,8 @@ public sealed class ChannelOutbox(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
             due.Add(new QueuedMessage(reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
                 reader.IsDBNull(3) ? null : JsonSerializer.Deserialize<List<ChoiceButton>>(reader.GetString(3), WireJson.Options),
-                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.GetInt32(6)));
+                reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<Attachment>(reader.GetString(7), WireJson.Options)));
         return due;
     }
 
@@ -86,6 +89,14 @@ public sealed class ChannelOutbox(NpgsqlDataSource dataSource)
 
     public Task Sent(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
         Execute("UPDATE channel_outbox SET status = 'sent', finished_at = $2, last_error = NULL WHERE id = $1", cancellationToken, id, now);
+
+    /// <summary>Every part of the reply (its text, each of its files) has been sent.</summary>
+    public async Task<bool> AllSent(Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT NOT EXISTS (SELECT 1 FROM channel_outbox WHERE message_id = $1 AND status <> 'sent')");
+        command.Parameters.Add(new() { Value = messageId });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
 
     public Task RetryAt(long id, DateTimeOffset at, string error, CancellationToken cancellationToken) =>
         Execute("UPDATE channel_outbox SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1", cancellationToken, id, at, error);

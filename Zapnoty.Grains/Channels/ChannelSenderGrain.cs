@@ -18,7 +18,7 @@ public interface IChannelSenderGrain : IGrainWithGuidKey
     [OneWay] Task Nudge();
 }
 
-public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, MessengerClients clients, IOptions<ChannelSendOptions> options,
+public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, MessengerClients clients, Files.FileStore files, IOptions<ChannelSendOptions> options,
     TimeProvider clock, Observability.ZapnotyMetrics metrics, ILogger<ChannelSenderGrain> log) : Grain, IChannelSenderGrain
 {
     private const int MessagesPerRound = 50;
@@ -108,7 +108,9 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
         if (!await outbox.TakeForSending(message.Id, clock.GetUtcNow(), CancellationToken.None)) return;
         _chatFreeAt[message.ChatId] = clock.GetUtcNow() + Settings.PerChatInterval;
 
-        var outcome = await clients.For(bot.Channel).Send(clients.TokenOf(bot), new OutgoingMessage(message.ChatId, message.Text, message.Buttons), CancellationToken.None);
+        var outcome = message.File is { } file
+            ? await SendFile(bot, message, file)
+            : await clients.For(bot.Channel).Send(clients.TokenOf(bot), new OutgoingMessage(message.ChatId, message.Text, message.Buttons), CancellationToken.None);
         var now = clock.GetUtcNow();
         switch (outcome)
         {
@@ -116,7 +118,9 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
                 await outbox.Sent(message.Id, now, CancellationToken.None);
                 metrics.ChannelMessage(bot.Channel, "sent");
                 await outbox.Reachable(BotId, message.ChatId, CancellationToken.None);
-                if (Reply(message) is { } sent) await GrainFactory.GetGrain<ITicketGrain>(sent.TicketId).ReplyDelivered(sent.MessageId);
+                // A reply with files is delivered when its last part is.
+                if (Reply(message) is { } sent && await outbox.AllSent(sent.MessageId, CancellationToken.None))
+                    await GrainFactory.GetGrain<ITicketGrain>(sent.TicketId).ReplyDelivered(sent.MessageId);
                 break;
 
             case SendOutcome.RetryAfter(var wait):
@@ -149,6 +153,17 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
                     await GrainFactory.GetGrain<ITicketGrain>(undelivered.TicketId).ReplyUndelivered(undelivered.MessageId, error);
                 break;
         }
+    }
+
+    /// <summary>A file from the file store, opened afresh for every attempt; a file that is gone fails for good.</summary>
+    private async Task<SendOutcome> SendFile(BotView bot, QueuedMessage message, Attachment file)
+    {
+        var projectId = bot.ProjectId;
+        if (file.StoredId is not { } storedId || await files.Open(projectId, storedId, CancellationToken.None) is not { } opened)
+            return new SendOutcome.Failed($"The file \"{file.FileName}\" is no longer stored.", Permanent: true);
+        await using var content = opened.Content;
+        return await clients.For(bot.Channel).SendFile(clients.TokenOf(bot), new OutgoingMessage(message.ChatId, message.Text, null), file, content,
+            CancellationToken.None);
     }
 
     /// <summary>The bot was disconnected: what waits for it can never be sent, so it fails with the reason.</summary>

@@ -9,8 +9,9 @@ public sealed class CustomerFiles(BotStore bots, MessengerClients clients)
 {
     public async Task<AttachmentDownload> Open(CustomerFile file, CancellationToken cancellationToken)
     {
-        var origin = await bots.Find(file.Route.BotId, cancellationToken)
-            ?? throw new InvalidOperationException($"Bot {file.Route.BotId} of a ticket's chat does not exist.");
+        var route = file.Route ?? throw DomainException.NotFound("The file came through no messenger chat.");
+        var origin = await bots.Find(route.BotId, cancellationToken)
+            ?? throw new InvalidOperationException($"Bot {route.BotId} of a ticket's chat does not exist.");
         var live = await bots.FindLive(origin.Channel, origin.ExternalId, cancellationToken);
         if (live is null || live.ProjectId != origin.ProjectId)
             throw DomainException.Conflict(

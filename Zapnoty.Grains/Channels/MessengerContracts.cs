@@ -19,7 +19,8 @@ public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] str
 /// <summary>
 /// A file the customer sent, kept by reference (the messenger's file id), never copied: agents
 /// fetch it through the messenger when they open it. <see cref="Url"/> is where the messenger
-/// serves it, when it says (Max does, Telegram does not).
+/// serves it, when it says (Max does, Telegram does not). A file an agent sent is kept by us
+/// instead: <see cref="StoredId"/> names it in the file store (and <see cref="FileId"/> repeats it).
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.Attachment")]
@@ -29,7 +30,8 @@ public sealed record Attachment(
     [property: Id(2)] long? Size,
     [property: Id(3)] string? FileName,
     [property: Id(4)] string? MimeType,
-    [property: Id(5)] string? Url = null);
+    [property: Id(5)] string? Url = null,
+    [property: Id(6)] Guid? StoredId = null);
 
 /// <summary>
 /// One update from a messenger, normalised. <see cref="Key"/> identifies it for
@@ -94,6 +96,13 @@ public interface IMessengerClient
 
     /// <summary>Sends one message. Never retries by itself: the caller's queue decides.</summary>
     Task<SendOutcome> Send(string token, OutgoingMessage message, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends one file an agent attached (<see cref="Attachment.Kind"/> <c>photo</c> or <c>document</c>),
+    /// with <see cref="OutgoingMessage.Text"/> as its caption when not empty. <paramref name="content"/>
+    /// is read once, streaming. Never retries by itself.
+    /// </summary>
+    Task<SendOutcome> SendFile(string token, OutgoingMessage message, Attachment file, Stream content, CancellationToken cancellationToken);
 
     /// <summary>
     /// Opens a file the customer sent, streaming, for an agent to see. Never throws for what the

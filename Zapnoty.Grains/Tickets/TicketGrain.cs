@@ -47,9 +47,10 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         var message = _messages.Find(m => m.Id == messageId)
             ?? await store.Message(ticket.Id, messageId, null, CancellationToken.None)
             ?? throw DomainException.NotFound($"Ticket #{ticket.Number} has no message {messageId}.");
-        if (message.Attachments is not { } files || index < 0 || index >= files.Count || ticket.Route is not { } route)
+        // A file an agent sent is in our file store; one a customer sent is fetched through the ticket's chat.
+        if (message.Attachments is not { } files || index < 0 || index >= files.Count || (ticket.Route is null && files[index].StoredId is null))
             throw DomainException.NotFound($"Message {messageId} has no attachment {index}; it has {message.Attachments?.Count ?? 0}, numbered from 0.");
-        return new CustomerFile(files[index], route);
+        return new CustomerFile(files[index], ticket.Route);
     }
 
     public async Task<TicketView> Edit(TicketEdit edit)
@@ -104,11 +105,13 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
 
     private async Task<MessageView> ReplyOnce(AgentReply reply)
     {
-        TicketRules.RequireText(reply.Text);
+        var files = reply.Files ?? [];
+        // A reply of files alone needs no text.
+        if (files.Count == 0 || reply.Text.Length > 0) TicketRules.RequireText(reply.Text);
         var before = await Writable();
         var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Agent, reply.Agent.AgentId, reply.Text, now,
-            before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null);
+            before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null, files);
 
         var after = before with { FirstReplyAt = before.FirstReplyAt ?? now, UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
@@ -121,6 +124,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.Replied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
         // A messenger customer gets the reply from the channel's outbox, queued in this transaction.
         NpgsqlBatchCommand[] send = before.Route is { } route ? [ChannelWrites.Enqueue(route, reply.Text, null, message.Id, before.Id, now)] : [];
+        if (files.Count > 0) send = OutgoingFiles.Enqueue(before, reply.Text, files, message.Id, now).ToArray();
         send = [.. send, .. KeyClaim(reply.Key, before, message.Id, now)];
         var stored = await Commit(before, after, message, history, events, send, debitsCredit: true) ?? message;
         metrics.Replied(before.Channel);

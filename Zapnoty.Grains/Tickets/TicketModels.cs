@@ -137,10 +137,14 @@ public sealed record TicketEdit(
     [property: Id(5)] bool ChangesType = false,
     [property: Id(6)] Guid? TypeId = null);
 
+/// <summary>
+/// An agent's answer. <see cref="Files"/>: files already in the file store (unattached, of the
+/// ticket's project), sent after or with the text; with files the text may be empty.
+/// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.AgentReply")]
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text,
-    [property: Id(16)] Cluster.WriteKey? Key = null) : Cluster.IKeyedWrite;
+    [property: Id(16)] Cluster.WriteKey? Key = null, [property: Id(2)] IReadOnlyList<Attachment>? Files = null) : Cluster.IKeyedWrite;
 
 /// <summary>An internal note: seen by the team only, never sent to the customer, costs no credit.</summary>
 [GenerateSerializer, Immutable]

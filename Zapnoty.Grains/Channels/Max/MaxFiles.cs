@@ -18,4 +18,7 @@ public sealed class MaxFiles(HttpClient http, IOptions<MaxOptions> options)
                 "Max gave no address on its own file servers for this file, so it cannot be fetched."));
         return FileStreams.Open(http, url, "Max", attachment.FileName, cancellationToken, settings.IsFileAddress);
     }
+
+    /// <summary>Files go only to an upload address on Max's own servers (or its API server), never to one a response could point anywhere.</summary>
+    public bool MayUploadTo(Uri url) => options.Value.IsFileAddress(url);
 }

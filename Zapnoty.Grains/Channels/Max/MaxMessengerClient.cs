@@ -122,6 +122,86 @@ public sealed partial class MaxMessengerClient(HttpClient http, MaxFiles files, 
         }
     }
 
+    /// <summary>
+    /// Max's upload flow: <c>POST /uploads?type=image|file</c> gives an upload URL (on Max's own
+    /// servers only, see <see cref="MaxFiles.MayUploadTo"/>; the bot token is not sent there), the
+    /// file goes there as multipart field <c>data</c>, the answer (or the slot, for files) gives a
+    /// token, and <c>POST /messages</c> sends the text with the attachment. A file Max has not
+    /// finished processing (<c>attachment.not.ready</c>) is tried again shortly, upload and all.
+    /// </summary>
+    public async Task<SendOutcome> SendFile(string token, OutgoingMessage message, Attachment file, Stream content, CancellationToken cancellationToken)
+    {
+        if (!MaxAccessToken.HasValidShape(token))
+            return new SendOutcome.Failed("The bot's token is not a Max access token.", Permanent: true);
+        if (!long.TryParse(message.ChatId, NumberStyles.None, CultureInfo.InvariantCulture, out var userId) || userId <= 0)
+            return new SendOutcome.Failed($"\"{message.ChatId}\" is not a Max user id.", Permanent: true);
+        var type = file.Kind == "photo" ? "image" : "file";
+        try
+        {
+            var slotAnswer = await Call(HttpMethod.Post, $"uploads?type={type}", token, body: null, cancellationToken);
+            if (!slotAnswer.IsSuccess) return OutcomeOf(slotAnswer);
+            var slot = slotAnswer.Read<MaxUploadSlot>();
+            if (!Uri.TryCreate(slot?.Url, UriKind.Absolute, out var uploadUrl) || !files.MayUploadTo(uploadUrl))
+                return new SendOutcome.Failed("Max gave no upload address on its own servers for the file.", Permanent: true);
+
+            using var form = new MultipartFormDataContent();
+            var part = new StreamContent(content);
+            part.Headers.ContentType = new MediaTypeHeaderValue(file.MimeType ?? Files.FileTypes.Binary);
+            form.Add(part, "data", file.FileName ?? Files.FileNames.Fallback);
+            using var uploaded = await http.PostAsync(uploadUrl, form, cancellationToken);
+            var uploadBody = await uploaded.Content.ReadAsStringAsync(cancellationToken);
+            if (!uploaded.IsSuccessStatusCode)
+                return new SendOutcome.Failed($"Max's upload server answered HTTP {(int)uploaded.StatusCode}.", Permanent: (int)uploaded.StatusCode is >= 400 and < 500 and not 429);
+            if ((type == "image" ? PhotoToken(uploadBody) : UploadToken(uploadBody) ?? slot!.Token) is not { } fileToken)
+                return new SendOutcome.Failed("Max's upload server gave no token for the file.", Permanent: false);
+
+            var text = string.IsNullOrEmpty(message.Text) ? null : message.Text;
+            var answer = await Call(HttpMethod.Post, $"messages?user_id={userId}", token,
+                new MaxNewFileMessage(text, [new MaxUploadedAttachment(type, new MaxUploadToken(fileToken))]), cancellationToken);
+            if (answer.IsSuccess)
+                return new SendOutcome.Sent(answer.Read<MaxSendResult>()?.Message?.Body?.Mid);
+            if (answer.Error()?.Code == "attachment.not.ready")
+                return new SendOutcome.RetryAfter(RetryAfterWhenUnsaid);
+            var outcome = OutcomeOf(answer);
+            log.LogWarning("Max refused a file to user {UserId}: HTTP {Status} {Error} ({Outcome})", userId, answer.Status, answer.Describe(), outcome);
+            return outcome;
+        }
+        catch (Exception unreachable) when (IsUnreachable(unreachable, cancellationToken))
+        {
+            log.LogWarning(unreachable, "Could not reach Max to send a file to user {UserId}", userId);
+            return new SendOutcome.Failed(UnreachableReason(unreachable), Permanent: false);
+        }
+    }
+
+    /// <summary>An image upload answers <c>{"photos": {"&lt;hash&gt;": {"token": ...}}}</c>.</summary>
+    private static string? PhotoToken(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (!json.RootElement.TryGetProperty("photos", out var photos) || photos.ValueKind != JsonValueKind.Object) return null;
+            return photos.EnumerateObject().Select(p => p.Value.TryGetProperty("token", out var t) ? t.GetString() : null).FirstOrDefault(t => t is not null);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A file upload answers <c>{"fileId": ..., "token": ...}</c>.</summary>
+    private static string? UploadToken(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("token", out var t) ? t.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>From the download URL Max put in the attachment's payload, if it is on Max's file servers.</summary>
     public Task<AttachmentDownload> OpenAttachment(string token, Attachment attachment, CancellationToken cancellationToken) =>
         files.Open(attachment, cancellationToken);

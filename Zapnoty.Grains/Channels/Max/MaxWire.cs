@@ -71,3 +71,14 @@ internal sealed record MaxSubscriptionRequest(string Url, IReadOnlyList<string> 
 /// acknowledges the press (the dialog's own message follows through the outbox).
 /// </summary>
 internal sealed record MaxCallbackAnswer(string? Notification = null);
+
+/// <summary>The answer of <c>POST /uploads</c>: where to upload, and (for files, video, audio) the token already.</summary>
+internal sealed record MaxUploadSlot(string? Url, string? Token);
+
+/// <summary>A message carrying one uploaded file, its text (when any) shown with it.</summary>
+internal sealed record MaxNewFileMessage(string? Text, IReadOnlyList<MaxUploadedAttachment> Attachments);
+
+/// <summary><c>{"type": "image" | "file", "payload": {"token": ...}}</c>.</summary>
+internal sealed record MaxUploadedAttachment(string Type, MaxUploadToken Payload);
+
+internal sealed record MaxUploadToken(string Token);

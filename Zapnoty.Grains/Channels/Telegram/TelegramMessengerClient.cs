@@ -129,19 +129,38 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
 
     public async Task<SendOutcome> Send(string token, OutgoingMessage message, CancellationToken cancellationToken)
     {
-        if (!TelegramBotToken.HasValidShape(token))
-            return new SendOutcome.Failed("The bot token is not a Telegram bot token.", Permanent: true);
-        if (!long.TryParse(message.ChatId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var chatId))
-            return new SendOutcome.Failed($"\"{message.ChatId}\" is not a Telegram chat id.", Permanent: true);
         if (BadCallbackData(message.Buttons) is { } refusal)
             return refusal;
+        // No parse_mode: the text is shown exactly as typed, with no markup to escape or to break.
+        return await Deliver(token, message.ChatId, (bot, chatId) =>
+            bot.SendMessage(chatId, message.Text, replyMarkup: KeyboardOf(message.Buttons), cancellationToken: cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// sendPhoto for a photo, sendDocument for anything else, uploaded as multipart from the stream;
+    /// the text (at most 1024 characters, see <see cref="Files.FileLimits.TelegramCaptionLength"/>) as the caption.
+    /// </summary>
+    public Task<SendOutcome> SendFile(string token, OutgoingMessage message, Attachment file, Stream content, CancellationToken cancellationToken)
+    {
+        var caption = string.IsNullOrEmpty(message.Text) ? null : message.Text;
+        var upload = InputFile.FromStream(content, file.FileName ?? Files.FileNames.Fallback);
+        return Deliver(token, message.ChatId, (bot, chatId) => file.Kind == "photo"
+            ? bot.SendPhoto(chatId, upload, caption: caption, cancellationToken: cancellationToken)
+            : bot.SendDocument(chatId, upload, caption: caption, cancellationToken: cancellationToken), cancellationToken);
+    }
+
+    /// <summary>One send call, its answer mapped to an outcome the delivery queue acts on.</summary>
+    private async Task<SendOutcome> Deliver(string token, string chat, Func<TelegramBotClient, long, Task<Message>> send, CancellationToken cancellationToken)
+    {
+        if (!TelegramBotToken.HasValidShape(token))
+            return new SendOutcome.Failed("The bot token is not a Telegram bot token.", Permanent: true);
+        if (!long.TryParse(chat, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var chatId))
+            return new SendOutcome.Failed($"\"{chat}\" is not a Telegram chat id.", Permanent: true);
 
         var botId = TelegramBotToken.BotIdOf(token);
         try
         {
-            // No parse_mode: the text is shown exactly as typed, with no markup to escape or to break.
-            var sent = await BotFor(token).SendMessage(chatId, message.Text, replyMarkup: KeyboardOf(message.Buttons),
-                cancellationToken: cancellationToken);
+            var sent = await send(BotFor(token), chatId);
             return new SendOutcome.Sent(sent.Id.ToString(CultureInfo.InvariantCulture));
         }
         catch (ApiRequestException refused)

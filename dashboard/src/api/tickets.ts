@@ -36,6 +36,22 @@ export const replyToTicket = (ticketId: string, text: string) =>
 export const addNote = (ticketId: string, text: string) =>
   done(api.POST('/v1/helpdesk/tickets/{ticketId}/notes', { params: { path: { ticketId } }, body: { text } }));
 
+/**
+ * A reply with files, as multipart/form-data: `text` (may be empty) and each file as `files`.
+ * The typed body only names the fields; the form itself is built from the File objects.
+ */
+export const replyWithFiles = (ticketId: string, text: string, files: File[]) =>
+  done(api.POST('/v1/helpdesk/tickets/{ticketId}/replies', {
+    params: { path: { ticketId } },
+    body: { text, files: files.map((f) => f.name) },
+    bodySerializer: () => {
+      const form = new FormData();
+      if (text.trim()) form.append('text', text);
+      for (const file of files) form.append('files', file, file.name);
+      return form;
+    },
+  }));
+
 /** Messages older than the ticket's latest window, page by page. */
 export const earlierMessages = (ticketId: string, before: string) =>
   answer(api.GET('/v1/helpdesk/tickets/{ticketId}/messages', { params: { path: { ticketId }, query: { before } } }));

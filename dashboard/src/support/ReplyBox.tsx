@@ -1,28 +1,48 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { getBalance } from '../api/billing';
 import { listCannedReplies, renderCannedReply, type CannedReply } from '../api/cannedReplies';
 import { ApiError } from '../api/errors';
-import { addNote, replyToTicket, type Ticket } from '../api/tickets';
+import { addNote, replyToTicket, replyWithFiles, type Ticket } from '../api/tickets';
 import { LockIcon } from '../icons';
 import { href } from '../route';
 import { ErrorNote, useLoad } from '../ui';
+import { addFiles, FileChips, named } from './ReplyFiles';
+import './attachments.css';
 
 type Mode = 'reply' | 'note';
 
 // The agent's reply: canned replies one click away (filled in for this ticket, still editable),
-// the credits left, and a 402 explained. The Note tab writes an internal note instead: another
-// colour, another label and button, so nobody sends the team's words to the customer by mistake.
+// files (picked, pasted or dropped; checked against the limits before upload), the credits
+// left, and a 402 explained. The Note tab writes an internal note instead: another colour,
+// another label and button, no files, so nobody sends the team's words to the customer by mistake.
 export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () => Promise<void> }) {
   const { projectId, ticket } = props;
   const [mode, setMode] = useState<Mode>('reply');
   const [drafts, setDrafts] = useState<Record<Mode, string>>({ reply: '', note: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [files, setFiles] = useState<File[]>([]);
+  const [refused, setRefused] = useState<string[]>([]);
+  const [dragging, setDragging] = useState(false);
   const canned = useLoad(() => listCannedReplies(projectId), [projectId]);
   const balance = useLoad(() => getBalance(projectId), [projectId]);
   const text = drafts[mode];
   const note = mode === 'note';
   const setText = (update: (current: string) => string) => setDrafts((d) => ({ ...d, [mode]: update(d[mode]) }));
+  const ready = text.trim().length > 0 || (!note && files.length > 0);
+
+  // The latest list, also between renders: a paste and a drop in one moment must both count.
+  const latest = useRef<File[]>([]);
+  const choose = (next: File[]) => {
+    latest.current = next;
+    setFiles(next);
+  };
+  const attach = (incoming: File[]) => {
+    if (incoming.length === 0 || note) return;
+    const added = addFiles(latest.current, incoming.map(named));
+    choose(added.files);
+    setRefused(added.refused);
+  };
 
   const insert = async (reply: CannedReply) => {
     setError(null);
@@ -41,8 +61,14 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
     setError(null);
     const sending = mode;
     try {
-      await (sending === 'note' ? addNote(ticket.id, text) : replyToTicket(ticket.id, text));
+      if (sending === 'note') await addNote(ticket.id, text);
+      else if (files.length > 0) await replyWithFiles(ticket.id, text, files);
+      else await replyToTicket(ticket.id, text);
       setDrafts((d) => ({ ...d, [sending]: '' }));
+      if (sending === 'reply') {
+        choose([]);
+        setRefused([]);
+      }
       await props.onSent();
     } catch (err) {
       setError(err);
@@ -57,8 +83,12 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
       class={`reply-tab reply-tab-${value}`} onClick={() => { setMode(value); setError(null); }}>{label}</button>
   );
 
+  const classes = ['reply-box', note ? 'reply-box-note' : '', dragging ? 'dragging' : ''].filter(Boolean).join(' ');
   return (
-    <form class={`reply-box ${note ? 'reply-box-note' : ''}`} onSubmit={send} aria-label={note ? 'Internal note' : 'Reply'}>
+    <form class={classes} onSubmit={send} aria-label={note ? 'Internal note' : 'Reply'}
+      onDragOver={(e) => { if (!note && e.dataTransfer?.types.includes('Files')) { e.preventDefault(); setDragging(true); } }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => { if (!note && e.dataTransfer?.files.length) { e.preventDefault(); attach([...e.dataTransfer.files]); } setDragging(false); }}>
       <div class="reply-tabs" role="tablist" aria-label="Write">
         {tab('reply', 'Reply')}
         {tab('note', 'Note')}
@@ -74,16 +104,26 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; onSent: () 
           ? <label for="reply-text" class="note-label"><LockIcon /> Internal note · Only your team sees this</label>
           : <label for="reply-text">Reply to the customer</label>}
         <textarea id="reply-text" rows={4} maxLength={4096} value={text} onInput={(e) => { const value = e.currentTarget.value; setText(() => value); }}
-          onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && text.trim()) void send(e); }}
-          placeholder={note ? 'A note for the team; @name or @email notifies a teammate (Ctrl+Enter adds it)' : 'Write a reply (Ctrl+Enter sends)'} />
+          onKeyDown={(e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && ready) void send(e); }}
+          onPaste={(e) => { const pasted = [...(e.clipboardData?.files ?? [])]; if (!note && pasted.length > 0) { e.preventDefault(); attach(pasted); } }}
+          placeholder={note ? 'A note for the team; @name or @email notifies a teammate (Ctrl+Enter adds it)' : 'Write a reply (Ctrl+Enter sends); paste or drop files to attach them'} />
+        {!note && files.length > 0 && <FileChips files={files} onRemove={(index) => choose(files.filter((_, i) => i !== index))} />}
+        {!note && refused.length > 0 && <ul class="error" role="alert" aria-label="Files not attached">{refused.map((r) => <li key={r}>{r}</li>)}</ul>}
         <div class="reply-actions">
-          <button class="primary" type="submit" disabled={busy || !text.trim()}>{note ? 'Add note' : 'Send reply'}</button>
+          <button class="primary" type="submit" disabled={busy || !ready}>{note ? 'Add note' : busy && files.length > 0 ? 'Uploading…' : 'Send reply'}</button>
           {note
             ? <span class="muted">Never sent to the customer; costs no credit. Names with spaces: @"Anna K".</span>
             : (
-              <span class="credits muted" title="Each reply costs one credit">
-                {balance.data ? `${balance.data.credits_left} credits left` : balance.error ? 'Credits unknown' : ''}
-              </span>
+              <>
+                <label class="button attach-files">
+                  Attach files
+                  <input type="file" multiple class="visually-hidden" aria-label="Attach files"
+                    onChange={(e) => { attach([...(e.currentTarget.files ?? [])]); e.currentTarget.value = ''; }} />
+                </label>
+                <span class="credits muted" title="Each reply costs one credit">
+                  {balance.data ? `${balance.data.credits_left} credits left` : balance.error ? 'Credits unknown' : ''}
+                </span>
+              </>
             )}
         </div>
       </div>
