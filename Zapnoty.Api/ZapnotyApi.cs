@@ -18,6 +18,7 @@ using Zapnoty.Api.Dashboard;
 using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Http;
 using Zapnoty.Api.Json;
+using Zapnoty.Api.Live;
 using Zapnoty.Api.Observability;
 using Zapnoty.Api.Operations;
 using Zapnoty.Api.Problems;
@@ -57,6 +58,7 @@ public static class ZapnotyApi
         services.AddAuthorization();
         services.AddScoped<Caller>();
         services.AddZapnotyRateLimits();
+        services.AddZapnotyLive();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
 
@@ -144,6 +146,7 @@ public static class ZapnotyApi
         api.MapSettingsApi();
         api.MapTicketTypesApi();
         api.MapTicketsApi();
+        api.MapLiveApi();
         api.MapCannedRepliesApi();
         api.MapTeamApi();
         api.MapAuditApi();

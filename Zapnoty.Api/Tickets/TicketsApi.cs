@@ -24,7 +24,8 @@ public static class TicketsApi
         var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
-        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict);
+        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support)
+            .Produces<Live.StaleReplyProblem>(StatusCodes.Status409Conflict, DocumentedProblems.ProblemJson).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests);
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)
@@ -162,7 +163,7 @@ public static class TicketsApi
         // Filled in by the project, which holds the canned replies, with the ticket the access check read.
         var text = body.Text ?? await grains.GetGrain<IProjectGrain>(caller.ProjectId).RenderCannedReply(body.CannedReplyId!.Value, caller.Ticket!, caller.Actor)
             ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text));
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text, body.ExpectedLastMessageId));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 

@@ -100,6 +100,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     {
         TicketRules.RequireText(reply.Text);
         var before = await Current();
+        await RequireNoNewerMessages(before, reply.ExpectedLastMessageId);
         var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Agent, reply.Agent.AgentId, reply.Text, now,
             before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null);
@@ -269,6 +270,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         _history.AddRange(history);
         await ArmSlaAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
+        if (events.Count > 0) GrainFactory.GetGrain<Live.ILiveHubGrain>(after.ProjectId).Changed().Ignore();
         return message;
     }
 

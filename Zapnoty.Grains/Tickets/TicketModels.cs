@@ -134,7 +134,8 @@ public sealed record TicketEdit(
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.AgentReply")]
-public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
+public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text,
+    [property: Id(2)] Guid? ExpectedLastMessageId = null);
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.CustomerMessage")]
