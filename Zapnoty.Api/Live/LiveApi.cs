@@ -24,6 +24,7 @@ public static class LiveApi
         services.AddOptions<LiveOptions>().BindConfiguration(LiveOptions.Section)
             .Validate(o => o.IsValid, $"{LiveOptions.Section}: periods must be positive and every limit at least 1.").ValidateOnStart();
         services.AddSingleton<LiveEventStore>();
+        services.AddSingleton<IProblemDetailsWriter, EventStreamProblems>();
         services.AddSingleton<LiveStreamSlots>();
         services.AddSingleton<LiveFeeds>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveFeeds>());
