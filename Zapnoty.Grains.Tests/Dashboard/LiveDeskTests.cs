@@ -29,7 +29,7 @@ public sealed class LiveDeskTests(ClusterFixture cluster, BrowserFixture browser
         await SupportDesk.PostUpdate(cluster, bot, Updates.Text(anna, "It was due on Monday"));
         await Expect(ticket.Locator(".message-customer .message-text")).ToHaveTextAsync(["My parcel has not arrived", "It was due on Monday"]);
 
-        await colleague.Call(System.Net.HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/presence", new { state = "typing" }, System.Net.HttpStatusCode.NoContent);
+        await colleague.Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/presence", new { state = "typing" }, System.Net.HttpStatusCode.NoContent);
         await Expect(ticket.Locator(".presence")).ToHaveTextAsync("Boris Orlov is typing…");
         await ticket.GetByLabel("Reply to the customer").FillAsync("Let me check with the courier.");
         await dashboard.Screenshot("presence");
