@@ -19,6 +19,7 @@ using Zapnoty.Api.Helpdesk;
 using Zapnoty.Api.Notifications;
 using Zapnoty.Api.Http;
 using Zapnoty.Api.Json;
+using Zapnoty.Api.Live;
 using Zapnoty.Api.Observability;
 using Zapnoty.Api.Operations;
 using Zapnoty.Api.Problems;
@@ -60,6 +61,7 @@ public static class ZapnotyApi
         services.AddAuthorization();
         services.AddScoped<Caller>();
         services.AddZapnotyRateLimits();
+        services.AddZapnotyLive();
 
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [ReadyTag]);
 
@@ -150,6 +152,7 @@ public static class ZapnotyApi
         api.MapSettingsApi();
         api.MapTicketTypesApi();
         api.MapTicketsApi();
+        api.MapLiveApi();
         api.MapCannedRepliesApi();
         api.MapTagsApi();
         api.MapCustomersApi();

@@ -43,6 +43,9 @@ public sealed class DomainException : Exception
     /// <summary>For <see cref="DomainErrorKind.TooManyRequests"/>: how long until a new attempt is accepted.</summary>
     [Id(2)] public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>For the stale reply guard's Conflict: the messages written after the one the caller saw last.</summary>
+    [Id(3)] public IReadOnlyList<Tickets.MessageView>? NewerMessages { get; init; }
+
     public static DomainException Invalid(string field, string message) => new(DomainErrorKind.Invalid, message, field);
     public static DomainException NotFound(string message) => new(DomainErrorKind.NotFound, message);
     public static DomainException Conflict(string message, string? field = null) => new(DomainErrorKind.Conflict, message, field);

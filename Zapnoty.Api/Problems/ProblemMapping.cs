@@ -67,9 +67,11 @@ public sealed class ProblemMapping(IProblemDetailsService problems, ILogger<Prob
             DomainErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
             _ => StatusCodes.Status400BadRequest,
         };
-        return e.Kind == DomainErrorKind.Invalid && e.Field is not null
+        var problem = e.Kind == DomainErrorKind.Invalid && e.Field is not null
             ? Validation.Problem(e.Field, e.Message)
             : new ProblemDetails { Status = status, Title = Titles.For(status), Detail = e.Message };
+        if (e.NewerMessages is { } newer) problem.Extensions["newer_messages"] = newer.Select(Grains.Tickets.MessageDto.From).ToList();
+        return problem;
     }
 
     private static ProblemDetails FromBadRequest(BadHttpRequestException e)

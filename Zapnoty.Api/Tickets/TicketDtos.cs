@@ -69,12 +69,18 @@ public sealed class TicketPatch
 }
 
 /// <summary>An agent's reply: its <c>text</c>, or a <c>canned_reply_id</c> to send filled in for this ticket (exactly one).</summary>
-public sealed record ReplyRequest(string? Text, Guid? CannedReplyId);
+/// <param name="Text">The reply's text (or send <c>canned_reply_id</c>).</param>
+/// <param name="CannedReplyId">A canned reply to send, filled in.</param>
+/// <param name="ExpectedLastMessageId">The latest message the agent saw; when newer ones exist the reply is refused with 409 and <c>newer_messages</c>.</param>
+public sealed record ReplyRequest(string? Text, Guid? CannedReplyId, Guid? ExpectedLastMessageId = null);
 
 public sealed record CustomerReplyRequest(string? Text);
 
-/// <summary>An internal note: its <c>text</c> (1–4096 characters), seen by the team only.</summary>
-public sealed record NoteRequest(string? Text);
+/// <summary>
+/// An internal note: its <c>text</c> (1–4096 characters), seen by the team only;
+/// <c>expected_last_message_id</c> as on replies (409 with <c>newer_messages</c> when a newer message came).
+/// </summary>
+public sealed record NoteRequest(string? Text, Guid? ExpectedLastMessageId = null);
 
 /// <summary>
 /// Tickets per status under the list's filters, and how many of them are overdue. Under filters

@@ -25,10 +25,12 @@ public static class TicketsApi
         var ticket = app.MapGroup("/v1/helpdesk/tickets/{ticketId:guid}").WithTags("Tickets").WithProjectAccess();
         ticket.MapGet("/", Get);
         ticket.MapPatch("/", Edit).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
-        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict)
+        ticket.MapPost("/replies", Reply).RequireRole(ProjectRole.Support)
+            .Produces<Live.StaleReplyProblem>(StatusCodes.Status409Conflict, DocumentedProblems.ProblemJson).ProducesProblems(StatusCodes.Status402PaymentRequired, StatusCodes.Status409Conflict)
             .AcceptsIdempotencyKey();
         ticket.MapReplyWithFiles();
-        ticket.MapPost("/notes", Note).RequireRole(ProjectRole.Support).ProducesProblems(StatusCodes.Status409Conflict);
+        ticket.MapPost("/notes", Note).RequireRole(ProjectRole.Support)
+            .Produces<Live.StaleReplyProblem>(StatusCodes.Status409Conflict, DocumentedProblems.ProblemJson).ProducesProblems(StatusCodes.Status409Conflict);
         ticket.MapPost("/customer-reply", CustomerReply).RequireRole(ProjectRole.Support)
             .ProducesProblems(StatusCodes.Status409Conflict, StatusCodes.Status429TooManyRequests).AcceptsIdempotencyKey();
         ticket.MapGet("/messages/{messageId:guid}/attachments/{index:int}", AttachmentFilesApi.Download)
@@ -181,7 +183,7 @@ public static class TicketsApi
         // Filled in by the project, which holds the canned replies, with the ticket the access check read.
         var text = body.Text ?? await grains.GetGrain<IProjectGrain>(caller.ProjectId).RenderCannedReply(body.CannedReplyId!.Value, caller.Ticket!, caller.Actor)
             ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text, key));
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text, key, ExpectedLastMessageId: body.ExpectedLastMessageId));
         if (body.CannedReplyId is { } cannedReplyId) await Tags.CannedReplyTags.Apply(grains, caller, cannedReplyId, ticketId);
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
@@ -190,11 +192,12 @@ public static class TicketsApi
     /// An internal note for the team (<c>internal: true</c>): never sent to the customer, costs no
     /// credit, changes neither the status nor <c>first_reply_at</c>. Members it mentions
     /// (<c>@anna@example.com</c>, <c>@"Anna K"</c>, <c>@anna</c>) are notified. Emits <c>ticket.note_added</c>.
+    /// With <c>expected_last_message_id</c>, a newer message answers 409 with <c>newer_messages</c>.
     /// </summary>
     private static async Task<Created<MessageDto>> Note(Guid ticketId, NoteRequest body, Caller caller, IGrainFactory grains)
     {
         new Validation().Required(body.Text, "text").MaxLength(body.Text, TicketLimits.MaxTextLength, "text").ThrowIfAny();
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).Note(new AgentNote(caller.Actor, body.Text!));
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Note(new AgentNote(caller.Actor, body.Text!, body.ExpectedLastMessageId));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 

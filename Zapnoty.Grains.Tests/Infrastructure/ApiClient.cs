@@ -34,7 +34,8 @@ public sealed class ApiClient(HttpClient http, FakeSmtpServer smtp, string? toke
         if (Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         if (ClientIp is not null) request.Headers.Add("X-Forwarded-For", ClientIp);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, contentType);
-        return await http.SendAsync(request);
+        // Headers first, so an event stream's answer returns too; other bodies are read when asked for.
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
     /// <summary>Sends and asserts the status; returns the JSON body (or an empty object for no content).</summary>

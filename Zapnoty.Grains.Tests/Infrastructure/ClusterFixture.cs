@@ -84,6 +84,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:Channels:UnknownBotMemory"] = "00:00:03";
         // Cached credentials are re-read every second (production: a minute), so a test sees a missed revocation land.
         builder.Properties["Zapnoty:Credentials:RecheckPeriod"] = "00:00:01";
+        // Live streams re-check access every second (production: 15 s) and queue few events, so a
+        // test sees a removed member cut off and a client that does not read told to reset.
+        builder.Properties["Zapnoty:Live:HeartbeatPeriod"] = "00:00:01";
+        builder.Properties["Zapnoty:Live:Buffer"] = "64";
         // Nothing balances these silos' traffic; stopping them need not wait for one.
         builder.Properties["Zapnoty:Shutdown:DrainDelay"] = "00:00:00";
         for (var i = 0; i < 3; i++)

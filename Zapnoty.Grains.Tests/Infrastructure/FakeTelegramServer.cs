@@ -69,8 +69,8 @@ public sealed record TelegramFailure(int ErrorCode, string Description, int? Ret
 /// The Telegram Bot API on 127.0.0.1, as Telegram.Bot calls it: <c>POST /bot{token}/{method}</c>
 /// with a JSON body, answered <c>{"ok":true,"result":...}</c> or <c>{"ok":false,"error_code":...}</c>.
 /// Implements getMe, setWebhook, getWebhookInfo, deleteWebhook, sendMessage, sendPhoto and
-/// sendDocument (multipart uploads, recorded in <see cref="SentFiles"/>), answerCallbackQuery
-/// and getFile for the bots registered with <see cref="AddBot(string?)"/>, and the file download
+/// sendDocument (multipart uploads, recorded in <see cref="SentFiles"/>), answerCallbackQuery,
+/// sendChatAction and getFile for the bots registered with <see cref="AddBot(string?)"/>, and the file download
 /// endpoint <c>GET /file/bot{token}/{file_path}</c>; any other token gets 401 like the real thing. Records every call, and fails sends when a test says so.
 /// Point the client at it with <c>Zapnoty:Telegram:ApiBaseUrl = BaseUrl</c>.
 /// </summary>
@@ -322,6 +322,8 @@ public sealed class FakeTelegramServer : IAsyncDisposable
             "deleteWebhook" => DeleteWebhook(bot),
             "sendMessage" => SendMessage(bot, call),
             "getFile" => GetFile(bot, call),
+            // "typing…" shown to the customer; recorded like every call (CallsTo("sendChatAction")).
+            "sendChatAction" => Ok(JsonValue.Create(true)),
             "answerCallbackQuery" => string.IsNullOrEmpty(call.Field("callback_query_id"))
                 ? Error(new TelegramFailure(400, "Bad Request: query is too old and response timeout expired or query ID is invalid"))
                 : Ok(JsonValue.Create(true)),

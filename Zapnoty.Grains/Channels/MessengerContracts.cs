@@ -115,4 +115,7 @@ public interface IMessengerClient
 
     /// <summary>The link that opens a chat with the bot and starts it with <paramref name="payload"/>.</summary>
     string DeepLink(string username, string payload);
+
+    /// <summary>Shows "typing…" in the chat for a few seconds. Best effort: what the messenger answers is only logged.</summary>
+    Task Typing(string token, string chatId, CancellationToken cancellationToken);
 }

@@ -180,6 +180,7 @@ public sealed partial class ProjectGrain
             for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
             metrics.TicketsCreated(group.Count);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
+            GrainFactory.GetGrain<Live.ILiveHubGrain>(ProjectId).Changed().Ignore();
             foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
             await RegisterSlaReminders(reminderLater);
         }

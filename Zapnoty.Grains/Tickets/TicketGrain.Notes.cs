@@ -13,7 +13,8 @@ public sealed partial class TicketGrain
     public async Task<MessageView> Note(AgentNote note)
     {
         TicketRules.RequireText(note.Text);
-        var before = await Current();
+        var before = await Writable();
+        await RequireNoNewerMessages(before, note.ExpectedLastMessageId);
         var now = clock.StoredNow();
         // Nothing is on its way anywhere: stored, a note is where it belongs. Nothing is queued for
         // the chat, no credit is spent, first_reply_at and the status stay as they are.

@@ -109,6 +109,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         // A reply of files alone needs no text.
         if (files.Count == 0 || reply.Text.Length > 0) TicketRules.RequireText(reply.Text);
         var before = await Writable();
+        await RequireNoNewerMessages(before, reply.ExpectedLastMessageId);
         var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Agent, reply.Agent.AgentId, reply.Text, now,
             before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null, files);
@@ -291,6 +292,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         _history.AddRange(history);
         await ArmSlaAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
+        if (events.Count > 0) GrainFactory.GetGrain<Live.ILiveHubGrain>(after.ProjectId).Changed().Ignore();
         return message;
     }
 

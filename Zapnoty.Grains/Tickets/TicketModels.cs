@@ -144,12 +144,13 @@ public sealed record TicketEdit(
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.AgentReply")]
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text,
-    [property: Id(16)] Cluster.WriteKey? Key = null, [property: Id(2)] IReadOnlyList<Attachment>? Files = null) : Cluster.IKeyedWrite;
+    [property: Id(16)] Cluster.WriteKey? Key = null, [property: Id(2)] IReadOnlyList<Attachment>? Files = null,
+    [property: Id(3)] Guid? ExpectedLastMessageId = null) : Cluster.IKeyedWrite;
 
 /// <summary>An internal note: seen by the team only, never sent to the customer, costs no credit.</summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.AgentNote")]
-public sealed record AgentNote([property: Id(0)] Actor Agent, [property: Id(1)] string Text);
+public sealed record AgentNote([property: Id(0)] Actor Agent, [property: Id(1)] string Text, [property: Id(2)] Guid? ExpectedLastMessageId = null);
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.CustomerMessage")]

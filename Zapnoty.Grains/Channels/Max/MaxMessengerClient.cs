@@ -227,6 +227,12 @@ public sealed partial class MaxMessengerClient(HttpClient http, MaxFiles files, 
         }
     }
 
+    /// <summary>
+    /// Not sent: Max's <c>typing_on</c> is an action on a chat (<c>POST /chats/{chatId}/actions</c>)
+    /// and a Max route keeps the customer's user id, which is not their dialog's chat id.
+    /// </summary>
+    public Task Typing(string token, string chatId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public string DeepLink(string username, string payload)
     {
         var name = username.TrimStart('@');

@@ -240,6 +240,21 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
         }
     }
 
+    /// <summary><c>sendChatAction</c> "typing": shown for 5 s or until the bot's next message.</summary>
+    public async Task Typing(string token, string chatId, CancellationToken cancellationToken)
+    {
+        if (!TelegramBotToken.HasValidShape(token) || !long.TryParse(chatId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var chat))
+            return;
+        try
+        {
+            await BotFor(token).SendChatAction(chat, ChatAction.Typing, cancellationToken: cancellationToken);
+        }
+        catch (RequestException failed) when (!cancellationToken.IsCancellationRequested)
+        {
+            _log.LogInformation("Telegram bot {BotId} could not show typing in chat {ChatId}: {Error}", TelegramBotToken.BotIdOf(token), chatId, failed.Message);
+        }
+    }
+
     public string DeepLink(string username, string payload)
     {
         var name = username.TrimStart('@');

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly errors: Record<string, string[]> | undefined,
     /** Seconds from a Retry-After header (429), when the API sent one. */
     readonly retryAfterSeconds?: number,
+    /** The whole problem document, for the members a route adds (a stale reply's newer_messages). */
+    readonly problem?: Record<string, unknown>,
   ) {
     super(ApiError.describe(title, detail, errors));
   }
@@ -23,7 +25,8 @@ export const unreachable = () => new ApiError(0, 'The server cannot be reached. 
 export async function problemOf(response: Response): Promise<ApiError> {
   try {
     const problem = (await response.json()) as { title?: string | null; detail?: string | null; errors?: Record<string, string[]> };
-    return new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? undefined, problem.errors, retryAfterOf(response));
+    return new ApiError(response.status, problem.title ?? response.statusText, problem.detail ?? undefined, problem.errors, retryAfterOf(response),
+      problem as Record<string, unknown>);
   } catch {
     return new ApiError(response.status, `${response.status} ${response.statusText}`, undefined, undefined, retryAfterOf(response));
   }

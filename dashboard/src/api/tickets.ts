@@ -1,6 +1,7 @@
 // Tickets: the project's list with its counts, one ticket, its changes, replies, notes, older messages
 // and the customers' files.
 import { answer, api, done } from './client';
+import { ApiError } from './errors';
 import { page, type Answer, type Body, type Page, type Query } from './contract';
 
 type ListRoute = '/v1/projects/{projectId}/helpdesk/tickets';
@@ -29,12 +30,19 @@ export const getTicket = (ticketId: string) => answer(api.GET('/v1/helpdesk/tick
 export const editTicket = (ticketId: string, change: TicketPatch) =>
   answer(api.PATCH('/v1/helpdesk/tickets/{ticketId}', { params: { path: { ticketId } }, body: change }));
 
-export const replyToTicket = (ticketId: string, text: string) =>
-  done(api.POST('/v1/helpdesk/tickets/{ticketId}/replies', { params: { path: { ticketId } }, body: { text } }));
+/** With `expectedLastMessageId`, refused (409, `newer_messages`: see {@link newerMessagesOf}) when newer messages exist. */
+export const replyToTicket = (ticketId: string, text: string, expectedLastMessageId?: string) =>
+  done(api.POST('/v1/helpdesk/tickets/{ticketId}/replies', { params: { path: { ticketId } }, body: { text, expected_last_message_id: expectedLastMessageId } }));
+
+/** The messages a stale reply did not account for (its 409), or null for any other failure. */
+export function newerMessagesOf(error: unknown): Message[] | null {
+  return error instanceof ApiError && error.status === 409 && Array.isArray(error.problem?.newer_messages)
+    ? (error.problem.newer_messages as Message[]) : null;
+}
 
 /** An internal note: the team sees it, the customer never does. */
-export const addNote = (ticketId: string, text: string) =>
-  done(api.POST('/v1/helpdesk/tickets/{ticketId}/notes', { params: { path: { ticketId } }, body: { text } }));
+export const addNote = (ticketId: string, text: string, expectedLastMessageId?: string) =>
+  done(api.POST('/v1/helpdesk/tickets/{ticketId}/notes', { params: { path: { ticketId } }, body: { text, expected_last_message_id: expectedLastMessageId } }));
 
 /**
  * A reply with files, as multipart/form-data: `text` (may be empty) and each file as `files`.

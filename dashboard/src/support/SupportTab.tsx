@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { Page } from '../api/contract';
+import { openProjectEvents, type LiveState, type ProjectEvents } from '../api/events';
 import type { Role } from '../api/projects';
 import { listMembers } from '../api/team';
 import { countTickets, listTickets, type StatusCounts, type Ticket } from '../api/tickets';
@@ -10,8 +11,11 @@ import { Filters, noFilters, type TicketFilters } from './Filters';
 import { TicketList } from './TicketList';
 import { TicketView } from './TicketView';
 
-/** How often the list asks for new tickets; the ticket view polls on the same beat. */
+/** How often the list asks for new tickets while the event stream is not live; the ticket view polls on the same beat. */
 export const pollMs = 4000;
+
+/** A burst of events (a ticket created with its counts, several changes) becomes one refetch after this pause. */
+const settleMs = 150;
 
 // The Support tab: filters and the ticket list beside the open ticket (stacked on a phone).
 export function SupportTab(props: { projectId: string; role: Role; ticketId?: string }) {
@@ -46,7 +50,30 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
   }, [projectId, filters, cursor]);
 
   useEffect(() => { void refresh(); }, [refresh]);
-  useInterval(() => void refresh(), pollMs);
+
+  // Changes are pushed by the project's event stream; the list and counts refetch when one comes
+  // (and after a reset). Only while the stream is not live does the list poll.
+  const [events, setEvents] = useState<ProjectEvents | null>(null);
+  const [live, setLive] = useState<LiveState>('connecting');
+  useEffect(() => {
+    const stream = openProjectEvents(projectId);
+    setEvents(stream);
+    const unwatch = stream.watch(setLive);
+    return () => { unwatch(); stream.close(); };
+  }, [projectId]);
+  const latestRefresh = useRef(refresh);
+  latestRefresh.current = refresh;
+  useEffect(() => {
+    if (!events) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = events.subscribe((event) => {
+      if (event.name === 'presence') return;
+      clearTimeout(timer);
+      timer = setTimeout(() => void latestRefresh.current(), settleMs);
+    });
+    return () => { clearTimeout(timer); unsubscribe(); };
+  }, [events]);
+  useInterval(() => { if (live !== 'live') void refresh(); }, pollMs);
 
   const changeFilters = (next: TicketFilters) => {
     setFilters(next);
@@ -55,7 +82,7 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
 
   return (
     <div class={`support ${props.ticketId ? 'has-ticket' : ''}`}>
-      <section class="ticket-pane-list" aria-label="Tickets">
+      <section class="ticket-pane-list" aria-label="Tickets" data-live={live}>
         <Filters filters={filters} onChange={changeFilters} counts={counts} members={members.data?.items ?? []} types={types.data?.items ?? []}
           tags={tags.data?.items.filter((t) => !t.archived)} />
         <ErrorNote error={error ?? members.error ?? types.error} />
@@ -65,7 +92,7 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
           onNewer={() => setCursors(cursors.slice(0, -1))} />
       </section>
       {props.ticketId && (
-        <TicketView key={props.ticketId} projectId={projectId} ticketId={props.ticketId} role={props.role}
+        <TicketView key={props.ticketId} projectId={projectId} ticketId={props.ticketId} role={props.role} events={events} live={live}
           members={members.data?.items ?? []} types={types.data?.items ?? []} tags={tags.data?.items ?? []} onChanged={() => void refresh()} />
       )}
     </div>
