@@ -6,7 +6,7 @@ import { useNow } from './clock';
 import { age, ChannelIcon } from './format';
 import { customerName, isOverdue, label } from './ticketWords';
 
-// Newest first; an overdue ticket's row is red. A row is a link, so the keyboard opens it too.
+// Newest first (under a search: best match first, a message match quoted under the subject); an overdue ticket's row is red. A row is a link, so the keyboard opens it too.
 export function TicketList(props: { projectId: string; page: Page<Ticket> | null; selectedId?: string; hasNewer: boolean; onOlder: () => void; onNewer: () => void }) {
   const now = useNow();
   const { page } = props;
@@ -28,6 +28,7 @@ export function TicketList(props: { projectId: string; page: Page<Ticket> | null
                   <a href={href({ page: 'tickets', projectId: props.projectId, ticketId: t.id })}>{t.subject || '(no subject)'}</a>
                   {isOverdue(t) && <span class="badge badge-overdue">Overdue</span>}
                   <span class="narrow muted"> · {customerName(t)}</span>
+                  {t.match?.snippet && <div class="snippet muted" title="Found in a message">“{t.match.snippet}”</div>}
                 </td>
                 <td class="wide">{customerName(t)}</td>
                 <td><span class={`status status-${t.status}`}>{label(t.status)}</span></td>
