@@ -38,7 +38,11 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await Execute(connection, "SELECT pg_advisory_lock($1)", cancellationToken, MigrationLockKey);
+        // Polled rather than waited for: a session blocked inside pg_advisory_lock holds a snapshot,
+        // and CREATE INDEX CONCURRENTLY in the lock holder's migration waits for every older
+        // snapshot to end, so the two would wait for each other.
+        while (!await TryLock(connection, cancellationToken))
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         try
         {
             await Execute(connection, """
@@ -111,6 +115,13 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<bool> TryLock(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
+        command.Parameters.AddWithValue(MigrationLockKey);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<Dictionary<string, string>> AppliedVersions(NpgsqlConnection connection, CancellationToken cancellationToken)

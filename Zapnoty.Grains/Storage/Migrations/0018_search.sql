@@ -36,3 +36,9 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_name_substrings
     ON customers USING gin (project_id, (coalesce(name, '') || ' ' || coalesce(username, '')) gin_trgm_ops);
 CREATE INDEX CONCURRENTLY IF NOT EXISTS ticket_messages_words
     ON ticket_messages USING gin (project_id, to_tsvector('russian'::regconfig, text));
+
+-- The global trigram index on subjects gives way to the per-project one: the previous release's
+-- query (project_id = $1 AND subject ILIKE ...) is answered by tickets_subject_substrings too,
+-- and the planner preferred the smaller global index, walking every tenant's entries.
+-- ticket_messages_text_trgm stays one release: the previous release still searches message text by substring.
+DROP INDEX CONCURRENTLY IF EXISTS tickets_subject_trgm;
