@@ -50,9 +50,9 @@ public sealed class SearchPlanTests(ClusterFixture cluster)
         }
         Assert.Equal(15_000, (await Found(Filter("xylophone"))).Single().Ticket.Number);
 
-        // A word in most subjects is walked newest first and stops at the page.
-        Assert.Null(await Candidates(Filter("refund"), SearchRank.Subject));
-        var common = await Plan(TicketList.PlaceQuery(Filter("refund"), SearchRank.Subject, null, 51, now, null));
+        // A word in thousands of messages is walked newest first and stops at the page.
+        Assert.Null(await Candidates(Filter("refund"), SearchRank.Message));
+        var common = await Plan(TicketList.PlaceQuery(Filter("refund"), SearchRank.Message, null, 51, now, null));
         Assert.True(common.Widest.Rows <= Bound, common.ToString());
         Assert.Equal(51, (await Found(Filter("refund"))).Count);
         Assert.All(await Found(Filter("Customer 1234")), hit => Assert.Equal(project, hit.Ticket.ProjectId));

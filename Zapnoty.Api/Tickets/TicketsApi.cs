@@ -61,7 +61,7 @@ public static class TicketsApi
     /// <c>q</c> (a number such as <c>#12</c>, or at least 3 characters of subject, customer name or
     /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>.
     /// </summary>
-    private static async Task<Ok<Page<TicketListItemDto>>> List(Guid projectId, [AsParameters] TicketListQuery query,
+    private static async Task<Ok<TicketPage>> List(Guid projectId, [AsParameters] TicketListQuery query,
         Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation();
@@ -80,11 +80,11 @@ public static class TicketsApi
         var team = page.Any(t => t.AssigneeId is not null) ? await TeamDirectory.Of(grains, projectId) : TeamDirectory.Empty;
         var items = page.Take(filter.Limit).Select(t => new TicketListItemDto(TicketDto.From(t, now, team), null)).ToList();
         var next = page.Count > filter.Limit ? Paging.Encode(items[^1].Number.ToString()) : null;
-        return TypedResults.Ok(new Page<TicketListItemDto>(items, next));
+        return TypedResults.Ok(new TicketPage(items, next));
     }
 
     /// <summary>The list under <c>q</c>: best place first (number, subject, customer, message), newest first within a place.</summary>
-    private static async Task<Ok<Page<TicketListItemDto>>> Search(TicketFilter filter, SearchPosition? after, TicketList tickets,
+    private static async Task<Ok<TicketPage>> Search(TicketFilter filter, SearchPosition? after, TicketList tickets,
         IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -93,7 +93,7 @@ public static class TicketsApi
         var shown = page.Take(filter.Limit).ToList();
         var items = shown.Select(h => new TicketListItemDto(TicketDto.From(h.Ticket, now, team), SearchCursor.Match(h))).ToList();
         var next = page.Count > filter.Limit ? SearchCursor.Encode(shown[^1]) : null;
-        return TypedResults.Ok(new Page<TicketListItemDto>(items, next));
+        return TypedResults.Ok(new TicketPage(items, next));
     }
 
     /// <summary>

@@ -65,7 +65,8 @@ if (scenarios == "long-tickets")
     await LongTicketBench.Run(api, db, rounds: projectCount);
 
 if (scenarios == "scale")
-    await ScaleBench.Run(api, db, tickets: args.Length > 4 ? projectCount : 1_000_000, warmup: TimeSpan.FromSeconds(2), duration);
+    await ScaleBench.Run(api, db, tickets: args.Length > 4 ? projectCount : 1_000_000, others: args.Length > 6 ? ticketCount : 1_000,
+        warmup: TimeSpan.FromSeconds(2), duration);
 
 if (scenarios is "all" or "webhooks")
 {

@@ -7,8 +7,8 @@ using Zapnoty.Grains.Tickets;
 namespace Zapnoty.Bench;
 
 /// <summary>
-/// The read path at scale (issue 17): one project with <c>tickets</c> tickets beside 1,000 other
-/// projects holding 1,000 each, loaded by SQL (ScaleData), then the ticket list with each
+/// The read path at scale (issue 17): one project with <c>tickets</c> tickets beside <c>others</c>
+/// projects (1,000 by default) holding 1,000 each, loaded by SQL (ScaleData), then the ticket list with each
 /// filter, the status counts, a deep page and searches (by number, a rare word, a common word, a
 /// customer's name) through the REST API at 4 and 32 clients, each against its baseline measured
 /// in the same run: the same statements through Npgsql in this process (TicketList, as the
@@ -16,15 +16,15 @@ namespace Zapnoty.Bench;
 /// </summary>
 public static class ScaleBench
 {
-    private const int Others = 1_000, PerOther = 1_000, Block = 100_000;
+    private const int PerOther = 1_000, Block = 100_000;
     private static readonly int[] Clients = [4, 32];
 
-    public static async Task Run(ZapnotyApi api, NpgsqlDataSource db, int tickets, TimeSpan warmup, TimeSpan duration)
+    public static async Task Run(ZapnotyApi api, NpgsqlDataSource db, int tickets, int others, TimeSpan warmup, TimeSpan duration)
     {
         var project = await api.CreateProject();
         var started = Stopwatch.StartNew();
-        await LoadOthers(db);
-        Console.WriteLine($"loaded {Others * PerOther:N0} tickets in {Others:N0} projects in {started.Elapsed.TotalSeconds:F0} s");
+        await LoadOthers(db, others);
+        Console.WriteLine($"loaded {others * PerOther:N0} tickets in {others:N0} projects in {started.Elapsed.TotalSeconds:F0} s");
         // Measured at 100,000 first when the project grows beyond, so one run shows the growth.
         long loaded = 0;
         foreach (var size in new long[] { Block, tickets }.Where(n => n <= tickets).Distinct())
@@ -35,11 +35,11 @@ public static class ScaleBench
             var load = started.Elapsed;
             await using (var vacuum = db.CreateCommand("VACUUM (ANALYZE) tickets, customers, ticket_messages")) { vacuum.CommandTimeout = 0; await vacuum.ExecuteNonQueryAsync(); }
             Console.WriteLine($"the project has {size:N0} tickets (loading took {load.TotalSeconds:F0} s, VACUUM ANALYZE {(started.Elapsed - load).TotalSeconds:F0} s)");
-            await Measure(api, db, project, size, warmup, duration);
+            await Measure(api, db, project, size, others, warmup, duration);
         }
     }
 
-    private static async Task Measure(ZapnotyApi api, NpgsqlDataSource db, BenchProject project, long tickets, TimeSpan warmup, TimeSpan duration)
+    private static async Task Measure(ZapnotyApi api, NpgsqlDataSource db, BenchProject project, long tickets, int others, TimeSpan warmup, TimeSpan duration)
     {
         var list = new TicketList(db);
         var now = DateTimeOffset.UtcNow;
@@ -77,7 +77,7 @@ public static class ScaleBench
 
         var load = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[..3] : ["n/a"];
         Console.WriteLine();
-        Console.WriteLine($"tickets in the project={tickets:N0} (+{Others * PerOther:N0} in {Others:N0} others) cores={Environment.ProcessorCount} " +
+        Console.WriteLine($"tickets in the project={tickets:N0} (+{others * PerOther:N0} in {others:N0} others) cores={Environment.ProcessorCount} " +
                           $"{duration.TotalSeconds:F0} s per case after {warmup.TotalSeconds:F0} s warm-up; load average at the end {string.Join(" ", load)}");
         Console.WriteLine("| request | clients | API req/s | API p50 ms | API p95 ms | API p99 ms | SQL p50 ms | SQL p95 ms | SQL p99 ms | failures |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -86,10 +86,10 @@ public static class ScaleBench
                               $"{viaSql.P50Ms:F1} | {viaSql.P95Ms:F1} | {viaSql.P99Ms:F1} | {viaApi.Failures + viaSql.Failures} |");
     }
 
-    /// <summary>1,000 projects of 1,000 tickets, written straight into the database in ten blocks.</summary>
-    private static async Task LoadOthers(NpgsqlDataSource db)
+    /// <summary>Projects of 1,000 tickets each, written straight into the database in blocks of 100 projects.</summary>
+    private static async Task LoadOthers(NpgsqlDataSource db, int others)
     {
-        var ids = Enumerable.Range(0, Others).Select(_ => Guid.NewGuid()).ToArray();
+        var ids = Enumerable.Range(0, others).Select(_ => Guid.NewGuid()).ToArray();
         await using (var projects = db.CreateCommand("""
             INSERT INTO projects (id, name, slug, created_at, updated_at)
             SELECT id, 'scale ' || id, 'scale-' || id, now(), now() FROM unnest($1::uuid[]) id
@@ -98,8 +98,8 @@ public static class ScaleBench
             projects.Parameters.Add(new NpgsqlParameter { Value = ids });
             await projects.ExecuteNonQueryAsync();
         }
-        for (var i = 0; i < Others; i += 100)
-            await ScaleData.Load(db, ids[i..(i + 100)], PerOther, 0, 10_000_000 + (long)i * PerOther, rareNumber: 0);
+        for (var i = 0; i < others; i += 100)
+            await ScaleData.Load(db, ids[i..Math.Min(i + 100, others)], PerOther, 0, 10_000_000 + (long)i * PerOther, rareNumber: 0);
     }
 
     private static string Cursor(long number) =>
