@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Npgsql;
 using Zapnoty.Grains.Tests.Infrastructure;
 using Zapnoty.Grains.Tickets;
@@ -31,7 +30,7 @@ public sealed class SearchPlanTests(ClusterFixture cluster)
         // The number: one lookup in the (project_id, number) index.
         var byNumber = await Plan(TicketList.PlaceQuery(Filter("#15000"), SearchRank.Number, null, 51, now, null));
         Assert.Contains("tickets_number_unique", byNumber.Indexes);
-        Assert.True(byNumber.Widest.Rows <= 1, byNumber.ToString());
+        Assert.True(byNumber.WidestRows <= 1, byNumber.ToString());
 
         // A word in one message, and a customer's name: their places' indexes, then a handful of tickets.
         foreach (var (q, rank, index) in new[]
@@ -42,18 +41,18 @@ public sealed class SearchPlanTests(ClusterFixture cluster)
         {
             var candidates = await Plan(TicketList.CandidateQuery(Filter(q), rank)!);
             Assert.True(candidates.Indexes.Contains(index), $"{q}: {candidates}");
-            Assert.True(candidates.Widest.Rows <= Bound, $"{q}: {candidates}");
+            Assert.True(candidates.WidestRows <= Bound, $"{q}: {candidates}");
             var ids = await Candidates(Filter(q), rank);
             Assert.NotNull(ids);
             var page = await Plan(TicketList.PlaceQuery(Filter(q), rank, null, 51, now, ids));
-            Assert.True(page.Widest.Rows <= Bound, $"{q}: {page}");
+            Assert.True(page.WidestRows <= Bound, $"{q}: {page}");
         }
         Assert.Equal(15_000, (await Found(Filter("xylophone"))).Single().Ticket.Number);
 
         // A word in thousands of messages is walked newest first and stops at the page.
         Assert.Null(await Candidates(Filter("refund"), SearchRank.Message));
         var common = await Plan(TicketList.PlaceQuery(Filter("refund"), SearchRank.Message, null, 51, now, null));
-        Assert.True(common.Widest.Rows <= Bound, common.ToString());
+        Assert.True(common.WidestRows <= Bound, common.ToString());
         Assert.Equal(51, (await Found(Filter("refund"))).Count);
         Assert.All(await Found(Filter("Customer 1234")), hit => Assert.Equal(project, hit.Ticket.ProjectId));
     }
@@ -68,32 +67,6 @@ public sealed class SearchPlanTests(ClusterFixture cluster)
         return await TicketList.CandidatesOf(command, filter, rank, CancellationToken.None);
     }
 
-    private sealed record PlanSummary(HashSet<string> Indexes, (string Node, double Rows) Widest, string Json)
-    {
-        public override string ToString() => $"widest {Widest.Node} {Widest.Rows} rows; indexes {string.Join(", ", Indexes)}\n{Json}";
-    }
-
-    /// <summary>Runs the statement under EXPLAIN ANALYZE: the indexes it used and the node that touched most rows.</summary>
-    private async Task<PlanSummary> Plan(NpgsqlCommand statement)
-    {
-        await using var connection = await cluster.Database.OpenConnectionAsync();
-        await using var command = new NpgsqlCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.CommandText, connection);
-        command.Parameters.AddRange(statement.Parameters.Select(p => p.Clone()).ToArray());
-        var json = (string)(await command.ExecuteScalarAsync())!;
-        using var plan = JsonDocument.Parse(json);
-        var indexes = new HashSet<string>();
-        var widest = ("none", 0.0);
-        void Walk(JsonElement node)
-        {
-            if (node.TryGetProperty("Index Name", out var index)) indexes.Add(index.GetString()!);
-            var rows = node.GetProperty("Actual Loops").GetDouble() * (node.GetProperty("Actual Rows").GetDouble()
-                + (node.TryGetProperty("Rows Removed by Filter", out var filtered) ? filtered.GetDouble() : 0)
-                + (node.TryGetProperty("Rows Removed by Index Recheck", out var rechecked) ? rechecked.GetDouble() : 0));
-            if (rows > widest.Item2) widest = (node.GetProperty("Node Type").GetString()!, rows);
-            if (node.TryGetProperty("Plans", out var children))
-                foreach (var child in children.EnumerateArray()) Walk(child);
-        }
-        Walk(plan.RootElement[0].GetProperty("Plan"));
-        return new PlanSummary(indexes, widest, json);
-    }
+    private Task<QueryPlan> Plan(NpgsqlCommand statement) =>
+        QueryPlan.Analyze(cluster.Database, statement.CommandText, statement.Parameters.Select(p => p.Clone()));
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
 using Npgsql;
 using Zapnoty.Grains.Tests.Infrastructure;
 using Zapnoty.Grains.Tickets;
@@ -70,7 +69,7 @@ public static class ScaleBench
             {
                 var path = query == "counts" ? $"/v1/projects/{project.Id}/helpdesk/tickets/counts"
                     : $"/v1/projects/{project.Id}/helpdesk/tickets?limit=50" + (query.Length > 0 ? "&" + query : "");
-                var viaApi = await LoadRun.Measure(name, clients, warmup, duration, _ => Get(api.Http, project, path));
+                var viaApi = await LoadRun.Measure(name, clients, warmup, duration, _ => api.GetOk(project, path));
                 var viaSql = await LoadRun.Measure(name + " (SQL)", clients, warmup, duration, _ => sql(CancellationToken.None));
                 results.Add((name, clients, viaApi, viaSql));
             }
@@ -104,16 +103,6 @@ public static class ScaleBench
 
     private static string Cursor(long number) =>
         Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(number.ToString())).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    /// <summary>The page or counts as the dashboard asks for them; the body is read whole, not parsed.</summary>
-    private static async Task Get(HttpClient http, BenchProject project, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", project.Key);
-        using var response = await http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        if ((int)response.StatusCode != 200) throw new InvalidOperationException($"HTTP {(int)response.StatusCode}: {body[..Math.Min(300, body.Length)]}");
-    }
 
     private static async Task<T> Scalar<T>(NpgsqlDataSource db, string sql)
     {
