@@ -50,3 +50,9 @@ public static class Paging
         }
     }
 }
+
+/// <summary>
+/// A page of the ticket list: <c>{ items, next_cursor }</c>. Its own type (rather than
+/// <c>Page&lt;TicketListItemDto&gt;</c>) so the published schema keeps its name, <c>Api.TicketPage</c>.
+/// </summary>
+public sealed record TicketPage(IReadOnlyList<Tickets.TicketListItemDto> Items, string? NextCursor);

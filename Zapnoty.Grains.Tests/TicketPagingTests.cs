@@ -153,23 +153,9 @@ public sealed class TicketPagingTests(ClusterFixture cluster)
     /// <summary>The plan node that touched most rows (returned or filtered out) when the statement ran.</summary>
     private async Task<(string Node, double Rows)> WidestPlanNode(string sql, object[] parameters)
     {
-        await using var command = cluster.Database.CreateCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + sql);
-        foreach (var value in parameters)
-            command.Parameters.Add(value is DBNull ? new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid } : new NpgsqlParameter { Value = value });
-        using var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync())!);
-        var widest = ("none", 0.0);
-        void Walk(JsonElement node)
-        {
-            var loops = node.GetProperty("Actual Loops").GetDouble();
-            var rows = loops * (node.GetProperty("Actual Rows").GetDouble()
-                + (node.TryGetProperty("Rows Removed by Filter", out var filtered) ? filtered.GetDouble() : 0)
-                + (node.TryGetProperty("Rows Removed by Index Recheck", out var rechecked) ? rechecked.GetDouble() : 0));
-            if (rows > widest.Item2) widest = (node.GetProperty("Node Type").GetString()!, rows);
-            if (node.TryGetProperty("Plans", out var children))
-                foreach (var child in children.EnumerateArray()) Walk(child);
-        }
-        Walk(plan.RootElement[0].GetProperty("Plan"));
-        return widest;
+        var plan = await QueryPlan.Analyze(cluster.Database, sql, parameters.Select(value => value is DBNull
+            ? new NpgsqlParameter { Value = value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid } : new NpgsqlParameter { Value = value }));
+        return (plan.WidestNode, plan.WidestRows);
     }
 
     private async Task<T> Scalar<T>(string sql, params object[] parameters)

@@ -10,7 +10,12 @@
 #              on many projects and on one hot project (targets in hours and in minutes).
 #   long-tickets — not part of "all" (about a minute): a ticket with 20,000 messages vs one with 20
 #              and one with 60, first and warm GET vs the same page in one query; [projects] is the number of rounds.
-# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets] [sla tickets]   (defaults 32 15 50 all 100000)
+#   scale    — not part of "all" (about 10 minutes at 1,000,000): one project of [projects] tickets
+#              (1,000,000 when not given) beside 1,000 projects of 1,000, loaded by SQL; the list with
+#              each filter, counts, a deep page and searches at 4 and 32 clients vs the same statements
+#              in-process ([workers] is unused; the clients are fixed; the last argument, when given, is
+#              the number of other projects instead of 1,000).
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale] [sla tickets]   (defaults 32 15 50 all 100000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -100,3 +100,21 @@ public sealed record TicketCountsDto(int New, int InProgress, int Waiting, int C
 
 /// <summary>How many open tickets one person (<c>assignee_id</c>, a user id) is assigned.</summary>
 public sealed record AssigneeCountDto(Guid AssigneeId, int Open);
+
+/// <summary>Where a search (<c>q</c>) found a ticket of the list.</summary>
+public enum SearchField { Number, Subject, Customer, Message }
+
+/// <summary>
+/// Where <c>q</c> matched: the ticket's <c>number</c>, its <c>subject</c>, its <c>customer</c>'s name
+/// or username, or a <c>message</c>: then <c>message_id</c> is the newest matching one and
+/// <c>snippet</c> plain text around the words found.
+/// </summary>
+public sealed record SearchMatchDto(SearchField Field, Guid? MessageId, string? Snippet);
+
+/// <summary>A ticket of the list; <c>match</c> says where a search found it (null without <c>q</c>).</summary>
+public sealed record TicketListItemDto : TicketDto
+{
+    public TicketListItemDto(TicketDto ticket, SearchMatchDto? match) : base(ticket) => Match = match;
+
+    public SearchMatchDto? Match { get; }
+}

@@ -74,20 +74,39 @@ public static class TicketsApi
     /// <c>q</c> (a number such as <c>#12</c>, or at least 3 characters of subject, customer name or
     /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>, <c>tag_id</c>.
     /// </summary>
-    private static async Task<Ok<Page<TicketDto>>> List(Guid projectId, [AsParameters] TicketListQuery query,
+    private static async Task<Ok<TicketPage>> List(Guid projectId, [AsParameters] TicketListQuery query,
         Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
     {
         var validation = new Validation();
         var filter = FilterOf(projectId, caller, validation, query, query.Status) with { Limit = Paging.Limit(query.Limit, validation) };
+        if (filter.Search is not null)
+        {
+            var after = SearchCursor.Decode(query.Cursor, validation);
+            validation.ThrowIfAny();
+            return await Search(filter, after, tickets, grains, clock, cancellationToken);
+        }
         if (Paging.DecodeNumber(query.Cursor, validation) is { } before) filter = filter with { BeforeNumber = before };
         validation.ThrowIfAny();
 
         var now = clock.GetUtcNow();
         var page = await tickets.Find(filter with { Limit = filter.Limit + 1 }, now, cancellationToken);
         var team = page.Any(t => t.AssigneeId is not null) ? await TeamDirectory.Of(grains, projectId) : TeamDirectory.Empty;
-        var items = page.Take(filter.Limit).Select(t => TicketDto.From(t, now, team)).ToList();
+        var items = page.Take(filter.Limit).Select(t => new TicketListItemDto(TicketDto.From(t, now, team), null)).ToList();
         var next = page.Count > filter.Limit ? Paging.Encode(items[^1].Number.ToString()) : null;
-        return TypedResults.Ok(new Page<TicketDto>(items, next));
+        return TypedResults.Ok(new TicketPage(items, next));
+    }
+
+    /// <summary>The list under <c>q</c>: best place first (number, subject, customer, message), newest first within a place.</summary>
+    private static async Task<Ok<TicketPage>> Search(TicketFilter filter, SearchPosition? after, TicketList tickets,
+        IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var page = await tickets.Search(filter with { Limit = filter.Limit + 1 }, after, now, cancellationToken);
+        var team = page.Any(h => h.Ticket.AssigneeId is not null) ? await TeamDirectory.Of(grains, filter.ProjectId) : TeamDirectory.Empty;
+        var shown = page.Take(filter.Limit).ToList();
+        var items = shown.Select(h => new TicketListItemDto(TicketDto.From(h.Ticket, now, team), SearchCursor.Match(h))).ToList();
+        var next = page.Count > filter.Limit ? SearchCursor.Encode(shown[^1]) : null;
+        return TypedResults.Ok(new TicketPage(items, next));
     }
 
     /// <summary>

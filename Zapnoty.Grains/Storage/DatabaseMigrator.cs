@@ -38,7 +38,11 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await Execute(connection, "SELECT pg_advisory_lock($1)", cancellationToken, MigrationLockKey);
+        // Polled rather than waited for: a session blocked inside pg_advisory_lock holds a snapshot,
+        // and CREATE INDEX CONCURRENTLY in the lock holder's migration waits for every older
+        // snapshot to end, so the two would wait for each other.
+        while (!await TryLock(connection, cancellationToken))
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
         try
         {
             await Execute(connection, """
@@ -90,6 +94,16 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
     private async Task Apply(NpgsqlConnection connection, Migration migration, CancellationToken cancellationToken)
     {
         log.LogInformation("Applying migration {Version}", migration.Version);
+        if (migration.OutsideTransaction)
+        {
+            // Statement by statement, each committed on its own (CREATE INDEX CONCURRENTLY cannot run
+            // in a transaction); each is idempotent, so a start interrupted half-way runs the whole file again.
+            foreach (var statement in Migration.Statements(migration.Sql))
+                await Execute(connection, statement, cancellationToken);
+            await Execute(connection, "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", cancellationToken,
+                migration.Version, migration.Checksum);
+            return;
+        }
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var script = new NpgsqlCommand(migration.Sql, connection, transaction))
             await script.ExecuteNonQueryAsync(cancellationToken);
@@ -101,6 +115,13 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
             await record.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task<bool> TryLock(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", connection);
+        command.Parameters.AddWithValue(MigrationLockKey);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task<Dictionary<string, string>> AppliedVersions(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -129,9 +150,16 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
     public sealed record Migration(string Version, string Sql, string Checksum, string? Breaking)
     {
         private const string BreakingMarker = "-- breaking:";
+        private const string NoTransactionMarker = "-- no-transaction:";
+
+        /// <summary>
+        /// Marked by a <c>-- no-transaction: ...</c> header line: applied statement by statement
+        /// outside a transaction, for statements that cannot run in one (CREATE INDEX CONCURRENTLY).
+        /// </summary>
+        public bool OutsideTransaction => HeaderNote(Sql, NoTransactionMarker) is not null;
 
         public static Migration From(string version, string sql) =>
-            new(version, sql, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sql))), BreakingNote(sql));
+            new(version, sql, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(sql))), HeaderNote(sql, BreakingMarker));
 
         internal static Migration Load(Assembly assembly, string resource, string version)
         {
@@ -142,17 +170,45 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
         }
 
         /// <summary>Only the header counts: the same words in a later comment do not mark the migration.</summary>
-        private static string? BreakingNote(string sql)
+        private static string? HeaderNote(string sql, string marker)
         {
             foreach (var raw in sql.Split('\n'))
             {
                 var line = raw.Trim();
                 if (line.Length == 0) continue;
                 if (!line.StartsWith("--", StringComparison.Ordinal)) return null;
-                if (line.StartsWith(BreakingMarker, StringComparison.OrdinalIgnoreCase))
-                    return line[BreakingMarker.Length..].Trim() is { Length: > 0 } note ? note : "no reason given";
+                if (line.StartsWith(marker, StringComparison.OrdinalIgnoreCase))
+                    return line[marker.Length..].Trim() is { Length: > 0 } note ? note : "no reason given";
             }
             return null;
+        }
+
+        /// <summary>
+        /// The script split at each <c>;</c> that ends a statement: not inside quotes, a
+        /// dollar-quoted body (<c>$$ ... $$</c>) or a <c>--</c> comment.
+        /// </summary>
+        public static IReadOnlyList<string> Statements(string sql)
+        {
+            var statements = new List<string>();
+            var (start, quoted, dollar, comment) = (0, false, false, false);
+            for (var i = 0; i < sql.Length; i++)
+            {
+                var c = sql[i];
+                if (comment) { comment = c != '\n'; continue; }
+                if (dollar) { if (c == '$' && i + 1 < sql.Length && sql[i + 1] == '$') { dollar = false; i++; } continue; }
+                if (quoted) { quoted = c != '\''; continue; }
+                if (c == '\'') quoted = true;
+                else if (c == '-' && i + 1 < sql.Length && sql[i + 1] == '-') comment = true;
+                else if (c == '$' && i + 1 < sql.Length && sql[i + 1] == '$') { dollar = true; i++; }
+                else if (c == ';')
+                {
+                    if (sql[start..i].Trim() is { Length: > 0 } statement) statements.Add(statement);
+                    start = i + 1;
+                }
+            }
+            if (sql[start..].Trim() is { Length: > 0 } last && !last.Split('\n').All(l => l.TrimStart().StartsWith("--", StringComparison.Ordinal) || l.Trim().Length == 0))
+                statements.Add(last);
+            return statements;
         }
     }
 }

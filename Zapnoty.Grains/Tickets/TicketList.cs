@@ -94,24 +94,27 @@ public sealed partial class TicketList(NpgsqlDataSource dataSource)
         if (filter.TagId is { } tagId) Where("t.number IN (SELECT x.ticket_number FROM ticket_tags x WHERE x.tag_id = @)", tagId);
         if (filter.Search is { } search)
         {
-            command.Parameters.Add(new() { Value = search.Number ?? -1 });
-            var q = "$" + command.Parameters.Count;
-            if (search.Text is not { } text)
-                sql.Append($" AND t.number = {q}");
-            else
+            // One set of ids per table the search looks in, each found through that table's
+            // (project_id, ...) indexes (conditions on one table combine as a bitmap OR), rather
+            // than one OR across tables the planner can only answer by walking the whole project.
+            var subject = new List<string>();
+            var customer = new List<string>();
+            if (search.Number is not null) subject.Add(Places[SearchRank.Number]);
+            if (search.Text is not null)
             {
-                command.Parameters.Add(new() { Value = "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%" });
-                var p = "$" + command.Parameters.Count;
-                // One set of ids per place the text may be, each found through its own index (the
-                // trigram indexes on subject and message text), rather than one OR the planner
-                // can only answer by walking every ticket of the project.
-                sql.Append($"""
-                     AND (t.number = {q} OR t.id IN (
-                          SELECT s.id FROM tickets s WHERE s.project_id = $1 AND s.subject ILIKE {p}
-                          UNION SELECT s.id FROM tickets s JOIN customers n ON n.id = s.customer_id WHERE n.project_id = $1 AND n.name ILIKE {p}
-                          UNION SELECT m.ticket_id FROM ticket_messages m WHERE m.project_id = $1 AND m.text ILIKE {p}))
-                    """);
+                subject.AddRange([Places[SearchRank.Subject], Places[SearchRank.SubjectPart]]);
+                customer.AddRange([Places[SearchRank.Customer], Places[SearchRank.CustomerPart]]);
             }
+            var sets = new List<string> { $"SELECT t.id FROM tickets t WHERE t.project_id = $1 AND ({string.Join(" OR ", subject)})" };
+            if (customer.Count > 0)
+            {
+                sets.Add($"SELECT t.id FROM customers c JOIN tickets t ON t.customer_id = c.id WHERE {string.Join(" OR ", customer.Select(p => $"({p})"))}");
+                sets.Add(MessageTickets);
+            }
+            sql.Append(" AND t.id IN (").AppendJoin(" UNION ", sets).Append(')');
+            // The search's values are named in the conditions; each becomes a parameter.
+            var bound = Bind(command, sql.ToString(), search, null, 0);
+            sql.Clear().Append(bound);
         }
         return sql;
     }

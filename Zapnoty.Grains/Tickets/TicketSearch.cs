@@ -21,6 +21,13 @@ public sealed record TicketSearch(long? Number, string? Text)
             problem = $"q must be at most {MaxLength} characters.";
             return null;
         }
+        // PostgreSQL refuses U+0000 in text, and unpaired surrogates cannot be encoded: both would
+        // fail deep in the query; other control characters are never part of what anyone searches for.
+        if (text.Any(char.IsControl) || !IsWellFormed(text))
+        {
+            problem = "q must not contain control characters or broken Unicode.";
+            return null;
+        }
         // "#12" is a ticket number and nothing else.
         if (text.StartsWith('#') && long.TryParse(text[1..], out var tagged) && text[1..].All(char.IsAsciiDigit))
             return new TicketSearch(tagged, null);
@@ -30,5 +37,18 @@ public sealed record TicketSearch(long? Number, string? Text)
         if (number is not null) return new TicketSearch(number, null);
         problem = $"q must be at least {MinTextLength} characters, or a ticket number such as #12.";
         return null;
+    }
+
+    /// <summary>The text as a LIKE pattern matching it anywhere, its wildcards taken literally.</summary>
+    public string? Substring => Text is null ? null : "%" + Text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+
+    private static bool IsWellFormed(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return false;
+        }
+        return true;
     }
 }

@@ -7,6 +7,9 @@ namespace Zapnoty.Bench;
 public sealed record LoadResult(string Name, int Requests, int Failures, double Seconds, double P50Ms, double P99Ms, LoadWindow Window,
     DatabaseActivity? Database)
 {
+    /// <summary>The 95th percentile (the scale scenario's goals are stated at p95).</summary>
+    public double P95Ms { get; init; } = double.NaN;
+
     public double PerSecond => Requests / Seconds;
 
     /// <summary>Database transactions and WAL syncs per request in the window, when the run counted them.</summary>
@@ -71,7 +74,7 @@ public static class LoadRun
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new LoadResult(name, all.Length, failures.Sum(), seconds, Percentile(all, 0.50), Percentile(all, 0.99),
-            new LoadWindow(start, end, startUtc, endUtc, Stopwatch.GetTimestamp()), activity);
+            new LoadWindow(start, end, startUtc, endUtc, Stopwatch.GetTimestamp()), activity) { P95Ms = Percentile(all, 0.95) };
     }
 
     public static double Percentile(double[] sorted, double p) =>

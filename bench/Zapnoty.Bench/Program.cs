@@ -15,7 +15,10 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //  - long-tickets: (not part of "all", about a minute) a ticket with 20,000 messages vs one with 20
 //              and one with 60 (the same page): first and warm GET through the API vs the same page
 //              in one query; [projects] is the number of rounds (one ticket of each size per round).
-// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets] [sla tickets]
+//  - scale:    (not part of "all") the list, counts and search at one project of [projects] tickets
+//              (default 1,000,000) beside 1,000 projects of 1,000, at 4 and 32 clients, each against
+//              the same statements run in this process.
+// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale] [sla tickets]
 // The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
 if (args is ["cluster", var clusterDatabase, var repository])
     return await Zapnoty.Bench.Cluster.ClusterCheck.Run(clusterDatabase, repository);
@@ -29,8 +32,8 @@ var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
 var duration = TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 15);
 var projectCount = args.Length > 4 ? int.Parse(args[4]) : 50;
 var scenarios = args.Length > 5 ? args[5] : "all";
-if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets"))
-    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation or long-tickets.");
+if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets" or "scale"))
+    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation, long-tickets or scale.");
 var ticketCount = args.Length > 6 ? int.Parse(args[6]) : 100_000;
 var warmup = TimeSpan.FromSeconds(3);
 var port = 5400 + Random.Shared.Next(500);
@@ -60,6 +63,10 @@ if (scenarios == "sla-creation")
 
 if (scenarios == "long-tickets")
     await LongTicketBench.Run(api, db, rounds: projectCount);
+
+if (scenarios == "scale")
+    await ScaleBench.Run(api, db, tickets: args.Length > 4 ? projectCount : 1_000_000, others: args.Length > 6 ? ticketCount : 1_000,
+        warmup: TimeSpan.FromSeconds(2), duration);
 
 if (scenarios is "all" or "webhooks")
 {

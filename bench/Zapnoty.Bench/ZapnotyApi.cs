@@ -58,6 +58,16 @@ public sealed class ZapnotyApi(HttpClient http)
         return created.GetProperty("secret").GetString()!;
     }
 
+    /// <summary>A GET as an integration makes it with the project's key; the body is read whole but not parsed; anything but 200 fails.</summary>
+    public async Task GetOk(BenchProject project, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", project.Key);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if ((int)response.StatusCode != 200) throw new InvalidOperationException($"HTTP {(int)response.StatusCode}: {body[..Math.Min(300, body.Length)]}");
+    }
+
     /// <summary>Opens a ticket (channel <c>api</c>); returns its id.</summary>
     public async Task<Guid> OpenTicket(BenchProject project, int n)
     {

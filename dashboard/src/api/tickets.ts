@@ -8,7 +8,9 @@ type ListRoute = '/v1/projects/{projectId}/helpdesk/tickets';
 type TicketRoute = '/v1/helpdesk/tickets/{ticketId}';
 
 export type TicketDetails = Answer<TicketRoute, 'get'>;
-export type Ticket = NonNullable<Answer<ListRoute, 'get'>['items']>[number];
+type ListItem = NonNullable<Answer<ListRoute, 'get'>['items']>[number];
+// A ticket as every route answers it; only the list adds `match` (where a search found it), so it is optional here.
+export type Ticket = Omit<ListItem, 'match'> & { match?: ListItem['match'] };
 export type Message = NonNullable<TicketDetails['messages']>[number];
 export type Attachment = NonNullable<Message['attachments']>[number];
 export type HistoryEntry = NonNullable<TicketDetails['history']>[number];

@@ -7,7 +7,7 @@ import { age, ChannelIcon } from './format';
 import { customerName, isOverdue, label } from './ticketWords';
 import { TagChip } from './TicketTags';
 
-// Newest first; an overdue ticket's row is red. A row is a link, so the keyboard opens it too.
+// Newest first (under a search: best match first, a message match quoted under the subject); an overdue ticket's row is red. A row is a link, so the keyboard opens it too.
 export function TicketList(props: { projectId: string; page: Page<Ticket> | null; selectedId?: string; hasNewer: boolean; onOlder: () => void; onNewer: () => void }) {
   const now = useNow();
   const { page } = props;
@@ -30,6 +30,7 @@ export function TicketList(props: { projectId: string; page: Page<Ticket> | null
                   {isOverdue(t) && <span class="badge badge-overdue">Overdue</span>}
                   {t.tags.map((tag) => <TagChip key={tag.id} tag={tag} />)}
                   <span class="narrow muted"> · {customerName(t)}</span>
+                  {t.match?.snippet && <div class="snippet muted" title="Found in a message">“{t.match.snippet}”</div>}
                 </td>
                 <td class="wide">{customerName(t)}</td>
                 <td><span class={`status status-${t.status}`}>{label(t.status)}</span></td>

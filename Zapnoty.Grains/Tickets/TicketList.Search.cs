@@ -1,0 +1,199 @@
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace Zapnoty.Grains.Tickets;
+
+/// <summary>Where a search found a ticket. The list shows better places first: the number, then words of the subject, and so on.</summary>
+public enum SearchRank { Number, Subject, Customer, SubjectPart, CustomerPart, Message }
+
+/// <summary>The last ticket of a search page: the next page starts after it, in (rank, number descending) order.</summary>
+public sealed record SearchPosition(SearchRank Rank, long Number);
+
+/// <summary>A ticket a search found, where, and for a message the newest one that matched with an excerpt of it.</summary>
+public sealed record SearchHit(TicketView Ticket, SearchRank Rank, Guid? MessageId = null, string? Snippet = null);
+
+public sealed partial class TicketList
+{
+    // The words of q: websearch_to_tsquery never fails on syntax ("quoted phrases", -not, or).
+    // The 'russian' configuration stems Cyrillic words in Russian and Latin ones in English, and
+    // every expression below is exactly the one an index of migration 0018 is built over.
+    private const string Words = "websearch_to_tsquery('russian'::regconfig, @words)";
+    private const string SubjectWords = "to_tsvector('russian'::regconfig, t.subject)";
+    private const string CustomerNames = "(coalesce(c.name, '') || ' ' || coalesce(c.username, ''))";
+    private const string CustomerWords = $"to_tsvector('russian'::regconfig, {CustomerNames})";
+    private const string MessageWords = "to_tsvector('russian'::regconfig, m.text)";
+    private const string MessageTickets = $"SELECT m.ticket_id FROM ticket_messages m WHERE m.project_id = $1 AND {MessageWords} @@ {Words}";
+
+    /// <summary>
+    /// Each place as the condition an index answers (<c>c</c> is the ticket's customer), in rank
+    /// order. Customer conditions name the project again for the (project_id, ...) GIN indexes.
+    /// </summary>
+    private static readonly Dictionary<SearchRank, string> Places = new()
+    {
+        [SearchRank.Number] = "t.number = @number",
+        [SearchRank.Subject] = $"{SubjectWords} @@ {Words}",
+        [SearchRank.Customer] = $"c.project_id = $1 AND {CustomerWords} @@ {Words}",
+        [SearchRank.SubjectPart] = "t.subject ILIKE @part",
+        [SearchRank.CustomerPart] = $"c.project_id = $1 AND {CustomerNames} ILIKE @part",
+        [SearchRank.Message] = $"t.id IN ({MessageTickets})",
+    };
+
+    /// <summary>
+    /// A place's matches through its index, at most @cap + 1 of them: ticket ids, or customer ids
+    /// for the customer places. Up to @cap, the page is sorted from them; beyond, the term is
+    /// common and the page is found faster by walking the project's tickets newest first.
+    /// </summary>
+    private static readonly Dictionary<SearchRank, (string Sql, string Match)> Candidates = new()
+    {
+        [SearchRank.Subject] = ($"SELECT t.id FROM tickets t WHERE t.project_id = $1 AND {Places[SearchRank.Subject]} LIMIT @cap", "t.id = ANY(@ids)"),
+        [SearchRank.Customer] = ($"SELECT c.id FROM customers c WHERE {Places[SearchRank.Customer]} LIMIT @cap", "t.customer_id = ANY(@ids)"),
+        [SearchRank.SubjectPart] = ($"SELECT t.id FROM tickets t WHERE t.project_id = $1 AND {Places[SearchRank.SubjectPart]} LIMIT @cap", "t.id = ANY(@ids)"),
+        [SearchRank.CustomerPart] = ($"SELECT c.id FROM customers c WHERE {Places[SearchRank.CustomerPart]} LIMIT @cap", "t.customer_id = ANY(@ids)"),
+        [SearchRank.Message] = ($"{MessageTickets} LIMIT @cap", "t.id = ANY(@ids)"),
+    };
+
+    /// <summary>
+    /// Each place as a check of the ticket at hand that no index can answer ("IS TRUE" hides the
+    /// indexed expression): the walk over a common term, and the exclusion of better places, so a
+    /// ticket is listed once, at its best place. The message check looks at that ticket's messages only.
+    /// </summary>
+    private static readonly Dictionary<SearchRank, string> Checks = new()
+    {
+        [SearchRank.Number] = "t.number = @number",
+        [SearchRank.Subject] = $"({SubjectWords} @@ {Words}) IS TRUE",
+        [SearchRank.Customer] = $"({CustomerWords} @@ {Words}) IS TRUE",
+        [SearchRank.SubjectPart] = "(t.subject ILIKE @part) IS TRUE",
+        [SearchRank.CustomerPart] = $"({CustomerNames} ILIKE @part) IS TRUE",
+        [SearchRank.Message] = $"EXISTS (SELECT 1 FROM ticket_messages m WHERE m.ticket_id = t.id AND ({MessageWords} @@ {Words}) IS TRUE)",
+    };
+
+    /// <summary>How many matches of a place are sorted by number; a term matching more is walked instead.</summary>
+    public const int CandidateCap = 1000;
+
+    private const string Snippets = $"""
+        SELECT x.ticket_id, hit.id, ts_headline('russian'::regconfig, hit.text, {Words},
+                   'MaxFragments=1, MaxWords=24, MinWords=10, FragmentDelimiter=" … ", StartSel="", StopSel=""')
+          FROM unnest(@tickets) x(ticket_id)
+         CROSS JOIN LATERAL (SELECT m.id, m.text FROM ticket_messages m
+                              WHERE m.ticket_id = x.ticket_id AND ({MessageWords} @@ {Words}) IS TRUE
+                              ORDER BY m.seq DESC LIMIT 1) hit
+        """;
+
+    /// <summary>
+    /// Tickets matching <paramref name="filter"/>'s search, best place first and newest first
+    /// within a place, after <paramref name="after"/>. Place by place, each an index walk that stops
+    /// at the page's size, so a page costs what its places cost, never the whole project; a number
+    /// alone is one index lookup.
+    /// </summary>
+    public Task<IReadOnlyList<SearchHit>> Search(TicketFilter filter, SearchPosition? after, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Bounded<IReadOnlyList<SearchHit>>(filter, async command =>
+        {
+            var search = filter.Search ?? throw new ArgumentException("The filter has no search.", nameof(filter));
+            var hits = new List<SearchHit>();
+            foreach (var rank in Ranks(search, after))
+            {
+                if (hits.Count >= filter.Limit) break;
+                var candidates = await CandidatesOf(command, filter, rank, cancellationToken);
+                await using var place = PlaceQuery(filter, rank, after, filter.Limit - hits.Count, now, candidates);
+                (place.Connection, place.Transaction) = (command.Connection, command.Transaction);
+                await using var reader = await place.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken)) hits.Add(new SearchHit(TicketRows.Read(reader), rank));
+            }
+            return await WithSnippets(command, hits, search, cancellationToken);
+        }, cancellationToken);
+
+    /// <summary>
+    /// The statement finding up to <paramref name="limit"/> tickets of one place of the search, after
+    /// <paramref name="after"/>, leaving out those found at a better place: among
+    /// <paramref name="candidates"/> when the place had at most <see cref="CandidateCap"/>, else
+    /// walking the project newest first (public for the plan tests).
+    /// </summary>
+    public static NpgsqlCommand PlaceQuery(TicketFilter filter, SearchRank rank, SearchPosition? after, int limit, DateTimeOffset now,
+        Guid[]? candidates)
+    {
+        var search = filter.Search ?? throw new ArgumentException("The filter has no search.", nameof(filter));
+        var command = new NpgsqlCommand();
+        var sql = Where(command, new StringBuilder(TicketRows.SelectFrom), filter with { Search = null, BeforeNumber = null }, now);
+        sql.Append(" AND ").Append(rank == SearchRank.Number ? Places[rank] : candidates is null ? Checks[rank] : Candidates[rank].Match);
+        foreach (var earlier in Ranks(search, null).Where(r => r < rank)) sql.Append(" AND NOT (").Append(Checks[earlier]).Append(')');
+        if (after is not null && rank == after.Rank) sql.Append(" AND t.number < @before");
+        sql.Append(" ORDER BY t.number DESC LIMIT @limit");
+        command.CommandText = Bind(command, sql.ToString(), search, after?.Number, limit, candidates);
+        return command;
+    }
+
+    /// <summary>
+    /// The place's matches by its index (ticket or customer ids), or null when it has more than
+    /// <see cref="CandidateCap"/>. The planner's estimate (from the statistics of the index's
+    /// words) answers first: reading a common word's index entries alone takes longer than
+    /// walking to a page of its newest matches.
+    /// </summary>
+    public static async Task<Guid[]?> CandidatesOf(NpgsqlCommand command, TicketFilter filter, SearchRank rank, CancellationToken cancellationToken)
+    {
+        if (CandidateQuery(filter, rank) is not { } query) return null;
+        command.Parameters.Clear();
+        command.Parameters.AddRange(query.Parameters.Select(p => p.Clone()).ToArray());
+        var sql = query.CommandText;
+        // The Limit node's input: how many rows the planner expects the whole place to match.
+        command.CommandText = "EXPLAIN (FORMAT JSON) " + sql;
+        using (var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!))
+            if (plan.RootElement[0].GetProperty("Plan").GetProperty("Plans")[0].GetProperty("Plan Rows").GetDouble() > CandidateCap) return null;
+
+        command.CommandText = sql;
+        var ids = new HashSet<Guid>();
+        var rows = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            if (++rows > CandidateCap) return null;
+            else ids.Add(reader.GetGuid(0));
+        return [.. ids];
+    }
+
+    /// <summary>The statement reading a place's matches through its index, up to one more than the cap; null for the number.</summary>
+    public static NpgsqlCommand? CandidateQuery(TicketFilter filter, SearchRank rank)
+    {
+        if (!Candidates.TryGetValue(rank, out var candidates)) return null;
+        var command = new NpgsqlCommand();
+        command.Parameters.Add(new() { Value = filter.ProjectId });
+        command.CommandText = Bind(command, candidates.Sql, filter.Search!, null, 0, null);
+        return command;
+    }
+
+    /// <summary>The places a search looks at, in rank order, from the one <paramref name="after"/> is at.</summary>
+    private static IEnumerable<SearchRank> Ranks(TicketSearch search, SearchPosition? after) =>
+        Places.Keys.Order()
+            .Where(rank => rank == SearchRank.Number ? search.Number is not null : search.Text is not null)
+            .Where(rank => after is null || rank >= after.Rank);
+
+    /// <summary>The newest matching message of each ticket found by one, with an excerpt around the words.</summary>
+    private static async Task<IReadOnlyList<SearchHit>> WithSnippets(NpgsqlCommand command, List<SearchHit> hits, TicketSearch search,
+        CancellationToken cancellationToken)
+    {
+        var inMessages = hits.Where(h => h.Rank == SearchRank.Message).Select(h => h.Ticket.Id).ToArray();
+        if (inMessages.Length == 0) return hits;
+        command.Parameters.Clear();
+        command.Parameters.Add(new() { Value = inMessages });
+        command.CommandText = Bind(command, Snippets.Replace("@tickets", "$1"), search, null, 0);
+        var found = new Dictionary<Guid, (Guid Message, string Snippet)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken)) found[reader.GetGuid(0)] = (reader.GetGuid(1), reader.GetString(2).Trim());
+        return hits.Select(h => found.TryGetValue(h.Ticket.Id, out var m) ? h with { MessageId = m.Message, Snippet = m.Snippet } : h).ToList();
+    }
+
+    /// <summary>Replaces the named placeholders of <paramref name="sql"/> that it uses by parameters of <paramref name="command"/>.</summary>
+    private static string Bind(NpgsqlCommand command, string sql, TicketSearch search, long? before, int limit, Guid[]? ids = null)
+    {
+        foreach (var (name, value) in new (string, object?)[]
+                 {
+                     ("@words", search.Text), ("@part", search.Substring), ("@number", search.Number), ("@before", before), ("@limit", limit),
+                     ("@cap", CandidateCap + 1), ("@ids", ids),
+                 })
+        {
+            if (!sql.Contains(name, StringComparison.Ordinal)) continue;
+            command.Parameters.Add(new() { Value = value });
+            sql = sql.Replace(name, "$" + command.Parameters.Count, StringComparison.Ordinal);
+        }
+        return sql;
+    }
+}
