@@ -26,8 +26,11 @@ public sealed class CraftedLinkTests(ClusterFixture cluster, BrowserFixture brow
         dashboard.Page.Request += (_, request) => requests.Enqueue($"{request.Method} {new Uri(request.Url).AbsolutePath}");
 
         await dashboard.OpenAs(owner, crafted.Replace("{p}", projectId.ToString()));
-        await dashboard.Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        await Task.Delay(300);   // the app's first calls start after its first render
+        // The support tab keeps its event stream open, so the network never goes idle: wait for
+        // the app's first API calls, then long enough for any call a crafted link could cause.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!requests.Any(r => r.Contains(" /v1/", StringComparison.Ordinal)) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        await Task.Delay(1000);
 
         var api = requests.Where(r => r.Contains(" /v1/", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(api);   // the app did start and call the API

@@ -26,10 +26,12 @@ public sealed record PreparedTicket(
 /// </summary>
 public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
 {
-    // The project row is locked before anything else: inserting customers takes a KEY SHARE
-    // lock on it (foreign key), and two transactions each holding KEY SHARE and then asking
-    // for FOR UPDATE deadlock. Taking FOR UPDATE first gives every creation one lock order.
-    private const string LockProject = "SELECT 1 FROM projects WHERE id = $1 FOR UPDATE";
+    // The project row is locked before anything else, so every creation takes its locks in one
+    // order. NO KEY UPDATE (what the UPDATE of next_ticket_number takes anyway) serialises
+    // creations without blocking the KEY SHARE locks that foreign keys take: a transaction that
+    // numbered its event (project_event_seqs, locked until commit) and then inserts a row
+    // referencing the project must not wait for a creation waiting for that event number.
+    private const string LockProject = "SELECT 1 FROM projects WHERE id = $1 FOR NO KEY UPDATE";
 
     private const string UpsertCustomers = """
         INSERT INTO customers (id, project_id, channel, external_id, name, email, username, created_at)
@@ -43,14 +45,14 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
         RETURNING id, channel, external_id, name, email, username
         """;
 
-    // Why this is gapless and unique under any concurrency: FOR UPDATE makes every other
+    // Why this is gapless and unique under any concurrency: FOR NO KEY UPDATE makes every other
     // creation for the project wait on the project row until this transaction ends; under
     // READ COMMITTED the waiter then re-reads the committed next_ticket_number. The range
     // [first, first + count) is taken and the tickets inserted in the same statement, so a
     // rollback returns the whole range. UNIQUE (project_id, number) stays as the backstop.
     private const string InsertNumberedTickets = """
         WITH locked AS (
-                SELECT next_ticket_number FROM projects WHERE id = $1 FOR UPDATE),
+                SELECT next_ticket_number FROM projects WHERE id = $1 FOR NO KEY UPDATE),
              taken AS (
                 UPDATE projects p SET next_ticket_number = locked.next_ticket_number + $2
                   FROM locked WHERE p.id = $1
