@@ -143,6 +143,7 @@ public static class ZapnotyApi
         api.MapApiKeysApi();
         api.MapSettingsApi();
         api.MapTicketTypesApi();
+        api.MapCalendarApi();
         api.MapTicketsApi();
         api.MapCannedRepliesApi();
         api.MapTeamApi();

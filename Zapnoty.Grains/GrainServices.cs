@@ -35,6 +35,7 @@ public static class GrainServices
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<CannedReplyStore>();
+        services.AddSingleton<Calendars.CalendarStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<AccessStore>();
         services.AddSingleton<LoginCodeStore>();
