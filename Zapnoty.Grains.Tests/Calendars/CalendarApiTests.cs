@@ -94,7 +94,8 @@ public sealed class CalendarApiTests(ClusterFixture cluster)
         foreach (var (body, field) in cases)
         {
             var problem = await owner.Call(HttpMethod.Put, Path(projectId), body, HttpStatusCode.BadRequest);
-            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{field}: {problem}");
+            // U+0000 is refused by the JSON reader before the calendar's rules, naming the element (week.mon[0][0]).
+            Assert.True(problem.GetProperty("errors").EnumerateObject().Any(e => e.Name.StartsWith(field, StringComparison.Ordinal)), $"{field}: {problem}");
         }
         Assert.Equal(JsonValueKind.Null, (await owner.Get(Path(projectId))).GetProperty("time_zone").ValueKind);
     }
@@ -121,10 +122,10 @@ public sealed class CalendarApiTests(ClusterFixture cluster)
         var projectId = await owner.CreateProject();
         var before = await owner.Call(HttpMethod.Put, Path(projectId), OfficeWeek(), HttpStatusCode.OK);
 
-        foreach (var broken in new[] { "this is not a calendar", "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:2027xx01\nEND:VEVENT\nEND:VCALENDAR", "BEGIN:VCALENDAR\u0000" })
+        foreach (var broken in new[] { "this is not a calendar", "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:2027xx01\nEND:VEVENT\nEND:VCALENDAR", "BEGIN:VCALENDAR\u0000", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n" })
         {
             var problem = await owner.Call(HttpMethod.Put, $"{Path(projectId)}/ical", new { ics = broken }, HttpStatusCode.BadRequest);
-            Assert.True(problem.GetProperty("errors").TryGetProperty("ics", out _), problem.ToString());
+            Assert.True(problem.GetProperty("errors").EnumerateObject().Any(e => e.Name.StartsWith("ics", StringComparison.Ordinal)), $"{broken}: {problem}");
         }
         var huge = "BEGIN:VCALENDAR\r\n" + string.Concat(Enumerable.Repeat("X-FILLER:" + new string('a', 1000) + "\r\n", 300)) + "END:VCALENDAR\r\n";
         await owner.Call(HttpMethod.Put, $"{Path(projectId)}/ical", new { ics = huge }, HttpStatusCode.RequestEntityTooLarge);

@@ -44,6 +44,8 @@ public static class IcsImport
         var dates = new Dates([], []);
         foreach (var evt in calendar.Events)
         {
+            if (evt.DtStart is null)
+                throw DomainException.Invalid("ics", $"The event '{OneLine(evt.Uid ?? evt.Summary ?? "?")}' has no valid DTSTART.");
             if (evt.DtStart is not { HasTime: false } start) continue;
             var first = LocalDate.FromDateOnly(start.Date);
             var end = evt.DtEnd is { HasTime: false } dtEnd ? LocalDate.FromDateOnly(dtEnd.Date) : first.PlusDays(1);
@@ -51,6 +53,8 @@ public static class IcsImport
             for (var (date, n) = (first, 0); date < end && n < MaxEventDays; date = date.PlusDays(1), n++)
                 target.Add(date);
         }
+        if (dates.Holidays.Count == 0 && dates.WorkingDays.Count == 0)
+            throw DomainException.Invalid("ics", "The file has no all-day events: nothing to import as holidays or working days.");
         // A date an official calendar marks both ways is a working day: the move is the later word.
         dates.Holidays.ExceptWith(dates.WorkingDays);
         return dates;
