@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Calendars;
 using Zapnoty.Grains.Tests.Infrastructure;
 
 namespace Zapnoty.Grains.Tests.Calendars;
@@ -131,5 +133,24 @@ public sealed class CalendarApiTests(ClusterFixture cluster)
         await owner.Call(HttpMethod.Put, $"{Path(projectId)}/ical", new { ics = huge }, HttpStatusCode.RequestEntityTooLarge);
 
         Assert.Equal(before.GetRawText(), (await owner.Get(Path(projectId))).GetRawText());
+    }
+
+    [Fact]
+    public async Task A_stored_calendar_reads_back_the_same_after_the_grain_is_gone()
+    {
+        var owner = await cluster.Api(0).LogInAs();
+        var projectId = await owner.CreateProject();
+        var store = new CalendarStore(cluster.Database);
+        var calendar = CalendarRules.Normalize(new ProjectCalendar("America/New_York",
+            [new("sat", "20:00", "24:00"), new("mon", "09:00", "13:00"), new("mon", "14:00", "18:00")], ["2027-07-05"], ["2027-11-06"], "https://example.com/holidays.ics"));
+        await store.Save(projectId, calendar, new AuditEntry(DateTimeOffset.UtcNow, Actor.System, ProjectCalendarGrain.AuditChanged, null), CancellationToken.None);
+
+        var loaded = await store.Load(projectId, CancellationToken.None);
+        Assert.NotNull(loaded);
+        Assert.Equal(calendar.TimeZone, loaded.TimeZone);
+        Assert.Equal(calendar.Week, loaded.Week);
+        Assert.Equal(calendar.Holidays, loaded.Holidays);
+        Assert.Equal(calendar.WorkingDays, loaded.WorkingDays);
+        Assert.Equal(calendar.IcalUrl, loaded.IcalUrl);
     }
 }
