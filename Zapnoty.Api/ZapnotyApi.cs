@@ -151,6 +151,7 @@ public static class ZapnotyApi
         api.MapApiKeysApi();
         api.MapSettingsApi();
         api.MapTicketTypesApi();
+        api.MapCalendarApi();
         api.MapTicketsApi();
         api.MapLiveApi();
         api.MapCannedRepliesApi();

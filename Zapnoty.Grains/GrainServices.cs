@@ -37,6 +37,7 @@ public static class GrainServices
         services.AddSingleton<TicketStore>();
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<CannedReplyStore>();
+        services.AddSingleton<Calendars.CalendarStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();

@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Zapnoty.Grains.Audit;
+using Zapnoty.Grains.Storage;
+using static Zapnoty.Grains.Storage.OneTransaction;
+
+namespace Zapnoty.Grains.Calendars;
+
+/// <summary>A project's calendar, stored whole as JSON; each change is written with its audit entry.</summary>
+public sealed class CalendarStore(NpgsqlDataSource dataSource)
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public async Task<ProjectCalendar?> Load(Guid projectId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT calendar FROM project_calendars WHERE project_id = $1");
+        command.Parameters.Add(new() { Value = projectId });
+        return await command.ExecuteScalarAsync(cancellationToken) is string json
+            ? JsonSerializer.Deserialize<ProjectCalendar>(json, Json)
+            : null;
+    }
+
+    public Task Save(Guid projectId, ProjectCalendar calendar, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        var upsert = Command("""
+            INSERT INTO project_calendars (project_id, calendar, updated_at) VALUES ($1, $2, $3)
+            ON CONFLICT (project_id) DO UPDATE SET calendar = EXCLUDED.calendar, updated_at = EXCLUDED.updated_at
+            """, projectId, JsonSerializer.Serialize(calendar, Json), audit.At);
+        upsert.Parameters[1].NpgsqlDbType = NpgsqlDbType.Jsonb;
+        return dataSource.Commit([upsert, AuditWrites.Insert(projectId, audit)], cancellationToken);
+    }
+}
