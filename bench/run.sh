@@ -15,7 +15,11 @@
 #              each filter, counts, a deep page and searches at 4 and 32 clients vs the same statements
 #              in-process ([workers] is unused; the clients are fixed; the last argument, when given, is
 #              the number of other projects instead of 1,000).
-# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale] [sla tickets]   (defaults 32 15 50 all 100000)
+#   live     — not part of "all" (about 2 minutes): two silos over one PostgreSQL; [workers] event streams
+#              (dashboards) on silo B while customers' Telegram updates are posted to silo A's webhook,
+#              [projects] per second for [seconds]: update → event read on B, p50/p95/p99/max and losses,
+#              against A's acknowledgement plus a pg_notify hop. E.g. bench/run.sh 500 60 10 live
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale|live] [sla tickets]   (defaults 32 15 50 all 100000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

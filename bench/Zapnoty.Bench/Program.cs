@@ -18,7 +18,10 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //  - scale:    (not part of "all") the list, counts and search at one project of [projects] tickets
 //              (default 1,000,000) beside 1,000 projects of 1,000, at 4 and 32 clients, each against
 //              the same statements run in this process.
-// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale] [sla tickets]
+//  - live:     (not part of "all", about 2 minutes) two silos; [workers] event streams on silo B while
+//              customers' Telegram updates are posted to silo A, [projects] per second for [seconds]:
+//              update → event read on B, against A's acknowledgement plus a pg_notify hop.
+// Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale|live] [sla tickets]
 // The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
 if (args is ["cluster", var clusterDatabase, var repository])
     return await Zapnoty.Bench.Cluster.ClusterCheck.Run(clusterDatabase, repository);
@@ -32,8 +35,8 @@ var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
 var duration = TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 15);
 var projectCount = args.Length > 4 ? int.Parse(args[4]) : 50;
 var scenarios = args.Length > 5 ? args[5] : "all";
-if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets" or "scale"))
-    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation, long-tickets or scale.");
+if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets" or "scale" or "live"))
+    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation, long-tickets, scale or live.");
 var ticketCount = args.Length > 6 ? int.Parse(args[6]) : 100_000;
 var warmup = TimeSpan.FromSeconds(3);
 var port = 5400 + Random.Shared.Next(500);
@@ -46,6 +49,12 @@ if (scenarios == "sla")
 {
     // Starts, stops and restarts its own silos.
     await SlaReminderBench.Run(settings, smtp, http, workers, duration, projectCount, ticketCount);
+    return 0;
+}
+if (scenarios == "live")
+{
+    // Starts its own two silos.
+    await Zapnoty.Bench.Live.LiveBench.Run(connectionString, siloDll, smtp, connections: workers, duration, perSecond: projectCount);
     return 0;
 }
 

@@ -46,6 +46,17 @@ public sealed class ZapnotyApi(HttpClient http)
         return projects;
     }
 
+    /// <summary>Another key of the project, made by the admin in the dashboard (only a person may make keys); returns its secret.</summary>
+    public async Task<string> CreateApiKey(BenchProject project, string name, string scope)
+    {
+        var key = await Send(HttpMethod.Post, $"/v1/projects/{project.Id}/api-keys", new { name, scopes = new[] { scope } }, _session);
+        return key.GetProperty("key").GetString()!;
+    }
+
+    /// <summary>Connects a Telegram bot to the project, as the admin does with the token from @BotFather.</summary>
+    public Task ConnectTelegram(BenchProject project, string botToken) =>
+        Send(HttpMethod.Put, $"/v1/projects/{project.Id}/channels/telegram", new { bot_token = botToken }, _session, expected: 200);
+
     /// <summary>Sets the project's SLA targets in hours (null: off), as an admin in the dashboard would.</summary>
     public async Task SetSla(BenchProject project, decimal? firstReplyHours, decimal? resolveHours) =>
         await Send(HttpMethod.Patch, $"/v1/projects/{project.Id}/helpdesk/settings",
