@@ -224,6 +224,84 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
         await Eventually(async () => (await LastMessage(agent, ticketId)).GetProperty("delivery").GetString() == "delivered");
     }
 
+    [Fact]
+    public async Task A_reply_with_files_repeated_with_its_key_and_a_new_boundary_is_stored_once_costs_one_credit_and_sends_its_files_once()
+    {
+        var (agent, projectId, _, customer, ticketId) = await TelegramTicket();
+        var creditsBefore = await FreeCredits(agent, projectId);
+        var key = Guid.NewGuid().ToString();
+        var pdf = "%PDF-1.4 invoice"u8.ToArray();
+
+        using var first = await ReplyForm(agent, ticketId, "The invoice", [("invoice.pdf", "application/pdf", pdf)], key, boundary: "first-boundary");
+        // A client's retry builds the form again, with a boundary of its own.
+        using var repeat = await ReplyForm(agent, ticketId, "The invoice", [("invoice.pdf", "application/pdf", pdf)], key, boundary: "another-boundary");
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, repeat.StatusCode));
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal("true", repeat.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await MessageId(first), await MessageId(repeat));
+        var messages = (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").EnumerateArray();
+        Assert.Single(messages, m => m.GetProperty("text").GetString() == "The invoice");
+        Assert.Equal(creditsBefore - 1, await FreeCredits(agent, projectId));
+        Assert.Equal(1L, await StoredFiles(projectId));
+        await Telegram.WaitForFiles(f => f.Any(x => x.ChatId == customer.ChatId));
+        await Task.Delay(500);
+        Assert.Single(Telegram.SentFiles(customer.ChatId));
+    }
+
+    [Fact]
+    public async Task A_reply_key_sent_again_with_another_file_answers_422_and_the_new_file_is_not_kept()
+    {
+        var (agent, projectId, _, customer, ticketId) = await TelegramTicket();
+        var key = Guid.NewGuid().ToString();
+        using var first = await ReplyForm(agent, ticketId, "The invoice", [("invoice.pdf", "application/pdf", "%PDF-1.4 invoice"u8.ToArray())], key);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+
+        await AssertProblem(await ReplyForm(agent, ticketId, "The invoice", [("invoice.pdf", "application/pdf", "%PDF-1.4 corrected"u8.ToArray())], key),
+            422, "Idempotency-Key");
+
+        Assert.Equal(1L, await StoredFiles(projectId));
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM stored_file_chunks c JOIN stored_files f ON f.id = c.file_id WHERE f.project_id = $1", projectId));
+        Assert.Equal(0L, await Scalar("SELECT count(*) FROM stored_file_chunks c WHERE NOT EXISTS (SELECT 1 FROM stored_files f WHERE f.id = c.file_id)"));
+        Assert.Single((await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").EnumerateArray(), m => m.GetProperty("text").GetString() == "The invoice");
+        await Task.Delay(500);
+        Assert.Single(Telegram.SentFiles(customer.ChatId));
+    }
+
+    [Fact]
+    public async Task A_reply_with_files_written_before_a_newer_message_answers_409_with_the_newer_messages_and_keeps_no_file()
+    {
+        var (agent, projectId, _, customer, ticketId) = await TelegramTicket();
+        var seen = (await LastMessage(agent, ticketId)).GetProperty("id").GetString()!;
+        var newer = (await agent.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "A colleague answered first" })).GetProperty("id").GetString();
+
+        using var stale = await ReplyForm(agent, ticketId, "The invoice", [("invoice.pdf", "application/pdf", "%PDF-1.4"u8.ToArray())], expectedLastMessageId: seen);
+        var problem = JsonDocument.Parse(await stale.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal([newer], problem.GetProperty("newer_messages").EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+        Assert.Equal(0L, await StoredFiles(projectId));
+
+        // Written after seeing the newer message, the same reply goes.
+        using var current = await ReplyForm(agent, ticketId, "The invoice", [("invoice.pdf", "application/pdf", "%PDF-1.4"u8.ToArray())], expectedLastMessageId: newer);
+        Assert.Equal(HttpStatusCode.Created, current.StatusCode);
+        await Telegram.WaitForFiles(f => f.Any(x => x.ChatId == customer.ChatId));
+        Assert.Single(Telegram.SentFiles(customer.ChatId));
+    }
+
+    [Fact]
+    public async Task An_expected_last_message_id_that_is_no_uuid_answers_400_and_keeps_no_file()
+    {
+        var (agent, projectId, _, customer, ticketId) = await TelegramTicket();
+        using var refused = await ReplyForm(agent, ticketId, "The invoice", [("invoice.pdf", "application/pdf", "%PDF-1.4"u8.ToArray())],
+            expectedLastMessageId: "the-latest-one");
+        var problem = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("expected_last_message_id", out _), problem.ToString());
+        Assert.Equal(0L, await StoredFiles(projectId));
+        await Task.Delay(300);
+        Assert.Empty(Telegram.SentFiles(customer.ChatId));
+    }
+
     private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF, 0xD9];
 
     private async Task<(ApiClient Agent, Guid ProjectId, FakeBot Bot, TelegramCustomer Customer, Guid TicketId)> TelegramTicket()
@@ -242,10 +320,14 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
     }
 
     /// <summary>A multipart reply as a browser's FormData sends it: <c>text</c>, then each file as <c>files</c>.</summary>
-    public static async Task<HttpResponseMessage> ReplyWithFiles(ApiClient agent, Guid ticketId, string? text,
-        params (string Name, string ContentType, byte[] Content)[] files)
+    public static Task<HttpResponseMessage> ReplyWithFiles(ApiClient agent, Guid ticketId, string? text,
+        params (string Name, string ContentType, byte[] Content)[] files) => ReplyForm(agent, ticketId, text, files);
+
+    /// <summary>The form with <c>expected_last_message_id</c> last, an <c>Idempotency-Key</c> and a boundary when given.</summary>
+    private static async Task<HttpResponseMessage> ReplyForm(ApiClient agent, Guid ticketId, string? text,
+        (string Name, string ContentType, byte[] Content)[] files, string? key = null, string? boundary = null, string? expectedLastMessageId = null)
     {
-        using var form = new MultipartFormDataContent();
+        using var form = boundary is null ? new MultipartFormDataContent() : new MultipartFormDataContent(boundary);
         if (text is not null) form.Add(new StringContent(text), "text");
         foreach (var (name, contentType, content) in files)
         {
@@ -257,12 +339,20 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
                 : $"form-data; name=\"files\"; filename=\"file\"; filename*=UTF-8''{Uri.EscapeDataString(name)}");
             form.Add(part);
         }
+        if (expectedLastMessageId is not null) form.Add(new StringContent(expectedLastMessageId), "expected_last_message_id");
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/replies") { Content = form };
         if (agent.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", agent.Token);
+        if (key is not null) request.Headers.Add("Idempotency-Key", key);
         var response = await agent.Http.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
     }
+
+    private static async Task<Guid> MessageId(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+
+    private static async Task<int> FreeCredits(ApiClient owner, Guid projectId) =>
+        (await owner.Get($"/v1/projects/{projectId}/billing")).GetProperty("free_credits_left").GetInt32();
 
     private static async Task AssertProblem(HttpResponseMessage response, int status, string? detailContains)
     {
@@ -275,10 +365,12 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
         }
     }
 
-    private async Task<long> StoredFiles(Guid projectId)
+    private Task<long> StoredFiles(Guid projectId) => Scalar("SELECT count(*) FROM stored_files WHERE project_id = $1", projectId);
+
+    private async Task<long> Scalar(string sql, params object[] values)
     {
-        await using var command = cluster.Database.CreateCommand("SELECT count(*) FROM stored_files WHERE project_id = $1");
-        command.Parameters.Add(new() { Value = projectId });
+        await using var command = cluster.Database.CreateCommand(sql);
+        foreach (var value in values) command.Parameters.Add(new() { Value = value });
         return (long)(await command.ExecuteScalarAsync())!;
     }
 

@@ -29,6 +29,11 @@ public sealed class MultipartReplyDocument : IOperationFilter
                         Type = JsonSchemaType.String, MaxLength = Grains.Tickets.TicketLimits.MaxTextLength,
                         Description = "Optional with files: the first file's caption when it fits (Telegram 1024 characters), else a message of its own sent first.",
                     },
+                    [Tickets.ReplyFilesApi.ExpectedLastMessageIdField] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String, Format = "uuid",
+                        Description = "The latest message the agent saw; when newer ones exist the reply is refused with 409 and newer_messages, and its files are not kept.",
+                    },
                     ["files"] = new OpenApiSchema
                     {
                         Type = JsonSchemaType.Array, MinItems = 1, MaxItems = Grains.Files.FileLimits.MaxFilesPerReply,
@@ -42,6 +47,7 @@ public sealed class MultipartReplyDocument : IOperationFilter
         if (operation.Responses is { } responses && !responses.ContainsKey("422") && responses.TryGetValue("402", out var problem) && problem.Content is { } problemContent)
             responses["422"] = new OpenApiResponse { Description = "Unprocessable Entity", Content = new Dictionary<string, IOpenApiMediaType>(problemContent) };
         operation.Description = (operation.Description is { Length: > 0 } said ? said + " " : "") + "Also takes multipart/form-data with text and one or more files (one credit per reply, however many files): " +
-            "413 for a file over 50 MB or a request over the configured total, 422 for more than 10 files or an empty one.";
+            "413 for a file over 50 MB or a request over the configured total, 422 for more than 10 files or an empty one. " +
+            "Idempotency-Key applies to both bodies; a form's fingerprint is over its parts in order (names, file names, content types, bytes), not its boundary.";
     }
 }

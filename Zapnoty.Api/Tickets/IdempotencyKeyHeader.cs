@@ -18,8 +18,9 @@ public sealed record AcceptsIdempotencyKey;
 /// writes that create something: ticket creation, agent reply, customer reply. Runs after
 /// routing, before the handler binds the body, on routes with <see cref="AcceptsIdempotencyKey"/>:
 /// a key that is not 1–255 printable ASCII characters answers 400; a valid one gets the request's
-/// fingerprint (SHA-256 of method, path and body; a form's fields and files rather than its raw
-/// bytes, whose boundary a client picks anew on every send), the body stays readable for binding.
+/// fingerprint (SHA-256 of method, path and body), the body stays readable for binding. The
+/// multipart reply, whose files stream into the store unbuffered, reads the key with
+/// <see cref="ClientKey"/> and takes its fingerprint while it streams (<see cref="FormFingerprint"/>).
 /// A request without a key gets one made up (<see cref="WriteKey.Generated"/>), so the API's own
 /// retry of the grain call after a silo left is answered once as well.
 /// </summary>
@@ -39,38 +40,33 @@ public sealed class IdempotencyKeyHeader(RequestDelegate next)
     /// <summary>The key of this request: the client's, or one made up for it.</summary>
     public static WriteKey Of(HttpContext context) => context.Features.Get<WriteKey>() ?? WriteKey.Generated();
 
-    private static async Task<WriteKey> Read(HttpRequest request)
+    private static async Task<WriteKey> Read(HttpRequest request) =>
+        ClientKey(request) is { } key ? ForClient(key, await Fingerprint(request)) : WriteKey.Generated();
+
+    /// <summary>The client's key, or null without one; a key that is not 1–255 printable ASCII characters answers 400.</summary>
+    public static string? ClientKey(HttpRequest request)
     {
         var values = request.Headers[Name];
-        if (values.Count == 0) return WriteKey.Generated();
+        if (values.Count == 0) return null;
         if (values.Count > 1 || values[0] is not { Length: > 0 and <= MaxLength } key || !key.All(c => c is >= ' ' and <= '~'))
             throw DomainException.Invalid(Name, $"{Name} must be one value of 1 to {MaxLength} printable ASCII characters, such as a UUID.");
-        return new WriteKey(key, await Fingerprint(request), Guid.NewGuid(), FromClient: true);
+        return key;
     }
+
+    /// <summary>The client's key with its request's fingerprint; a fresh request id (a client's repeat is another request).</summary>
+    public static WriteKey ForClient(string key, string fingerprint) => new(key, fingerprint, Guid.NewGuid(), FromClient: true);
+
+    /// <summary>The start of every fingerprint: method and path, so one key cannot name writes to two routes or tickets.</summary>
+    public static void AppendRequestLine(IncrementalHash hash, HttpRequest request) =>
+        hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
 
     private static async Task<string> Fingerprint(HttpRequest request)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
-        if (request.HasFormContentType)
-        {
-            // Parsed once; the handler's form binding reads the same parsed form.
-            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-            foreach (var (name, values) in form.OrderBy(f => f.Key, StringComparer.Ordinal))
-                hash.AppendData(Encoding.UTF8.GetBytes($"field {name.Length}:{name} {values.Count}:{string.Join("\0", values.ToArray())}\n"));
-            foreach (var file in form.Files)
-            {
-                hash.AppendData(Encoding.UTF8.GetBytes($"file {file.Name.Length}:{file.Name} {file.FileName.Length}:{file.FileName} {file.ContentType} {file.Length}\n"));
-                await using var content = file.OpenReadStream();
-                await Append(hash, content, request.HttpContext.RequestAborted);
-            }
-        }
-        else
-        {
-            request.EnableBuffering();
-            await Append(hash, request.Body, request.HttpContext.RequestAborted);
-            request.Body.Position = 0;
-        }
+        AppendRequestLine(hash, request);
+        request.EnableBuffering();
+        await Append(hash, request.Body, request.HttpContext.RequestAborted);
+        request.Body.Position = 0;
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

@@ -9,6 +9,7 @@ using Microsoft.Net.Http.Headers;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Problems;
 using Zapnoty.Grains;
+using Zapnoty.Grains.Cluster;
 using Zapnoty.Grains.Files;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Team;
@@ -20,17 +21,18 @@ namespace Zapnoty.Api.Tickets;
 /// <c>POST /v1/helpdesk/tickets/{ticketId}/replies</c> as <c>multipart/form-data</c>: <c>text</c>
 /// (optional when there are files) and one or more <c>files</c>. Each file streams straight into
 /// the file store as it arrives (never whole in memory); the reply then attaches them in its own
-/// transaction. Whatever refuses the reply (limits, 402 out of credits, a closed ticket) deletes
-/// the files already stored, so nothing is kept or sent. The JSON form of the route is
-/// <see cref="TicketsApi"/>'s; routing picks by Content-Type.
+/// transaction. Whatever refuses the reply (limits, 402 out of credits, a closed ticket, a stale
+/// <c>expected_last_message_id</c>, a repeat of an <c>Idempotency-Key</c>) deletes the files already
+/// stored, so nothing is kept or sent twice. The JSON form of the route is <see cref="TicketsApi"/>'s;
+/// routing picks by Content-Type.
 /// </summary>
 public static class ReplyFilesApi
 {
     public const string FormContentType = "multipart/form-data";
-    private const int MaxTextBytes = TicketLimits.MaxTextLength * 4;
+    public const string ExpectedLastMessageIdField = "expected_last_message_id";
 
-    /// <summary>The form's fields, for the API description: <c>text</c> and the repeated <c>files</c>.</summary>
-    public sealed record ReplyForm(string? Text, IFormFileCollection? Files);
+    /// <summary>The form's fields, for the API description: <c>text</c>, <c>expected_last_message_id</c> and the repeated <c>files</c>.</summary>
+    public sealed record ReplyForm(string? Text, IFormFileCollection? Files, Guid? ExpectedLastMessageId);
 
     public static RouteHandlerBuilder MapReplyWithFiles(this RouteGroupBuilder ticket) =>
         ticket.MapPost("/replies", ReplyWithFiles).RequireRole(ProjectRole.Support)
@@ -46,16 +48,16 @@ public static class ReplyFilesApi
     /// An agent's reply with files. 413: one file over 50 MB, or the request over
     /// <c>Zapnoty:Files:MaxReplyBytes</c> (refused from its Content-Length before the body is read) ·
     /// 422: more than 10 files, an empty file, a part that is neither <c>text</c> nor <c>files</c> ·
-    /// 402 out of credits (one credit per reply, however many files).
+    /// 402 out of credits (one credit per reply, however many files) · 409 with <c>newer_messages</c> when
+    /// <c>expected_last_message_id</c> is not the latest message. <c>Idempotency-Key</c> as on the JSON
+    /// form: a repeat answers the stored reply (its files are stored once, sent once).
     /// </summary>
     private static async Task<Results<Created<MessageDto>, ProblemHttpResult>> ReplyWithFiles(Guid ticketId, HttpContext http, Caller caller,
-        IGrainFactory grains, FileStore store, IOptions<StoredFileOptions> options, CancellationToken cancellationToken)
+        IGrainFactory grains, FileStore store, IOptions<StoredFileOptions> options, IdempotencyKeys keys, TicketStore messages, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
-        // The key's fingerprint would need the whole form before the files stream into the store;
-        // until it is taken while they stream, a client key here is refused rather than ignored.
-        // The key made up per request still lets the API retry the grain call after a silo left.
-        if (http.Request.Headers.ContainsKey(IdempotencyKeyHeader.Name))
-            return Unprocessable(IdempotencyKeyHeader.Name, $"{IdempotencyKeyHeader.Name} is not taken with files yet: send the reply without it, or its text alone as JSON with the key.");
+        // A malformed key answers 400 before anything is read or stored.
+        var clientKey = IdempotencyKeyHeader.ClientKey(http.Request);
         var limit = options.Value.MaxReplyBytes;
         if (http.Request.ContentLength > limit)
             return TooLarge($"A reply with files may be at most {Megabytes(limit)} MB in all; this request is {Megabytes(http.Request.ContentLength.Value)} MB.");
@@ -66,9 +68,11 @@ public static class ReplyFilesApi
 
         var stored = new List<StoredFile>();
         var committed = false;
+        using var fingerprint = new FormFingerprint(http.Request);
         try
         {
             string? text = null;
+            Guid? expectedLastMessageId = null;
             var reader = new MultipartReader(boundary, http.Request.Body);
             while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
@@ -81,21 +85,31 @@ public static class ReplyFilesApi
                     if (stored.Count == FileLimits.MaxFilesPerReply)
                         return Unprocessable("files", $"A reply takes at most {FileLimits.MaxFilesPerReply} files.");
                     var name = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
-                    stored.Add(await store.Save(caller.ProjectId, name, section.ContentType, section.Body, FileLimits.MaxFileBytes, cancellationToken));
+                    var content = fingerprint.Part(field, name, section.ContentType, section.Body);
+                    stored.Add(await store.Save(caller.ProjectId, name, section.ContentType, content, FileLimits.MaxFileBytes, cancellationToken));
                 }
                 else if (field == "text" && !disposition.IsFileDisposition())
-                    text = await ReadText(section.Body, cancellationToken);
+                    text = await ReadField(fingerprint.Part(field, null, null, section.Body), field, TicketLimits.MaxTextLength, cancellationToken);
+                else if (field == ExpectedLastMessageIdField && !disposition.IsFileDisposition())
+                    expectedLastMessageId = Guid.TryParse(await ReadField(fingerprint.Part(field, null, null, section.Body), field, 64, cancellationToken), out var id) ? id
+                        : throw new ValidationFailed(Validation.Problem(field, $"{field} must be a message id (a UUID)."));
                 else
-                    return Unprocessable(field ?? "files", $"Unknown form field \"{field}\": send text and files.");
+                    return Unprocessable(field ?? "files", $"Unknown form field \"{field}\": send text, files and {ExpectedLastMessageIdField}.");
             }
 
             // With files, a blank text is no text; without, the text is required as in the JSON form.
             var replyText = stored.Count > 0 && string.IsNullOrWhiteSpace(text) ? "" : text;
             if (replyText is null)
                 throw new ValidationFailed(Validation.Problem("text", "Send text, files, or both."));
+            var key = clientKey is null ? WriteKey.Generated() : IdempotencyKeyHeader.ForClient(clientKey, fingerprint.Finish());
+            // A repeat of a finished reply answers it (or 422 for another form); this request's files go (finally).
+            if (await TicketsApi.Replayed(http, keys, messages, caller, ticketId, key, clock) is { } replayed)
+                return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(replayed));
             var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(
-                new AgentReply(caller.Actor, replyText, IdempotencyKeyHeader.Of(http), stored.Select(f => f.ToAttachment()).ToList()));
-            committed = true;
+                new AgentReply(caller.Actor, replyText, key, stored.Select(f => f.ToAttachment()).ToList(), expectedLastMessageId));
+            // A repeat that raced the first to the grain gets the first's reply, without these files: they go (finally).
+            committed = stored.Count == 0 || message.Attachments?.Any(a => a.StoredId == stored[0].Id) == true;
+            if (!committed) http.Response.Headers[IdempotencyKeyHeader.ReplayedHeader] = "true";
             return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
         }
         catch (FileTooLargeException e)
@@ -116,13 +130,13 @@ public static class ReplyFilesApi
         }
     }
 
-    /// <summary>The text part, bounded: a text can be 4096 characters, so more than 4 bytes each is not a text.</summary>
-    private static async Task<string> ReadText(Stream body, CancellationToken cancellationToken)
+    /// <summary>A field part, read to its end and bounded: UTF-8 takes at most 4 bytes a character, so more is too long.</summary>
+    private static async Task<string> ReadField(Stream body, string field, int maxCharacters, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxTextBytes + 1];
+        var buffer = new byte[maxCharacters * 4 + 1];
         var read = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
-        if (read > MaxTextBytes)
-            throw new ValidationFailed(Validation.Problem("text", $"The field text must be at most {TicketLimits.MaxTextLength} characters."));
+        if (read == buffer.Length)
+            throw new ValidationFailed(Validation.Problem(field, $"The field {field} must be at most {maxCharacters} characters."));
         return System.Text.Encoding.UTF8.GetString(buffer, 0, read);
     }
 

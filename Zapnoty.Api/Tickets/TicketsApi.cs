@@ -235,8 +235,8 @@ public static class TicketsApi
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 
-    /// <summary>The message a client's <c>Idempotency-Key</c> already stored on this ticket, or null.</summary>
-    private static async Task<MessageView?> Replayed(HttpContext http, IdempotencyKeys keys, TicketStore messages, Caller caller, Guid ticketId,
+    /// <summary>The message a client's <c>Idempotency-Key</c> already stored on this ticket, or null (both bodies of the replies route).</summary>
+    internal static async Task<MessageView?> Replayed(HttpContext http, IdempotencyKeys keys, TicketStore messages, Caller caller, Guid ticketId,
         WriteKey key, TimeProvider clock) =>
         await IdempotencyKeyHeader.Replay(http, keys, caller.ProjectId, key, clock) is { MessageId: { } messageId }
             ? await messages.Message(ticketId, messageId, null, http.RequestAborted)

@@ -49,14 +49,16 @@ export const addNote = (ticketId: string, text: string, expectedLastMessageId?: 
 /**
  * A reply with files, as multipart/form-data: `text` (may be empty) and each file as `files`.
  * The typed body only names the fields; the form itself is built from the File objects.
+ * With `expectedLastMessageId`, refused like {@link replyToTicket} (409, `newer_messages`) when newer messages exist.
  */
-export const replyWithFiles = (ticketId: string, text: string, files: File[]) =>
+export const replyWithFiles = (ticketId: string, text: string, files: File[], expectedLastMessageId?: string) =>
   done(api.POST('/v1/helpdesk/tickets/{ticketId}/replies', {
     params: { path: { ticketId } },
-    body: { text, files: files.map((f) => f.name) },
+    body: { text, files: files.map((f) => f.name), expected_last_message_id: expectedLastMessageId },
     bodySerializer: () => {
       const form = new FormData();
       if (text.trim()) form.append('text', text);
+      if (expectedLastMessageId) form.append('expected_last_message_id', expectedLastMessageId);
       for (const file of files) form.append('files', file, file.name);
       return form;
     },

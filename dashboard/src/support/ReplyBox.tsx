@@ -86,7 +86,7 @@ export function ReplyBox(props: { projectId: string; ticket: Ticket; lastMessage
     try {
       const expected = anyway && newer ? newer[newer.length - 1]?.id : seenLastId ?? props.lastMessageId;
       if (sending === 'note') await addNote(ticket.id, text, expected);
-      else if (files.length > 0) await replyWithFiles(ticket.id, text, files);
+      else if (files.length > 0) await replyWithFiles(ticket.id, text, files, expected);
       else await replyToTicket(ticket.id, text, expected);
       setDrafts((d) => ({ ...d, [sending]: '' }));
       if (sending === 'reply') {
