@@ -91,6 +91,26 @@ public sealed class IdempotencyKeyTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Racing_repeats_of_a_reply_sent_against_the_last_message_all_get_the_first_reply_not_a_stale_refusal()
+    {
+        var desk = await SupportDesk.Open(cluster);
+        var (ticketId, _) = await desk.ApiTicket("Where is my order?");
+        var lastMessageId = (await desk.Owner.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").EnumerateArray().Last().GetProperty("id").GetGuid();
+        var key = Guid.NewGuid().ToString();
+        var path = $"/v1/helpdesk/tickets/{ticketId}/replies";
+        var json = $$"""{"text":"On its way.","expected_last_message_id":"{{lastMessageId}}"}""";
+
+        // Sent at once, most repeats reach the ticket grain while the first is still running, so the
+        // key is not stored yet when they look: the first reply is then newer than the message they
+        // were written against, and only the key tells a repeat from a stale reply.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Send(desk.Owner, i % 2, HttpMethod.Post, path, json, key)));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Created, a.Status));
+        Assert.Single(answers.Select(a => a.Body.GetProperty("id").GetGuid()).Distinct());
+        Assert.Equal(1L, await Scalar("SELECT count(*) FROM ticket_events WHERE ticket_id = $1 AND type = 'ticket.replied'", ticketId));
+    }
+
+    [Fact]
     public async Task A_customer_reply_repeated_with_its_key_is_stored_once()
     {
         var desk = await SupportDesk.Open(cluster);

@@ -12,7 +12,8 @@ public sealed partial class TicketGrain
     /// <see cref="KeyClaim"/>). When the key is already stored, the write is a repeat (a client's,
     /// or the API's retry of a call whose silo left after it ran, maybe in another activation):
     /// it wrote nothing, and answers the message the key's write created. A refusal for lack of
-    /// credits is checked the same way: the first run may have spent the last one.
+    /// credits is checked the same way (the first run may have spent the last one), and so is a
+    /// stale-reply refusal (the first run's own message is the newer one a repeat would see).
     /// </summary>
     private async Task<MessageView> Once(WriteKey? key, Func<Task<MessageView>> write)
     {
@@ -21,7 +22,7 @@ public sealed partial class TicketGrain
         {
             return await write();
         }
-        catch (Exception e) when (e is PostgresException taken && IdempotencyKeys.IsTaken(taken) || e is DomainException { Kind: DomainErrorKind.PaymentRequired })
+        catch (Exception e) when (e is PostgresException taken && IdempotencyKeys.IsTaken(taken) || e is DomainException { Kind: DomainErrorKind.PaymentRequired } or DomainException { NewerMessages: not null })
         {
             var ticket = await Current();
             var stored = await ServiceProvider.GetRequiredService<IdempotencyKeys>().Find(ticket.ProjectId, key.Key, clock.GetUtcNow(), CancellationToken.None);
