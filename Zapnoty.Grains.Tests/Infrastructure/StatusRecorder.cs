@@ -58,6 +58,9 @@ public static class StatusRecorder
     private static void Record(HttpContext context, RouteEndpoint? endpoint)
     {
         var status = context.Response.StatusCode;
+        // 499 is what the server notes when the client went away first (a dashboard navigating or
+        // refetching on a live event cancels its request): no answer reached anyone.
+        if (status == StatusCodes.Status499ClientClosedRequest && context.RequestAborted.IsCancellationRequested) return;
         var method = context.Request.Method;
         // Answers before routing (no endpoint) only matter when they are faults; 405 is routing's
         // answer for a method no operation has (its endpoint is no RouteEndpoint).

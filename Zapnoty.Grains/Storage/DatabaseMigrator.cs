@@ -104,18 +104,41 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
                 migration.Version, migration.Checksum);
             return;
         }
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var script = new NpgsqlCommand(migration.Sql, connection, transaction))
-            await script.ExecuteNonQueryAsync(cancellationToken);
-        await using (var record = new NpgsqlCommand(
-            "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", connection, transaction))
+        // Live silos keep writing while a new one migrates. A migration that locks several tables
+        // can meet a request holding them in another order; PostgreSQL then aborts one of the two.
+        // Waiting at most LockWait (well under deadlock_timeout, 1 s) makes the migration the one
+        // that gives way: it rolls back whole and tries again, and no request fails for it.
+        for (var attempt = 1; ; attempt++)
         {
-            record.Parameters.AddWithValue(migration.Version);
-            record.Parameters.AddWithValue(migration.Checksum);
-            await record.ExecuteNonQueryAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                await using (var wait = new NpgsqlCommand($"SET LOCAL lock_timeout = {(int)LockWait.TotalMilliseconds}", connection, transaction))
+                    await wait.ExecuteNonQueryAsync(cancellationToken);
+                await using (var script = new NpgsqlCommand(migration.Sql, connection, transaction))
+                    await script.ExecuteNonQueryAsync(cancellationToken);
+                await using (var record = new NpgsqlCommand(
+                    "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", connection, transaction))
+                {
+                    record.Parameters.AddWithValue(migration.Version);
+                    record.Parameters.AddWithValue(migration.Checksum);
+                    await record.ExecuteNonQueryAsync(cancellationToken);
+                }
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.LockNotAvailable or PostgresErrorCodes.DeadlockDetected
+                                              && attempt < MaxLockAttempts)
+            {
+                await transaction.RollbackAsync(CancellationToken.None);
+                log.LogInformation("Migration {Version} gave way to live requests holding its tables (attempt {Attempt}); trying again", migration.Version, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), cancellationToken);
+            }
         }
-        await transaction.CommitAsync(cancellationToken);
     }
+
+    private static readonly TimeSpan LockWait = TimeSpan.FromMilliseconds(200);
+    private const int MaxLockAttempts = 200;
 
     private static async Task<bool> TryLock(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

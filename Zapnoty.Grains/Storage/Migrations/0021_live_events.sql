@@ -24,8 +24,15 @@ ON CONFLICT (project_id) DO UPDATE SET last_seq = greatest(project_event_seqs.la
 
 CREATE UNIQUE INDEX IF NOT EXISTS ticket_events_project_seq ON ticket_events (project_id, project_seq);
 
+-- Lock order: the project row (KEY SHARE) before the counter row. The event's own foreign key
+-- takes that KEY SHARE anyway, but only after the row is in, i.e. after this trigger has locked
+-- the counter; a ticket creation of the previous release holds the project row FOR UPDATE and
+-- then wants the counter: the two would deadlock. Taken first, every writer waits for the
+-- project row before it holds the counter. (This release's creations lock FOR NO KEY UPDATE,
+-- which KEY SHARE does not wait for.)
 CREATE OR REPLACE FUNCTION ticket_events_number() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM projects WHERE id = NEW.project_id FOR KEY SHARE;
     INSERT INTO project_event_seqs AS s (project_id, last_seq) VALUES (NEW.project_id, 1)
     ON CONFLICT (project_id) DO UPDATE SET last_seq = s.last_seq + 1
     RETURNING s.last_seq INTO NEW.project_seq;
