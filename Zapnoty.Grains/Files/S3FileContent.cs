@@ -94,7 +94,7 @@ public sealed class S3FileContent : IFileContent, IDisposable
             catch (AmazonS3Exception e)
             {
                 // The upload's own failure is the one to report; the parts left behind cost space until a lifecycle rule clears them.
-                _log.LogWarning("Aborting the multipart upload of {Key} failed ({Status} {Code}); its parts stay until the bucket's lifecycle rule removes them",
+                _log.LogWarning("Aborting the multipart upload of {ObjectName} failed ({Status} {S3Error}); its parts stay until the bucket's lifecycle rule removes them",
                     key, (int)e.StatusCode, e.ErrorCode);
             }
             throw;
