@@ -152,6 +152,7 @@ public static class ZapnotyApi
         api.MapSettingsApi();
         api.MapTicketTypesApi();
         api.MapCalendarApi();
+        api.MapCsatApi();
         api.MapTicketsApi();
         api.MapLiveApi();
         api.MapCannedRepliesApi();

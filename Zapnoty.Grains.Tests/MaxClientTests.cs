@@ -350,7 +350,7 @@ public sealed class MaxClientTests : IAsyncLifetime
     [Fact]
     public async Task A_button_press_is_answered_by_its_callback_id()
     {
-        await _client.AnswerCallback(_bot.Token, "f7c0a2/+=&x", CancellationToken.None);
+        await _client.AnswerCallback(_bot.Token, "f7c0a2/+=&x", null, CancellationToken.None);
 
         Assert.Equal(["f7c0a2/+=&x"], _max.AnsweredCallbacks);
         Assert.Equal(_bot.Token, Assert.Single(_max.Calls).Token);
@@ -361,10 +361,10 @@ public sealed class MaxClientTests : IAsyncLifetime
     {
         _max.FailNextCall("POST", "/answers", 1, MaxFailure.BadRequest("callback.expired"));
 
-        await _client.AnswerCallback(_bot.Token, "1234", CancellationToken.None);
+        await _client.AnswerCallback(_bot.Token, "1234", null, CancellationToken.None);
         var (services, nowhere) = ClientOf($"http://127.0.0.1:{ClosedPort()}");
         await using var _ = services;
-        await nowhere.AnswerCallback(_bot.Token, "1234", CancellationToken.None);
+        await nowhere.AnswerCallback(_bot.Token, "1234", null, CancellationToken.None);
 
         Assert.Equal(400, Assert.Single(_max.Calls).AnsweredWith);
     }

@@ -77,6 +77,11 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("GET", "/v1/projects/{projectId}/helpdesk/calendar", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar"))),
         new("PUT", "/v1/projects/{projectId}/helpdesk/calendar", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar",
             new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } } }))),
+        new("GET", "/v1/projects/{projectId}/helpdesk/csat", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/csat"))),
+        new("PUT", "/v1/projects/{projectId}/helpdesk/csat", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/csat", new { enabled = false }))),
+        new("POST", "/v1/helpdesk/tickets/{ticketId}/csat", Least.Support, async (t, _) =>
+            new Request($"/v1/helpdesk/tickets/{await SurveyedTicket(t)}/csat", new { score = 5 })),
         new("PUT", "/v1/projects/{projectId}/helpdesk/calendar/ical", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar/ical",
             new { ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Matrix//EN\r\nBEGIN:VEVENT\r\nUID:h@m\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:Holiday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" }))),
 
@@ -372,6 +377,15 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
 
     private static async Task<Guid> Fresh(Team team, string collection, object body, string idField = "id") =>
         (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty(idField).GetGuid();
+
+    /// <summary>A website ticket of the team, closed with the CSAT survey on: ready to be rated once.</summary>
+    private static async Task<Guid> SurveyedTicket(Team team)
+    {
+        await team.Owner.Call(HttpMethod.Put, $"/v1/projects/{team.ProjectId}/helpdesk/csat", new { enabled = true }, HttpStatusCode.OK);
+        var ticketId = (await team.Owner.CreateTicket(team.ProjectId)).GetProperty("id").GetGuid();
+        await team.Owner.Patch($"/v1/helpdesk/tickets/{ticketId}", new { status = "closed" });
+        return ticketId;
+    }
 
     /// <summary>The customer of the team's ticket.</summary>
     private static async Task<Guid> CustomerOf(Team team) =>

@@ -325,7 +325,7 @@ public sealed class TelegramClientTests : IAsyncLifetime
     [Fact]
     public async Task A_button_press_is_answered()
     {
-        await _client.AnswerCallback(_bot.Token, "4382bfdwdsb323b2d9", CancellationToken.None);
+        await _client.AnswerCallback(_bot.Token, "4382bfdwdsb323b2d9", null, CancellationToken.None);
 
         Assert.Equal(["4382bfdwdsb323b2d9"], _telegram.AnsweredCallbacks);
     }
@@ -336,9 +336,9 @@ public sealed class TelegramClientTests : IAsyncLifetime
         _telegram.FailNextCall("answerCallbackQuery", 1,
             new TelegramFailure(400, "Bad Request: query is too old and response timeout expired or query ID is invalid"));
 
-        await _client.AnswerCallback(_bot.Token, "1234", CancellationToken.None);
+        await _client.AnswerCallback(_bot.Token, "1234", null, CancellationToken.None);
         using var nowhere = ClientOf($"http://127.0.0.1:{ClosedPort()}");
-        await nowhere.AnswerCallback(_bot.Token, "1234", CancellationToken.None);
+        await nowhere.AnswerCallback(_bot.Token, "1234", null, CancellationToken.None);
 
         Assert.Equal(400, Assert.Single(_telegram.Calls).AnsweredWith);
     }

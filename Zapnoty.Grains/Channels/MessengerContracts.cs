@@ -110,8 +110,8 @@ public interface IMessengerClient
     /// </summary>
     Task<AttachmentDownload> OpenAttachment(string token, Attachment attachment, CancellationToken cancellationToken);
 
-    /// <summary>Stops the button's spinner after a press.</summary>
-    Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken);
+    /// <summary>Stops the button's spinner after a press; <paramref name="notice"/>, when given, is shown briefly to the customer.</summary>
+    Task AnswerCallback(string token, string callbackId, string? notice, CancellationToken cancellationToken);
 
     /// <summary>The link that opens a chat with the bot and starts it with <paramref name="payload"/>.</summary>
     string DeepLink(string username, string payload);

@@ -117,8 +117,11 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         {
             switch (update.Kind)
             {
+                case IncomingKind.Callback when Csat.CsatButtons.Parse(update.CallbackData) is { } rating:
+                    await OnRating(dialog, rating.TicketId, rating.Score);
+                    break;
                 case IncomingKind.Callback:
-                    await clients.For(bot.Channel).AnswerCallback(clients.TokenOf(bot), update.CallbackId!, CancellationToken.None);
+                    await clients.For(bot.Channel).AnswerCallback(clients.TokenOf(bot), update.CallbackId!, null, CancellationToken.None);
                     await OnChoice(dialog);
                     break;
                 case IncomingKind.EditedMessage:
@@ -228,6 +231,12 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             return;
         }
 
+        // The words right after a rating, when the survey asked for a comment, are that comment.
+        if (_state is { Step: ConversationStep.Idle, CurrentTicketId: { } rated } && d.Update.Text is { Length: > 0 } comment
+            && await GrainFactory.GetGrain<Csat.ITicketCsatGrain>(rated).CommentInChat(
+                new Csat.CsatChatComment(new ChannelOrigin(d.Route, d.Update.Key, d.Update.MessageId, d.Update.Attachments), comment)))
+            return;
+
         // A new description: right after /start or /new, or the first words after a ticket was closed.
         if (d.Context.TicketTypes.Count > 0)
             await Commit(d, new ConversationRow(ConversationStep.ChoosingType, draft, _state.CurrentTicketId), d.Render(d.Context.Texts.ChooseType),
@@ -244,6 +253,28 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             await CreateTicket(d, draft, typeId);
         else
             await Commit(d, _state, answer: null);   // a stale button: nothing to do
+    }
+
+    /// <summary>
+    /// A press of a survey button. Its data names a ticket and a score, as the customer's device
+    /// sent them: the ticket checks that it is this chat's before taking the score. The press is
+    /// answered after the outcome is known, with a notice when it was not recorded.
+    /// </summary>
+    private async Task OnRating(Dialog d, Guid ticketId, int score)
+    {
+        Csat.CsatChatOutcome outcome;
+        try
+        {
+            outcome = await GrainFactory.GetGrain<Csat.ITicketCsatGrain>(ticketId).RateInChat(
+                new Csat.CsatChatRating(new ChannelOrigin(d.Route, d.Update.Key, d.Update.MessageId, []), score));
+        }
+        catch (DomainException unknown) when (unknown.Kind == DomainErrorKind.NotFound)
+        {
+            outcome = Csat.CsatChatOutcome.NotThisChat;
+        }
+        // A recorded rating claimed the update with it; any other outcome claims it here.
+        if (outcome != Csat.CsatChatOutcome.Recorded) await Commit(d, _state, answer: null);
+        await clients.For(d.Bot.Channel).AnswerCallback(clients.TokenOf(d.Bot), d.Update.CallbackId!, Csat.CsatNotices.For(outcome), CancellationToken.None);
     }
 
     private async Task OnEdit(Dialog d)

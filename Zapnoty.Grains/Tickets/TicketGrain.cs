@@ -98,7 +98,8 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         var notice = AssignmentNotice(before, after, edit.Actor, now);
         await Commit(before, after, message: null, history, TicketEvents.OfChanges(after, history, team).ToList(), notice.Writes);
         GrainFactory.Nudge(notice.People);
-        return after;
+        // As committed: a close may have added its survey.
+        return _ticket ?? after;
     }
 
     public Task<MessageView> Reply(AgentReply reply) => Once(reply.Key, () => ReplyOnce(reply));
@@ -266,6 +267,12 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         List<TicketEvent> events, IReadOnlyList<NpgsqlBatchCommand>? also = null, bool debitsCredit = false,
         IReadOnlyList<NpgsqlBatchCommand>? guards = null)
     {
+        // CSAT: a close sends the survey and a reopen withdraws it, in this same transaction.
+        var survey = await SurveyOnStatusChange(before, after);
+        after = survey.After;
+        events = [.. events, .. survey.Events];
+        also = [.. also ?? [], .. survey.Writes];
+        if (after.CsatRequestedAt != before.CsatRequestedAt || after.Csat != before.Csat) also = [.. also, Zapnoty.Grains.Csat.CsatWrites.Save(after)];
         SavedTicket? saved;
         try
         {
@@ -293,6 +300,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         await ArmSlaAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
         if (events.Count > 0) GrainFactory.GetGrain<Live.ILiveHubGrain>(after.ProjectId).Changed().Ignore();
+        if (survey.Nudge is { } surveyed) GrainFactory.GetGrain<IChannelSenderGrain>(surveyed.BotId).Nudge().Ignore();
         return message;
     }
 

@@ -1,4 +1,5 @@
 using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Csat;
 
 namespace Zapnoty.Grains.Tickets;
 
@@ -43,7 +44,10 @@ public sealed record TicketView(
     [property: Id(19)] DateTimeOffset? FirstReplyBreachedAt = null,
     [property: Id(20)] DateTimeOffset? ResolveBreachedAt = null,
     [property: Id(21)] IReadOnlyList<Tags.TicketTag>? Tags = null,
-    [property: Id(22)] Guid? MergedInto = null);
+    [property: Id(22)] Guid? MergedInto = null,
+    // CSAT: ids 30..32 are reserved for it while other fields are added in parallel work.
+    [property: Id(30)] DateTimeOffset? CsatRequestedAt = null,
+    [property: Id(31)] TicketCsat? Csat = null);
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.MessageView")]

@@ -20,12 +20,20 @@ public sealed record TagDto(Guid Id, string Name, string Color, bool Archived)
     public static TagDto From(Tags.TicketTag t) => new(t.Id, t.Name, t.Color, t.Archived);
 }
 
-/// <summary><c>tags</c> by name; <c>merged_into</c> is the ticket this one was merged into (it is then closed).</summary>
+/// <summary>The customer's rating: <c>score</c> 1–5, their <c>comment</c> (null until they write one), and when they rated.</summary>
+public sealed record CsatDto(int Score, string? Comment, DateTime At);
+
+/// <summary>
+/// <c>tags</c> by name; <c>merged_into</c> is the ticket this one was merged into (it is then closed).
+/// <c>csat</c>: the customer's latest rating (null when none); <c>csat_requested_at</c>: when the survey
+/// of the current close went out (null while open, or when no survey was sent).
+/// </summary>
 public record TicketDto(
     Guid Id, Guid ProjectId, long Number, string Subject, TicketStatus Status, TicketPriority Priority,
     Guid? TypeId, string? TypeName, Guid? AssigneeId, AssigneeDto? Assignee, Channel Channel, CustomerDto Customer,
     DateTime CreatedAt, DateTime UpdatedAt, DateTime? FirstReplyAt, DateTime? ClosedAt, SlaDto Sla,
-    IReadOnlyList<TagDto> Tags, Guid? MergedInto)
+    IReadOnlyList<TagDto> Tags, Guid? MergedInto,
+    CsatDto? Csat = null, DateTime? CsatRequestedAt = null)
 {
     public static TicketDto From(TicketView t, DateTimeOffset now, TeamDirectory team) => new(
         t.Id, t.ProjectId, t.Number, t.Subject, t.Status, t.Priority, t.TypeId, t.TypeName, t.AssigneeId, team.Assignee(t.AssigneeId), t.Channel,
@@ -34,7 +42,8 @@ public record TicketDto(
         new SlaDto(t.FirstReplyDueAt?.UtcDateTime, t.ResolveDueAt?.UtcDateTime,
             FirstReplyOverdue: t.FirstReplyAt is null && t.ClosedAt is null && t.FirstReplyDueAt < now,
             ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now),
-        (t.Tags ?? []).Select(TagDto.From).ToList(), t.MergedInto);
+        (t.Tags ?? []).Select(TagDto.From).ToList(), t.MergedInto,
+        t.Csat is { } csat ? new CsatDto(csat.Score, csat.Comment, csat.At.UtcDateTime) : null, t.CsatRequestedAt?.UtcDateTime);
 }
 
 /// <summary>

@@ -14,7 +14,8 @@ public static class TicketRows
                (SELECT json_agg(json_build_object('id', g.id, 'name', g.name, 'color', g.color, 'archived', g.archived_at IS NOT NULL)
                                 ORDER BY lower(g.name))
                   FROM ticket_tags x JOIN tags g ON g.id = x.tag_id WHERE x.ticket_id = t.id)::text,
-               t.merged_into
+               t.merged_into,
+               t.csat_requested_at, t.csat_score, t.csat_comment, t.csat_at, t.csat_comment_until
           FROM tickets t
           JOIN customers c ON c.id = t.customer_id
           LEFT JOIN ticket_types tt ON tt.id = t.type_id
@@ -48,7 +49,9 @@ public static class TicketRows
         FirstReplyBreachedAt: NullableTime(r, 25),
         ResolveBreachedAt: NullableTime(r, 26),
         Tags: r.IsDBNull(27) ? [] : Tags.TicketTags.Read(r.GetString(27)),
-        MergedInto: r.IsDBNull(28) ? null : r.GetGuid(28));
+        MergedInto: r.IsDBNull(28) ? null : r.GetGuid(28),
+        CsatRequestedAt: NullableTime(r, r.GetOrdinal("csat_requested_at")),
+        Csat: Zapnoty.Grains.Csat.CsatWrites.Read(r));
 
     private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) =>
         r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);

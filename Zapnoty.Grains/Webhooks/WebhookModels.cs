@@ -14,11 +14,16 @@ public static class TicketEventTypes
     public const string Merged = "ticket.merged";
     /// <summary>A team member wrote an internal note; its <c>message</c> has <c>internal: true</c> and never reached the customer.</summary>
     public const string NoteAdded = "ticket.note_added";
+    /// <summary>A website ticket closed with the CSAT survey on: the team's site asks its customer (see <c>survey</c>).</summary>
+    public const string CsatRequested = "ticket.csat_requested";
+    /// <summary>The customer rated the ticket, or added a comment to their rating: the ticket's <c>csat</c>.</summary>
+    public const string CsatReceived = "ticket.csat_received";
     public const string All = "ticket.*";
 
     public static readonly IReadOnlyList<string> Every =
         [Created, Replied, CustomerReplied, StatusChanged, Assigned, PriorityChanged, SlaBreached,
-            TagsChanged, Merged, NoteAdded];
+            TagsChanged, Merged, NoteAdded,
+            CsatRequested, CsatReceived];
 }
 
 [GenerateSerializer]

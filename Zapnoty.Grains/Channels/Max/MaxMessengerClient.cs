@@ -207,7 +207,7 @@ public sealed partial class MaxMessengerClient(HttpClient http, MaxFiles files, 
         files.Open(attachment, cancellationToken);
 
     /// <summary>A stale or repeated press must not break anything, so failures are only logged.</summary>
-    public async Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken)
+    public async Task AnswerCallback(string token, string callbackId, string? notice, CancellationToken cancellationToken)
     {
         if (!MaxAccessToken.HasValidShape(token))
         {
@@ -216,7 +216,7 @@ public sealed partial class MaxMessengerClient(HttpClient http, MaxFiles files, 
         }
         try
         {
-            var answer = await Call(HttpMethod.Post, $"answers?callback_id={Uri.EscapeDataString(callbackId)}", token, new MaxCallbackAnswer(),
+            var answer = await Call(HttpMethod.Post, $"answers?callback_id={Uri.EscapeDataString(callbackId)}", token, new MaxCallbackAnswer(notice),
                 cancellationToken);
             if (!answer.IsSuccess)
                 log.LogWarning("Max did not take the answer to callback {CallbackId}: HTTP {Status} {Error}", callbackId, answer.Status, answer.Describe());

@@ -222,7 +222,7 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
     }
 
     /// <summary>A stale or repeated press must not break anything, so failures are only logged.</summary>
-    public async Task AnswerCallback(string token, string callbackId, CancellationToken cancellationToken)
+    public async Task AnswerCallback(string token, string callbackId, string? notice, CancellationToken cancellationToken)
     {
         if (!TelegramBotToken.HasValidShape(token))
         {
@@ -231,7 +231,7 @@ public sealed partial class TelegramMessengerClient : IMessengerClient, IDisposa
         }
         try
         {
-            await BotFor(token).AnswerCallbackQuery(callbackId, cancellationToken: cancellationToken);
+            await BotFor(token).AnswerCallbackQuery(callbackId, text: notice, cancellationToken: cancellationToken);
         }
         catch (RequestException failed) when (!cancellationToken.IsCancellationRequested)
         {

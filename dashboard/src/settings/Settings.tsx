@@ -7,6 +7,7 @@ import { AuditLog } from './AuditLog';
 import { Billing } from './Billing';
 import { CannedReplies } from './CannedReplies';
 import { Channels } from './Channels';
+import { Csat } from './Csat';
 import { General } from './General';
 import { Team } from './Team';
 import { TicketTypes } from './TicketTypes';
@@ -22,6 +23,7 @@ const sections = [
   { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
   { id: 'tags', title: 'Tags', view: Tags },
   { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
+  { id: 'csat', title: 'CSAT survey', view: Csat },
   { id: 'team', title: 'Team', view: Team },
   { id: 'webhooks', title: 'Webhooks', view: Webhooks },
   { id: 'api-keys', title: 'API keys', view: ApiKeys },

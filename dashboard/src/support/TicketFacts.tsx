@@ -29,6 +29,25 @@ export function SlaPanel({ ticket: t }: { ticket: Ticket }) {
   );
 }
 
+/** The customer's rating of the ticket and their comment; while a survey waits for an answer, says so. */
+export function CsatPanel({ ticket: t }: { ticket: Ticket }) {
+  if (!t.csat) return t.csat_requested_at ? <p class="csat muted">Rating asked {dateTime(t.csat_requested_at)}; no answer yet.</p> : null;
+  return (
+    <dl class="csat facts">
+      <div>
+        <dt>Customer rating</dt>
+        <dd><span aria-label={`${t.csat.score} of 5`}>{'★'.repeat(t.csat.score)}{'☆'.repeat(5 - t.csat.score)}</span> {t.csat.score}/5 · {dateTime(t.csat.at)}</dd>
+      </div>
+      {t.csat.comment && (
+        <div>
+          <dt>Comment</dt>
+          <dd class="csat-comment">{t.csat.comment}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
 /** Who a history actor or a message's agent is, by the team list. */
 export function personName(members: Member[], userId: string | null): string {
   return displayName(members.find((m) => m.user_id === userId), 'A former member');
@@ -54,7 +73,8 @@ export function History({ entries, members, types }: { entries: HistoryEntry[]; 
   );
 }
 
-const fieldNames: Record<string, string> = { assignee_id: 'Assignee', type_id: 'Type', sla_breached: 'SLA missed', note: 'Internal note' };
+const fieldNames: Record<string, string> = { assignee_id: 'Assignee', type_id: 'Type', sla_breached: 'SLA missed', note: 'Internal note',
+  csat_score: 'Customer rating', csat_comment: 'Rating comment' };
 
 function valueText(field: string, value: string | null, members: Member[], types: TicketType[]): string {
   if (value === null) return 'none';

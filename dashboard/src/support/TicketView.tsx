@@ -17,7 +17,7 @@ import { pollMs } from './SupportTab';
 import { TicketControls } from './TicketControls';
 import { CustomerPanel } from './CustomerPanel';
 import { TicketTags } from './TicketTags';
-import { History, SlaPanel } from './TicketFacts';
+import { CsatPanel, History, SlaPanel } from './TicketFacts';
 import { customerName, isOverdue } from './ticketWords';
 
 // One ticket: what it is about, its controls, its SLA, the conversation, the reply box, the history.
@@ -92,6 +92,7 @@ export function TicketView(props: {
           <TicketControls ticket={t} canAct={canAct} members={props.members} types={props.types} onEdit={edit} />
           <ErrorNote error={editError ?? pollError ?? (ticket.error && ticket.data ? ticket.error : null)} />
           <SlaPanel ticket={t} />
+          <CsatPanel ticket={t} />
           <Presence people={present.filter((p) => p.user_id !== user.data?.id)} members={props.members} />
           <Conversation key={t.id} ticketId={t.id} messages={t.messages} earlierCursor={t.earlier_messages_before} members={props.members}
             customerName={customerName(t)} />
