@@ -1,13 +1,14 @@
 using System.Net;
 using System.Text.Json;
 using Zapnoty.Grains.Tests.Infrastructure;
+using MaxUpdates = Zapnoty.Grains.Tests.Infrastructure.MaxUpdateBuilder;
 using Updates = Zapnoty.Grains.Tests.Infrastructure.TelegramUpdateBuilder;
 
 namespace Zapnoty.Grains.Tests;
 
 /// <summary>
 /// Two agents on one ticket: each sees the other viewing and typing (presence heartbeats that end
-/// on their own), the customer sees "typing…" in Telegram, and a reply written against an
+/// on their own), the customer sees "typing…" in Telegram and Max, and a reply written against an
 /// outdated conversation is refused with the messages the agent has not seen.
 /// </summary>
 [Collection(ClusterCollection.Name)]
@@ -67,14 +68,7 @@ public sealed class CollisionGuardTests(ClusterFixture cluster)
         var customer = TelegramCustomer.New("Ivan");
         await ChannelWebhook.Accepted(ChannelWebhook.Telegram(cluster.Silos[1], bot, Updates.Text(customer, "My parcel is late"),
             cluster.Telegram.WebhookOf(bot)!.SecretToken));
-        Guid ticketId = default;
-        await Poll.Eventually(async () =>
-        {
-            var items = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?customer_external_id={customer.Id}")).GetProperty("items");
-            if (items.GetArrayLength() == 0) return false;
-            ticketId = items[0].GetProperty("id").GetGuid();
-            return true;
-        });
+        var ticketId = await TicketOf(agent, projectId, customer.Id);
         IReadOnlyList<TelegramCall> ActionsToCustomer() =>
             cluster.Telegram.CallsTo("sendChatAction").Where(c => c.Token == bot.Token && c.ChatId == customer.Id).ToList();
 
@@ -97,6 +91,40 @@ public sealed class CollisionGuardTests(ClusterFixture cluster)
         await agent.Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/presence", new { state = "viewing" }, HttpStatusCode.NoContent);
         await Task.Delay(500);
         Assert.Equal(2, ActionsToCustomer().Count);
+    }
+
+    [Fact]
+    public async Task An_agent_typing_shows_typing_on_in_the_Max_customers_dialog_at_most_once_per_four_and_a_half_seconds()
+    {
+        var agent = await cluster.Api(0).LogInAs();
+        var projectId = await agent.CreateProject();
+        var bot = cluster.Max.AddBot();
+        await agent.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/max", new { access_token = bot.Token }, HttpStatusCode.OK);
+        var secret = Assert.Single(cluster.Max.SubscriptionsOf(bot)).Secret;
+        var customer = MaxCustomer.New("Ivan", "Orlov", "ivan_o");
+        await ChannelWebhook.Accepted(ChannelWebhook.Max(cluster.Silos[1], bot, MaxUpdates.Text(customer, "My parcel is late"), secret));
+        var ticketId = await TicketOf(agent, projectId, customer.UserId);
+        var presence = $"/v1/helpdesk/tickets/{ticketId}/presence";
+
+        // Keys pressed for two seconds: one typing_on, in the dialog's chat (Max's updates name it), not at the user id.
+        for (var i = 0; i < 5; i++)
+        {
+            await agent.Call(HttpMethod.Post, presence, new { state = "typing" }, HttpStatusCode.NoContent);
+            await Task.Delay(400);
+        }
+        await Poll.Eventually(() => Task.FromResult(cluster.Max.ActionsIn(bot, customer.DialogId).Count == 1));
+        Assert.Equal(["typing_on"], cluster.Max.ActionsIn(bot, customer.DialogId));
+        Assert.Empty(cluster.Max.CallsTo("POST", $"/chats/{customer.UserId}/actions"));
+        await Task.Delay(1000);
+        Assert.Single(cluster.Max.ActionsIn(bot, customer.DialogId));
+
+        // Still typing after the interval: shown again; viewing never is.
+        await Task.Delay(2000);
+        await agent.Call(HttpMethod.Post, presence, new { state = "typing" }, HttpStatusCode.NoContent);
+        await Poll.Eventually(() => Task.FromResult(cluster.Max.ActionsIn(bot, customer.DialogId).Count == 2));
+        await agent.Call(HttpMethod.Post, presence, new { state = "viewing" }, HttpStatusCode.NoContent);
+        await Task.Delay(500);
+        Assert.Equal(2, cluster.Max.ActionsIn(bot, customer.DialogId).Count);
     }
 
     [Fact]
@@ -147,4 +175,18 @@ public sealed class CollisionGuardTests(ClusterFixture cluster)
         events.LastOrDefault(e => e.Event == "presence" && e.Json.GetProperty("ticket_id").GetGuid() == ticketId) is { } latest
             ? latest.Json.GetProperty("people").EnumerateArray().Select(p => (p.GetProperty("user_id").GetGuid(), p.GetProperty("state").GetString()!)).ToList()
             : [];
+
+    /// <summary>The ticket a messenger customer's first message opened, once the conversation grain has applied it.</summary>
+    private static async Task<Guid> TicketOf(ApiClient agent, Guid projectId, long customerId)
+    {
+        Guid ticketId = default;
+        await Poll.Eventually(async () =>
+        {
+            var items = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?customer_external_id={customerId}")).GetProperty("items");
+            if (items.GetArrayLength() == 0) return false;
+            ticketId = items[0].GetProperty("id").GetGuid();
+            return true;
+        });
+        return ticketId;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.ServerSentEvents;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.TestingHost;
 using Zapnoty.Api.Live;
 using Zapnoty.Grains.Access;
@@ -154,6 +155,41 @@ public sealed class LiveUpdatesTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task The_cap_on_a_persons_streams_holds_across_silos_and_a_closed_stream_frees_its_place_on_the_other()
+    {
+        var agent = await cluster.Api(0).LogInAs();
+        var projectId = await agent.CreateProject();
+        var open = new List<EventStreamClient>();
+        try
+        {
+            // Three tabs on silo A, two on silo B: five in the project, wherever they are.
+            for (var i = 0; i < 5; i++) open.Add(await EventStreamClient.Open(cluster.Silos[i % 2 == 0 ? 0 : 1], agent.Token, projectId));
+            foreach (var silo in cluster.Silos)
+            {
+                using var sixth = await EventStreamClient.Request(silo, agent.Token, projectId);
+                Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
+                Assert.Contains("open in this project", await sixth.Content.ReadAsStringAsync());
+            }
+            // Another project of the same person has its own five.
+            var other = await agent.CreateProject();
+            await using (var elsewhere = await EventStreamClient.Open(cluster.Silos[1], agent.Token, other)) { }
+
+            // A tab on silo A closes: silo B may open one.
+            await open[0].DisposeAsync();
+            open.RemoveAt(0);
+            await Poll.Eventually(async () =>
+            {
+                using var retry = await EventStreamClient.Request(cluster.Silos[1], agent.Token, projectId);
+                return retry.StatusCode == HttpStatusCode.OK;
+            });
+        }
+        finally
+        {
+            foreach (var stream in open) await stream.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_stream_whose_client_stops_reading_queues_a_bounded_number_of_events_then_is_told_to_reset()
     {
         var agent = await cluster.Api(0).LogInAs();
@@ -166,7 +202,10 @@ public sealed class LiveUpdatesTests(ClusterFixture cluster)
         var slots = services.GetRequiredService<LiveStreamSlots>();
         var person = Guid.NewGuid();
         Assert.True(slots.TryTake(person, 1));
-        await using var stream = new LiveStream(projectId, null, person, Credentials.GrainKey(agent.Token!), feeds, slots,
+        var lease = new LiveStreamLease(cluster.Grains.GetGrain<ILiveHubGrain>(projectId), person, services.GetRequiredService<IOptions<LiveOptions>>().Value,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.True(await lease.Take());
+        await using var stream = new LiveStream(projectId, null, person, Credentials.GrainKey(agent.Token!), feeds, slots, lease,
             services.GetRequiredService<LiveEventStore>(), services.GetRequiredService<TicketList>(), cluster.Grains, TimeProvider.System);
         await using var events = stream.Run(CancellationToken.None).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());

@@ -21,11 +21,14 @@ public sealed class MaxUpdatesTests
         var update = Parsed(Updates.Text(_anna, "My order <#42> & *co*", mid: "mid.abc", at: SentAt));
 
         Assert.Equal(new IncomingUpdate("message_created:mid.abc", IncomingKind.Message, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p"),
-            "My order <#42> & *co*", update.Attachments, "mid.abc", null, null, SentAt), update);
+            "My order <#42> & *co*", update.Attachments, "mid.abc", null, null, SentAt, _anna.DialogId.ToString()), update);
         Assert.Empty(update.Attachments);
     }
 
-    /// <summary>Max's dialog chat id differs from the user id; replies and the customer's identity use the user id.</summary>
+    /// <summary>
+    /// Max's dialog chat id differs from the user id; replies and the customer's identity use the
+    /// user id, and the dialog's id is kept beside it for chat actions ("typing…").
+    /// </summary>
     [Fact]
     public void The_chat_is_the_user_id_not_the_dialog_id()
     {
@@ -33,6 +36,8 @@ public sealed class MaxUpdatesTests
 
         Assert.Equal("5550001", update.ChatId);
         Assert.NotEqual(_anna.DialogId.ToString(), update.ChatId);
+        Assert.Equal(_anna.DialogId.ToString(), update.DialogChatId);
+        Assert.Equal(_anna.DialogId.ToString(), Parsed(Updates.Started(_anna)).DialogChatId);
     }
 
     [Fact]
@@ -52,7 +57,7 @@ public sealed class MaxUpdatesTests
         var update = Parsed(Updates.Callback(_anna, "type:42", messageMid: "mid.bot1", callbackId: "cb.777", at: SentAt));
 
         Assert.Equal(new IncomingUpdate("message_callback:cb.777", IncomingKind.Callback, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p"),
-            null, update.Attachments, "mid.bot1", "cb.777", "type:42", SentAt), update);
+            null, update.Attachments, "mid.bot1", "cb.777", "type:42", SentAt, _anna.DialogId.ToString()), update);
     }
 
     [Fact]

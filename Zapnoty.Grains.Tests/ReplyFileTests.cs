@@ -46,6 +46,40 @@ public sealed class ReplyFileTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_reply_whose_second_file_fails_shows_which_and_retrying_it_never_sends_the_first_again()
+    {
+        var (agent, _, _, customer, ticketId) = await TelegramTicket();
+        // The document fails once (retried), then for good.
+        Telegram.FailNextCall("sendDocument", 1, TelegramFailure.InternalServerError());
+        Telegram.FailNextCall("sendDocument", 1, new TelegramFailure(400, "Bad Request: file is too big"));
+        var pdf = "%PDF-1.4\n"u8.ToArray().Concat(TestFiles.RandomBytes(5_000)).ToArray();
+
+        using var response = await ReplyWithFiles(agent, ticketId, "The screen and the invoice",
+            ("screen.png", "image/png", TestFiles.RedSquarePng), ("invoice.pdf", "application/pdf", pdf));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(["pending", "pending"], created.GetProperty("attachments").EnumerateArray().Select(a => a.GetProperty("delivery").GetString()));
+
+        await Eventually(async () => (await LastMessage(agent, ticketId)).GetProperty("delivery").GetString() == "failed");
+        var files = (await LastMessage(agent, ticketId)).GetProperty("attachments").EnumerateArray().ToList();
+        Assert.Equal(["delivered", "failed"], files.Select(a => a.GetProperty("delivery").GetString()));
+        Assert.False(files[0].TryGetProperty("delivery_error", out var none) && none.ValueKind != JsonValueKind.Null);
+        Assert.Contains("file is too big", files[1].GetProperty("delivery_error").GetString());
+        // The photo went once; only the document was tried again.
+        Assert.Single(Telegram.CallsTo("sendPhoto"), c => c.ChatId == customer.ChatId);
+        Assert.Equal(2, Telegram.CallsTo("sendDocument").Count(c => c.ChatId == customer.ChatId));
+        // Read back from the database (a new activation), the files keep their own states.
+        await using (var command = cluster.Database.CreateCommand("SELECT count(*) FROM ticket_messages WHERE ticket_id = $1 AND file_deliveries IS NOT NULL"))
+        {
+            command.Parameters.Add(new() { Value = ticketId });
+            Assert.Equal(1L, await command.ExecuteScalarAsync());
+        }
+        // A customer's file has no delivery of its own.
+        Assert.False((await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages")[0].TryGetProperty("attachments", out var customerFiles)
+            && customerFiles.EnumerateArray().Any(a => a.TryGetProperty("delivery", out _)));
+    }
+
+    [Fact]
     public async Task A_text_too_long_for_a_caption_goes_first_as_a_message_then_the_file_without_one()
     {
         var (agent, _, _, customer, ticketId) = await TelegramTicket();

@@ -11,7 +11,8 @@ namespace Zapnoty.Grains.Tests;
 /// <summary>
 /// With <c>Zapnoty:Files:S3</c> configured, the files agents send live in the bucket (here s3rver
 /// on loopback, through the real AWSSDK.S3 client), their rows in PostgreSQL: streamed in parts
-/// on the way in, streamed on the way out, nothing on a silo's disk.
+/// on the way in, streamed on the way out, nothing on a silo's disk; and end to end through the
+/// API of a silo configured for S3, to the customer's Telegram and back.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class S3FileStoreTests(ClusterFixture cluster)
@@ -66,6 +67,56 @@ public sealed class S3FileStoreTests(ClusterFixture cluster)
         using var client = Client(s3);
         var listed = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = s3.Bucket, Prefix = $"files/{projectId:N}/" });
         Assert.Equal([photo.S3Key], (listed.S3Objects ?? []).Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task On_a_silo_configured_for_S3_a_replys_file_lands_in_the_bucket_reaches_Telegram_intact_and_downloads_back()
+    {
+        await using var s3 = await S3rverProcess.Start("zapnoty-replies");
+        // The real silo program, configured through its environment as an operator would.
+        await using var silo = await SiloProcess.Start(new Dictionary<string, string>
+        {
+            ["Zapnoty__Smtp__Port"] = cluster.Smtp.Port.ToString(),
+            ["Zapnoty__Telegram__ApiBaseUrl"] = cluster.Telegram.BaseUrl,
+            ["Zapnoty__PublicBaseUrl"] = "https://helpdesk.example.com",
+            ["Zapnoty__Files__S3__ServiceUrl"] = s3.ServiceUrl,
+            ["Zapnoty__Files__S3__Bucket"] = s3.Bucket,
+            ["Zapnoty__Files__S3__AccessKey"] = S3rverProcess.AccessKey,
+            ["Zapnoty__Files__S3__SecretKey"] = S3rverProcess.SecretKey,
+            ["Zapnoty__Files__S3__ForcePathStyle"] = "true",
+        });
+        using var http = new HttpClient { BaseAddress = silo.Api };
+        var agent = await new ApiClient(http, cluster.Smtp).LogInAs();
+        var projectId = await agent.CreateProject();
+        var bot = cluster.Telegram.AddBot();
+        await agent.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram", new { bot_token = bot.Token }, System.Net.HttpStatusCode.OK);
+        var customer = TelegramCustomer.New("Lena", "Sokolova", "lena_s");
+        await ChannelWebhook.Accepted(ChannelWebhook.Telegram(http, bot, TelegramUpdateBuilder.Text(customer, "Can you send me the contract?"),
+            cluster.Telegram.WebhookOf(bot)!.SecretToken));
+        var tickets = $"/v1/projects/{projectId}/helpdesk/tickets?customer_external_id={customer.Id}";
+        await Poll.Eventually(async () => (await agent.Get(tickets)).GetProperty("items").GetArrayLength() == 1);
+        var ticketId = (await agent.Get(tickets)).GetProperty("items")[0].GetProperty("id").GetGuid();
+
+        var contract = "%PDF-1.7\n"u8.ToArray().Concat(TestFiles.RandomBytes(6 * 1024 * 1024)).ToArray();
+        using var reply = await ReplyFileTests.ReplyWithFiles(agent, ticketId, "The contract, as promised", ("contract.pdf", "application/pdf", contract));
+        Assert.Equal(System.Net.HttpStatusCode.Created, reply.StatusCode);
+        var messageId = System.Text.Json.JsonDocument.Parse(await reply.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetGuid();
+
+        // In the bucket, under the project's prefix, whole.
+        using var client = Client(s3);
+        var listed = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = s3.Bucket, Prefix = $"files/{projectId:N}/" });
+        Assert.Equal([contract.LongLength], (listed.S3Objects ?? []).Select(o => o.Size ?? 0));
+        // To the customer byte for byte, read back from the bucket by the channel sender.
+        var sent = await cluster.Telegram.WaitForFiles(f => f.Any(x => x.ChatId == customer.ChatId));
+        var file = sent.Single(f => f.ChatId == customer.ChatId);
+        Assert.Equal(("sendDocument", "contract.pdf", "The contract, as promised"), (file.Method, file.FileName, file.Caption));
+        Assert.Equal(contract, file.Content);
+        // And back to the team from the conversation.
+        using var download = await agent.Send(HttpMethod.Get, $"/v1/helpdesk/tickets/{ticketId}/messages/{messageId}/attachments/0");
+        Assert.Equal(System.Net.HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(contract, await download.Content.ReadAsByteArrayAsync());
+        await Poll.Eventually(async () => (await agent.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages").EnumerateArray().Last()
+            .GetProperty("delivery").GetString() == "delivered");
     }
 
     private ServiceProvider Services(S3rverProcess s3)

@@ -202,4 +202,51 @@ public sealed class TagTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Empty(cleared.GetProperty("tag_ids").EnumerateArray());
         Assert.Equal("Refunded", cleared.GetProperty("title").GetString());
     }
+    [Fact]
+    public async Task A_canned_reply_and_its_tags_are_one_write_the_database_takes_both_or_neither()
+    {
+        var owner = await cluster.Api(0).LogInAs();
+        var projectId = await owner.CreateProject();
+        var refund = await NewTag(owner, projectId, "Refund");
+        var cannedId = (await owner.Post($"/v1/projects/{projectId}/helpdesk/canned-replies",
+            new { title = "Refunded", text = "We refunded you.", tag_ids = new[] { refund } })).GetProperty("id").GetGuid();
+        var ticket = (await owner.CreateTicket(projectId)).GetProperty("id").GetGuid();
+
+        // The database refuses this ticket's tag row (as a lost connection or a full disk would mid-write): the reply goes with it.
+        // Through the ticket grain, so the refusal is no 500 of the API.
+        var refuse = $"refuse_tags_{Guid.NewGuid():N}";
+        await Sql($"""
+            CREATE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER {refuse} BEFORE INSERT ON ticket_tags FOR EACH ROW WHEN (NEW.ticket_id = '{ticket}') EXECUTE FUNCTION {refuse}();
+            """);
+        try
+        {
+            var me = Zapnoty.Grains.Actor.User((await owner.Get("/v1/auth/me")).GetProperty("id").GetGuid());
+            await Assert.ThrowsAnyAsync<Exception>(() =>
+                cluster.Grains.GetGrain<Zapnoty.Grains.Tickets.ITicketGrain>(ticket).Reply(new Zapnoty.Grains.Tickets.AgentReply(me, "We refunded you.", TagIds: [refund])));
+        }
+        finally
+        {
+            await Sql($"DROP TRIGGER {refuse} ON ticket_tags; DROP FUNCTION {refuse}();");
+        }
+        var untouched = await owner.Get($"/v1/helpdesk/tickets/{ticket}");
+        Assert.Empty(Names(untouched));
+        Assert.Equal(["customer"], untouched.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("author").GetString()));
+
+        // Through the API, both land in one change: the reply, its status change and the tags share one time.
+        await owner.Post($"/v1/helpdesk/tickets/{ticket}/replies", new { canned_reply_id = cannedId });
+        var tagged = await owner.Get($"/v1/helpdesk/tickets/{ticket}");
+        Assert.Equal(["Refund"], Names(tagged));
+        Assert.Equal(["customer", "agent"], tagged.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("author").GetString()));
+        var history = tagged.GetProperty("history").EnumerateArray().ToList();
+        var at = history.Single(h => h.GetProperty("field").GetString() == "tags").GetProperty("at").GetString();
+        Assert.Equal(at, history.Last(h => h.GetProperty("field").GetString() == "status").GetProperty("at").GetString());
+        Assert.Equal(at, tagged.GetProperty("messages")[1].GetProperty("created_at").GetString());
+    }
+
+    private async Task Sql(string sql)
+    {
+        await using var command = cluster.Database.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
 }

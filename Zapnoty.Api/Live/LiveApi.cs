@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Problems;
@@ -50,10 +51,10 @@ public static class LiveApi
     /// events missed since, in order. <c>reset</c> means they cannot be replayed (too many missed,
     /// or the client read too slowly): load the state again and continue. An idle stream gets a
     /// <c>heartbeat</c> (no data) every 15 s; a caller who lost access is disconnected then.
-    /// A person may hold 5 streams open per server; more answer 429.
+    /// A person may hold 5 streams open per project, across all servers (and 5 on one server); more answer 429.
     /// </summary>
-    private static ServerSentEventsResult<string> Events(Guid projectId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId, Caller caller,
-        HttpContext http, IServiceProvider services, IOptions<LiveOptions> options)
+    private static async Task<ServerSentEventsResult<string>> Events(Guid projectId, [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        Caller caller, HttpContext http, IServiceProvider services, IOptions<LiveOptions> options)
     {
         long? resumeAfter = null;
         if (!string.IsNullOrEmpty(lastEventId))
@@ -66,11 +67,20 @@ public static class LiveApi
         if (!slots.TryTake(person, options.Value.StreamsPerPerson))
             throw DomainException.TooManyRequests(
                 $"You have {options.Value.StreamsPerPerson} event streams open on this server; close one (a dashboard tab) first.", TimeSpan.FromSeconds(5));
+        // The same cap across the cluster, counted by the project's hub: tabs spread over silos hold no more.
+        var lease = new LiveStreamLease(services.GetRequiredService<IGrainFactory>().GetGrain<ILiveHubGrain>(projectId), person, options.Value,
+            services.GetRequiredService<ILogger<LiveStreamLease>>());
+        if (!await lease.Take())
+        {
+            slots.Release(person);
+            throw DomainException.TooManyRequests(
+                $"You have {options.Value.StreamsPerPerson} event streams open in this project; close one (a dashboard tab) first.", TimeSpan.FromSeconds(5));
+        }
 
         // The credential is checked again on every heartbeat, through its grain (the secret's hash names it).
         var secret = http.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
         var stream = new LiveStream(projectId, resumeAfter, person, Credentials.GrainKey(secret),
-            services.GetRequiredService<LiveFeeds>(), slots, services.GetRequiredService<LiveEventStore>(),
+            services.GetRequiredService<LiveFeeds>(), slots, lease, services.GetRequiredService<LiveEventStore>(),
             services.GetRequiredService<TicketList>(), services.GetRequiredService<IGrainFactory>(), services.GetRequiredService<TimeProvider>());
         http.Response.RegisterForDisposeAsync(stream);
         // Proxies must pass events on at once rather than buffer the response.
@@ -82,7 +92,7 @@ public static class LiveApi
     /// A heartbeat of the caller on the ticket: <c>viewing</c> (the dashboard sends it every 5 s while
     /// the ticket is open) or <c>typing</c> (every 3 s while a reply is being typed; support role and
     /// above). It lasts 15 s (typing 6 s) unless renewed, and reaches the project's streams as
-    /// <c>presence</c>. While an agent types, a Telegram customer sees "typing…" (at most every 4.5 s).
+    /// <c>presence</c>. While an agent types, a Telegram or Max customer sees "typing…" (at most every 4.5 s).
     /// Presence is kept in memory only.
     /// </summary>
     private static async Task<NoContent> Presence(Guid ticketId, PresenceRequest body, Caller caller, IGrainFactory grains)

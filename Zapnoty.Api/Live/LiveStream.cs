@@ -15,7 +15,7 @@ namespace Zapnoty.Api.Live;
 /// </summary>
 public sealed class LiveStream(
     Guid projectId, long? lastEventId, Guid person, string credentialKey,
-    LiveFeeds feeds, LiveStreamSlots slots, LiveEventStore events, TicketList tickets, IGrainFactory grains, TimeProvider clock) : IAsyncDisposable
+    LiveFeeds feeds, LiveStreamSlots slots, LiveStreamLease lease, LiveEventStore events, TicketList tickets, IGrainFactory grains, TimeProvider clock) : IAsyncDisposable
 {
     private readonly LiveConnection _connection = new(feeds.Settings.Buffer);
     private LiveFeeds.ProjectFeed? _feed;
@@ -54,6 +54,7 @@ public sealed class LiveStream(
 
         while (!cancellationToken.IsCancellationRequested)
         {
+            lease.RenewIfDue();
             if (_connection.Items.TryRead(out var next))
             {
                 // Already sent from the backlog (the stream joined the feed before reading it).
@@ -110,6 +111,7 @@ public sealed class LiveStream(
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return ValueTask.CompletedTask;
         if (_feed is { } feed) feeds.Leave(feed, _connection);
         slots.Release(person);
+        lease.Release();
         return ValueTask.CompletedTask;
     }
 }

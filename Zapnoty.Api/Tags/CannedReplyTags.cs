@@ -2,11 +2,10 @@ using Zapnoty.Api.Access;
 using Zapnoty.Grains;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Tags;
-using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Api.Tags;
 
-/// <summary>The tags a canned reply carries: checked before it is saved, applied after it is sent.</summary>
+/// <summary>The tags a canned reply carries: checked before it is saved, applied with the reply that sends it.</summary>
 public static class CannedReplyTags
 {
     /// <summary>Every id must be a live tag of the project, checked before the canned reply is written (a 400 then writes nothing).</summary>
@@ -19,12 +18,9 @@ public static class CannedReplyTags
     }
 
     /// <summary>
-    /// After a reply sent with <paramref name="cannedReplyId"/>: its tags join the ticket's (a
-    /// second write of the ticket, after the reply's; tags archived since are skipped).
+    /// The tags a reply sent with <paramref name="cannedReplyId"/> adds to the ticket, in the
+    /// reply's own transaction (tags archived since are skipped there).
     /// </summary>
-    public static async Task Apply(IGrainFactory grains, Caller caller, Guid cannedReplyId, Guid ticketId)
-    {
-        if (await grains.GetGrain<IProjectGrain>(caller.ProjectId).FindCannedReply(cannedReplyId) is { TagIds: { Count: > 0 } tagIds })
-            await grains.GetGrain<ITicketGrain>(ticketId).AddTags(caller.Actor, tagIds);
-    }
+    public static async Task<IReadOnlyList<Guid>?> Of(IGrainFactory grains, Caller caller, Guid cannedReplyId) =>
+        (await grains.GetGrain<IProjectGrain>(caller.ProjectId).FindCannedReply(cannedReplyId))?.TagIds;
 }

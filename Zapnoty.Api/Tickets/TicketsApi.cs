@@ -202,8 +202,9 @@ public static class TicketsApi
         // Filled in by the project, which holds the canned replies, with the ticket the access check read.
         var text = body.Text ?? await grains.GetGrain<IProjectGrain>(caller.ProjectId).RenderCannedReply(body.CannedReplyId!.Value, caller.Ticket!, caller.Actor)
             ?? throw DomainException.Invalid("canned_reply_id", $"Canned reply {body.CannedReplyId} does not exist in this project.");
-        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text, key, ExpectedLastMessageId: body.ExpectedLastMessageId));
-        if (body.CannedReplyId is { } cannedReplyId) await Tags.CannedReplyTags.Apply(grains, caller, cannedReplyId, ticketId);
+        var tagIds = body.CannedReplyId is { } cannedReplyId ? await Tags.CannedReplyTags.Of(grains, caller, cannedReplyId) : null;
+        var message = await grains.GetGrain<ITicketGrain>(ticketId).Reply(new AgentReply(caller.Actor, text, key,
+            ExpectedLastMessageId: body.ExpectedLastMessageId, TagIds: tagIds));
         return TypedResults.Created($"/v1/helpdesk/tickets/{ticketId}", MessageDto.From(message));
     }
 

@@ -12,11 +12,11 @@ public sealed class LiveDeskTests(ClusterFixture cluster, BrowserFixture browser
     [Fact]
     public async Task A_new_customer_message_and_a_colleague_typing_appear_without_reload_and_a_stale_reply_asks_for_review()
     {
-        var desk = await SupportDesk.Open(cluster);
+        var desk = await SupportDesk.Open(cluster, "Acme Store", $"sam.{Guid.NewGuid().ToString()[..4]}@acme.example", "Sam Lead");
         var anna = TelegramCustomer.New("Anna", "Petrova", "anna_p");
         var (bot, _, ticketId, number) = await desk.TelegramTicket(cluster, "My parcel has not arrived", anna);
-        var colleague = await desk.Member(cluster, "support");
-        await colleague.Patch("/v1/auth/me", new { name = "Boris Orlov" });
+        var colleague = await desk.Teammate(cluster, "Boris Orlov");
+        var lead = await desk.Teammate(cluster, "Anna Kim", "admin");
 
         // The dashboard on silo B; the customer's messages come in through silo A.
         await using var dashboard = await browser.NewPage(cluster.Silos[1].BaseAddress!);
@@ -30,7 +30,9 @@ public sealed class LiveDeskTests(ClusterFixture cluster, BrowserFixture browser
         await Expect(ticket.Locator(".message-customer .message-text")).ToHaveTextAsync(["My parcel has not arrived", "It was due on Monday"]);
 
         await colleague.Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/presence", new { state = "typing" }, System.Net.HttpStatusCode.NoContent);
-        await Expect(ticket.Locator(".presence")).ToHaveTextAsync("Boris Orlov is typing…");
+        await lead.Call(HttpMethod.Post, $"/v1/helpdesk/tickets/{ticketId}/presence", new { state = "viewing" }, System.Net.HttpStatusCode.NoContent);
+        await Expect(ticket.Locator(".present-typing")).ToHaveTextAsync("Boris Orlov is typing…");
+        await Expect(ticket.Locator(".present-viewing")).ToHaveTextAsync("Anna Kim is viewing");
         await ticket.GetByLabel("Reply to the customer").FillAsync("Let me check with the courier.");
         await dashboard.Screenshot("presence");
 

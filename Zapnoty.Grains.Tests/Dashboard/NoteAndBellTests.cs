@@ -42,6 +42,8 @@ public sealed class NoteAndBellTests(ClusterFixture cluster, BrowserFixture brow
         await pane.GetByRole(AriaRole.Tab, new() { Name = "Reply" }).ClickAsync();
         await Expect(pane.GetByLabel("Reply to the customer")).ToHaveValueAsync("");
         Assert.DoesNotContain(cluster.Telegram.Sent(customer.ChatId), m => m.Text.Contains("authorisation"));
+        // Writing a note showed the customer no "typing…": only the reply box does.
+        Assert.DoesNotContain(cluster.Telegram.CallsTo("sendChatAction"), c => c.ChatId == customer.Id);
 
         await using var annaPage = await browser.NewPage(cluster.Silos[1].BaseAddress!, width: 1360, height: 900);
         await annaPage.OpenSupport(anna, desk.ProjectId);

@@ -7,9 +7,11 @@ namespace Zapnoty.Grains.Tests.Dashboard;
 /// <summary>A project set up through the API as a team would have it, for the dashboard to show.</summary>
 public sealed record SupportDesk(ApiClient Owner, Guid ProjectId, string Slug)
 {
-    public static async Task<SupportDesk> Open(ClusterFixture cluster, string name = "Acme Support", string? ownerEmail = null)
+    /// <summary>A new project; <paramref name="ownerName"/> names its owner (the header and the conversation show it).</summary>
+    public static async Task<SupportDesk> Open(ClusterFixture cluster, string name = "Acme Support", string? ownerEmail = null, string? ownerName = null)
     {
         var owner = await cluster.Api().LogInAs(ownerEmail ?? $"owner-{Guid.NewGuid():N}@example.com");
+        if (ownerName is not null) await owner.Patch("/v1/auth/me", new { name = ownerName });
         var projectId = await owner.CreateProject(name);
         var slug = await owner.ProjectSlug(projectId);
         return new SupportDesk(owner, projectId, slug);
@@ -32,6 +34,18 @@ public sealed record SupportDesk(ApiClient Owner, Guid ProjectId, string Slug)
         await Owner.Post($"/v1/projects/{ProjectId}/members", new { email, role });
         return await cluster.Api().LogInAs(email);
     }
+
+    /// <summary>A teammate with <paramref name="role"/> and a display name, as the README's pictures show people.</summary>
+    public async Task<ApiClient> Teammate(ClusterFixture cluster, string name, string role = "support")
+    {
+        var teammate = await Member(cluster, role);
+        await teammate.Patch("/v1/auth/me", new { name });
+        return teammate;
+    }
+
+    /// <summary>A tag of the project; answers its id.</summary>
+    public async Task<Guid> Tag(string name, string color) =>
+        (await Owner.Post($"/v1/projects/{ProjectId}/tags", new { name, color })).GetProperty("id").GetGuid();
 
     public Task CannedReply(string title, string text) =>
         Owner.Post($"/v1/projects/{ProjectId}/helpdesk/canned-replies", new { title, text });

@@ -12,7 +12,7 @@ public sealed class TagsAndCustomerPanelTests(ClusterFixture cluster, BrowserFix
     [Fact]
     public async Task An_agent_tags_a_ticket_reads_the_customer_panel_keeps_a_note_and_merges_the_customers_tickets()
     {
-        var desk = await SupportDesk.Open(cluster);
+        var desk = await SupportDesk.Open(cluster, "Acme Store", $"sam.{Guid.NewGuid().ToString()[..4]}@acme.example", "Sam Lead");
         var tags = $"/v1/projects/{desk.ProjectId}/tags";
         await desk.Owner.Post(tags, new { name = "Refund", color = "#ef4444" });
         await desk.Owner.Post(tags, new { name = "VIP", color = "#a855f7" });

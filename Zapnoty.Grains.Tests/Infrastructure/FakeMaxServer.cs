@@ -317,9 +317,27 @@ public sealed class FakeMaxServer : IAsyncDisposable
             ("POST", "/answers") => string.IsNullOrWhiteSpace(call.QueryValue("callback_id"))
                 ? Error(MaxFailure.BadRequest("callback_id is required"))
                 : Ok(new JsonObject { ["success"] = true }),
+            ("POST", var path) when path.StartsWith("/chats/", StringComparison.Ordinal) && path.EndsWith("/actions", StringComparison.Ordinal) => ChatAction(call),
             _ => Error(new MaxFailure(404, "not.found", $"No method {call.Method} {call.Path}")),
         };
     }
+
+    /// <summary><c>POST /chats/{chatId}/actions</c>: a chat id (a number) and one of Max's actions, as Max checks them.</summary>
+    private static Reply ChatAction(MaxCall call)
+    {
+        var chat = call.Path["/chats/".Length..^"/actions".Length];
+        if (!long.TryParse(chat, out _))
+            return Error(MaxFailure.BadRequest($"chatId: '{chat}' is not a number"));
+        var action = call.Body.ValueKind == JsonValueKind.Object && call.Body.TryGetProperty("action", out var a) ? a.GetString() : null;
+        return action is "typing_on" or "sending_photo" or "sending_video" or "sending_audio" or "sending_file" or "mark_seen"
+            ? Ok(new JsonObject { ["success"] = true })
+            : Error(MaxFailure.BadRequest($"action: '{action}' is not a chat action"));
+    }
+
+    /// <summary>The chat actions ("typing…") a bot showed in the chat with Max id <paramref name="chatId"/>.</summary>
+    public IReadOnlyList<string> ActionsIn(FakeMaxBot bot, long chatId) =>
+        CallsTo("POST", $"/chats/{chatId}/actions").Where(c => c.Token == bot.Token && c.AnsweredWith == 200)
+            .Select(c => c.Body.GetProperty("action").GetString()!).ToList();
 
     private Reply Subscribe(FakeMaxBot bot, MaxCall call)
     {

@@ -21,10 +21,17 @@ public sealed record WaitingChat(Channel Channel, string ExternalBotId, string C
 /// </summary>
 public sealed class ChannelInbox(NpgsqlDataSource dataSource)
 {
-    /// <summary>True when the update is new; a redelivered one is already there.</summary>
+    /// <summary>
+    /// True when the update is new; a redelivered one is already there. The dialog's chat id it
+    /// names (Max) is remembered in the same statement, for "typing…" in that chat.
+    /// </summary>
     public async Task<bool> Record(Guid botId, IncomingUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
+            WITH dialog AS (
+                INSERT INTO channel_dialogs (bot_id, chat_id, dialog_chat_id, updated_at) SELECT $1, $3, $6, $5 WHERE $6::text IS NOT NULL
+                ON CONFLICT (bot_id, chat_id) DO UPDATE SET dialog_chat_id = EXCLUDED.dialog_chat_id, updated_at = EXCLUDED.updated_at
+                 WHERE channel_dialogs.dialog_chat_id <> EXCLUDED.dialog_chat_id)
             INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at) VALUES ($1, $2, $3, $4::jsonb, $5)
             ON CONFLICT (bot_id, update_key) DO NOTHING
             """);
@@ -34,7 +41,17 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = update.ChatId });
         command.Parameters.Add(new() { Value = JsonSerializer.Serialize(update, WireJson.Options) });
         command.Parameters.Add(new() { Value = now });
+        command.Parameters.Add(new() { Value = (object?)update.DialogChatId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>The messenger's chat id of the customer's dialog, when an update named one (Max).</summary>
+    public async Task<string?> DialogChat(Guid botId, string chatId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT dialog_chat_id FROM channel_dialogs WHERE bot_id = $1 AND chat_id = $2");
+        command.Parameters.Add(new() { Value = botId });
+        command.Parameters.Add(new() { Value = chatId });
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>
@@ -56,6 +73,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
             MimeType = StorableText.Clean(a.MimeType), Url = StorableText.Clean(a.Url),
         }).ToList(),
         MessageId = StorableText.Clean(update.MessageId),
+        DialogChatId = StorableText.Clean(update.DialogChatId),
         CallbackId = StorableText.Clean(update.CallbackId),
         CallbackData = StorableText.Clean(update.CallbackData),
     };

@@ -98,6 +98,15 @@ public sealed class ChannelOutbox(NpgsqlDataSource dataSource)
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>The error of the reply's first part that failed for good, if one did.</summary>
+    public async Task<string?> FirstFailure(Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT coalesce(last_error, 'Not delivered.') FROM channel_outbox WHERE message_id = $1 AND status = 'failed' ORDER BY id LIMIT 1");
+        command.Parameters.Add(new() { Value = messageId });
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
     public Task RetryAt(long id, DateTimeOffset at, string error, CancellationToken cancellationToken) =>
         Execute("UPDATE channel_outbox SET status = 'pending', next_attempt_at = $2, last_error = $3 WHERE id = $1", cancellationToken, id, at, error);
 

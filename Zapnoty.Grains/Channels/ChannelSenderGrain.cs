@@ -118,9 +118,15 @@ public sealed class ChannelSenderGrain(ChannelOutbox outbox, BotStore bots, Mess
                 await outbox.Sent(message.Id, now, CancellationToken.None);
                 metrics.ChannelMessage(bot.Channel, "sent");
                 await outbox.Reachable(BotId, message.ChatId, CancellationToken.None);
-                // A reply with files is delivered when its last part is.
-                if (Reply(message) is { } sent && await outbox.AllSent(sent.MessageId, CancellationToken.None))
-                    await GrainFactory.GetGrain<ITicketGrain>(sent.TicketId).ReplyDelivered(sent.MessageId);
+                // A reply with files is delivered when its last part is; a file that got through after
+                // another failed leaves the reply failed, and shows itself delivered.
+                if (Reply(message) is { } sent)
+                {
+                    if (await outbox.AllSent(sent.MessageId, CancellationToken.None))
+                        await GrainFactory.GetGrain<ITicketGrain>(sent.TicketId).ReplyDelivered(sent.MessageId);
+                    else if (message.File is not null && await outbox.FirstFailure(sent.MessageId, CancellationToken.None) is { } failure)
+                        await GrainFactory.GetGrain<ITicketGrain>(sent.TicketId).ReplyUndelivered(sent.MessageId, failure);
+                }
                 break;
 
             case SendOutcome.RetryAfter(var wait):

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Channels;
@@ -21,6 +22,8 @@ public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] str
 /// fetch it through the messenger when they open it. <see cref="Url"/> is where the messenger
 /// serves it, when it says (Max does, Telegram does not). A file an agent sent is kept by us
 /// instead: <see cref="StoredId"/> names it in the file store (and <see cref="FileId"/> repeats it).
+/// Such a file of a messenger reply has its own <see cref="Delivery"/> (and <see cref="DeliveryError"/>):
+/// each file is sent on its own. Set when read, never stored in the attachment's JSON (null is not written).
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.Attachment")]
@@ -31,13 +34,18 @@ public sealed record Attachment(
     [property: Id(3)] string? FileName,
     [property: Id(4)] string? MimeType,
     [property: Id(5)] string? Url = null,
-    [property: Id(6)] Guid? StoredId = null);
+    [property: Id(6)] Guid? StoredId = null,
+    [property: Id(7), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Delivery? Delivery = null,
+    [property: Id(8), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DeliveryError = null);
 
 /// <summary>
 /// One update from a messenger, normalised. <see cref="Key"/> identifies it for
 /// de-duplication (Telegram: the update_id; Max, which has none: the message mid, the
 /// callback id, or the update's type, user and time). <see cref="Text"/> is the text or the media
 /// caption; <see cref="MessageId"/> is the messenger's id of the message (edits refer to it).
+/// <see cref="DialogChatId"/> is Max's chat id of the dialog, where chat actions ("typing…") go
+/// (null for Telegram, whose chat id is <see cref="ChatId"/> itself). It is kept in
+/// <c>channel_dialogs</c>, not in the inbox's JSON, which silos of the previous version read too.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.IncomingUpdate")]
@@ -51,7 +59,8 @@ public sealed record IncomingUpdate(
     [property: Id(6)] string? MessageId,
     [property: Id(7)] string? CallbackId,
     [property: Id(8)] string? CallbackData,
-    [property: Id(9)] DateTimeOffset At);
+    [property: Id(9)] DateTimeOffset At,
+    [property: Id(10), JsonIgnore] string? DialogChatId = null);
 
 /// <summary>A choice under a bot message (an inline keyboard button); <see cref="Data"/> comes back in the callback.</summary>
 [GenerateSerializer, Immutable]

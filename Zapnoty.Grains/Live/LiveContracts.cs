@@ -64,6 +64,21 @@ public interface ILiveHubGrain : IGrainWithGuidKey
     /// <summary>A person's presence heartbeat on a ticket.</summary>
     [Alias("Beat")]
     Task Beat(PresenceBeat beat);
+
+    /// <summary>
+    /// Takes a lease on one of the <paramref name="limit"/> event streams a person may hold open in
+    /// the project, on whichever silo; false when all are held. Unrenewed within
+    /// <paramref name="lifetime"/> it lapses (its silo stopped without releasing it).
+    /// </summary>
+    [Alias("TakeStream")]
+    Task<bool> TakeStream(Guid person, Guid lease, int limit, TimeSpan lifetime);
+
+    /// <summary>The stream is still open: its lease holds another <paramref name="lifetime"/>.</summary>
+    [Alias("RenewStream")]
+    [OneWay] Task RenewStream(Guid person, Guid lease, TimeSpan lifetime);
+
+    [Alias("ReleaseStream")]
+    [OneWay] Task ReleaseStream(Guid person, Guid lease);
 }
 
 /// <summary>Shows "typing…" to a messenger customer (key: our bot id), at most once per interval per chat.</summary>

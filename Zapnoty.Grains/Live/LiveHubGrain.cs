@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Zapnoty.Grains.Live;
 
-public sealed class LiveHubGrain(TimeProvider clock, ILogger<LiveHubGrain> log) : Grain, ILiveHubGrain
+public sealed partial class LiveHubGrain(TimeProvider clock, ILogger<LiveHubGrain> log) : Grain, ILiveHubGrain
 {
     /// <summary>A silo's subscription lapses unless renewed within this (silos renew every <see cref="LiveTimings.Renew"/>).</summary>
     private static readonly TimeSpan SubscriptionLifetime = LiveTimings.Renew * 3;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Zapnoty.Grains.Channels;
+using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Live;
 
@@ -7,9 +8,12 @@ namespace Zapnoty.Grains.Live;
 /// Sends the messenger's "typing…" action to a customer's chat while an agent types, at most once
 /// per <see cref="LiveTimings.CustomerTyping"/> per chat: both platforms show it for about 5 s,
 /// and the per-chat message limits (Telegram ~1/s, Max 2/s) stay free for the replies themselves.
-/// Best effort: a failure is logged and forgotten.
+/// Best effort: a failure is logged and forgotten. Max takes the action on the dialog's chat id,
+/// not the user id its messages go to: the one the customer's updates carried, and none (so no
+/// "typing…") for a chat that has sent nothing since that was recorded.
 /// </summary>
-public sealed class TypingGrain(BotStore bots, MessengerClients clients, TimeProvider clock, ILogger<TypingGrain> log) : Grain, ITypingGrain
+public sealed class TypingGrain(BotStore bots, ChannelInbox inbox, MessengerClients clients, TimeProvider clock, ILogger<TypingGrain> log)
+    : Grain, ITypingGrain
 {
     private readonly Dictionary<string, DateTimeOffset> _sentAt = [];
 
@@ -27,7 +31,13 @@ public sealed class TypingGrain(BotStore bots, MessengerClients clients, TimePro
         try
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await clients.For(bot.Channel).Typing(clients.TokenOf(bot), chatId, deadline.Token);
+            var actionChat = bot.Channel == Channel.Max ? await inbox.DialogChat(botId, chatId, deadline.Token) : chatId;
+            if (actionChat is null)
+            {
+                log.LogDebug("Bot {BotId} does not know the dialog of chat {ChatId} yet: no typing shown", botId, chatId);
+                return;
+            }
+            await clients.For(bot.Channel).Typing(clients.TokenOf(bot), actionChat, deadline.Token);
         }
         catch (OperationCanceledException)
         {

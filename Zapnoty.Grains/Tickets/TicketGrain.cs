@@ -113,7 +113,8 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         await RequireNoNewerMessages(before, reply.ExpectedLastMessageId);
         var now = clock.StoredNow();
         var message = new MessageView(Guid.NewGuid(), MessageAuthor.Agent, reply.Agent.AgentId, reply.Text, now,
-            before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null, files);
+            before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null,
+            FileDeliveries.Apply(files, before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null));
 
         var after = before with { FirstReplyAt = before.FirstReplyAt ?? now, UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
@@ -122,12 +123,20 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
             after = TicketRules.WithStatus(after, TicketStatus.InProgress, now);
             history.Add(new HistoryEntry(now, reply.Agent, "status", before.Status.Wire(), TicketStatus.InProgress.Wire()));
         }
+        // The tags of the canned reply sent join the ticket's in the reply's own transaction: both or neither.
+        var tagged = reply.TagIds is { Count: > 0 } tagIds ? await WithTagsAdded(before, tagIds) : null;
+        if (tagged is not null) after = after with { Tags = tagged.Tags };
         var team = await TeamFor(after);
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.Replied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
+        if (tagged is not null)
+        {
+            history.Add(tagged.History(before, reply.Agent, now));
+            events.Add(tagged.Event(after, now, team));
+        }
         // A messenger customer gets the reply from the channel's outbox, queued in this transaction.
         NpgsqlBatchCommand[] send = before.Route is { } route ? [ChannelWrites.Enqueue(route, reply.Text, null, message.Id, before.Id, now)] : [];
         if (files.Count > 0) send = OutgoingFiles.Enqueue(before, reply.Text, files, message.Id, now).ToArray();
-        send = [.. send, .. KeyClaim(reply.Key, before, message.Id, now)];
+        send = [.. send, .. KeyClaim(reply.Key, before, message.Id, now), .. tagged?.Writes(before) ?? []];
         var stored = await Commit(before, after, message, history, events, send, debitsCredit: true) ?? message;
         metrics.Replied(before.Channel);
         if (before.Route is { } sentVia) GrainFactory.GetGrain<IChannelSenderGrain>(sentVia.BotId).Nudge().Ignore();
@@ -245,7 +254,10 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         if (customer is not null) _ticket = ticket with { Customer = customer };
     }
 
-    /// <summary>Only a reply still on its way changes: a delivered one stays delivered.</summary>
+    /// <summary>
+    /// Only a reply still on its way changes: a delivered one stays delivered. A reply with files
+    /// records its files' states each time (a file sent after another failed shows delivered).
+    /// </summary>
     private async Task SetDelivery(Guid messageId, Delivery delivery, string? error)
     {
         var ticket = await Current();
@@ -253,9 +265,10 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         // A reply older than memory keeps (many messages came after it) is read from the database.
         var reply = index >= 0 ? _messages[index] : await store.Message(ticket.Id, messageId, null, CancellationToken.None);
         if (reply is null || reply.Delivery is not (Delivery.Webhook or Delivery.Pending or Delivery.Failed)) return;
-        if (reply.Delivery == delivery && reply.DeliveryError == error) return;
-        await store.SetDelivery(messageId, delivery, error, CancellationToken.None);
-        if (index >= 0) _messages[index] = reply with { Delivery = delivery, DeliveryError = error };
+        var files = reply.Attachments ?? [];
+        if (reply.Delivery == delivery && reply.DeliveryError == error && files.All(f => f.StoredId is null)) return;
+        var states = await store.SetDelivery(messageId, delivery, error, CancellationToken.None);
+        if (index >= 0) _messages[index] = reply with { Delivery = delivery, DeliveryError = error, Attachments = FileDeliveries.Apply(files, delivery, states) };
     }
 
     /// <summary>

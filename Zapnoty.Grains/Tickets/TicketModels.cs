@@ -144,12 +144,13 @@ public sealed record TicketEdit(
 /// <summary>
 /// An agent's answer. <see cref="Files"/>: files already in the file store (unattached, of the
 /// ticket's project), sent after or with the text; with files the text may be empty.
+/// <see cref="TagIds"/>: the tags of the canned reply it sends, added in the reply's transaction.
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.AgentReply")]
 public sealed record AgentReply([property: Id(0)] Actor Agent, [property: Id(1)] string Text,
     [property: Id(16)] Cluster.WriteKey? Key = null, [property: Id(2)] IReadOnlyList<Attachment>? Files = null,
-    [property: Id(3)] Guid? ExpectedLastMessageId = null) : Cluster.IKeyedWrite;
+    [property: Id(3)] Guid? ExpectedLastMessageId = null, [property: Id(4)] IReadOnlyList<Guid>? TagIds = null) : Cluster.IKeyedWrite;
 
 /// <summary>An internal note: seen by the team only, never sent to the customer, costs no credit.</summary>
 [GenerateSerializer, Immutable]

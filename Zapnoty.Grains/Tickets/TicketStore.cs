@@ -9,7 +9,7 @@ namespace Zapnoty.Grains.Tickets;
 public sealed class TicketStore(NpgsqlDataSource dataSource)
 {
     private const string MessageColumns =
-        "id, author, agent_id, text, created_at, delivery, delivery_error, attachments::text, channel_message_id, edited_at, internal";
+        "id, author, agent_id, text, created_at, delivery, delivery_error, attachments::text, channel_message_id, edited_at, internal, file_deliveries::text";
 
     // The message reads below are public so a test can EXPLAIN them on a ticket with 20,000
     // messages: each walks the (ticket_id, seq) index from a known point and stops after a
@@ -152,18 +152,21 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
     {
         var messages = new List<MessageView>();
         while (await reader.ReadAsync(cancellationToken))
+        {
+            var delivery = WireNames.ParseWire<Delivery>(reader.GetString(5));
             messages.Add(new MessageView(
                 reader.GetGuid(0),
                 WireNames.ParseWire<MessageAuthor>(reader.GetString(1)),
                 reader.IsDBNull(2) ? null : reader.GetGuid(2),
                 reader.GetString(3),
                 reader.GetFieldValue<DateTimeOffset>(4),
-                WireNames.ParseWire<Delivery>(reader.GetString(5)),
+                delivery,
                 reader.IsDBNull(6) ? null : reader.GetString(6),
-                TicketWrites.ReadAttachments(reader.GetString(7)),
+                FileDeliveries.Apply(TicketWrites.ReadAttachments(reader.GetString(7)), delivery, reader.IsDBNull(11) ? null : reader.GetString(11)),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
                 reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
                 reader.GetBoolean(10)));
+        }
         return messages;
     }
 
@@ -184,13 +187,14 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             : null;
     }
 
-    public async Task SetDelivery(Guid messageId, Delivery delivery, string? error, CancellationToken cancellationToken)
+    /// <summary>The reply's outcome, with its files' own (see <see cref="FileDeliveries"/>); answers the files' recorded states.</summary>
+    public async Task<string?> SetDelivery(Guid messageId, Delivery delivery, string? error, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("UPDATE ticket_messages SET delivery = $2, delivery_error = $3 WHERE id = $1");
+        await using var command = dataSource.CreateCommand(FileDeliveries.SetSql);
         command.Parameters.Add(new() { Value = messageId });
         command.Parameters.Add(new() { Value = delivery.Wire() });
         command.Parameters.Add(new() { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>A customer's edit: the new text, the old one kept, with whatever else the edit carries.</summary>

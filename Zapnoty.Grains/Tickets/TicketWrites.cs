@@ -29,8 +29,9 @@ public static class TicketWrites
         },
     };
 
+    /// <summary>The files as stored: a file's delivery is kept apart (<see cref="FileDeliveries"/>), never in this JSON.</summary>
     public static string AttachmentsJson(IReadOnlyList<Channels.Attachment>? attachments) =>
-        System.Text.Json.JsonSerializer.Serialize(attachments ?? [], WireJson.Options);
+        System.Text.Json.JsonSerializer.Serialize((attachments ?? []).Select(a => a with { Delivery = null, DeliveryError = null }).ToList(), WireJson.Options);
 
     public static IReadOnlyList<Channels.Attachment> ReadAttachments(string json) =>
         System.Text.Json.JsonSerializer.Deserialize<List<Channels.Attachment>>(json, WireJson.Options) ?? [];

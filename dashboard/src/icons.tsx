@@ -16,3 +16,19 @@ export function BellIcon() {
     </svg>
   );
 }
+
+export function PaperclipIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+      <path fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" d="M10.5 4.5 5.6 9.4a1.3 1.3 0 0 0 1.8 1.8l5-5a2.6 2.6 0 0 0-3.7-3.7l-5 5a3.9 3.9 0 0 0 5.5 5.5l4.3-4.3" />
+    </svg>
+  );
+}
+
+export function FileIcon() {
+  return (
+    <svg class="icon" viewBox="0 0 16 16" width="18" height="18" aria-hidden="true" focusable="false">
+      <path fill="currentColor" d="M4 1.5A1.5 1.5 0 0 0 2.5 3v10A1.5 1.5 0 0 0 4 14.5h8a1.5 1.5 0 0 0 1.5-1.5V5.6L9.4 1.5H4ZM4 3h4.5v3.5H12V13H4V3Zm6 .6L11.4 5H10V3.6Z" />
+    </svg>
+  );
+}

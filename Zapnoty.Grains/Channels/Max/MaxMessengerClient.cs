@@ -228,10 +228,28 @@ public sealed partial class MaxMessengerClient(HttpClient http, MaxFiles files, 
     }
 
     /// <summary>
-    /// Not sent: Max's <c>typing_on</c> is an action on a chat (<c>POST /chats/{chatId}/actions</c>)
-    /// and a Max route keeps the customer's user id, which is not their dialog's chat id.
+    /// <c>typing_on</c> in the customer's dialog (<c>POST /chats/{chatId}/actions</c>). Unlike
+    /// messages, which go to the user id, an action takes the dialog's chat id: the caller passes
+    /// the one the customer's updates carried. Best effort: what Max answers is only logged.
     /// </summary>
-    public Task Typing(string token, string chatId, CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task Typing(string token, string chatId, CancellationToken cancellationToken)
+    {
+        if (!MaxAccessToken.HasValidShape(token) || !long.TryParse(chatId, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        {
+            log.LogWarning("Not showing typing in Max chat {ChatId}: the token or the chat id has the wrong shape", chatId);
+            return;
+        }
+        try
+        {
+            var answer = await Call(HttpMethod.Post, $"chats/{chatId}/actions", token, new MaxChatAction("typing_on"), cancellationToken);
+            if (!answer.IsSuccess)
+                log.LogInformation("Max did not show typing in chat {ChatId}: HTTP {Status} {Error}", chatId, answer.Status, answer.Describe());
+        }
+        catch (Exception failed) when (IsUnreachable(failed, cancellationToken))
+        {
+            log.LogInformation("Could not reach Max to show typing in chat {ChatId}: {Error}", chatId, failed.Message);
+        }
+    }
 
     public string DeepLink(string username, string payload)
     {

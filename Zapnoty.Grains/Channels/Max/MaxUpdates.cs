@@ -75,7 +75,8 @@ public static class MaxUpdates
             (_, not null) => $"{update.UpdateType}:{mid}:{update.Timestamp}",
             _ => EventKey(update, sender.UserId),
         };
-        return new IncomingUpdate(key, kind, ChatIdOf(sender), UserOf(sender), text, attachments, mid, CallbackId: null, CallbackData: null, at);
+        return new IncomingUpdate(key, kind, ChatIdOf(sender), UserOf(sender), text, attachments, mid, CallbackId: null, CallbackData: null, at,
+            DialogOf(message.Recipient.ChatId));
     }
 
     private static IncomingUpdate? FromCallback(MaxUpdate update, MaxCallback callback, DateTimeOffset at)
@@ -87,7 +88,7 @@ public static class MaxUpdates
         var pressedAt = callback.Timestamp > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(callback.Timestamp) : at;
         var mid = update.Message?.Body?.Mid;
         return new IncomingUpdate($"{update.UpdateType}:{callback.CallbackId}", IncomingKind.Callback, ChatIdOf(user), UserOf(user), Text: null, [],
-            string.IsNullOrEmpty(mid) ? null : mid, callback.CallbackId, callback.Payload, pressedAt);
+            string.IsNullOrEmpty(mid) ? null : mid, callback.CallbackId, callback.Payload, pressedAt, DialogOf(update.Message?.Recipient?.ChatId));
     }
 
     /// <summary>
@@ -100,7 +101,7 @@ public static class MaxUpdates
             return null;
         var text = string.IsNullOrWhiteSpace(update.Payload) ? "/start" : $"/start {update.Payload.Trim()}";
         return new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Message, ChatIdOf(user), UserOf(user), text, [],
-            MessageId: null, CallbackId: null, CallbackData: null, at);
+            MessageId: null, CallbackId: null, CallbackData: null, at, DialogOf(update.ChatId));
     }
 
     /// <summary>
@@ -112,6 +113,9 @@ public static class MaxUpdates
             ? null
             : new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Blocked, ChatIdOf(user), UserOf(user), "The customer stopped the bot in Max.", [],
                 MessageId: null, CallbackId: null, CallbackData: null, at);
+
+    /// <summary>The dialog's chat id, where chat actions go; absent or not a Max id, none.</summary>
+    private static string? DialogOf(long? chatId) => chatId is { } id and not 0 ? id.ToString(CultureInfo.InvariantCulture) : null;
 
     /// <summary>For events without an id of their own: a user does one thing of a kind per millisecond at most.</summary>
     private static string EventKey(MaxUpdate update, long userId) =>

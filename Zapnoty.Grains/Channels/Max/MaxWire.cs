@@ -72,6 +72,9 @@ internal sealed record MaxSubscriptionRequest(string Url, IReadOnlyList<string> 
 /// </summary>
 internal sealed record MaxCallbackAnswer(string? Notification = null);
 
+/// <summary>The body of <c>POST /chats/{chatId}/actions</c>: <c>typing_on</c>, <c>sending_photo</c>, <c>mark_seen</c>…</summary>
+internal sealed record MaxChatAction(string Action);
+
 /// <summary>The answer of <c>POST /uploads</c>: where to upload, and (for files, video, audio) the token already.</summary>
 internal sealed record MaxUploadSlot(string? Url, string? Token);
 

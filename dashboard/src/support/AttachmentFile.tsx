@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { attachmentFile, type Attachment } from '../api/tickets';
+import { PaperclipIcon } from '../icons';
 import { ErrorNote } from '../ui';
 import { label } from './ticketWords';
 import './attachments.css';
@@ -9,7 +10,8 @@ const previewable = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp
 
 /**
  * A file the customer sent. It is fetched from the API with the session token (a plain link would
- * not carry it): a photo is shown in place, anything else is saved as a download.
+ * not carry it): a photo is shown in place, anything else is saved as a download. A file of an
+ * agent's reply goes on its own, so one that did not reach the customer says so.
  */
 export function AttachmentFile(props: { ticketId: string; messageId: string; index: number; attachment: Attachment }) {
   const a = props.attachment;
@@ -42,8 +44,13 @@ export function AttachmentFile(props: { ticketId: string; messageId: string; ind
   return (
     <div class="attachment-file">
       <button type="button" class="attachment" onClick={open} disabled={busy} aria-expanded={kind === 'photo' ? preview !== null : undefined}>
-        📎 {label(kind)}: {a.file_name ?? label(kind)}{sizeText(a.size)} · {busy ? 'Fetching…' : action}
+        <PaperclipIcon /> {label(kind)}: {a.file_name ?? label(kind)}{sizeText(a.size)} · {busy ? 'Fetching…' : action}
       </button>
+      {a.delivery === 'failed' && (
+        <span class="attachment-failed" data-file-delivery="failed">
+          Not delivered{a.delivery_error ? `: ${a.delivery_error}` : ''}
+        </span>
+      )}
       {preview && <img class="attachment-preview" src={preview} alt={`${label(kind)} from the customer`} />}
       <ErrorNote error={error} />
     </div>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { FileIcon } from '../icons';
 
 // What the server takes (Telegram's Bot API limits): checked here first, so a file that
 // could never go is refused before anything is uploaded.
@@ -59,5 +60,5 @@ function Thumbnail(props: { file: File }) {
     setUrl(made);
     return () => URL.revokeObjectURL(made);
   }, [props.file]);
-  return url ? <img class="reply-file-thumb" src={url} alt="" /> : <span class="reply-file-thumb" aria-hidden="true">📄</span>;
+  return url ? <img class="reply-file-thumb" src={url} alt="" /> : <span class="reply-file-thumb" aria-hidden="true"><FileIcon /></span>;
 }
