@@ -11,6 +11,7 @@ import { General } from './General';
 import { Team } from './Team';
 import { TicketTypes } from './TicketTypes';
 import { Tags } from './Tags';
+import { Rules } from './Rules';
 import { Webhooks } from './Webhooks';
 import './settings.css';
 
@@ -21,6 +22,7 @@ const sections = [
   { id: 'general', title: 'General & SLA', view: General },
   { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
   { id: 'tags', title: 'Tags', view: Tags },
+  { id: 'rules', title: 'Rules', view: Rules },
   { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
   { id: 'team', title: 'Team', view: Team },
   { id: 'webhooks', title: 'Webhooks', view: Webhooks },
