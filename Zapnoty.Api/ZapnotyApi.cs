@@ -153,6 +153,7 @@ public static class ZapnotyApi
         api.MapTicketTypesApi();
         api.MapCalendarApi();
         api.MapCsatApi();
+        api.MapRulesApi();
         api.MapTicketsApi();
         api.MapLiveApi();
         api.MapCannedRepliesApi();

@@ -84,6 +84,12 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
             new Request($"/v1/helpdesk/tickets/{await SurveyedTicket(t)}/csat", new { score = 5 })),
         new("PUT", "/v1/projects/{projectId}/helpdesk/calendar/ical", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar/ical",
             new { ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Matrix//EN\r\nBEGIN:VEVENT\r\nUID:h@m\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:Holiday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" }))),
+        new("GET", "/v1/projects/{projectId}/helpdesk/rules", Least.Support, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/rules"))),
+        new("POST", "/v1/projects/{projectId}/helpdesk/rules", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/rules", MatrixRule()))),
+        new("PATCH", "/v1/projects/{projectId}/helpdesk/rules/{ruleId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/helpdesk/rules/{await Fresh(t, "helpdesk/rules", MatrixRule())}", new { enabled = false })),
+        new("DELETE", "/v1/projects/{projectId}/helpdesk/rules/{ruleId}", Least.Admin, async (t, _) =>
+            new Request($"/v1/projects/{t.ProjectId}/helpdesk/rules/{await Fresh(t, "helpdesk/rules", MatrixRule())}")),
 
         new("GET", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types"))),
         new("POST", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Admin, (t, _) =>
@@ -374,6 +380,10 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         Who.Nobody or Who.ApiKey or Who.ReadKey or Who.WriteKey => TokenOf(team, who),
         _ => (await cluster.Api().LogInAs(_people[who].Email)).Token,
     };
+
+    /// <summary>A warning rule far from any ticket's due time: it only has to be stored.</summary>
+    private static object MatrixRule() =>
+        new { name = Unique("Rule"), enabled = false, trigger = new { type = "sla_warning", target = "first_reply", minutes_before = 5 }, actions = Array.Empty<object>() };
 
     private static async Task<Guid> Fresh(Team team, string collection, object body, string idField = "id") =>
         (await team.Owner.Post($"/v1/projects/{team.ProjectId}/{collection}", body)).GetProperty(idField).GetGuid();

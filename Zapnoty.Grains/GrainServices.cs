@@ -69,6 +69,8 @@ public static class GrainServices
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));
         services.AddSingleton<SlaReminderRows>();
         services.AddHostedService<SlaSweeper>();
+        services.AddSingleton<Rules.RuleStore>();
+        services.AddHostedService<Rules.RuleSweeper>();
         services.AddZapnotyBilling(configuration);
         services.AddZapnotyNotifications(configuration);
         services.AddOptions<SmtpOptions>().Bind(configuration.GetSection(SmtpOptions.Section)).ValidateOnStart();

@@ -10,6 +10,8 @@ using Zapnoty.Grains.Access;
 using Zapnoty.Grains.Billing;
 using Zapnoty.Grains.Billing.Payments;
 using Zapnoty.Grains.Webhooks;
+using Zapnoty.Api.Helpdesk;
+using Zapnoty.Grains.Rules;
 
 namespace Zapnoty.Api.OpenApi;
 
@@ -39,6 +41,8 @@ public sealed class Vocabularies : ISchemaFilter
         [typeof(CreateWebhookRequest)] = [(nameof(CreateWebhookRequest.Events), Subscriptions)],
         [typeof(ChangeWebhookRequest)] = [(nameof(ChangeWebhookRequest.Events), Subscriptions)],
         [typeof(DeliveryDto)] = [(nameof(DeliveryDto.EventType), EventTypes)],
+        [typeof(RuleTriggerDto)] = [(nameof(RuleTriggerDto.Type), RuleTriggers.All), (nameof(RuleTriggerDto.Target), RuleTargets.All)],
+        [typeof(RuleActionDto)] = [(nameof(RuleActionDto.Type), RuleActionTypes.All), (nameof(RuleActionDto.To), RuleRecipients.All)],
     };
 
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)

@@ -20,7 +20,7 @@ public static class NotificationEmail
             body.Append("- ").Append(Line(n)).Append('\n')
                 .Append("  ").Append(dashboardUrl.TrimEnd('/')).Append("/#/p/").Append(n.ProjectId).Append("/tickets/").Append(n.TicketId).Append('\n');
         if (more > 0) body.Append($"\nand {more} more in the dashboard.\n");
-        body.Append("\nYou get these emails when someone mentions you in a note or assigns you a ticket while you are not using the dashboard; ")
+        body.Append("\nYou get these emails when someone mentions you in a note or assigns you a ticket, or a rule of the project calls for you, while you are not using the dashboard; ")
             .Append("at most one every few minutes.");
         var subject = items.Count + more == 1 ? "New notification on Zapnoty Helpdesk" : $"{items.Count + more} new notifications on Zapnoty Helpdesk";
         return new EmailMessage(to, EmailTemplates.Notifications, subject, body.ToString());
@@ -28,6 +28,8 @@ public static class NotificationEmail
 
     private static string Line(NotificationView n)
     {
+        if (n.Kind == NotificationKinds.Rule)
+            return $"Rule \"{n.ActorName ?? "(deleted)"}\" called for your attention on ticket #{n.TicketNumber} in \"{n.ProjectName}\"";
         var who = n.ActorName ?? (n.Actor.Kind == ActorKind.ApiKey ? "An API key" : "Someone");
         var what = n.Kind == NotificationKinds.Mention ? "mentioned you in a note on" : "assigned you";
         return $"{who} {what} ticket #{n.TicketNumber} in \"{n.ProjectName}\"";

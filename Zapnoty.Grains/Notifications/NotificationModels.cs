@@ -9,7 +9,10 @@ public static class NotificationKinds
     /// <summary>Someone else assigned a ticket to the person.</summary>
     public const string Assigned = "assigned";
 
-    public static readonly IReadOnlyList<string> All = [Mention, Assigned];
+    /// <summary>A rule of the project told the person about a ticket (its notify action); the actor is the rule.</summary>
+    public const string Rule = "rule";
+
+    public static readonly IReadOnlyList<string> All = [Mention, Assigned, Rule];
 }
 
 /// <summary>

@@ -13,7 +13,7 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
     // The excerpt's 200 is NotificationLimits.ExcerptLength (a constant string cannot embed an int).
     private const string Select = """
         SELECT n.id, n.kind, n.project_id, p.name, n.ticket_id, t.number, t.subject, n.message_id,
-               left(m.text, 200), n.actor_kind, n.actor_id, coalesce(u.name, u.email, k.name),
+               left(m.text, 200), n.actor_kind, n.actor_id, coalesce(u.name, u.email, k.name, r.name),
                n.created_at, n.read_at
           FROM notifications n
           JOIN projects p ON p.id = n.project_id
@@ -21,6 +21,7 @@ public sealed class NotificationStore(NpgsqlDataSource dataSource)
           LEFT JOIN ticket_messages m ON m.id = n.message_id
           LEFT JOIN users u ON n.actor_kind = 'user' AND u.id = n.actor_id
           LEFT JOIN api_keys k ON n.actor_kind = 'api_key' AND k.id = n.actor_id
+          LEFT JOIN helpdesk_rules r ON n.actor_kind = 'system' AND r.id = n.actor_id
         """;
 
     /// <summary>Of a project the person ($1) still belongs to, and that was not deleted.</summary>

@@ -183,6 +183,7 @@ public sealed partial class ProjectGrain
             GrainFactory.GetGrain<Live.ILiveHubGrain>(ProjectId).Changed().Ignore();
             foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
             await RegisterSlaReminders(reminderLater);
+            await Rules.NewTicketRules.Arm(ServiceProvider, GrainFactory, ProjectId, created.Tickets);
         }
         catch (PostgresException e) when (group.Count > 1 && !e.IsTransient)
         {

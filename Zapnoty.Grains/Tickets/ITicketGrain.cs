@@ -70,6 +70,14 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     [Alias("47C02405")]
     Task CheckSla();
 
+    /// <summary>
+    /// Fires the project's rules that are due on this ticket and have not fired for this cycle
+    /// (each once, its actions, history and events in one transaction), then re-arms the rules
+    /// reminder for the next one. The reminder calls it; so does the rule sweeper.
+    /// </summary>
+    [Alias("9D41C2E7")]
+    Task CheckRules();
+
     /// <summary>The customer edited a message in the messenger: the stored text changes, the old one is kept.</summary>
     [Alias("60D820D1")]
     Task EditCustomerMessage(CustomerEdit edit);

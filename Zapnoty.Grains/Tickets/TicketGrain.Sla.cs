@@ -18,6 +18,7 @@ public sealed partial class TicketGrain
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == SlaReminder) await CheckSla();
+        if (reminderName == RulesReminder) await CheckRules();
     }
 
     public async Task CheckSla()

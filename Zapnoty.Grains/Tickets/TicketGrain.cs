@@ -311,6 +311,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         if (message is not null) Remember(message);
         _history.AddRange(history);
         await ArmSlaAfterCommit();
+        await ArmRulesAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
         if (events.Count > 0) GrainFactory.GetGrain<Live.ILiveHubGrain>(after.ProjectId).Changed().Ignore();
         if (survey.Nudge is { } surveyed) GrainFactory.GetGrain<IChannelSenderGrain>(surveyed.BotId).Nudge().Ignore();

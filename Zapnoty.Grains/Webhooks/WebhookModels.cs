@@ -10,6 +10,8 @@ public static class TicketEventTypes
     public const string Assigned = "ticket.assigned";
     public const string PriorityChanged = "ticket.priority_changed";
     public const string SlaBreached = "ticket.sla_breached";
+    /// <summary>An <c>sla_warning</c> rule fired: a target is its minutes from breach (<c>sla_warning: { target, due_at, minutes_before }</c>).</summary>
+    public const string SlaWarning = "ticket.sla_warning";
     public const string TagsChanged = "ticket.tags_changed";
     public const string Merged = "ticket.merged";
     /// <summary>A team member wrote an internal note; its <c>message</c> has <c>internal: true</c> and never reached the customer.</summary>
@@ -22,7 +24,7 @@ public static class TicketEventTypes
 
     public static readonly IReadOnlyList<string> Every =
         [Created, Replied, CustomerReplied, StatusChanged, Assigned, PriorityChanged, SlaBreached,
-            TagsChanged, Merged, NoteAdded,
+            TagsChanged, Merged, NoteAdded, SlaWarning,
             CsatRequested, CsatReceived];
 }
 

@@ -12,6 +12,7 @@ import { General } from './General';
 import { Team } from './Team';
 import { TicketTypes } from './TicketTypes';
 import { Tags } from './Tags';
+import { Rules } from './Rules';
 import { Webhooks } from './Webhooks';
 import './settings.css';
 
@@ -22,6 +23,7 @@ const sections = [
   { id: 'general', title: 'General & SLA', view: General },
   { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
   { id: 'tags', title: 'Tags', view: Tags },
+  { id: 'rules', title: 'Rules', view: Rules },
   { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
   { id: 'csat', title: 'CSAT survey', view: Csat },
   { id: 'team', title: 'Team', view: Team },

@@ -85,5 +85,6 @@ export function Bell() {
 
 function describe(n: Notification): string {
   const who = n.actor_name ?? (n.actor.kind === 'api_key' ? 'An API key' : 'Someone');
+  if (n.kind === 'rule') return `Rule "${n.actor_name ?? 'deleted'}" calls for you on #${n.ticket_number}`;
   return n.kind === 'mention' ? `${who} mentioned you on #${n.ticket_number}` : `${who} assigned you #${n.ticket_number}`;
 }
