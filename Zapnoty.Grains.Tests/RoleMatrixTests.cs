@@ -79,6 +79,11 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
             new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } } }))),
         new("PUT", "/v1/projects/{projectId}/helpdesk/calendar/ical", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar/ical",
             new { ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Matrix//EN\r\nBEGIN:VEVENT\r\nUID:h@m\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:Holiday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" }))),
+        new("GET", "/v1/projects/{projectId}/helpdesk/calendar/preview", Least.Viewer, async (t, _) =>
+        {
+            await t.Owner.Call(HttpMethod.Put, $"/v1/projects/{t.ProjectId}/helpdesk/calendar", new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } } }, HttpStatusCode.OK);
+            return new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar/preview?from=2027-01-08T14:55:00Z&minutes=60");
+        }),
 
         new("GET", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types"))),
         new("POST", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Admin, (t, _) =>
