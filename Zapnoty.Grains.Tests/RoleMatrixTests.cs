@@ -90,6 +90,11 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
             new Request($"/v1/projects/{t.ProjectId}/helpdesk/rules/{await Fresh(t, "helpdesk/rules", MatrixRule())}", new { enabled = false })),
         new("DELETE", "/v1/projects/{projectId}/helpdesk/rules/{ruleId}", Least.Admin, async (t, _) =>
             new Request($"/v1/projects/{t.ProjectId}/helpdesk/rules/{await Fresh(t, "helpdesk/rules", MatrixRule())}")),
+        new("GET", "/v1/projects/{projectId}/helpdesk/calendar/preview", Least.Viewer, async (t, _) =>
+        {
+            await t.Owner.Call(HttpMethod.Put, $"/v1/projects/{t.ProjectId}/helpdesk/calendar", new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } } }, HttpStatusCode.OK);
+            return new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar/preview?from=2027-01-08T14:55:00Z&minutes=60");
+        }),
 
         new("GET", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types"))),
         new("POST", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Admin, (t, _) =>

@@ -39,6 +39,7 @@ public static class GrainServices
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<Calendars.CalendarStore>();
         services.AddSingleton<Csat.CsatSettingsStore>();
+        services.AddSingleton<Calendars.IcalFetcher>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();

@@ -31,6 +31,24 @@ public sealed class BusinessCalendarTests
     }
 
     [Fact]
+    public void Imported_dates_count_with_the_teams_own_and_the_teams_own_word_wins_where_they_disagree()
+    {
+        var calendar = new BusinessCalendar(CalendarRules.Normalize(new ProjectCalendar("Europe/Moscow",
+            Weekdays.Select(d => new WorkPeriod(d, "09:00", "18:00")).ToList(), ["2027-01-04"], ["2027-01-11"], "https://example.com/ru.ics")
+        {
+            ImportedHolidays = ["2027-01-05", "2027-01-11"],
+            ImportedWorkingDays = ["2027-01-04", "2027-01-09"],
+        }));
+        Duration Worked(string date) => calendar.BusinessTimeBetween(Local("Europe/Moscow", $"{date}T00:00:00"), Local("Europe/Moscow", $"{date}T23:59:00"));
+
+        Assert.Equal(Duration.Zero, Worked("2027-01-04"));           // Monday: the team's holiday beats the imported working day
+        Assert.Equal(Duration.Zero, Worked("2027-01-05"));           // Tuesday: an imported holiday
+        Assert.Equal(Duration.FromHours(9), Worked("2027-01-09"));   // Saturday: an imported working day
+        Assert.Equal(Duration.FromHours(9), Worked("2027-01-11"));   // Monday: the team's working day beats the imported holiday
+        Assert.Equal(Duration.FromHours(9), Worked("2027-01-06"));   // Wednesday: nobody says otherwise
+    }
+
+    [Fact]
     public void Europe_Moscow_has_no_DST_so_a_summer_day_counts_like_a_winter_day_at_UTC_plus_3()
     {
         var calendar = Calendar("Europe/Moscow", [("09:00", "18:00")]);

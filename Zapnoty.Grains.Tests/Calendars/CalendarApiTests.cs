@@ -77,7 +77,7 @@ public sealed class CalendarApiTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Unknown_zones_overlapping_periods_an_empty_week_bad_dates_and_U_0000_are_refused_as_problems()
+    public async Task Unknown_zones_overlapping_periods_bad_dates_and_U_0000_are_refused_as_problems()
     {
         var owner = await cluster.Api(0).LogInAs();
         var projectId = await owner.CreateProject();
@@ -89,7 +89,6 @@ public sealed class CalendarApiTests(ClusterFixture cluster)
             (new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "22:00", "02:00" } } } }, "week.mon"),
             (new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00\u0000", "18:00" } } } }, "week.mon"),
             (new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00" } } } }, "week.mon"),
-            (new { time_zone = "Europe/Moscow", week = new { } }, "week"),
             (new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } }, holidays = new[] { "2027-02-30" } }, "holidays"),
             (new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } }, ical_url = "file:///etc/passwd" }, "ical_url"),
         };
@@ -100,6 +99,77 @@ public sealed class CalendarApiTests(ClusterFixture cluster)
             Assert.True(problem.GetProperty("errors").EnumerateObject().Any(e => e.Name.StartsWith(field, StringComparison.Ordinal)), $"{field}: {problem}");
         }
         Assert.Equal(JsonValueKind.Null, (await owner.Get(Path(projectId))).GetProperty("time_zone").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_well_formed_week_without_any_working_time_is_refused_as_unprocessable_and_changes_nothing()
+    {
+        var owner = await cluster.Api(0).LogInAs();
+        var projectId = await owner.CreateProject();
+        var before = await owner.Call(HttpMethod.Put, Path(projectId), OfficeWeek(), HttpStatusCode.OK);
+
+        foreach (var week in new object[] { new { }, new { sat = Array.Empty<string[]>(), sun = Array.Empty<string[]>() } })
+        {
+            var problem = await owner.Call(HttpMethod.Put, Path(projectId), new { time_zone = "Europe/Moscow", week }, HttpStatusCode.UnprocessableEntity);
+            Assert.Contains("no working time", problem.GetProperty("detail").GetString());
+        }
+        Assert.Equal(before.GetRawText(), (await owner.Get(Path(projectId))).GetRawText());
+    }
+
+    [Fact]
+    public async Task The_calendars_422_and_409_answers_are_problems_declared_in_the_openapi_document()
+    {
+        var document = JsonDocument.Parse(await cluster.Silos[0].GetStringAsync("/swagger/v1/swagger.json")).RootElement;
+        var owner = await cluster.Api(0).LogInAs();
+        var projectId = await owner.CreateProject();
+        const string calendar = "/v1/projects/{projectId}/helpdesk/calendar";
+
+        var answers = new List<(string Method, string Route, HttpResponseMessage Answer, HttpStatusCode Expected)>
+        {
+            ("get", calendar + "/preview", await owner.Send(HttpMethod.Get, $"{Path(projectId)}/preview?minutes=60"), HttpStatusCode.Conflict),
+            ("put", calendar, await owner.Send(HttpMethod.Put, Path(projectId), new { time_zone = "Europe/Moscow", week = new { } }), HttpStatusCode.UnprocessableEntity),
+            ("put", calendar, await owner.Send(HttpMethod.Put, Path(projectId),
+                new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } }, ical_url = "http://127.0.0.1:1/closed.ics" }), HttpStatusCode.UnprocessableEntity),
+        };
+        foreach (var (method, route, answer, expected) in answers)
+        {
+            using var disposed = answer;
+            Assert.Equal(expected, answer.StatusCode);
+            Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+            var responses = document.GetProperty("paths").GetProperty(route).GetProperty(method).GetProperty("responses");
+            Assert.True(responses.TryGetProperty(((int)expected).ToString(System.Globalization.CultureInfo.InvariantCulture), out var declared), $"{method} {route} {(int)expected}");
+            Assert.True(declared.GetProperty("content").TryGetProperty("application/problem+json", out _));
+        }
+    }
+
+    [Fact]
+    public async Task The_preview_says_when_a_span_of_business_time_ends_and_refuses_what_it_cannot_answer()
+    {
+        var owner = await cluster.Api(0).LogInAs();
+        var projectId = await owner.CreateProject();
+        var preview = $"{Path(projectId)}/preview";
+        await owner.Call(HttpMethod.Get, $"{preview}?minutes=60", null, HttpStatusCode.Conflict);
+        await owner.Call(HttpMethod.Put, Path(projectId), OfficeWeek(), HttpStatusCode.OK);
+
+        // Friday 2027-01-08 17:55 in Moscow (14:55 UTC) + 1 business hour: Monday 09:55 (06:55 UTC).
+        var friday = await cluster.Api(1).WithToken(owner.Token).Get($"{preview}?from=2027-01-08T14:55:00Z&minutes=60");
+        Assert.Equal(new DateTimeOffset(2027, 1, 11, 6, 55, 0, TimeSpan.Zero), friday.GetProperty("ends_at").GetDateTimeOffset());
+        Assert.Equal(60, friday.GetProperty("minutes").GetInt32());
+        var zero = await owner.Get($"{preview}?from=2027-01-08T14:55:00Z&minutes=0");
+        Assert.Equal(new DateTimeOffset(2027, 1, 8, 14, 55, 0, TimeSpan.Zero), zero.GetProperty("ends_at").GetDateTimeOffset());
+        var now = DateTimeOffset.UtcNow;
+        Assert.True((await owner.Get($"{preview}?minutes=1")).GetProperty("ends_at").GetDateTimeOffset() > now);
+
+        foreach (var query in new[] { "", "?minutes=-1", "?minutes=many", "?minutes=60&from=friday", $"?minutes={366 * 24 * 60 + 1}" })
+            await owner.Call(HttpMethod.Get, preview + query, null, HttpStatusCode.BadRequest);
+
+        // Every Monday and Friday of two years a holiday: no working time to count in.
+        var closed = Enumerable.Range(0, 800).Select(i => new DateOnly(2027, 1, 1).AddDays(i))
+            .Where(d => d.DayOfWeek is DayOfWeek.Monday or DayOfWeek.Friday).Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        await owner.Call(HttpMethod.Put, Path(projectId), new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } }, fri = new[] { new[] { "09:00", "18:00" } } }, holidays = closed },
+            HttpStatusCode.OK);
+        var none = await owner.Call(HttpMethod.Get, $"{preview}?from=2027-01-01T00:00:00Z&minutes=60", null, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("less than 60 minutes", none.GetProperty("detail").GetString());
     }
 
     [Fact]

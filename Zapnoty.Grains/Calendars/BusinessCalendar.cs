@@ -10,7 +10,8 @@ namespace Zapnoty.Grains.Calendars;
 /// not exist (a spring-forward gap) move forward by the gap and ambiguous ones (a fall-back
 /// overlap) take the earlier instant (<see cref="Resolvers.LenientResolver"/>).
 /// A holiday has no working time; an extra working day works the periods of the first weekday
-/// that has any (Monday in a usual week), whatever weekday it falls on.
+/// that has any (Monday in a usual week), whatever weekday it falls on. Imported dates count
+/// with the team's own, which win where the two disagree.
 /// </summary>
 public sealed class BusinessCalendar
 {
@@ -28,8 +29,7 @@ public sealed class BusinessCalendar
                 .Select(p => (Time(p.Start)!.Value, Time(p.End)))
                 .OrderBy(p => p.Item1)
                 .ToList();
-        _holidays = calendar.Holidays.Select(CalendarRules.ParseDate).ToHashSet();
-        _workingDays = calendar.WorkingDays.Select(CalendarRules.ParseDate).ToHashSet();
+        (_holidays, _workingDays) = CalendarRules.EffectiveDates(calendar);
         _extraDay = _week.FirstOrDefault(d => d.Count > 0) ?? [];
         if (_extraDay.Count == 0)
             throw new ArgumentException("A calendar without working time cannot count business time.", nameof(calendar));

@@ -7,8 +7,8 @@ namespace Zapnoty.Grains.Calendars;
 /// <summary>
 /// Checks a calendar as a whole and returns it in one canonical form (days in week order,
 /// periods sorted, dates sorted and distinct), so what is stored is what the arithmetic reads.
-/// Every refusal is a 400 naming the field; a calendar without any working time is refused
-/// here so that <see cref="BusinessCalendar"/> always finds working time to count.
+/// Every malformed value is a 400 naming the field; a well-formed calendar without any working
+/// time is refused here (422) so that <see cref="BusinessCalendar"/> always finds working time to count.
 /// </summary>
 public static class CalendarRules
 {
@@ -41,7 +41,7 @@ public static class CalendarRules
         if (input.Week.FirstOrDefault(p => !Days.Contains(p.Day)) is { } unknown)
             throw DomainException.Invalid("week", $"Unknown day '{unknown.Day}'; the days are {string.Join(", ", Days)}.");
         if (week.Count == 0)
-            throw DomainException.Invalid("week", "The calendar has no working time: give at least one period on one weekday.");
+            throw DomainException.Unprocessable("The calendar has no working time: give at least one period on one weekday.", "week");
 
         var holidays = Dates(input.Holidays, "holidays", CalendarLimits.MaxHolidays);
         var workingDays = Dates(input.WorkingDays, "working_days", CalendarLimits.MaxWorkingDays);
@@ -49,7 +49,23 @@ public static class CalendarRules
             throw DomainException.Invalid("working_days", $"{both} is both a holiday and a working day.");
 
         _ = zone;
-        return new ProjectCalendar(input.TimeZone, week, holidays, workingDays, IcalUrl(input.IcalUrl));
+        // The imported part is the grain's to set; it passes through untouched.
+        return input with { Week = week, Holidays = holidays, WorkingDays = workingDays, IcalUrl = IcalUrl(input.IcalUrl) };
+    }
+
+    /// <summary>
+    /// The holidays and working days the arithmetic uses: the team's own lists and the imported
+    /// ones together, the team's word winning where an imported date says the opposite.
+    /// </summary>
+    public static (HashSet<LocalDate> Holidays, HashSet<LocalDate> WorkingDays) EffectiveDates(ProjectCalendar calendar)
+    {
+        var holidays = calendar.Holidays.Select(ParseDate).ToHashSet();
+        var workingDays = calendar.WorkingDays.Select(ParseDate).ToHashSet();
+        var importedHolidays = (calendar.ImportedHolidays ?? []).Select(ParseDate).Where(d => !workingDays.Contains(d)).ToList();
+        var importedWorkingDays = (calendar.ImportedWorkingDays ?? []).Select(ParseDate).Where(d => !holidays.Contains(d)).ToList();
+        holidays.UnionWith(importedHolidays);
+        workingDays.UnionWith(importedWorkingDays);
+        return (holidays, workingDays);
     }
 
     /// <summary>The zone of an IANA id, from the TZDB NodaTime ships (not the host's, so every silo agrees).</summary>

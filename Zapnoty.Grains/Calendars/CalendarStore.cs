@@ -21,13 +21,20 @@ public sealed class CalendarStore(NpgsqlDataSource dataSource)
             : null;
     }
 
-    public Task Save(Guid projectId, ProjectCalendar calendar, AuditEntry audit, CancellationToken cancellationToken)
+    public Task Save(Guid projectId, ProjectCalendar calendar, AuditEntry audit, CancellationToken cancellationToken) =>
+        dataSource.Commit([Upsert(projectId, calendar, audit.At), AuditWrites.Insert(projectId, audit)], cancellationToken);
+
+    /// <summary>Stores the calendar without an audit entry: for a refresh of the imported part that changed no date.</summary>
+    public Task SaveUnaudited(Guid projectId, ProjectCalendar calendar, DateTimeOffset at, CancellationToken cancellationToken) =>
+        dataSource.Commit([Upsert(projectId, calendar, at)], cancellationToken);
+
+    private static NpgsqlBatchCommand Upsert(Guid projectId, ProjectCalendar calendar, DateTimeOffset at)
     {
         var upsert = Command("""
             INSERT INTO project_calendars (project_id, calendar, updated_at) VALUES ($1, $2, $3)
             ON CONFLICT (project_id) DO UPDATE SET calendar = EXCLUDED.calendar, updated_at = EXCLUDED.updated_at
-            """, projectId, JsonSerializer.Serialize(calendar, Json), audit.At);
+            """, projectId, JsonSerializer.Serialize(calendar, Json), at);
         upsert.Parameters[1].NpgsqlDbType = NpgsqlDbType.Jsonb;
-        return dataSource.Commit([upsert, AuditWrites.Insert(projectId, audit)], cancellationToken);
+        return upsert;
     }
 }

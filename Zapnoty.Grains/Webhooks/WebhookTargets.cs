@@ -48,11 +48,15 @@ public static class WebhookTargets
     public static bool SchemeAllowed(Uri uri, bool allowPrivate) => allowPrivate || uri.Scheme == Uri.UriSchemeHttps;
 
     /// <summary>Connects like the default handler, but only to public addresses unless allowed otherwise.</summary>
-    public static async ValueTask<Stream> Connect(SocketsHttpConnectionContext context, bool allowPrivate, CancellationToken cancellationToken)
+    public static ValueTask<Stream> Connect(SocketsHttpConnectionContext context, bool allowPrivate, CancellationToken cancellationToken) =>
+        Connect(context, allowPrivate ? _ => true : IsPublic, cancellationToken);
+
+    /// <summary>Connects like the default handler, but only to the addresses <paramref name="allowedAddress"/> lets through.</summary>
+    public static async ValueTask<Stream> Connect(SocketsHttpConnectionContext context, Func<IPAddress, bool> allowedAddress, CancellationToken cancellationToken)
     {
         var host = context.DnsEndPoint.Host;
         var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        var allowed = allowPrivate ? addresses : addresses.Where(IsPublic).ToArray();
+        var allowed = addresses.Where(allowedAddress).ToArray();
         if (allowed.Length == 0)
             throw new HttpRequestException($"{host} resolves to no public address; refusing to connect.");
 

@@ -5,6 +5,7 @@ import { atLeast } from '../roles';
 import { ApiKeys } from './ApiKeys';
 import { AuditLog } from './AuditLog';
 import { Billing } from './Billing';
+import { BusinessHours } from './BusinessHours';
 import { CannedReplies } from './CannedReplies';
 import { Channels } from './Channels';
 import { Csat } from './Csat';
@@ -21,6 +22,7 @@ export interface SectionProps { projectId: string; role: Role; onRoleChanged: (r
 
 const sections = [
   { id: 'general', title: 'General & SLA', view: General },
+  { id: 'business-hours', title: 'Business hours', view: BusinessHours },
   { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
   { id: 'tags', title: 'Tags', view: Tags },
   { id: 'rules', title: 'Rules', view: Rules },
