@@ -79,6 +79,10 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
             new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } } }))),
         new("PUT", "/v1/projects/{projectId}/helpdesk/calendar/ical", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar/ical",
             new { ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Matrix//EN\r\nBEGIN:VEVENT\r\nUID:h@m\r\nDTSTAMP:20270101T000000Z\r\nDTSTART;VALUE=DATE:20270101\r\nSUMMARY:Holiday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n" }))),
+        new("GET", "/v1/projects/{projectId}/helpdesk/sla-policies", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/sla-policies"))),
+        // An empty list: the matrix's other tickets keep the settings' targets.
+        new("PUT", "/v1/projects/{projectId}/helpdesk/sla-policies", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/sla-policies", new { policies = Array.Empty<object>() }))),
 
         new("GET", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types"))),
         new("POST", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Admin, (t, _) =>

@@ -14,7 +14,9 @@ public static class TicketRows
                (SELECT json_agg(json_build_object('id', g.id, 'name', g.name, 'color', g.color, 'archived', g.archived_at IS NOT NULL)
                                 ORDER BY lower(g.name))
                   FROM ticket_tags x JOIN tags g ON g.id = x.tag_id WHERE x.ticket_id = t.id)::text,
-               t.merged_into
+               t.merged_into,
+               t.next_reply_due_at, t.next_reply_breached_at, t.next_reply_since, t.sla_policy::text,
+               t.sla_paused_at, t.sla_resolve_left, t.sla_paused_seconds
           FROM tickets t
           JOIN customers c ON c.id = t.customer_id
           LEFT JOIN ticket_types tt ON tt.id = t.type_id
@@ -48,7 +50,14 @@ public static class TicketRows
         FirstReplyBreachedAt: NullableTime(r, 25),
         ResolveBreachedAt: NullableTime(r, 26),
         Tags: r.IsDBNull(27) ? [] : Tags.TicketTags.Read(r.GetString(27)),
-        MergedInto: r.IsDBNull(28) ? null : r.GetGuid(28));
+        MergedInto: r.IsDBNull(28) ? null : r.GetGuid(28),
+        NextReplyDueAt: NullableTime(r, 29),
+        NextReplyBreachedAt: NullableTime(r, 30),
+        NextReplySince: NullableTime(r, 31),
+        SlaPolicy: r.IsDBNull(32) ? null : SlaPolicies.SlaPolicyStore.ReadOne(r.GetString(32)),
+        PausedAt: NullableTime(r, 33),
+        ResolveLeft: r.IsDBNull(34) ? null : r.GetTimeSpan(34),
+        PausedSeconds: r.GetInt64(35));
 
     private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) =>
         r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);
