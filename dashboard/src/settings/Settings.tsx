@@ -8,6 +8,7 @@ import { Billing } from './Billing';
 import { CannedReplies } from './CannedReplies';
 import { Channels } from './Channels';
 import { General } from './General';
+import { SlaPolicies } from './SlaPolicies';
 import { Team } from './Team';
 import { TicketTypes } from './TicketTypes';
 import { Tags } from './Tags';
@@ -19,6 +20,7 @@ export interface SectionProps { projectId: string; role: Role; onRoleChanged: (r
 
 const sections = [
   { id: 'general', title: 'General & SLA', view: General },
+  { id: 'sla-policies', title: 'SLA policies', view: SlaPolicies },
   { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
   { id: 'tags', title: 'Tags', view: Tags },
   { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
