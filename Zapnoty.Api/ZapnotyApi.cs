@@ -154,6 +154,7 @@ public static class ZapnotyApi
         api.MapCalendarApi();
         api.MapCsatApi();
         api.MapRulesApi();
+        api.MapSlaPoliciesApi();
         api.MapTicketsApi();
         api.MapLiveApi();
         api.MapCannedRepliesApi();

@@ -95,6 +95,10 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
             await t.Owner.Call(HttpMethod.Put, $"/v1/projects/{t.ProjectId}/helpdesk/calendar", new { time_zone = "Europe/Moscow", week = new { mon = new[] { new[] { "09:00", "18:00" } } } }, HttpStatusCode.OK);
             return new Request($"/v1/projects/{t.ProjectId}/helpdesk/calendar/preview?from=2027-01-08T14:55:00Z&minutes=60");
         }),
+        new("GET", "/v1/projects/{projectId}/helpdesk/sla-policies", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/sla-policies"))),
+        // An empty list: the matrix's other tickets keep the settings' targets.
+        new("PUT", "/v1/projects/{projectId}/helpdesk/sla-policies", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/sla-policies", new { policies = Array.Empty<object>() }))),
 
         new("GET", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/ticket-types"))),
         new("POST", "/v1/projects/{projectId}/helpdesk/ticket-types", Least.Admin, (t, _) =>

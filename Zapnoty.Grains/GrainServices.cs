@@ -40,6 +40,7 @@ public static class GrainServices
         services.AddSingleton<Calendars.CalendarStore>();
         services.AddSingleton<Csat.CsatSettingsStore>();
         services.AddSingleton<Calendars.IcalFetcher>();
+        services.AddSingleton<SlaPolicies.SlaPolicyStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();

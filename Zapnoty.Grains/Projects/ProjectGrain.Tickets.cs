@@ -6,6 +6,7 @@ using Npgsql;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Cluster;
+using Zapnoty.Grains.SlaPolicies;
 using Zapnoty.Grains.Tickets;
 using Zapnoty.Grains.Webhooks;
 
@@ -29,6 +30,10 @@ public sealed partial class ProjectGrain
 
     public async Task<TicketView> CreateTicket(NewTicket request)
     {
+        // The policies are read per creation (one call to a grain that keeps them in memory), so a
+        // change applies to the very next ticket. Before the key check: from that check to the
+        // key's registration below nothing may interleave.
+        var sla = await GrainFactory.GetGrain<ISlaPolicyGrain>(ProjectId).Setup();
         if (request.Key is { } key && _keysInFlight.TryGetValue(key.Key, out var inFlight))
         {
             // The API's own retry of a call still running here waits for it; another request with the key is told to wait.
@@ -36,7 +41,7 @@ public sealed partial class ProjectGrain
             throw DomainException.Conflict("A request with this Idempotency-Key is still being processed; repeat it once that one has been answered.",
                 "Idempotency-Key");
         }
-        var prepared = Prepare(request);
+        var prepared = Prepare(request, sla);
         var done = new TaskCompletionSource<TicketView>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pendingCreations.Enqueue((prepared, done));
         if (request.Key is { } claimed) _keysInFlight[claimed.Key] = (claimed.Request, done.Task);
@@ -114,7 +119,7 @@ public sealed partial class ProjectGrain
         await Task.WhenAll(Enumerable.Range(0, Math.Min(ParallelRegistrations, tickets.Count)).Select(_ => Lane()));
     }
 
-    private PreparedTicket Prepare(NewTicket request)
+    private PreparedTicket Prepare(NewTicket request, SlaSetup sla)
     {
         var state = State;
         TicketRules.RequireContent(request.Text, request.Origin);
@@ -137,11 +142,16 @@ public sealed partial class ProjectGrain
         }
 
         var now = clock.StoredNow();
+        var priority = request.Priority ?? TicketPriority.Normal;
+        // The most specific policy sets the targets; with none, the project settings do, around the clock as before.
+        var policy = sla.For(priority, request.TypeId);
+        var targets = sla.ClockFor(policy);
         return new PreparedTicket(
             Guid.NewGuid(), request, TicketRules.SubjectFor(request.Subject, request.Text, request.Origin),
-            request.Priority ?? TicketPriority.Normal, typeName, now,
-            DueAfter(now, state.Settings.SlaFirstReplyHours), DueAfter(now, state.Settings.SlaResolveHours),
-            Guid.NewGuid(), Guid.NewGuid());
+            priority, typeName, now,
+            policy is null ? DueAfter(now, state.Settings.SlaFirstReplyHours) : targets.AddMinutes(now, policy.FirstReplyMinutes),
+            policy is null ? DueAfter(now, state.Settings.SlaResolveHours) : targets.AddMinutes(now, policy.ResolveMinutes),
+            Guid.NewGuid(), Guid.NewGuid(), policy);
     }
 
     private static DateTimeOffset? DueAfter(DateTimeOffset start, decimal? hours) =>

@@ -18,7 +18,8 @@ public sealed record PreparedTicket(
     DateTimeOffset? FirstReplyDueAt,
     DateTimeOffset? ResolveDueAt,
     Guid MessageId,
-    Guid NewCustomerId);
+    Guid NewCustomerId,
+    SlaPolicies.SlaPolicy? SlaPolicy = null);
 
 /// <summary>
 /// Inserts a group of new tickets of one project in one transaction, numbering them
@@ -58,14 +59,14 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                   FROM locked WHERE p.id = $1
                 RETURNING locked.next_ticket_number AS first_number)
         INSERT INTO tickets (id, project_id, number, subject, status, priority, type_id, channel, customer_id,
-                             created_at, updated_at, first_reply_due_at, resolve_due_at, bot_id, chat_id)
+                             created_at, updated_at, first_reply_due_at, resolve_due_at, bot_id, chat_id, sla_policy)
         SELECT b.id, $1, taken.first_number + b.ord - 1, b.subject, 'new', b.priority, b.type_id, b.channel, c.id,
-               b.created_at, b.created_at, b.first_reply_due_at, b.resolve_due_at, b.bot_id, b.chat_id
+               b.created_at, b.created_at, b.first_reply_due_at, b.resolve_due_at, b.bot_id, b.chat_id, b.sla_policy::jsonb
           FROM taken
          CROSS JOIN unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[],
-                           $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::uuid[], $13::text[])
+                           $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::uuid[], $13::text[], $14::text[])
                WITH ORDINALITY AS b(id, subject, priority, type_id, channel, external_id,
-                                    created_at, first_reply_due_at, resolve_due_at, bot_id, chat_id, ord)
+                                    created_at, first_reply_due_at, resolve_due_at, bot_id, chat_id, sla_policy, ord)
           JOIN customers c ON c.project_id = $1 AND c.channel = b.channel AND c.external_id = b.external_id
         RETURNING id, number
         """;
@@ -127,6 +128,11 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
                         new() { Value = tickets.Select(t => t.ResolveDueAt).ToArray() },
                         new() { Value = tickets.Select(t => t.Request.Origin?.Route.BotId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
                         new() { Value = tickets.Select(t => t.Request.Origin?.Route.ChatId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                        new()
+                        {
+                            Value = tickets.Select(t => t.SlaPolicy is { } policy ? SlaPolicies.SlaPolicyStore.Json(policy) : null).ToArray(),
+                            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+                        },
                     },
                 },
                 new NpgsqlBatchCommand(InsertFirstMessages)
@@ -171,7 +177,7 @@ public sealed class TicketCreationStore(NpgsqlDataSource dataSource)
             t.Id, projectId, numbers[t.Id], t.Subject, TicketStatus.New, t.Priority, t.Request.TypeId, t.TypeName,
             AssigneeId: null, t.Request.Channel, stored[(t.Request.Channel.Wire(), t.Request.Customer.ExternalId)],
             t.CreatedAt, t.CreatedAt, FirstReplyAt: null, ClosedAt: null, t.FirstReplyDueAt, t.ResolveDueAt, Version: 1,
-            t.Request.Origin?.Route)).ToList();
+            t.Request.Origin?.Route, SlaPolicy: t.SlaPolicy)).ToList();
 
         // The payloads need the numbers and customers the first round trip decided.
         var events = views.Zip(tickets, (view, t) => TicketEvents.Of(TicketEventTypes.Created, view, t.CreatedAt, TeamDirectory.Empty,

@@ -41,6 +41,9 @@ public sealed class SlaSweeper(IGrainFactory grains, NpgsqlDataSource dataSource
             UNION
             SELECT id FROM tickets
              WHERE closed_at IS NULL AND resolve_breached_at IS NULL AND resolve_due_at < $1
+            UNION
+            SELECT id FROM tickets
+             WHERE closed_at IS NULL AND next_reply_breached_at IS NULL AND next_reply_due_at < $1
             LIMIT $2
             """);
         command.Parameters.Add(new() { Value = dueBefore });

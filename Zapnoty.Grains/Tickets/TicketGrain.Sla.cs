@@ -82,9 +82,14 @@ public sealed partial class TicketGrain
         }
     }
 
-    /// <summary>An agent reopened the ticket: resolution is due again, counted from now with today's setting.</summary>
+    /// <summary>
+    /// An agent reopened the ticket: resolution is due again, counted from now with the ticket's
+    /// policy, or with today's setting when it has none.
+    /// </summary>
     private async Task<TicketView> WithFreshResolutionTarget(TicketView ticket, DateTimeOffset now)
     {
+        if (ticket.SlaPolicy is { } policy)
+            return SlaPolicies.SlaCycle.Reopened(ticket, policy, (await SlaSetupOf(ticket)).ClockFor(policy), now);
         var settings = await GrainFactory.GetGrain<IProjectGrain>(ticket.ProjectId).GetSettings();
         return ticket with
         {

@@ -93,6 +93,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         }
 
         if (history.Count == 0) return before;
+        after = await WithSlaAfterEdit(before, after, now, edit.Actor, history);
         after = after with { UpdatedAt = now, Version = before.Version + 1 };
         var team = await TeamFor(after);
         var notice = AssignmentNotice(before, after, edit.Actor, now);
@@ -116,7 +117,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
             before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null,
             FileDeliveries.Apply(files, before.Channel == Channel.Api ? Delivery.Webhook : Delivery.Pending, null));
 
-        var after = before with { FirstReplyAt = before.FirstReplyAt ?? now, UpdatedAt = now, Version = before.Version + 1 };
+        var after = SlaPolicies.SlaCycle.AgentReplied(before) with { FirstReplyAt = before.FirstReplyAt ?? now, UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
         if (before.Status == TicketStatus.New)
         {
@@ -173,6 +174,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
             after = TicketRules.WithStatus(after, TicketStatus.InProgress, now);
             history.Add(new HistoryEntry(now, Actor.Customer(before.Customer.Id), "status", before.Status.Wire(), TicketStatus.InProgress.Wire()));
         }
+        after = await WithSlaAfterCustomerMessage(after, now);
         var team = await TeamFor(after);
         List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.CustomerReplied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
         await Commit(before, after, message, history, events,

@@ -45,6 +45,16 @@ public sealed record TicketView(
     [property: Id(20)] DateTimeOffset? ResolveBreachedAt = null,
     [property: Id(21)] IReadOnlyList<Tags.TicketTag>? Tags = null,
     [property: Id(22)] Guid? MergedInto = null,
+    // SLA policies (issue 19): the next-reply cycle (the customer message still unanswered),
+    // the policy the ticket runs under (null: the project settings' targets) and the waiting
+    // pause (the resolution target's counted time left, and the paused time so far).
+    [property: Id(23)] DateTimeOffset? NextReplyDueAt = null,
+    [property: Id(24)] DateTimeOffset? NextReplyBreachedAt = null,
+    [property: Id(25)] DateTimeOffset? NextReplySince = null,
+    [property: Id(26)] SlaPolicies.SlaPolicy? SlaPolicy = null,
+    [property: Id(27)] DateTimeOffset? PausedAt = null,
+    [property: Id(28)] TimeSpan? ResolveLeft = null,
+    [property: Id(29)] long PausedSeconds = 0,
     // CSAT: ids 30..32 are reserved for it while other fields are added in parallel work.
     [property: Id(30)] DateTimeOffset? CsatRequestedAt = null,
     [property: Id(31)] TicketCsat? Csat = null);

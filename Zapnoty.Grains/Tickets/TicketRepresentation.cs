@@ -8,8 +8,21 @@ namespace Zapnoty.Grains.Tickets;
 /// <summary><c>unreachable_reason</c> is set while the customer cannot be messaged (they blocked the bot).</summary>
 public sealed record CustomerDto(Guid Id, string? Name, string ExternalId, string? Email, string? Username, string? UnreachableReason);
 
-/// <summary>Due times as stored; the overdue flags are computed from them at the moment of the answer.</summary>
-public sealed record SlaDto(DateTime? FirstReplyDueAt, DateTime? ResolveDueAt, bool FirstReplyOverdue, bool ResolveOverdue);
+/// <summary>
+/// Due times as stored (real instants, also when counted in business hours); the overdue flags
+/// are computed from them at the moment of the answer. <c>next_reply_due_at</c>: the oldest
+/// customer message not yet answered by an agent. <c>paused</c>: the resolution clock is stopped
+/// while the ticket waits on the customer (<c>resolve_due_at</c> is then null and
+/// <c>resolve_left_seconds</c> is the counted time it will have when it resumes);
+/// <c>paused_seconds</c>: the time paused so far. <c>policy</c>: the SLA policy the ticket runs
+/// under, null for the project settings' targets.
+/// </summary>
+public sealed record SlaDto(DateTime? FirstReplyDueAt, DateTime? ResolveDueAt, bool FirstReplyOverdue, bool ResolveOverdue,
+    DateTime? NextReplyDueAt, bool NextReplyOverdue, bool Paused, long PausedSeconds, long? ResolveLeftSeconds, SlaPolicyRefDto? Policy,
+    bool BusinessHours);
+
+/// <summary>Which SLA policy applies: the priority and, for a policy of one ticket type, that type.</summary>
+public sealed record SlaPolicyRefDto(TicketPriority Priority, Guid? TypeId);
 
 /// <summary>Who a ticket is assigned to (<c>name</c>: their display name, if set); <c>former_member</c> once they were removed from the project.</summary>
 public sealed record AssigneeDto(Guid UserId, string? Email, string? Name, bool FormerMember);
@@ -41,7 +54,15 @@ public record TicketDto(
         t.CreatedAt.UtcDateTime, t.UpdatedAt.UtcDateTime, t.FirstReplyAt?.UtcDateTime, t.ClosedAt?.UtcDateTime,
         new SlaDto(t.FirstReplyDueAt?.UtcDateTime, t.ResolveDueAt?.UtcDateTime,
             FirstReplyOverdue: t.FirstReplyAt is null && t.ClosedAt is null && t.FirstReplyDueAt < now,
-            ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now),
+            ResolveOverdue: t.ClosedAt is null && t.ResolveDueAt < now,
+            NextReplyDueAt: t.NextReplyDueAt?.UtcDateTime,
+            NextReplyOverdue: t.ClosedAt is null && t.NextReplyDueAt < now,
+            // A ticket closed while waiting (merged) is no longer paused: nothing runs on a closed ticket.
+            Paused: t is { PausedAt: not null, ClosedAt: null },
+            PausedSeconds: t.PausedSeconds + (t is { PausedAt: { } since, ClosedAt: null } && now > since ? (long)(now - since).TotalSeconds : 0),
+            ResolveLeftSeconds: t is { PausedAt: not null, ClosedAt: null } ? (long?)t.ResolveLeft?.TotalSeconds : null,
+            Policy: t.SlaPolicy is { } policy ? new SlaPolicyRefDto(policy.Priority, policy.TypeId) : null,
+            BusinessHours: t.SlaPolicy?.BusinessHours ?? false),
         (t.Tags ?? []).Select(TagDto.From).ToList(), t.MergedInto,
         t.Csat is { } csat ? new CsatDto(csat.Score, csat.Comment, csat.At.UtcDateTime) : null, t.CsatRequestedAt?.UtcDateTime);
 }

@@ -15,6 +15,8 @@ public static class TicketRows
                                 ORDER BY lower(g.name))
                   FROM ticket_tags x JOIN tags g ON g.id = x.tag_id WHERE x.ticket_id = t.id)::text,
                t.merged_into,
+               t.next_reply_due_at, t.next_reply_breached_at, t.next_reply_since, t.sla_policy::text,
+               t.sla_paused_at, t.sla_resolve_left, t.sla_paused_seconds,
                t.csat_requested_at, t.csat_score, t.csat_comment, t.csat_at, t.csat_comment_until
           FROM tickets t
           JOIN customers c ON c.id = t.customer_id
@@ -50,6 +52,13 @@ public static class TicketRows
         ResolveBreachedAt: NullableTime(r, 26),
         Tags: r.IsDBNull(27) ? [] : Tags.TicketTags.Read(r.GetString(27)),
         MergedInto: r.IsDBNull(28) ? null : r.GetGuid(28),
+        NextReplyDueAt: NullableTime(r, 29),
+        NextReplyBreachedAt: NullableTime(r, 30),
+        NextReplySince: NullableTime(r, 31),
+        SlaPolicy: r.IsDBNull(32) ? null : SlaPolicies.SlaPolicyStore.ReadOne(r.GetString(32)),
+        PausedAt: NullableTime(r, 33),
+        ResolveLeft: r.IsDBNull(34) ? null : r.GetTimeSpan(34),
+        PausedSeconds: r.GetInt64(35),
         CsatRequestedAt: NullableTime(r, r.GetOrdinal("csat_requested_at")),
         Csat: Zapnoty.Grains.Csat.CsatWrites.Read(r));
 

@@ -218,6 +218,9 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
 
     public Task CommitOnly(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken cancellationToken) => dataSource.Commit(commands, cancellationToken);
 
+    private static NpgsqlParameter Time(DateTimeOffset? at) =>
+        new() { Value = (object?)at ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz };
+
     public async Task<SavedTicket?> Save(TicketWrite write, CancellationToken cancellationToken)
     {
         var updated = write.Updated;
@@ -232,7 +235,9 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
             UPDATE tickets
                SET status = $2, priority = $3, type_id = $4, assignee_id = $5, updated_at = $6,
                    first_reply_at = $7, closed_at = $8, version = $9, resolve_due_at = $11,
-                   first_reply_breached_at = $12, resolve_breached_at = $13, merged_into = $14
+                   first_reply_breached_at = $12, resolve_breached_at = $13, merged_into = $14,
+                   first_reply_due_at = $15, next_reply_due_at = $16, next_reply_breached_at = $17, next_reply_since = $18,
+                   sla_policy = $19::jsonb, sla_paused_at = $20, sla_resolve_left = $21, sla_paused_seconds = $22
              WHERE id = $1 AND version = $10
             """)
         {
@@ -252,6 +257,14 @@ public sealed class TicketStore(NpgsqlDataSource dataSource)
                 new() { Value = (object?)updated.FirstReplyBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = (object?)updated.ResolveBreachedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
                 new() { Value = (object?)updated.MergedInto ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
+                Time(updated.FirstReplyDueAt),
+                Time(updated.NextReplyDueAt),
+                Time(updated.NextReplyBreachedAt),
+                Time(updated.NextReplySince),
+                new() { Value = updated.SlaPolicy is { } policy ? SlaPolicies.SlaPolicyStore.Json(policy) : (object)DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+                Time(updated.PausedAt),
+                new() { Value = (object?)updated.ResolveLeft ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Interval },
+                new() { Value = updated.PausedSeconds },
             },
         };
         batch.BatchCommands.Add(ticketUpdate);

@@ -10,6 +10,7 @@ import { CannedReplies } from './CannedReplies';
 import { Channels } from './Channels';
 import { Csat } from './Csat';
 import { General } from './General';
+import { SlaPolicies } from './SlaPolicies';
 import { Team } from './Team';
 import { TicketTypes } from './TicketTypes';
 import { Tags } from './Tags';
@@ -23,6 +24,7 @@ export interface SectionProps { projectId: string; role: Role; onRoleChanged: (r
 const sections = [
   { id: 'general', title: 'General & SLA', view: General },
   { id: 'business-hours', title: 'Business hours', view: BusinessHours },
+  { id: 'sla-policies', title: 'SLA policies', view: SlaPolicies },
   { id: 'ticket-types', title: 'Ticket types', view: TicketTypes },
   { id: 'tags', title: 'Tags', view: Tags },
   { id: 'rules', title: 'Rules', view: Rules },

@@ -6,23 +6,50 @@ import type { HistoryEntry, Ticket } from '../api/tickets';
 import type { TicketType } from '../api/ticketTypes';
 import { label } from './ticketWords';
 
-// SLA due times with the time left; a missed one is red.
+// SLA due times as real instants ("due Mon 10:30 · 2 h left, business hours"), the time left;
+// a missed one is red. A paused resolution clock shows the business or calendar time it keeps.
 export function SlaPanel({ ticket: t }: { ticket: Ticket }) {
   const now = useNow();
   const { sla } = t;
-  if (!sla.first_reply_due_at && !sla.resolve_due_at) return <p class="sla muted">No SLA targets in this project.</p>;
+  if (!sla.first_reply_due_at && !sla.next_reply_due_at && !sla.resolve_due_at && !sla.paused) return <p class="sla muted">No SLA targets in this project.</p>;
+  // Business hours: the time left is the wall-clock time to the due instant, which may include nights and weekends.
+  const hours = sla.business_hours ? ' (business hours)' : '';
   return (
     <dl class="sla facts">
+      {sla.policy && (
+        <div>
+          <dt>Policy</dt>
+          <dd>{label(sla.policy.priority)}{sla.policy.type_id ? ' · this type' : ''}{hours}</dd>
+        </div>
+      )}
       {sla.first_reply_due_at && (
         <div class={sla.first_reply_overdue ? 'overdue' : ''}>
           <dt>First reply due</dt>
-          <dd>{dateTime(sla.first_reply_due_at)} · {t.first_reply_at ? `answered ${dateTime(t.first_reply_at)}` : timeLeft(sla.first_reply_due_at, now)}</dd>
+          <dd>{due(sla.first_reply_due_at)} · {t.first_reply_at ? `answered ${dateTime(t.first_reply_at)}` : timeLeft(sla.first_reply_due_at, now)}</dd>
+        </div>
+      )}
+      {sla.next_reply_due_at && (
+        <div class={sla.next_reply_overdue ? 'overdue' : ''}>
+          <dt>Next reply due</dt>
+          <dd>{due(sla.next_reply_due_at)} · {timeLeft(sla.next_reply_due_at, now)}</dd>
         </div>
       )}
       {sla.resolve_due_at && (
         <div class={sla.resolve_overdue ? 'overdue' : ''}>
           <dt>Resolution due</dt>
-          <dd>{dateTime(sla.resolve_due_at)} · {t.closed_at ? `closed ${dateTime(t.closed_at)}` : timeLeft(sla.resolve_due_at, now)}</dd>
+          <dd>{due(sla.resolve_due_at)} · {t.closed_at ? `closed ${dateTime(t.closed_at)}` : timeLeft(sla.resolve_due_at, now)}</dd>
+        </div>
+      )}
+      {sla.paused && (
+        <div class="paused">
+          <dt>Resolution paused</dt>
+          <dd>waiting on the customer{sla.resolve_left_seconds !== null ? ` · ${duration(sla.resolve_left_seconds)} left${hours}` : ''}</dd>
+        </div>
+      )}
+      {sla.paused_seconds > 0 && (
+        <div>
+          <dt>Paused in total</dt>
+          <dd>{duration(sla.paused_seconds)}</dd>
         </div>
       )}
     </dl>
@@ -46,6 +73,21 @@ export function CsatPanel({ ticket: t }: { ticket: Ticket }) {
       )}
     </dl>
   );
+}
+
+/** "Mon 10:30", or with the date when it is not within the coming week. */
+function due(iso: string): string {
+  const at = new Date(iso);
+  const soon = Math.abs(at.getTime() - Date.now()) < 6 * 24 * 3_600_000;
+  return soon ? at.toLocaleString(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : dateTime(iso);
+}
+
+/** "2 h 15 min" of a number of seconds. */
+function duration(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
 }
 
 /** Who a history actor or a message's agent is, by the team list. */
@@ -73,7 +115,7 @@ export function History({ entries, members, types }: { entries: HistoryEntry[]; 
   );
 }
 
-const fieldNames: Record<string, string> = { assignee_id: 'Assignee', type_id: 'Type', sla_breached: 'SLA missed', note: 'Internal note',
+const fieldNames: Record<string, string> = { assignee_id: 'Assignee', type_id: 'Type', sla_breached: 'SLA missed', sla_recomputed: 'SLA policy', note: 'Internal note',
   csat_score: 'Customer rating', csat_comment: 'Rating comment' };
 
 function valueText(field: string, value: string | null, members: Member[], types: TicketType[]): string {
@@ -81,5 +123,9 @@ function valueText(field: string, value: string | null, members: Member[], types
   if (field === 'assignee_id') return personName(members, value);
   if (field === 'type_id') return types.find((t) => t.id === value)?.name ?? 'a removed type';
   if (field === 'note') return 'added';
+  if (field === 'sla_recomputed') {
+    const [priority, typeId] = value.split('/');
+    return typeId ? `${label(priority)} · ${types.find((t) => t.id === typeId)?.name ?? 'a removed type'}` : label(priority);
+  }
   return label(value);
 }

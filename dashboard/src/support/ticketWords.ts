@@ -11,7 +11,7 @@ export const statuses: TicketStatus[] = ordered(statusOrder);
 export const priorities: TicketPriority[] = ordered(priorityOrder);
 
 export function isOverdue(t: Ticket): boolean {
-  return t.sla.first_reply_overdue || t.sla.resolve_overdue;
+  return t.sla.first_reply_overdue || t.sla.next_reply_overdue || t.sla.resolve_overdue;
 }
 
 /** The customer as agents know them: their name, else their id in the channel. */
