@@ -49,6 +49,18 @@ public sealed class SearchPlanTests(ClusterFixture cluster)
         }
         Assert.Equal(15_000, (await Found(Filter("xylophone"))).Single().Ticket.Number);
 
+        // At a million messages the planner estimates a word it has no statistics of at thousands of
+        // rows (half the rarest common word's frequency) and the search walked the whole project for
+        // one match. A word missing from ANALYZE's common words is read through its index instead.
+        Assert.True(await UnknownWord(Filter("xylophone"), SearchRank.Message));
+        Assert.True(await UnknownWord(Filter("Customer 1234"), SearchRank.Customer));
+        Assert.False(await UnknownWord(Filter("refund"), SearchRank.Message));
+        Assert.False(await UnknownWord(Filter("refund or xylophone"), SearchRank.Message));
+        Assert.False(await UnknownWord(Filter("refund -xylophone"), SearchRank.Message));
+        var throughIndex = await Plan(TicketList.CandidateQuery(Filter("xylophone"), SearchRank.Message, throughIndex: true)!);
+        Assert.True(throughIndex.Indexes.Contains("ticket_messages_words"), throughIndex.ToString());
+        Assert.True(throughIndex.WidestRows <= Bound, throughIndex.ToString());
+
         // A word in thousands of messages is walked newest first and stops at the page.
         Assert.Null(await Candidates(Filter("refund"), SearchRank.Message));
         var common = await Plan(TicketList.PlaceQuery(Filter("refund"), SearchRank.Message, null, 51, now, null));
@@ -65,6 +77,13 @@ public sealed class SearchPlanTests(ClusterFixture cluster)
         await using var connection = await cluster.Database.OpenConnectionAsync();
         await using var command = new NpgsqlCommand { Connection = connection };
         return await TicketList.CandidatesOf(command, filter, rank, CancellationToken.None);
+    }
+
+    private async Task<bool> UnknownWord(TicketFilter filter, SearchRank rank)
+    {
+        await using var connection = await cluster.Database.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand { Connection = connection };
+        return await TicketList.HasWordTheStatisticsDoNotKnow(command, rank, filter.Search!, CancellationToken.None);
     }
 
     private Task<QueryPlan> Plan(NpgsqlCommand statement) =>

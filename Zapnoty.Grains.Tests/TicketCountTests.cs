@@ -95,7 +95,7 @@ public sealed class TicketCountTests(ClusterFixture cluster)
         foreach (var (sql, values, ticketScans) in new (string, object[], int)[]
                  {
                      (TicketCountRows.Read, [p], 0),
-                     (TicketCountRows.OverduePerStatus(""), [p, DateTimeOffset.UtcNow], 1),
+                     (TicketCountRows.UnrecordedOverduePerStatus(""), [p, DateTimeOffset.UtcNow], 1),
                  })
         {
             await using var explain = cluster.Database.CreateCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + sql);
@@ -105,12 +105,56 @@ public sealed class TicketCountTests(ClusterFixture cluster)
             Assert.Equal(ticketScans, scans.Count);
             foreach (var node in scans)
             {
-                // Only the open tickets' index, and within it only the overdue ones.
+                // Only the index of open tickets without a recorded breach, and within it only the overdue ones.
                 Assert.Equal("Index Only Scan", node.GetProperty("Node Type").GetString());
-                Assert.Equal("tickets_open_overdue_at", node.GetProperty("Index Name").GetString());
+                Assert.Equal("tickets_open_unrecorded_overdue_at", node.GetProperty("Index Name").GetString());
                 Assert.True(node.GetProperty("Actual Rows").GetDouble() <= 10, plan.ToString());
             }
         }
+    }
+
+    [Fact]
+    public async Task Overdue_tickets_whose_breach_is_recorded_are_counted_by_the_counters_without_reading_them()
+    {
+        var (agent, p) = await ProjectWithHistory(closed: 100, open: 2_000, overdue: 1_500);
+        // What the reminders and the sweeper do within a reminder period of each due time.
+        await using (var record = cluster.Database.CreateCommand(
+                         "UPDATE tickets SET resolve_breached_at = coalesce(resolve_breached_at, resolve_due_at) WHERE project_id = $1 AND closed_at IS NULL AND resolve_due_at < now()"))
+        {
+            record.Parameters.Add(new NpgsqlParameter { Value = p });
+            Assert.Equal(1_500, await record.ExecuteNonQueryAsync());
+        }
+        await using (var analyze = cluster.Database.CreateCommand("VACUUM ANALYZE tickets")) await analyze.ExecuteNonQueryAsync();
+        // One more falls due, its breach not recorded yet.
+        var lateTicket = await agent.CreateTicket(p, "late");
+        var late = lateTicket.GetProperty("id").GetGuid();
+        await SetResolveDue(DateTimeOffset.UtcNow.AddMinutes(-1), late);
+
+        var path = $"/v1/projects/{p}/helpdesk/tickets/counts";
+        Assert.Equal((2_002, 0, 0, 100, 1_501), Counts(await agent.Get(path)));
+        Assert.Equal((1_501, 0, 0, 0, 1_501), Counts(await agent.Get(path + "?overdue=true")));
+        await TicketRecount.AssertCountersEqualRecount(cluster.Database, p);
+        // The list's overdue filter holds the same tickets: the late one (past due), not the one created on time.
+        var onTime = await agent.CreateTicket(p, "on time");
+        string Overdue(JsonElement ticket) => $"/v1/projects/{p}/helpdesk/tickets?overdue=true&q=%23{ticket.GetProperty("number").GetInt64()}";
+        Assert.Equal(late, Assert.Single((await agent.Get(Overdue(lateTicket))).GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+        Assert.Empty((await agent.Get(Overdue(onTime))).GetProperty("items").EnumerateArray());
+
+        await using var explain = cluster.Database.CreateCommand("EXPLAIN (ANALYZE, FORMAT JSON) " + TicketCountRows.UnrecordedOverduePerStatus(""));
+        explain.Parameters.Add(new NpgsqlParameter { Value = p });
+        explain.Parameters.Add(new NpgsqlParameter { Value = DateTimeOffset.UtcNow });
+        var plan = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!).RootElement[0].GetProperty("Plan");
+        var scan = Assert.Single(Nodes(plan), n => n.TryGetProperty("Relation Name", out var r) && r.GetString() == "tickets");
+        Assert.NotEqual("Seq Scan", scan.GetProperty("Node Type").GetString());
+        Assert.Equal(["tickets_open_unrecorded_overdue_at"],
+            Nodes(plan).Where(n => n.TryGetProperty("Index Name", out _)).Select(n => n.GetProperty("Index Name").GetString()).Distinct());
+        // The 1,500 recorded breaches are not in the index: only the late one is read (none once the sweeper recorded it).
+        Assert.True(scan.GetProperty("Actual Rows").GetDouble() <= 1, plan.ToString());
+
+        // Closing lets a breach go, recorded or not, and the counters follow.
+        await agent.Patch($"/v1/helpdesk/tickets/{late}", new { status = "closed" });
+        Assert.Equal((2_002, 0, 0, 101, 1_500), Counts(await agent.Get(path)));
+        await TicketRecount.AssertCountersEqualRecount(cluster.Database, p);
     }
 
     [Fact]

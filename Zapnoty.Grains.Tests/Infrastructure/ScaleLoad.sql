@@ -3,7 +3,7 @@
 -- the project and number. Every other ticket opens a new customer ("Customer <key>", username
 -- "user<key>", assignees are ten fixed users, see ScaleData); every ticket has the
 -- customer's first message, every other one an agent reply too. About 85 % are closed, the rest
--- new, in progress or waiting; words come from a small English and Russian vocabulary, so each
+-- new, in progress or waiting (their SLA breaches recorded); words come from a small English and Russian vocabulary, so each
 -- is common, except "xylophone", in one message of ticket number $5 only (the rare word).
 WITH block AS (
     SELECT g AS k_local, $1::uuid[] AS projects,
@@ -30,7 +30,8 @@ WITH block AS (
       FROM rows r WHERE r.number % 2 = 1
 ), tickets_in AS (
     INSERT INTO tickets (id, project_id, number, subject, status, priority, channel, customer_id, created_at, updated_at,
-                         first_reply_at, closed_at, first_reply_due_at, resolve_due_at, assignee_id)
+                         first_reply_at, closed_at, first_reply_due_at, resolve_due_at, assignee_id,
+                         first_reply_breached_at, resolve_breached_at)
     SELECT md5(r.project_id::text || 't' || r.number)::uuid, r.project_id, r.number,
            CASE WHEN r.roll % 5 = 0 THEN 'Order ORD-' || r.k ELSE (SELECT s[1 + abs(hashint8(r.k * 3)) % cardinality(s)] FROM words) END,
            CASE WHEN r.roll < 85 THEN 'closed' WHEN r.roll < 90 THEN 'new' WHEN r.roll < 95 THEN 'in_progress' ELSE 'waiting' END,
@@ -39,7 +40,11 @@ WITH block AS (
            CASE WHEN r.roll < 85 OR r.roll >= 90 THEN r.created_at + interval '1 hour' END,
            CASE WHEN r.roll < 85 THEN r.created_at + interval '2 hours' END,
            r.created_at + interval '4 hours', r.created_at + interval '24 hours',
-           CASE WHEN r.roll >= 85 AND r.roll < 90 THEN NULL ELSE md5('u' || abs(hashint8(r.k * 5)) % 10)::uuid END
+           CASE WHEN r.roll >= 85 AND r.roll < 90 THEN NULL ELSE md5('u' || abs(hashint8(r.k * 5)) % 10)::uuid END,
+           -- The open tickets are long past their targets: their breaches were recorded when due, as the
+           -- reminders and the sweeper do.
+           CASE WHEN r.roll >= 85 AND r.roll < 90 THEN r.created_at + interval '4 hours' END,
+           CASE WHEN r.roll >= 85 THEN r.created_at + interval '24 hours' END
       FROM rows r
 )
 INSERT INTO ticket_messages (id, ticket_id, project_id, author, agent_id, text, created_at, delivery)

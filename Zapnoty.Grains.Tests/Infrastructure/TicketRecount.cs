@@ -4,18 +4,21 @@ namespace Zapnoty.Grains.Tests.Infrastructure;
 
 /// <summary>
 /// The maintained ticket counters of a project beside a recount of its tickets, both as
-/// "status assignee=n" lines in one order, so a difference shows as a readable diff.
+/// "status assignee [breached]=n" lines in one order, so a difference shows as a readable diff.
 /// </summary>
 public static class TicketRecount
 {
     public static Task<IReadOnlyList<string>> Counters(NpgsqlDataSource db, Guid projectId) => Lines(db, projectId, """
-        SELECT status, assignee_id, sum(n) FROM ticket_counts WHERE project_id = $1
-         GROUP BY status, assignee_id HAVING sum(n) <> 0 ORDER BY 1, 2
+        SELECT status, assignee_id, breached, sum(n) FROM ticket_counts WHERE project_id = $1
+         GROUP BY status, assignee_id, breached HAVING sum(n) <> 0 ORDER BY 1, 2, 3
         """);
 
     public static Task<IReadOnlyList<string>> Recount(NpgsqlDataSource db, Guid projectId) => Lines(db, projectId, """
-        SELECT status, assignee_id, count(*) FROM tickets WHERE project_id = $1
-         GROUP BY status, assignee_id ORDER BY 1, 2
+        SELECT status, assignee_id,
+               closed_at IS NULL AND ((first_reply_at IS NULL AND first_reply_breached_at IS NOT NULL) OR resolve_breached_at IS NOT NULL),
+               count(*)
+          FROM tickets WHERE project_id = $1
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         """);
 
     /// <summary>Asserts the counters equal the recount; returns how many tickets the project has.</summary>
@@ -33,7 +36,7 @@ public static class TicketRecount
         command.Parameters.Add(new NpgsqlParameter { Value = projectId });
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
-            lines.Add($"{reader.GetString(0)} {(reader.IsDBNull(1) ? "nobody" : reader.GetGuid(1))}={reader.GetInt64(2)}");
+            lines.Add($"{reader.GetString(0)} {(reader.IsDBNull(1) ? "nobody" : reader.GetGuid(1))}{(reader.GetBoolean(2) ? " breached" : "")}={reader.GetInt64(3)}");
         return lines;
     }
 }

@@ -32,27 +32,28 @@ public sealed partial class TicketList
         if (filter.AssigneeId is { } assignee)
         {
             overdueQuery.Parameters.Add(new() { Value = assignee });
-            overdueQuery.CommandText = TicketCountRows.OverduePerStatus("AND t.assignee_id = $3");
+            overdueQuery.CommandText = TicketCountRows.UnrecordedOverduePerStatus("AND t.assignee_id = $3");
         }
-        else overdueQuery.CommandText = TicketCountRows.OverduePerStatus(filter.Unassigned ? "AND t.assignee_id IS NULL" : "");
+        else overdueQuery.CommandText = TicketCountRows.UnrecordedOverduePerStatus(filter.Unassigned ? "AND t.assignee_id IS NULL" : "");
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection) { BatchCommands = { TicketCountRows.ReadCommand(filter.ProjectId), overdueQuery } };
         TicketCountRows.Counters counters;
-        var overdue = new Dictionary<TicketStatus, int>();
+        var unrecorded = new Dictionary<TicketStatus, int>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             counters = await TicketCountRows.ReadCounters(reader, cancellationToken);
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
-                overdue[WireNames.ParseWire<TicketStatus>(reader.GetString(0))] = (int)reader.GetInt64(1);
+                unrecorded[WireNames.ParseWire<TicketStatus>(reader.GetString(0))] = (int)reader.GetInt64(1);
         }
         await TicketCountRows.FoldIfPiledUp(connection, filter.ProjectId, counters, cancellationToken);
 
-        int InStatus(TicketStatus status) => filter.OverdueOnly ? overdue.GetValueOrDefault(status) : counters.InStatus(status, filter);
+        int Overdue(TicketStatus status) => counters.BreachedInStatus(status, filter) + unrecorded.GetValueOrDefault(status);
+        int InStatus(TicketStatus status) => filter.OverdueOnly ? Overdue(status) : counters.InStatus(status, filter);
         var (assignees, unassigned) = counters.Open();
         return new TicketCounts(InStatus(TicketStatus.New), InStatus(TicketStatus.InProgress), InStatus(TicketStatus.Waiting),
-            InStatus(TicketStatus.Closed), overdue.Values.Sum()) { Assignees = assignees, Unassigned = unassigned };
+            InStatus(TicketStatus.Closed), Enum.GetValues<TicketStatus>().Sum(Overdue)) { Assignees = assignees, Unassigned = unassigned };
     }
 
     /// <summary>
@@ -64,8 +65,7 @@ public sealed partial class TicketList
         {
             var where = Where(command, new StringBuilder(), filter with { Status = null, BeforeNumber = null }, now).ToString();
             command.Parameters.Add(new() { Value = now });
-            // The same tickets as OverdueCondition, in the form the index of open tickets by overdue time answers.
-            var overdueCondition = $"t.closed_at IS NULL AND {TicketCountRows.OverdueAt} < ${command.Parameters.Count}";
+            var overdueCondition = TicketCountRows.Overdue("$" + command.Parameters.Count);
             var figures = new List<string>();
             foreach (var status in Enum.GetValues<TicketStatus>())
             {

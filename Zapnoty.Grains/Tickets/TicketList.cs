@@ -66,9 +66,6 @@ public sealed partial class TicketList(NpgsqlDataSource dataSource)
         }
     }
 
-    private static string OverdueCondition(string now) =>
-        $"((t.first_reply_at IS NULL AND t.closed_at IS NULL AND t.first_reply_due_at < {now}) OR (t.closed_at IS NULL AND t.resolve_due_at < {now}))";
-
     /// <summary>Appends the filter's conditions to <paramref name="sql"/>, each value as a parameter of <paramref name="command"/>.</summary>
     private static StringBuilder Where(NpgsqlCommand command, StringBuilder sql, TicketFilter filter, DateTimeOffset now)
     {
@@ -89,7 +86,7 @@ public sealed partial class TicketList(NpgsqlDataSource dataSource)
         if (filter.Unassigned) sql.Append(" AND t.assignee_id IS NULL");
         if (filter.CustomerExternalId is { } externalId) Where("c.external_id = @", externalId);
         if (filter.BeforeNumber is { } before) Where("t.number < @", before);
-        if (filter.OverdueOnly) Where(OverdueCondition("@"), now);
+        if (filter.OverdueOnly) Where(TicketCountRows.Overdue("@"), now);
         // By number through ticket_tags_tag (tag_id, ticket_number DESC): a keyset walk like the other filters.
         if (filter.TagId is { } tagId) Where("t.number IN (SELECT x.ticket_number FROM ticket_tags x WHERE x.tag_id = @)", tagId);
         if (filter.Search is { } search)
