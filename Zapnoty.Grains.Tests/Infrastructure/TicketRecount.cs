@@ -15,7 +15,8 @@ public static class TicketRecount
 
     public static Task<IReadOnlyList<string>> Recount(NpgsqlDataSource db, Guid projectId) => Lines(db, projectId, """
         SELECT status, assignee_id,
-               closed_at IS NULL AND ((first_reply_at IS NULL AND first_reply_breached_at IS NOT NULL) OR resolve_breached_at IS NOT NULL),
+               closed_at IS NULL AND ((first_reply_at IS NULL AND first_reply_breached_at IS NOT NULL) OR resolve_breached_at IS NOT NULL
+                                   OR next_reply_breached_at IS NOT NULL),
                count(*)
           FROM tickets WHERE project_id = $1
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3

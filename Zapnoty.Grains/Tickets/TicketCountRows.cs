@@ -25,14 +25,14 @@ public static class TicketCountRows
         """;
 
     /// <summary>
-    /// When an open ticket falls overdue: the earlier of its first-reply deadline (while unanswered)
-    /// and its resolve deadline. The key of <c>tickets_open_unrecorded_overdue_at</c>; a query matches
+    /// When an open ticket falls overdue: the earliest of its first-reply deadline (while unanswered),
+    /// its resolve deadline and its next-reply deadline (a customer message waiting for an answer). The key of <c>tickets_open_unrecorded_overdue_at</c>; a query matches
     /// that index only with this expression as written, <c>t.closed_at IS NULL</c> and <see cref="Unrecorded"/>.
     /// </summary>
-    public const string OverdueAt = "LEAST(CASE WHEN t.first_reply_at IS NULL THEN t.first_reply_due_at END, t.resolve_due_at)";
+    public const string OverdueAt = "LEAST(CASE WHEN t.first_reply_at IS NULL THEN t.first_reply_due_at END, t.resolve_due_at, t.next_reply_due_at)";
 
     /// <summary>Whether the ticket's recorded breach still stands (migration 0031): such a ticket is overdue whatever its due times say.</summary>
-    public const string Standing = "ticket_breach_stands(t.closed_at, t.first_reply_at, t.first_reply_breached_at, t.resolve_breached_at)";
+    public const string Standing = "ticket_breach_stands(t.closed_at, t.first_reply_at, t.first_reply_breached_at, t.resolve_breached_at, t.next_reply_breached_at)";
 
     /// <summary>The predicate of <c>tickets_open_unrecorded_overdue_at</c>: open, no standing breach.</summary>
     public const string Unrecorded = $"t.closed_at IS NULL AND NOT {Standing}";

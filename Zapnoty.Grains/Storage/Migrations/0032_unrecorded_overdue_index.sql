@@ -15,6 +15,6 @@ END;
 $$;
 
 CREATE INDEX CONCURRENTLY IF NOT EXISTS tickets_open_unrecorded_overdue_at ON tickets
-    (project_id, (LEAST(CASE WHEN first_reply_at IS NULL THEN first_reply_due_at END, resolve_due_at)))
-    INCLUDE (first_reply_at, first_reply_due_at, resolve_due_at, status, assignee_id)
-    WHERE closed_at IS NULL AND NOT ticket_breach_stands(closed_at, first_reply_at, first_reply_breached_at, resolve_breached_at);
+    (project_id, (LEAST(CASE WHEN first_reply_at IS NULL THEN first_reply_due_at END, resolve_due_at, next_reply_due_at)))
+    INCLUDE (first_reply_at, first_reply_due_at, resolve_due_at, next_reply_due_at, status, assignee_id)
+    WHERE closed_at IS NULL AND NOT ticket_breach_stands(closed_at, first_reply_at, first_reply_breached_at, resolve_breached_at, next_reply_breached_at);
