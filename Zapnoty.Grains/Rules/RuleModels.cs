@@ -85,7 +85,7 @@ public static class RuleTriggers
 /// </summary>
 public static class RuleTargets
 {
-    public static readonly IReadOnlyList<string> All = [SlaBreach.FirstReply, SlaBreach.Resolution];
+    public static readonly IReadOnlyList<string> All = [SlaBreach.FirstReply, SlaBreach.Resolution, SlaBreach.NextReply];
 }
 
 /// <summary>The action types.</summary>

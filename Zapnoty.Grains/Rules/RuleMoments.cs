@@ -18,13 +18,15 @@ public static class RuleMoments
 {
     /// <summary>
     /// The ticket's SLA targets. First reply is met by the first agent reply, resolution by
-    /// closing; a closed ticket has no open target.
+    /// closing, a next reply by the agent reply that ends its cycle (which clears its due time);
+    /// a closed ticket has no open target.
     /// </summary>
     public static IEnumerable<TargetState> Targets(TicketView t)
     {
         var open = t.Status != TicketStatus.Closed && t.MergedInto is null;
         yield return new TargetState(SlaBreach.FirstReply, t.FirstReplyDueAt, t.FirstReplyBreachedAt, open && t.FirstReplyAt is null);
         yield return new TargetState(SlaBreach.Resolution, t.ResolveDueAt, t.ResolveBreachedAt, open);
+        yield return new TargetState(SlaBreach.NextReply, t.NextReplyDueAt, t.NextReplyBreachedAt, open && t.NextReplyDueAt is not null);
     }
 
     /// <summary>Since when the ticket has been waiting on the customer (its last change to <c>waiting</c>); null when it is not waiting.</summary>

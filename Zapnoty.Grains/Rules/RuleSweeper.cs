@@ -31,8 +31,12 @@ public sealed class RuleSweeper(IGrainFactory grains, NpgsqlDataSource dataSourc
                            THEN t.first_reply_due_at - make_interval(secs => (r.trigger_minutes * 60)::float8)
                          WHEN r.trigger_type = 'sla_warning' AND r.trigger_target = 'resolution' AND t.resolve_breached_at IS NULL
                            THEN t.resolve_due_at - make_interval(secs => (r.trigger_minutes * 60)::float8)
+                         WHEN r.trigger_type = 'sla_warning' AND r.trigger_target = 'next_reply' AND t.next_reply_breached_at IS NULL
+                           THEN t.next_reply_due_at - make_interval(secs => (r.trigger_minutes * 60)::float8)
                          WHEN r.trigger_type = 'sla_breached' AND r.trigger_target = 'first_reply' AND t.first_reply_at IS NULL
                            THEN t.first_reply_breached_at
+                         WHEN r.trigger_type = 'sla_breached' AND r.trigger_target = 'next_reply' AND t.next_reply_due_at IS NOT NULL
+                           THEN t.next_reply_breached_at
                          WHEN r.trigger_type = 'sla_breached' AND r.trigger_target = 'resolution'
                            THEN t.resolve_breached_at
                          WHEN r.trigger_type = 'waiting_on_customer' AND t.status = 'waiting'
@@ -41,6 +45,8 @@ public sealed class RuleSweeper(IGrainFactory grains, NpgsqlDataSource dataSourc
                        CASE
                          WHEN r.trigger_type = 'sla_warning' AND r.trigger_target = 'first_reply' THEN t.first_reply_due_at
                          WHEN r.trigger_type = 'sla_warning' AND r.trigger_target = 'resolution' THEN t.resolve_due_at
+                         WHEN r.trigger_type = 'sla_warning' AND r.trigger_target = 'next_reply' THEN t.next_reply_due_at
+                         WHEN r.trigger_type = 'sla_breached' AND r.trigger_target = 'next_reply' THEN t.next_reply_breached_at
                          WHEN r.trigger_type = 'sla_breached' AND r.trigger_target = 'first_reply' THEN t.first_reply_breached_at
                          WHEN r.trigger_type = 'sla_breached' AND r.trigger_target = 'resolution' THEN t.resolve_breached_at
                          WHEN r.trigger_type = 'waiting_on_customer' THEN w.since
