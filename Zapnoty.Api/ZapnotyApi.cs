@@ -24,6 +24,7 @@ using Zapnoty.Api.Observability;
 using Zapnoty.Api.Operations;
 using Zapnoty.Api.Problems;
 using Zapnoty.Api.Projects;
+using Zapnoty.Api.Reports;
 using Zapnoty.Api.RateLimiting;
 using Zapnoty.Api.Team;
 using Zapnoty.Api.Tickets;
@@ -168,6 +169,7 @@ public static class ZapnotyApi
         api.MapChannelWebhooks();
         api.MapBillingApi();
         api.MapNotificationsApi();
+        api.MapReportsApi();
         return endpoints;
     }
 

@@ -138,6 +138,11 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("POST", "/v1/helpdesk/tickets/{ticketId}/canned-replies/{cannedReplyId}/render", Least.Support, async (t, _) =>
             new Request($"/v1/helpdesk/tickets/{t.TicketId}/canned-replies/{await Fresh(t, "helpdesk/canned-replies", CannedReply())}/render")),
 
+        new("GET", "/v1/projects/{projectId}/reports/overview", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/reports/overview"))),
+        new("GET", "/v1/projects/{projectId}/reports/volume", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/reports/volume?group_by=channel"))),
+        new("GET", "/v1/projects/{projectId}/reports/agents", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/reports/agents"))),
+        new("GET", "/v1/projects/{projectId}/reports/hours", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/reports/hours"))),
+        new("GET", "/v1/projects/{projectId}/helpdesk/tickets/export", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/tickets/export"))),
         new("GET", "/v1/projects/{projectId}/tags", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/tags"))),
         new("POST", "/v1/projects/{projectId}/tags", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/tags", new { name = Unique("Tag") }))),
         new("PATCH", "/v1/projects/{projectId}/tags/{tagId}", Least.Admin, async (t, _) =>

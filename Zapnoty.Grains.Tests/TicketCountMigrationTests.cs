@@ -18,7 +18,7 @@ public sealed class TicketCountMigrationTests
 
         // Two projects of an older release: a mix of statuses, assignees and recorded breaches, written by SQL.
         var (agent, p1, p2) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        await Execute(db, """
+        await SqlScript.Execute(db, """
             INSERT INTO users (id, email, created_at) VALUES ($1, 'agent-' || $1 || '@example.com', now());
             INSERT INTO projects (id, name, slug, created_at, updated_at) VALUES ($2, 'One', 'one-' || $2, now(), now()), ($3, 'Two', 'two-' || $3, now(), now());
             INSERT INTO customers (id, project_id, channel, external_id, created_at)
@@ -45,23 +45,11 @@ public sealed class TicketCountMigrationTests
         Assert.Equal(500, await TicketRecount.AssertCountersEqualRecount(db, p1));
 
         // And from then on every writer's changes are counted, SQL by hand included.
-        await Execute(db, """
+        await SqlScript.Execute(db, """
             UPDATE tickets SET status = 'closed', assignee_id = NULL WHERE project_id = $2 AND number % 5 = 0;
             DELETE FROM tickets WHERE project_id = $3 AND number > 70;
             """, agent, p1, p2);
         Assert.Equal(500, await TicketRecount.AssertCountersEqualRecount(db, p1));
         Assert.Equal(70, await TicketRecount.AssertCountersEqualRecount(db, p2));
-    }
-
-    private static async Task Execute(NpgsqlDataSource db, string sql, params object[] values)
-    {
-        await using var batch = db.CreateBatch();
-        foreach (var statement in sql.Split(";\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var command = new NpgsqlBatchCommand(statement);
-            foreach (var value in values) command.Parameters.Add(new NpgsqlParameter { Value = value });
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync();
     }
 }

@@ -48,6 +48,8 @@ public static class GrainServices
         services.AddSingleton<LoginCodeStore>();
         services.AddSingleton<Profiles.ProfileStore>();
         services.AddSingleton<TicketList>();
+        services.AddSingleton<Reports.ReportStore>();
+        services.AddSingleton<Reports.TicketExport>();
         services.AddSingleton<Tags.TagStore>();
         services.AddSingleton<Customers.CustomerDirectory>();
         services.AddSingleton<ProjectList>();

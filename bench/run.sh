@@ -19,7 +19,12 @@
 #              (dashboards) on silo B while customers' Telegram updates are posted to silo A's webhook,
 #              [projects] per second for [seconds]: update → event read on B, p50/p95/p99/max and losses,
 #              against A's acknowledgement plus a pg_notify hop. E.g. bench/run.sh 500 60 10 live
-# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale|live] [sla tickets]   (defaults 32 15 50 all 100000)
+#   reports  — not part of "all" (about 15 minutes at 1,000,000): one project of [projects] tickets (1,000,000
+#              when not given) over two years beside 1,000 projects of 1,000 (the last argument, when given,
+#              instead), loaded by SQL; every report for 30 and 365 days at [workers] clients through the API vs
+#              the same rollup query in-process, then the CSV export of every ticket (rows/s, silo memory).
+#              E.g. bench/run.sh 4 10 1000000 reports
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale|live|reports] [sla tickets]   (defaults 32 15 50 all 100000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -35,8 +35,8 @@ var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
 var duration = TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 15);
 var projectCount = args.Length > 4 ? int.Parse(args[4]) : 50;
 var scenarios = args.Length > 5 ? args[5] : "all";
-if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets" or "scale" or "live"))
-    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation, long-tickets, scale or live.");
+if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets" or "scale" or "live" or "reports"))
+    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation, long-tickets, scale, live or reports.");
 var ticketCount = args.Length > 6 ? int.Parse(args[6]) : 100_000;
 var warmup = TimeSpan.FromSeconds(3);
 var port = 5400 + Random.Shared.Next(500);
@@ -76,6 +76,10 @@ if (scenarios == "long-tickets")
 if (scenarios == "scale")
     await ScaleBench.Run(api, db, tickets: args.Length > 4 ? projectCount : 1_000_000, others: args.Length > 6 ? ticketCount : 1_000,
         warmup: TimeSpan.FromSeconds(2), duration);
+
+if (scenarios == "reports")
+    await ReportsBench.Run(api, db, silo, tickets: args.Length > 4 ? projectCount : 1_000_000, others: args.Length > 6 ? ticketCount : 1_000,
+        clients: workers, warmup: TimeSpan.FromSeconds(2), duration);
 
 if (scenarios is "all" or "webhooks")
 {

@@ -86,7 +86,7 @@ public static class ScaleBench
     }
 
     /// <summary>Projects of 1,000 tickets each, written straight into the database in blocks of 100 projects.</summary>
-    private static async Task LoadOthers(NpgsqlDataSource db, int others)
+    internal static async Task LoadOthers(NpgsqlDataSource db, int others)
     {
         var ids = Enumerable.Range(0, others).Select(_ => Guid.NewGuid()).ToArray();
         await using (var projects = db.CreateCommand("""

@@ -26,7 +26,8 @@ export function App() {
 
   if (!loggedIn || route.page === 'login') return <Login onLoggedIn={() => setLoggedIn(true)} />;
   if (route.page === 'projects') return <Projects />;
+  if (route.page === 'reports') return <ProjectShell key={route.projectId} projectId={route.projectId} screen="reports" onLogout={logout} />;
   return route.page === 'settings'
     ? <ProjectShell key={route.projectId} projectId={route.projectId} screen="settings" section={route.section} onLogout={logout} />
-    : <ProjectShell key={route.projectId} projectId={route.projectId} screen="tickets" ticketId={route.ticketId} onLogout={logout} />;
+    : <ProjectShell key={route.projectId} projectId={route.projectId} screen="tickets" ticketId={route.ticketId} filter={route.filter} onLogout={logout} />;
 }

@@ -6,11 +6,17 @@ import { useEffect, useState } from 'preact/hooks';
 //   #/p/{projectId}/tickets             the Support tab
 //   #/p/{projectId}/tickets/{ticketId}  a ticket (stacked over the list on a phone)
 //   #/p/{projectId}/settings/{section}  owner/admin settings
+//   #/p/{projectId}/reports             owner/admin reports
+//   #/p/{projectId}/tickets?priority=high  the list under a filter (a report's drill-down)
 export type Route =
   | { page: 'login' }
   | { page: 'projects' }
-  | { page: 'tickets'; projectId: string; ticketId?: string }
-  | { page: 'settings'; projectId: string; section?: string };
+  | { page: 'tickets'; projectId: string; ticketId?: string; filter?: TicketListFilter }
+  | { page: 'settings'; projectId: string; section?: string }
+  | { page: 'reports'; projectId: string };
+
+/** The ticket list's filters a link may carry, by their API names. */
+export interface TicketListFilter { priority?: string; type_id?: string; tag_id?: string; assignee_id?: string }
 
 // Ids in a link are UUIDs and nothing else: a crafted link (#/p/<id>/tickets/..%2F..%2Fprojects)
 // must not steer the dashboard's API calls to another path. Anything else is no id at all.
@@ -29,12 +35,31 @@ function decoded(part: string): string {
   }
 }
 
+const priorityName = /^(low|normal|high|urgent)$/;
+
+/** Only known filters with well-formed values: a crafted link can narrow the list, nothing else. */
+function parseFilter(search: string): TicketListFilter | undefined {
+  const query = new URLSearchParams(search);
+  const filter: TicketListFilter = {};
+  const priority = query.get('priority') ?? undefined;
+  if (priority && priorityName.test(priority)) filter.priority = priority;
+  for (const key of ['type_id', 'tag_id', 'assignee_id'] as const) {
+    const value = query.get(key) ?? undefined;
+    if (isId(value)) filter[key] = value;
+  }
+  return Object.keys(filter).length > 0 ? filter : undefined;
+}
+
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decoded);
+  const [path, search = ''] = hash.split('?', 2);
+  const parts = path.replace(/^#\/?/, '').split('/').filter(Boolean).map(decoded);
   if (parts[0] === 'p' && isId(parts[1])) {
     const section = parts[3] !== undefined && sectionName.test(parts[3]) ? parts[3] : undefined;
     if (parts[2] === 'settings') return { page: 'settings', projectId: parts[1], section };
-    return { page: 'tickets', projectId: parts[1], ticketId: parts[2] === 'tickets' && isId(parts[3]) ? parts[3] : undefined };
+    if (parts[2] === 'reports') return { page: 'reports', projectId: parts[1] };
+    const ticketId = parts[2] === 'tickets' && isId(parts[3]) ? parts[3] : undefined;
+    const filter = parts[2] === 'tickets' && !ticketId ? parseFilter(search) : undefined;
+    return filter ? { page: 'tickets', projectId: parts[1], filter } : { page: 'tickets', projectId: parts[1], ticketId };
   }
   if (parts[0] === 'login') return { page: 'login' };
   return { page: 'projects' };
@@ -44,7 +69,9 @@ export function href(route: Route): string {
   switch (route.page) {
     case 'login': return '#/login';
     case 'projects': return '#/projects';
-    case 'tickets': return `#/p/${encodeURIComponent(route.projectId)}/tickets${route.ticketId ? `/${encodeURIComponent(route.ticketId)}` : ''}`;
+    case 'tickets': return `#/p/${encodeURIComponent(route.projectId)}/tickets${route.ticketId ? `/${encodeURIComponent(route.ticketId)}` : ''}${
+      route.filter ? `?${new URLSearchParams(Object.entries(route.filter).filter(([, v]) => v !== undefined) as [string, string][]).toString()}` : ''}`;
+    case 'reports': return `#/p/${encodeURIComponent(route.projectId)}/reports`;
     case 'settings': return `#/p/${encodeURIComponent(route.projectId)}/settings${route.section ? `/${encodeURIComponent(route.section)}` : ''}`;
   }
 }

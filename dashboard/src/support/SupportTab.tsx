@@ -3,9 +3,10 @@ import type { Page } from '../api/contract';
 import { openProjectEvents, type LiveState, type ProjectEvents } from '../api/events';
 import type { Role } from '../api/projects';
 import { listMembers } from '../api/team';
-import { countTickets, listTickets, type StatusCounts, type Ticket } from '../api/tickets';
+import { countTickets, listTickets, type StatusCounts, type Ticket, type TicketPriority } from '../api/tickets';
 import { listTicketTypes } from '../api/ticketTypes';
 import { listTags } from '../api/tags';
+import type { TicketListFilter } from '../route';
 import { ErrorNote, useInterval, useLoad } from '../ui';
 import { Filters, noFilters, type TicketFilters } from './Filters';
 import { TicketList } from './TicketList';
@@ -17,10 +18,15 @@ export const pollMs = 4000;
 /** A burst of events (a ticket created with its counts, several changes) becomes one refetch after this pause. */
 const settleMs = 150;
 
+/** The list's filters from a link (a report's drill-down), none otherwise. */
+function fromLink(filter: TicketListFilter | undefined): TicketFilters {
+  return { ...noFilters, priority: filter?.priority as TicketPriority | undefined, typeId: filter?.type_id, tagId: filter?.tag_id, assignee: filter?.assignee_id };
+}
+
 // The Support tab: filters and the ticket list beside the open ticket (stacked on a phone).
-export function SupportTab(props: { projectId: string; role: Role; ticketId?: string }) {
+export function SupportTab(props: { projectId: string; role: Role; ticketId?: string; filter?: TicketListFilter }) {
   const { projectId } = props;
-  const [filters, setFilters] = useState<TicketFilters>(noFilters);
+  const [filters, setFilters] = useState<TicketFilters>(() => fromLink(props.filter));
   const [cursors, setCursors] = useState<string[]>([]);
   const [page, setPage] = useState<Page<Ticket> | null>(null);
   const [counts, setCounts] = useState<StatusCounts | null>(null);
@@ -79,6 +85,15 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
     setFilters(next);
     setCursors([]);
   };
+  // A link with a filter (a report's drill-down) sets the list's filters; opening a ticket from
+  // that list (a link without one) keeps them.
+  const linked = JSON.stringify(props.filter ?? null);
+  useEffect(() => {
+    const filter = JSON.parse(linked) as TicketListFilter | null;
+    if (!filter) return;
+    setFilters(fromLink(filter));
+    setCursors([]);
+  }, [linked]);
 
   return (
     <div class={`support ${props.ticketId ? 'has-ticket' : ''}`}>

@@ -1,0 +1,67 @@
+using System.Globalization;
+using CsvHelper;
+using Zapnoty.Grains.Reports;
+
+namespace Zapnoty.Api.Reports;
+
+/// <summary>
+/// Report tables as CSV (RFC 4180). A cell a spreadsheet would take for a formula (=, +, -, @
+/// first) is escaped, since names and subjects come from customers and agents.
+/// </summary>
+public static class ReportCsv
+{
+    public static readonly CsvWriterOptions Options = new() { Injection = CsvInjection.Escape, FormatProvider = CultureInfo.InvariantCulture };
+
+    private static readonly string[] FigureColumns =
+    [
+        "created", "closed", "reopened", "replies", "notes", "customer_messages", "assigned", "credits_spent", "replies_per_ticket",
+        "first_response_count", "first_response_average_seconds", "first_response_median_seconds", "first_response_p90_seconds",
+        "resolution_count", "resolution_average_seconds", "resolution_median_seconds", "resolution_p90_seconds",
+        "first_reply_sla_met", "first_reply_sla_breached", "resolution_sla_met", "resolution_sla_breached",
+    ];
+
+    public static string Table(string keyColumn, IEnumerable<(string Period, ReportRow Row)> rows)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, Options, leaveOpen: true))
+        {
+            foreach (var column in new[] { "period", keyColumn, "name" }.Concat(FigureColumns)) csv.WriteField(column);
+            csv.EndRecord();
+            foreach (var (period, row) in rows)
+            {
+                csv.WriteField(period);
+                csv.WriteField(row.Key);
+                csv.WriteField(row.Name);
+                var f = row.Figures;
+                foreach (var value in new object?[]
+                {
+                    f.Created, f.Closed, f.Reopened, f.Replies, f.Notes, f.CustomerMessages, f.Assigned, f.CreditsSpent, f.RepliesPerTicket,
+                    f.FirstResponse.Count, f.FirstResponse.AverageSeconds, f.FirstResponse.MedianSeconds, f.FirstResponse.P90Seconds,
+                    f.Resolution.Count, f.Resolution.AverageSeconds, f.Resolution.MedianSeconds, f.Resolution.P90Seconds,
+                    f.FirstReplySla.Met, f.FirstReplySla.Breached, f.ResolutionSla.Met, f.ResolutionSla.Breached,
+                })
+                    csv.WriteField(value is IFormattable formattable ? formattable.ToString(null, CultureInfo.InvariantCulture) : value?.ToString());
+                csv.EndRecord();
+            }
+        }
+        return text.ToString();
+    }
+
+    public static string Hours(IEnumerable<(string Period, HourCell Cell)> cells)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvWriter.Create(text, Options, leaveOpen: true))
+        {
+            foreach (var column in new[] { "period", "day_of_week", "hour", "created", "customer_messages", "replies" }) csv.WriteField(column);
+            csv.EndRecord();
+            foreach (var (period, c) in cells)
+            {
+                csv.WriteField(period);
+                foreach (var value in new long[] { c.DayOfWeek, c.Hour, c.Created, c.CustomerMessages, c.Replies })
+                    csv.WriteField(value.ToString(CultureInfo.InvariantCulture));
+                csv.EndRecord();
+            }
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Zapnoty.Api.Access;
+using Zapnoty.Api.Problems;
+using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Reports;
+
+namespace Zapnoty.Api.Reports;
+
+/// <summary>
+/// Reports (issue 20), read from the rollups that every change maintains (migration 0030), for
+/// owners and admins: the overview, volume grouped by day, week, channel, type, tag or priority,
+/// per agent, and the busiest hours; each as JSON or CSV. And the export of a range's tickets as
+/// CSV, streamed.
+/// </summary>
+public static class ReportsApi
+{
+    private const string TextCsv = "text/csv";
+
+    public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/projects/{projectId:guid}/reports").WithTags("Reports").WithProjectAccess();
+        // Each report answers JSON, or CSV when asked (format=csv or Accept: text/csv).
+        api.MapGet("/overview", Overview).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/volume", Volume).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/agents", Agents).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
+        api.MapGet("/hours", Hours).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
+        app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/tickets").WithTags("Reports").WithProjectAccess()
+            .MapGet("/export", Export).RequireRole(ProjectRole.Admin)
+            .Produces(StatusCodes.Status200OK, contentType: TextCsv).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
+        return app;
+    }
+
+    /// <summary>
+    /// Tickets created, closed and reopened; first response and resolution times (count, average,
+    /// median, p90, seconds); SLA targets met and breached; replies, notes, customer messages and
+    /// credits spent — over days <c>from</c>..<c>to</c> in the project's time zone.
+    /// </summary>
+    private static async Task<Results<Ok<OverviewReport>, ContentHttpResult>> Overview(Guid projectId, [AsParameters] ReportQuery query,
+        HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var range = query.Range(clock.GetUtcNow());
+        var current = await reports.Read(projectId, range, ReportGrouping.Total, cancellationToken);
+        var previous = query.Compare == true ? await reports.Read(projectId, range.Previous, ReportGrouping.Total, cancellationToken) : null;
+        static OverviewPeriod Period(ReportRange r, ReportResult result) =>
+            new(r.From, r.To, result.Groups.FirstOrDefault()?.Figures ?? ReportFigures.None);
+        var report = new OverviewReport(current.TimeZone, Period(range, current), previous is null ? null : Period(range.Previous, previous));
+        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(report);
+        var rows = new List<(string, ReportRow)> { ("current", new ReportRow(Days(range), null, report.Current.Figures)) };
+        if (report.Previous is { } before) rows.Add(("previous", new ReportRow(Days(range.Previous), null, before.Figures)));
+        return CsvFile(http, "overview", ReportCsv.Table("range", rows));
+    }
+
+    /// <summary>
+    /// The figures per <c>group_by</c>: <c>day</c> (default), <c>week</c> (keyed by its Monday),
+    /// <c>channel</c>, <c>type</c>, <c>tag</c> or <c>priority</c>. A ticket counts under its
+    /// current channel, type, priority and tags.
+    /// </summary>
+    private static async Task<Results<Ok<ReportTable>, ContentHttpResult>> Volume(Guid projectId, [AsParameters] ReportQuery query,
+        [FromQuery(Name = "group_by")] string? groupBy, HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var grouping = (groupBy ?? "day") switch
+        {
+            "day" => ReportGrouping.Day,
+            "week" => ReportGrouping.Week,
+            "channel" => ReportGrouping.Channel,
+            "type" => ReportGrouping.Type,
+            "tag" => ReportGrouping.Tag,
+            "priority" => ReportGrouping.Priority,
+            _ => (ReportGrouping?)null,
+        };
+        if (grouping is null) new Validation().Add("group_by", "The field group_by must be day, week, channel, type, tag or priority.").ThrowIfAny();
+        return await Table(projectId, query, grouping!.Value, groupBy ?? "day", http, reports, clock, cancellationToken);
+    }
+
+    /// <summary>
+    /// Per agent (a member or an API key): tickets assigned to them, closed while theirs, replies,
+    /// notes and credits spent on their replies; first response and resolution times of the
+    /// tickets assigned to them; SLA outcomes of those tickets.
+    /// </summary>
+    private static Task<Results<Ok<ReportTable>, ContentHttpResult>> Agents(Guid projectId, [AsParameters] ReportQuery query,
+        HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken) =>
+        Table(projectId, query, ReportGrouping.Agent, "agent", http, reports, clock, cancellationToken);
+
+    /// <summary>The busiest hours: tickets created, customer messages and replies per ISO day of week and hour, in the project's time zone.</summary>
+    private static async Task<Results<Ok<HoursReport>, ContentHttpResult>> Hours(Guid projectId, [AsParameters] ReportQuery query,
+        HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var range = query.Range(clock.GetUtcNow());
+        var current = await reports.Read(projectId, range, ReportGrouping.Hour, cancellationToken);
+        var previous = query.Compare == true ? await reports.Read(projectId, range.Previous, ReportGrouping.Hour, cancellationToken) : null;
+        static HoursPeriod Period(ReportRange r, ReportResult result) => new(r.From, r.To, result.Groups
+            .Select(g => (Key: g.Key.Split(':'), g.Figures))
+            .Select(g => new HourCell(int.Parse(g.Key[0], CultureInfo.InvariantCulture), int.Parse(g.Key[1], CultureInfo.InvariantCulture),
+                g.Figures.Created, g.Figures.CustomerMessages, g.Figures.Replies))
+            .Where(c => c.Created + c.CustomerMessages + c.Replies != 0)
+            .OrderBy(c => c.DayOfWeek).ThenBy(c => c.Hour)
+            .ToList());
+        var report = new HoursReport(current.TimeZone, Period(range, current), previous is null ? null : Period(range.Previous, previous));
+        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(report);
+        var cells = report.Current.Cells.Select(c => ("current", c)).Concat(report.Previous?.Cells.Select(c => ("previous", c)) ?? []);
+        return CsvFile(http, "hours", ReportCsv.Hours(cells));
+    }
+
+    /// <summary>
+    /// Every ticket created in days <c>from</c>..<c>to</c> (project time zone) as CSV, oldest
+    /// first, streamed from the database as it is read: no row cap. Times are UTC.
+    /// </summary>
+    private static PushStreamHttpResult Export(Guid projectId, [AsParameters] ReportQuery query, TicketExport export, TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var range = query.Range(clock.GetUtcNow());
+        return TypedResults.Stream(async body =>
+        {
+            // Asynchronous writes only: the response refuses synchronous I/O.
+            await using var csv = CsvWriter.Create(body, ReportCsv.Options, leaveOpen: true);
+            await csv.WriteRecordAsync([.. TicketExport.Columns], cancellationToken);
+            await foreach (var row in export.Rows(projectId, range, cancellationToken))
+                await csv.WriteRecordAsync(row, cancellationToken);
+            await csv.FlushAsync(cancellationToken);
+        }, TextCsv, $"tickets-{range.From:yyyy-MM-dd}-{range.To:yyyy-MM-dd}.csv");
+    }
+
+    private static async Task<Results<Ok<ReportTable>, ContentHttpResult>> Table(Guid projectId, ReportQuery query, ReportGrouping grouping,
+        string groupBy, HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        var range = query.Range(clock.GetUtcNow());
+        var current = await reports.Read(projectId, range, grouping, cancellationToken);
+        var previous = query.Compare == true ? await reports.Read(projectId, range.Previous, grouping, cancellationToken) : null;
+        static ReportPeriod Period(ReportRange r, ReportResult result) =>
+            new(r.From, r.To, result.Groups.Select(g => new ReportRow(g.Key, g.Name, g.Figures)).ToList());
+        var table = new ReportTable(current.TimeZone, groupBy, Period(range, current), previous is null ? null : Period(range.Previous, previous));
+        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(table);
+        var rows = table.Current.Rows.Select(r => ("current", r)).Concat(table.Previous?.Rows.Select(r => ("previous", r)) ?? []);
+        return CsvFile(http, groupBy == "agent" ? "agents" : $"volume-by-{groupBy}", ReportCsv.Table(groupBy, rows));
+    }
+
+    private static string Days(ReportRange range) => $"{range.From:yyyy-MM-dd}..{range.To:yyyy-MM-dd}";
+
+    private static ContentHttpResult CsvFile(HttpContext http, string name, string csv)
+    {
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}.csv\"";
+        return TypedResults.Text(csv, TextCsv, Encoding.UTF8);
+    }
+}

@@ -1,0 +1,237 @@
+using Npgsql;
+
+namespace Zapnoty.Grains.Reports;
+
+/// <summary>
+/// Reads reports from the rollups of migration 0030: sums of one dimension of one project over
+/// the UTC hours that make up a range of days in the project's time zone (the calendar's, UTC
+/// when it has none), grouped as asked. Never reads a ticket.
+/// </summary>
+public sealed class ReportStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Unfolded rollup rows a project may pile up before a read folds them.</summary>
+    public const int FoldAfterRows = 2000;
+
+    /// <summary>How long one report query may run before it is cancelled.</summary>
+    public static readonly TimeSpan StatementTimeout = TimeSpan.FromSeconds(10);
+
+    // $1 project, $2 first day, $3 last day, $4 the zone to use when the calendar's is unknown to PostgreSQL.
+    internal const string Window = """
+        WITH w AS (
+            SELECT z.tz, ($2::date)::timestamp AT TIME ZONE z.tz AS start_at, ($3::date + 1)::timestamp AT TIME ZONE z.tz AS end_at
+              FROM (SELECT coalesce($4, (SELECT nullif(calendar->>'time_zone', '') FROM project_calendars WHERE project_id = $1), 'UTC') AS tz) z)
+        """;
+
+    /// <summary>The SQL of a grouping: the rollup dimension it reads and the expression of a group's key.</summary>
+    public static (string Dim, string Key) Shape(ReportGrouping grouping) => grouping switch
+    {
+        ReportGrouping.Total => ("", "''"),
+        ReportGrouping.Day => ("", "to_char((r.hour AT TIME ZONE w.tz)::date, 'YYYY-MM-DD')"),
+        ReportGrouping.Week => ("", "to_char(date_trunc('week', r.hour AT TIME ZONE w.tz)::date, 'YYYY-MM-DD')"),
+        ReportGrouping.Hour => ("", "extract(isodow FROM r.hour AT TIME ZONE w.tz)::int || ':' || extract(hour FROM r.hour AT TIME ZONE w.tz)::int"),
+        ReportGrouping.Channel => ("channel", "r.value"),
+        ReportGrouping.Type => ("type", "r.value"),
+        ReportGrouping.Priority => ("priority", "r.value"),
+        ReportGrouping.Tag => ("tag", "r.value"),
+        ReportGrouping.Agent => ("agent", "r.value"),
+        _ => throw new ArgumentOutOfRangeException(nameof(grouping)),
+    };
+
+    /// <summary>
+    /// The rollup sums of a project over a range, per group. Grouped by day, week or hour: the
+    /// range's hours. Otherwise the UTC days wholly inside the range from <c>report_days</c> (its
+    /// folded hours) plus the few unfolded hours among them, and the hours at the range's two
+    /// ends; <c>m0</c> is the first UTC midnight in the range, <c>m1</c> the last (never before m0).
+    /// </summary>
+    public static string SumsSql(ReportGrouping grouping)
+    {
+        var (_, key) = Shape(grouping);
+        if (grouping is ReportGrouping.Day or ReportGrouping.Week or ReportGrouping.Hour)
+            return $"""
+                {Window}
+                SELECT {key} AS key, r.metric, r.bucket, sum(r.n)::bigint, sum(r.seconds)::bigint, w.tz
+                  FROM w JOIN report_rollups r ON r.project_id = $1 AND r.dim = $5 AND r.hour >= w.start_at AND r.hour < w.end_at
+                 GROUP BY 1, 2, 3, w.tz
+                """;
+        return $"""
+            {Window}, m AS (
+                SELECT w.*, m0, greatest(m0, date_trunc('day', w.end_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS m1
+                  FROM w, LATERAL (SELECT CASE WHEN date_trunc('day', w.start_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' = w.start_at THEN w.start_at
+                                               ELSE (date_trunc('day', w.start_at AT TIME ZONE 'UTC') + interval '1 day') AT TIME ZONE 'UTC' END AS m0) z)
+            SELECT s.key, s.metric, s.bucket, sum(s.n)::bigint, sum(s.seconds)::bigint, m.tz
+              FROM m, LATERAL (
+                    SELECT {key} AS key, r.metric, r.bucket, r.n, r.seconds FROM report_days r
+                     WHERE r.project_id = $1 AND r.dim = $5 AND r.day >= (m.m0 AT TIME ZONE 'UTC')::date AND r.day < (m.m1 AT TIME ZONE 'UTC')::date
+                    UNION ALL
+                    SELECT {key}, r.metric, r.bucket, r.n, r.seconds FROM report_rollups r
+                     WHERE r.project_id = $1 AND NOT r.folded AND r.dim = $5 AND r.hour >= m.m0 AND r.hour < m.m1
+                    UNION ALL
+                    SELECT {key}, r.metric, r.bucket, r.n, r.seconds FROM report_rollups r
+                     WHERE r.project_id = $1 AND r.dim = $5 AND r.hour >= m.start_at AND r.hour < least(m.m0, m.end_at)
+                    UNION ALL
+                    SELECT {key}, r.metric, r.bucket, r.n, r.seconds FROM report_rollups r
+                     WHERE r.project_id = $1 AND r.dim = $5 AND r.hour >= m.m1 AND r.hour < m.end_at) s
+             GROUP BY 1, 2, 3, m.tz
+            """;
+    }
+
+    /// <summary>
+    /// The figures of a project over a range, per group, in the order of their keys; a grouping
+    /// by type, tag or agent names its groups (an agent by name or email, or an API key by name).
+    /// </summary>
+    public async Task<ReportResult> Read(Guid projectId, ReportRange range, ReportGrouping grouping, CancellationToken cancellationToken)
+    {
+        await FoldIfPiledUp(projectId, cancellationToken);
+        try
+        {
+            return await Sums(projectId, range, grouping, null, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidParameterValue)
+        {
+            // A zone the calendar accepted (NodaTime's tzdb) that this PostgreSQL's zone data lacks.
+            return await Sums(projectId, range, grouping, "UTC", cancellationToken);
+        }
+    }
+
+    private async Task<ReportResult> Sums(Guid projectId, ReportRange range, ReportGrouping grouping, string? zone, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var limit = new NpgsqlCommand($"SET LOCAL statement_timeout = {(int)StatementTimeout.TotalMilliseconds}", connection, transaction))
+            await limit.ExecuteNonQueryAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(SumsSql(grouping), connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = projectId },
+                new() { Value = range.From },
+                new() { Value = range.To },
+                new() { Value = (object?)zone ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+                new() { Value = Shape(grouping).Dim },
+            },
+        };
+        var sums = new Dictionary<string, List<RollupSum>>(StringComparer.Ordinal);
+        string? usedZone = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var key = reader.GetString(0);
+                if (!sums.TryGetValue(key, out var list)) sums[key] = list = [];
+                list.Add(new RollupSum(reader.GetString(1), reader.GetInt16(2), reader.GetInt64(3), reader.GetInt64(4)));
+                usedZone = reader.GetString(5);
+            }
+        var names = grouping is ReportGrouping.Type or ReportGrouping.Tag or ReportGrouping.Agent
+            ? await Names(connection, transaction, projectId, grouping, sums.Keys, cancellationToken)
+            : new Dictionary<string, string>();
+        usedZone ??= await Zone(connection, transaction, projectId, zone, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        var groups = sums.OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => new ReportGroup(s.Key, names.GetValueOrDefault(s.Key), ReportFigures.From(s.Value)))
+            .Where(g => HasAny(g.Figures))
+            .ToList();
+        return new ReportResult(usedZone, groups);
+    }
+
+    // A tag taken off every ticket, a type or an agent whose facts moved away, leave keys that sum to nothing.
+    private static bool HasAny(ReportFigures f) =>
+        f.Created + f.Closed + f.Reopened + f.Replies + f.Notes + f.CustomerMessages + f.Assigned + f.CreditsSpent + f.FirstResponse.Count
+        + f.FirstReplySla.Met + f.FirstReplySla.Breached + f.ResolutionSla.Met + f.ResolutionSla.Breached != 0;
+
+    private static async Task<string> Zone(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid projectId, string? zone,
+        CancellationToken cancellationToken)
+    {
+        if (zone is not null) return zone;
+        await using var command = new NpgsqlCommand(
+            "SELECT coalesce((SELECT nullif(calendar->>'time_zone', '') FROM project_calendars WHERE project_id = $1), 'UTC')", connection, transaction)
+        {
+            Parameters = { new() { Value = projectId } },
+        };
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static async Task<Dictionary<string, string>> Names(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid projectId,
+        ReportGrouping grouping, IEnumerable<string> keys, CancellationToken cancellationToken)
+    {
+        var ids = keys.Select(k => Guid.TryParse(k, out var id) ? id : (Guid?)null).OfType<Guid>().ToArray();
+        var sql = grouping switch
+        {
+            ReportGrouping.Type => "SELECT id::text, name FROM ticket_types WHERE project_id = $1 AND id = ANY ($2)",
+            ReportGrouping.Tag => "SELECT id::text, name FROM tags WHERE project_id = $1 AND id = ANY ($2)",
+            _ => """
+                SELECT u.id::text, coalesce(nullif(u.name, ''), u.email) FROM users u
+                 WHERE u.id = ANY ($2) AND EXISTS (SELECT 1 FROM members m WHERE m.project_id = $1 AND m.user_id = u.id)
+                UNION ALL
+                SELECT k.id::text, k.name FROM api_keys k WHERE k.project_id = $1 AND k.id = ANY ($2)
+                """,
+        };
+        await using var command = new NpgsqlCommand(sql, connection, transaction) { Parameters = { new() { Value = projectId }, new() { Value = ids } } };
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) names[reader.GetString(0)] = reader.GetString(1);
+        return names;
+    }
+
+    /// <summary>
+    /// Folds a project's unfolded rows into its folded rows, one per key, when more than
+    /// <see cref="FoldAfterRows"/> piled up. One transaction: the sums never change, whoever
+    /// reads meanwhile. Writers only insert unfolded rows, so they never wait for a fold; two
+    /// folds of one project are serialised by a transaction-scoped advisory lock.
+    /// </summary>
+    public async Task FoldIfPiledUp(Guid projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var count = new NpgsqlCommand(
+            "SELECT count(*) FROM (SELECT 1 FROM report_rollups WHERE project_id = $1 AND NOT folded LIMIT $2) piled", connection))
+        {
+            count.Parameters.Add(new() { Value = projectId });
+            count.Parameters.Add(new() { Value = FoldAfterRows + 1 });
+            if ((long)(await count.ExecuteScalarAsync(cancellationToken))! <= FoldAfterRows) return;
+        }
+        await Fold(connection, projectId, cancellationToken);
+    }
+
+    /// <summary>Folds every unfolded row of the project (see <see cref="FoldIfPiledUp"/>).</summary>
+    public async Task Fold(Guid projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await Fold(connection, projectId, cancellationToken);
+    }
+
+    // The moved rows go to their folded hour rows and to their UTC days in one statement, so a
+    // day row stays the sum of its folded hours.
+    private const string FoldSql = """
+        WITH moved AS (
+            DELETE FROM report_rollups WHERE project_id = $1 AND NOT folded
+            RETURNING hour, metric, dim, value, bucket, n, seconds),
+        hours AS (
+            INSERT INTO report_rollups (project_id, hour, metric, dim, value, bucket, n, seconds, folded)
+            SELECT $1, hour, metric, dim, value, bucket, sum(n), sum(seconds), true
+              FROM moved GROUP BY hour, metric, dim, value, bucket
+            HAVING sum(n) <> 0 OR sum(seconds) <> 0
+            ON CONFLICT (project_id, dim, hour, metric, value, bucket) WHERE folded
+            DO UPDATE SET n = report_rollups.n + EXCLUDED.n, seconds = report_rollups.seconds + EXCLUDED.seconds)
+        INSERT INTO report_days (project_id, day, metric, dim, value, bucket, n, seconds)
+        SELECT $1, (hour AT TIME ZONE 'UTC')::date, metric, dim, value, bucket, sum(n), sum(seconds)
+          FROM moved GROUP BY 2, metric, dim, value, bucket
+        HAVING sum(n) <> 0 OR sum(seconds) <> 0
+        ON CONFLICT (project_id, dim, day, metric, value, bucket)
+        DO UPDATE SET n = report_days.n + EXCLUDED.n, seconds = report_days.seconds + EXCLUDED.seconds
+        """;
+
+    private static async Task Fold(NpgsqlConnection connection, Guid projectId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                // 30: the migration of the rollups, so the lock's key space is this feature's own.
+                new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(30, hashtext($1::text))") { Parameters = { new() { Value = projectId } } },
+                new NpgsqlBatchCommand(FoldSql) { Parameters = { new() { Value = projectId } } },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}
