@@ -152,6 +152,7 @@ public static class ZapnotyApi
         api.MapSettingsApi();
         api.MapTicketTypesApi();
         api.MapCalendarApi();
+        api.MapAssignmentApi();
         api.MapTicketsApi();
         api.MapLiveApi();
         api.MapCannedRepliesApi();

@@ -38,6 +38,7 @@ public static class GrainServices
         services.AddSingleton<ProjectStore>();
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<Calendars.CalendarStore>();
+        services.AddSingleton<Assignment.AssignmentStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();

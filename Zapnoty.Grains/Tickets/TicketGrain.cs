@@ -290,6 +290,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         _ticket = after;
         if (message is not null) Remember(message);
         _history.AddRange(history);
+        NudgeAssignment(before, after);
         await ArmSlaAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();
         if (events.Count > 0) GrainFactory.GetGrain<Live.ILiveHubGrain>(after.ProjectId).Changed().Ignore();
