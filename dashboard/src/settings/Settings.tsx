@@ -3,6 +3,7 @@ import { href } from '../route';
 import type { Role } from '../api/projects';
 import { atLeast } from '../roles';
 import { ApiKeys } from './ApiKeys';
+import { Assignment } from './Assignment';
 import { AuditLog } from './AuditLog';
 import { Billing } from './Billing';
 import { CannedReplies } from './CannedReplies';
@@ -23,6 +24,7 @@ const sections = [
   { id: 'tags', title: 'Tags', view: Tags },
   { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
   { id: 'team', title: 'Team', view: Team },
+  { id: 'assignment', title: 'Auto-assignment', view: Assignment },
   { id: 'webhooks', title: 'Webhooks', view: Webhooks },
   { id: 'api-keys', title: 'API keys', view: ApiKeys },
   { id: 'channels', title: 'Telegram & Max', view: Channels },
