@@ -156,6 +156,7 @@ public static class ZapnotyApi
         api.MapCsatApi();
         api.MapRulesApi();
         api.MapSlaPoliciesApi();
+        api.MapAssignmentApi();
         api.MapTicketsApi();
         api.MapLiveApi();
         api.MapCannedRepliesApi();

@@ -158,6 +158,11 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
             new Request($"/v1/projects/{t.ProjectId}/customers/{await CustomerOf(t)}", new { notes = "Prefers email" })),
         new("POST", "/v1/helpdesk/tickets/{ticketId}/merge", Least.Support, async (t, _) => await MergeablePair(t)),
 
+        new("GET", "/v1/projects/{projectId}/helpdesk/assignment", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/assignment"))),
+        new("PUT", "/v1/projects/{projectId}/helpdesk/assignment", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/helpdesk/assignment", new { mode = "off", max_open_per_agent = 5 }))),
+        new("PUT", "/v1/projects/{projectId}/members/me/availability", Least.Support, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/members/me/availability", new { available = true })), SessionOnly: true),
         new("GET", "/v1/projects/{projectId}/members", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/members"))),
         new("POST", "/v1/projects/{projectId}/members", Least.Admin, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/members", new { email = Unique("invitee") + "@example.com", role = "viewer" })), FreshTeam: true),

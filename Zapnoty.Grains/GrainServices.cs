@@ -41,6 +41,7 @@ public static class GrainServices
         services.AddSingleton<Csat.CsatSettingsStore>();
         services.AddSingleton<Calendars.IcalFetcher>();
         services.AddSingleton<SlaPolicies.SlaPolicyStore>();
+        services.AddSingleton<Assignment.AssignmentStore>();
         services.AddSingleton<TicketCreationStore>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();

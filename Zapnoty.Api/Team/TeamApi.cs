@@ -11,11 +11,27 @@ namespace Zapnoty.Api.Team;
 
 public enum MemberStatus { Active, Invited }
 
-/// <summary>A member; <c>name</c> is the person's display name, null until they set one (and for invitations).</summary>
-public sealed record MemberDto(Guid Id, Guid? UserId, string Email, string? Name, ProjectRole Role, MemberStatus Status, DateTime AddedAt)
+/// <summary>
+/// A member; <c>name</c> is the person's display name, null until they set one (and for invitations).
+/// In the list, for members who handle tickets (support and up): <c>available</c> (their own
+/// switch for auto-assignment), <c>away</c> (auto-assignment passes them by now: switched away or
+/// inactive past the project's <c>away_after_minutes</c>); for everyone logged in,
+/// <c>last_active_at</c> (their latest request, recorded about once a minute). Null elsewhere.
+/// </summary>
+public sealed record MemberDto(Guid Id, Guid? UserId, string Email, string? Name, ProjectRole Role, MemberStatus Status, DateTime AddedAt,
+    bool? Available = null, bool? Away = null, DateTime? LastActiveAt = null)
 {
     public static MemberDto From(MemberView m) =>
         new(m.Id, m.UserId, m.Email, m.Name, m.Role, m.UserId is null ? MemberStatus.Invited : MemberStatus.Active, m.AddedAt.UtcDateTime);
+
+    public static MemberDto From(MemberView m, Grains.Assignment.AgentPresence? presence)
+    {
+        var member = From(m);
+        if (presence is null) return member;
+        return m.Role >= ProjectRole.Support
+            ? member with { Available = presence.Available, Away = presence.Away, LastActiveAt = presence.LastActiveAt?.UtcDateTime }
+            : member with { LastActiveAt = presence.LastActiveAt?.UtcDateTime };
+    }
 }
 
 public sealed record AddMemberRequest(string? Email, ProjectRole? Role);
@@ -62,7 +78,10 @@ public static class TeamApi
         return app;
     }
 
-    /// <summary>The team, oldest member first; <c>status</c> is <c>invited</c> until the person first logs in.</summary>
+    /// <summary>
+    /// The team, oldest member first; <c>status</c> is <c>invited</c> until the person first logs
+    /// in. With each member's availability for auto-assignment and last activity.
+    /// </summary>
     private static async Task<Ok<Page<MemberDto>>> List(Guid projectId, IGrainFactory grains, int? limit, string? cursor)
     {
         var validation = new Validation();
@@ -73,7 +92,8 @@ public static class TeamApi
         var members = (await grains.GetGrain<IProjectGrain>(projectId).ListMembers(includeRemoved: false))
             .Where(m => after is null || MemberPosition.Of(m).CompareTo(after.Value) > 0)
             .ToList();
-        var page = members.Take(take).Select(MemberDto.From).ToList();
+        var presence = (await grains.GetGrain<Grains.Assignment.IAssignmentGrain>(projectId).Team()).ToDictionary(p => p.UserId);
+        var page = members.Take(take).Select(m => MemberDto.From(m, m.UserId is { } user ? presence.GetValueOrDefault(user) : null)).ToList();
         var next = members.Count > take ? Paging.Encode(MemberPosition.Of(members[take - 1]).ToString()) : null;
         return TypedResults.Ok(new Page<MemberDto>(page, next));
     }

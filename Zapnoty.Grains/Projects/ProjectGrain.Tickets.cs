@@ -191,6 +191,7 @@ public sealed partial class ProjectGrain
             metrics.TicketsCreated(group.Count);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
             GrainFactory.GetGrain<Live.ILiveHubGrain>(ProjectId).Changed().Ignore();
+            GrainFactory.GetGrain<Assignment.IAssignmentGrain>(ProjectId).Nudge().Ignore();
             foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
             await RegisterSlaReminders(reminderLater);
             await Rules.NewTicketRules.Arm(ServiceProvider, GrainFactory, ProjectId, created.Tickets);

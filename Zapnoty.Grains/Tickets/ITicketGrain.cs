@@ -119,4 +119,12 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     /// <summary>Every endpoint finally failed to take the <c>ticket.replied</c> carrying this reply.</summary>
     [Alias("2E1F7CE9")]
     Task ReplyUndelivered(Guid messageId, string error);
+
+    /// <summary>
+    /// Auto-assignment gives this waiting ticket (open, unassigned) to the agent: the same history
+    /// entry, <c>ticket.assigned</c> event and notification as a manual assign, by the actor
+    /// <c>system/auto_assignment</c>, in a transaction that re-checks the agent's cap.
+    /// </summary>
+    [Alias("A55E1001")]
+    Task<Assignment.AutoAssignOutcome> AutoAssign(Guid assigneeId);
 }

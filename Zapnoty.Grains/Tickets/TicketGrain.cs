@@ -312,6 +312,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         _ticket = after;
         if (message is not null) Remember(message);
         _history.AddRange(history);
+        NudgeAssignment(before, after);
         await ArmSlaAfterCommit();
         await ArmRulesAfterCommit();
         if (saved.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(after.ProjectId).Nudge().Ignore();

@@ -3,6 +3,7 @@ import { href } from '../route';
 import type { Role } from '../api/projects';
 import { atLeast } from '../roles';
 import { ApiKeys } from './ApiKeys';
+import { Assignment } from './Assignment';
 import { AuditLog } from './AuditLog';
 import { Billing } from './Billing';
 import { BusinessHours } from './BusinessHours';
@@ -31,6 +32,7 @@ const sections = [
   { id: 'canned-replies', title: 'Canned replies', view: CannedReplies },
   { id: 'csat', title: 'CSAT survey', view: Csat },
   { id: 'team', title: 'Team', view: Team },
+  { id: 'assignment', title: 'Auto-assignment', view: Assignment },
   { id: 'webhooks', title: 'Webhooks', view: Webhooks },
   { id: 'api-keys', title: 'API keys', view: ApiKeys },
   { id: 'channels', title: 'Telegram & Max', view: Channels },

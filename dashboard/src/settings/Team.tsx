@@ -22,7 +22,7 @@ export function Team({ projectId, role, onRoleChanged }: SectionProps) {
       {members.data && (
         <div class="table-wrap card">
           <table>
-            <thead><tr><th>Person</th><th>Role</th><th>Added</th><th><span class="sr-only">Actions</span></th></tr></thead>
+            <thead><tr><th>Person</th><th>Role</th><th>Availability</th><th>Added</th><th><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>{members.data.items.map((m) => <MemberRow key={m.id} projectId={projectId} member={m} role={role} onChanged={members.reload} />)}</tbody>
           </table>
         </div>
@@ -87,6 +87,7 @@ function MemberRow(props: { projectId: string; member: Member; role: Role; onCha
           </span>
         ) : member.role}
       </td>
+      <td><Presence member={member} /></td>
       <td class="muted">{when(member.added_at)}</td>
       <td>
         {manageable && (
@@ -149,5 +150,17 @@ function OwnershipTransfer(props: { projectId: string; members: Member[]; onTran
         </form>
       )}
     </div>
+  );
+}
+
+/** Whether auto-assignment gives them tickets now, and when they were last active. */
+function Presence({ member }: { member: Member }) {
+  const state = typeof member.available !== 'boolean' ? null
+    : !member.available ? 'Away' : member.away ? 'Away (inactive)' : 'Available';
+  return (
+    <>
+      {state && <>{state}<br /></>}
+      {member.last_active_at && <span class="muted">active {when(member.last_active_at)}</span>}
+    </>
   );
 }

@@ -84,7 +84,8 @@ export function Bell() {
 }
 
 function describe(n: Notification): string {
-  const who = n.actor_name ?? (n.actor.kind === 'api_key' ? 'An API key' : 'Someone');
+  // A system actor is Zapnoty itself (auto-assignment).
+  const who = n.actor_name ?? (n.actor.kind === 'api_key' ? 'An API key' : n.actor.kind === 'system' ? 'Zapnoty' : 'Someone');
   if (n.kind === 'rule') return `Rule "${n.actor_name ?? 'deleted'}" calls for you on #${n.ticket_number}`;
   return n.kind === 'mention' ? `${who} mentioned you on #${n.ticket_number}` : `${who} assigned you #${n.ticket_number}`;
 }

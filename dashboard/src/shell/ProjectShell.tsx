@@ -6,6 +6,7 @@ import { SupportTab } from '../support/SupportTab';
 import { atLeast } from '../roles';
 import { ErrorNote, useLoad } from '../ui';
 import { LazyReports } from '../reports/LazyReports';
+import { Availability } from './Availability';
 import { Bell } from './Bell';
 import { Profile } from './Profile';
 
@@ -47,6 +48,7 @@ function Nav(props: { project: Project; me?: User; onMeChanged: (me: User) => vo
         <a href={href({ page: 'projects' })}>Projects</a>
       </nav>
       <div class="whoami">
+        {props.me && atLeast(role, 'support') && <Availability projectId={project.id} me={props.me} />}
         <Bell />
         <span class={`role role-${role}`} title="Your role in this project">{role}</span>
         {props.me && <Profile me={props.me} onChanged={props.onMeChanged} />}

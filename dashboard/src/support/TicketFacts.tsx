@@ -97,7 +97,8 @@ export function personName(members: Member[], userId: string | null): string {
 
 export function History({ entries, members, types }: { entries: HistoryEntry[]; members: Member[]; types: TicketType[] }) {
   const who = (e: HistoryEntry) =>
-    e.actor.kind === 'user' ? personName(members, e.actor.id) : e.actor.kind === 'api_key' ? 'An API key' : label(e.actor.kind);
+    e.actor.kind === 'user' ? personName(members, e.actor.id) : e.actor.kind === 'api_key' ? 'An API key'
+      : e.actor.id === 'auto_assignment' ? 'Auto-assignment' : label(e.actor.kind);
   return (
     <details class="history">
       <summary>History ({entries.length})</summary>
