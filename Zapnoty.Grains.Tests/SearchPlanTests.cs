@@ -30,7 +30,7 @@ public sealed class SearchPlanTests(ClusterFixture cluster)
         // The number: one lookup in the (project_id, number) index.
         var byNumber = await Plan(TicketList.PlaceQuery(Filter("#15000"), SearchRank.Number, null, 51, now, null));
         Assert.Contains("tickets_number_unique", byNumber.Indexes);
-        Assert.True(byNumber.WidestRows <= 1, byNumber.ToString());
+        Assert.True(byNumber.WidestOn("tickets") <= 1, byNumber.ToString());
 
         // A word in one message, and a customer's name: their places' indexes, then a handful of tickets.
         foreach (var (q, rank, index) in new[]
