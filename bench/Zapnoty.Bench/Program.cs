@@ -10,6 +10,8 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //  - sla:      (not part of "all", about 12 minutes) many open tickets holding SLA reminders on one
 //              silo: creation rate, silo memory, reminder load time after a restart and how late
 //              breaches are recorded, against the same silo without them;
+//  - sla-business: the same as sla, with business-hours calendars and SLA policies (whole minutes)
+//              instead of the settings' hours.
 //  - sla-creation: (not part of "all", about 3 minutes) only what SLA targets cost ticket creation,
 //              on many projects and on one hot project.
 //  - long-tickets: (not part of "all", about a minute) a ticket with 20,000 messages vs one with 20
@@ -35,8 +37,8 @@ var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
 var duration = TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 15);
 var projectCount = args.Length > 4 ? int.Parse(args[4]) : 50;
 var scenarios = args.Length > 5 ? args[5] : "all";
-if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-creation" or "long-tickets" or "scale" or "live" or "reports"))
-    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-creation, long-tickets, scale, live or reports.");
+if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-business" or "sla-creation" or "long-tickets" or "scale" or "live" or "reports"))
+    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-business, sla-creation, long-tickets, scale, live or reports.");
 var ticketCount = args.Length > 6 ? int.Parse(args[6]) : 100_000;
 var warmup = TimeSpan.FromSeconds(3);
 var port = 5400 + Random.Shared.Next(500);
@@ -45,10 +47,10 @@ var baseUrl = $"http://127.0.0.1:{port}";
 await using var smtp = new FakeSmtpServer();
 var settings = new SiloSettings(siloDll, connectionString, baseUrl, smtp.Port, SiloSettings.NewClusterId());
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = workers * 2 }) { BaseAddress = new Uri(baseUrl) };
-if (scenarios == "sla")
+if (scenarios is "sla" or "sla-business")
 {
-    // Starts, stops and restarts its own silos.
-    await SlaReminderBench.Run(settings, smtp, http, workers, duration, projectCount, ticketCount);
+    // Starts, stops and restarts its own silos; sla-business: calendars and business-hours policies instead of the settings' hours.
+    await SlaReminderBench.Run(settings, smtp, http, workers, duration, projectCount, ticketCount, businessHours: scenarios == "sla-business");
     return 0;
 }
 if (scenarios == "live")

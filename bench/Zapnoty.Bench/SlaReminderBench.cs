@@ -41,7 +41,7 @@ public static partial class SlaReminderBench
     private static readonly string Results = Path.Combine("bench", "results", "sla-heap");
 
     public static async Task Run(SiloSettings settings, FakeSmtpServer smtp, HttpClient http, int workers, TimeSpan duration, int projectCount,
-        int ticketCount)
+        int ticketCount, bool businessHours = false)
     {
         var warmup = TimeSpan.FromSeconds(3);
         var hotDuration = TimeSpan.FromSeconds(Math.Min(10, duration.TotalSeconds));
@@ -66,10 +66,23 @@ public static partial class SlaReminderBench
             fill = await api.CreateProjects(projectCount);
             down = await api.CreateProjects(DownProjects);
             (hotPlain, hotSla) = (await api.CreateProject(), await api.CreateProject());
-            for (var i = 0; i < fill.Count; i++)
-                await api.SetSla(fill[i], i % LiveEvery == 0 ? LiveFirstReplyHours : FarFirstReplyHours, ResolveHours);
-            await api.SetSla(hotSla, FarFirstReplyHours, ResolveHours);
-            for (var i = 0; i < down.Count; i++) await api.SetSla(down[i], DownFirstReplyHours + i * DownStepHours, ResolveHours);
+            if (businessHours)
+            {
+                var week = BusinessHours.Week(DateTime.UtcNow);
+                for (var i = 0; i < fill.Count; i++)
+                    await api.SetBusinessSla(fill[i], week, i % LiveEvery == 0 ? BusinessHours.LiveFirstReplyMinutes : BusinessHours.FarFirstReplyMinutes,
+                        BusinessHours.ResolveMinutes);
+                await api.SetBusinessSla(hotSla, week, BusinessHours.FarFirstReplyMinutes, BusinessHours.ResolveMinutes);
+                foreach (var project in down) await api.SetBusinessSla(project, week, BusinessHours.DownFirstReplyMinutes, BusinessHours.ResolveMinutes);
+                Step($"business hours (UTC) today: {string.Join(", ", week[BusinessHours.Today(DateTime.UtcNow)].Select(p => $"{p[0]}-{p[1]}"))}; other days 00:00-24:00");
+            }
+            else
+            {
+                for (var i = 0; i < fill.Count; i++)
+                    await api.SetSla(fill[i], i % LiveEvery == 0 ? LiveFirstReplyHours : FarFirstReplyHours, ResolveHours);
+                await api.SetSla(hotSla, FarFirstReplyHours, ResolveHours);
+                for (var i = 0; i < down.Count; i++) await api.SetSla(down[i], DownFirstReplyHours + i * DownStepHours, ResolveHours);
+            }
             await first.Process.Stop();
         }
         var liveIds = fill.Where((_, i) => i % LiveEvery == 0).Select(p => p.Id).ToArray();
@@ -183,6 +196,50 @@ public static partial class SlaReminderBench
 
         Report(workers, projectCount, ticketCount, creation, filled, downStop, slaTickets, reminderRows, memory, idle, starts, underLoad, afterLoad, afterRestart,
             peaks, connections.Limit, await Sanity(db, fill.Where((_, i) => i % LiveEvery != 0).Select(p => p.Id).Append(hotSla.Id).ToArray()));
+        if (businessHours)
+            Console.WriteLine($"business hours: {BusinessHours.Describe}; first replies due later than {BusinessHours.LiveFirstReplyMinutes} min after creation " +
+                              $"(across a break): {await Scalar<long>(db, BusinessHours.JumpedSql, liveIds.Concat(downIds).ToArray())} of the live and downtime tickets");
+    }
+
+    /// <summary>
+    /// The business-hours variant: the projects with targets get a calendar and a business-hours
+    /// SLA policy (whole minutes) instead of the settings' hours. Today's working time (UTC) is
+    /// cut by a one-minute break every four minutes from the setup on, so one-minute targets set
+    /// in the last minute of a period fall due across a break; far targets are hours of business
+    /// time away, as in the settings-based run.
+    /// </summary>
+    private static class BusinessHours
+    {
+        public const int FarFirstReplyMinutes = 480;
+        public const int ResolveMinutes = 72 * 60;
+        public const int LiveFirstReplyMinutes = 1;
+        public const int DownFirstReplyMinutes = 1;
+        private const int Work = 3;
+        private const int Break = 1;
+        public const string Describe = "UTC; today 3 min working / 1 min break from 2 min after the setup on (11 breaks, 44 min), else around the clock";
+        public const string JumpedSql = "SELECT count(*) FROM tickets WHERE project_id = ANY($1) AND first_reply_due_at - created_at > interval '61 seconds'";
+        private static readonly string[] Days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+        public static string Today(DateTime utc) => Days[(int)utc.DayOfWeek];
+
+        /// <summary>At most 12 periods a day (the calendar's limit): 11 of them around the breaks.</summary>
+        public static Dictionary<string, string[][]> Week(DateTime utc)
+        {
+            var week = Days.ToDictionary(d => d, _ => new[] { new[] { "00:00", "24:00" } });
+            var start = utc.Hour * 60 + utc.Minute + 2;
+            var periods = new List<string[]>();
+            var from = 0;
+            for (var at = start; periods.Count < 11 && at + Break < 24 * 60; at += Work + Break)
+            {
+                periods.Add([Clock(from), Clock(at)]);
+                from = at + Break;
+            }
+            periods.Add([Clock(from), "24:00"]);
+            week[Today(utc)] = periods.ToArray();
+            return week;
+        }
+
+        private static string Clock(int minutes) => $"{minutes / 60:D2}:{minutes % 60:D2}";
     }
 
     /// <summary>Creates <paramref name="count"/> tickets with a closed loop of workers; returns the rate over time.</summary>

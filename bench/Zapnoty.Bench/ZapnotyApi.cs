@@ -62,6 +62,23 @@ public sealed class ZapnotyApi(HttpClient http)
         await Send(HttpMethod.Patch, $"/v1/projects/{project.Id}/helpdesk/settings",
             new { sla_first_reply_hours = firstReplyHours, sla_resolve_hours = resolveHours }, _session, expected: 200);
 
+    /// <summary>
+    /// Gives the project a business-hours calendar (<paramref name="week"/>: day → [start, end]
+    /// periods, in UTC) and the same business-hours SLA policy for every priority, in whole minutes,
+    /// as an admin in the dashboard would.
+    /// </summary>
+    public async Task SetBusinessSla(BenchProject project, IReadOnlyDictionary<string, string[][]> week, int firstReplyMinutes, int resolveMinutes)
+    {
+        await Send(HttpMethod.Put, $"/v1/projects/{project.Id}/helpdesk/calendar",
+            new { time_zone = "Etc/UTC", week, holidays = Array.Empty<string>(), working_days = Array.Empty<string>() }, _session, expected: 200);
+        var policies = new[] { "low", "normal", "high", "urgent" }.Select(priority => new
+        {
+            priority, first_reply_minutes = firstReplyMinutes, next_reply_minutes = (int?)null, resolve_minutes = resolveMinutes,
+            business_hours = true, pause_while_waiting = false,
+        });
+        await Send(HttpMethod.Put, $"/v1/projects/{project.Id}/helpdesk/sla-policies", new { policies }, _session, expected: 200);
+    }
+
     /// <summary>Subscribes <paramref name="url"/> to every ticket event; returns the signing secret.</summary>
     public async Task<string> Subscribe(BenchProject project, string url)
     {
