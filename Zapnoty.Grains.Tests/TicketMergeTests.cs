@@ -157,4 +157,33 @@ public sealed class TicketMergeTests(ClusterFixture cluster) : IAsyncLifetime
         Assert.Equal(["First", "Second"], survivor.Take(2));
         Assert.Empty(Texts(await owner.Get($"/v1/helpdesk/tickets/{source}")));
     }
+
+    [Fact]
+    public async Task Two_tickets_merged_into_each_other_at_once_end_as_one_merge_and_a_conflict_never_a_fault()
+    {
+        var owner = await cluster.Api(0).LogInAs();
+        var other = cluster.Api(1).WithToken(owner.Token);
+        var projectId = await owner.CreateProject();
+        var pairs = new List<(Guid A, Guid B)>();
+        for (var i = 0; i < 8; i++)
+            pairs.Add(((await owner.CreateTicket(projectId, $"A{i}", $"crm-{i}")).GetProperty("id").GetGuid(),
+                       (await owner.CreateTicket(projectId, $"B{i}", $"crm-{i}")).GetProperty("id").GetGuid()));
+
+        var answers = await Task.WhenAll(pairs.Select(async pair =>
+        {
+            var one = owner.Send(HttpMethod.Post, Merge(pair.A), new { into_ticket_id = pair.B });
+            var two = other.Send(HttpMethod.Post, Merge(pair.B), new { into_ticket_id = pair.A });
+            using var first = await one;
+            using var second = await two;
+            return (first.StatusCode, second.StatusCode);
+        }));
+
+        foreach (var (first, second) in answers)
+        {
+            // Both ways at once: one merge wins, the other is refused as a conflict (a deadlock between
+            // them included, which PostgreSQL resolves by rolling one back) — never a 500, never both.
+            Assert.All(new[] { first, second }, status => Assert.Contains(status, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict }));
+            Assert.Single(new[] { first, second }, status => status == HttpStatusCode.OK);
+        }
+    }
 }

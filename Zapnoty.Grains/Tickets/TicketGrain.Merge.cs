@@ -41,8 +41,18 @@ public sealed partial class TicketGrain
 
         var team = after.AssigneeId is null && target.AssigneeId is null ? TeamDirectory.Empty : await TeamDirectory.Of(GrainFactory, source.ProjectId);
         List<TicketEvent> events = [.. TicketEvents.OfChanges(after, history, team), MergeWrites.Event(after, target, now, team)];
-        await Commit(source, after, message: null, history, events, [.. MergeWrites.Move(source, target, survivorEntry, audit)],
-            guards: [MergeWrites.GuardSurvivor(target, now)]);
+        try
+        {
+            await Commit(source, after, message: null, history, events, [.. MergeWrites.Move(source, target, survivorEntry, audit)],
+                guards: [MergeWrites.GuardSurvivor(target, now)]);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.DeadlockDetected)
+        {
+            // A merge writes both tickets; one racing the other way (B into A while A goes into B), or a
+            // write of the survivor, can take them in the other order. PostgreSQL rolled this one back
+            // whole, so nothing changed: the caller is told to look again, not given a fault.
+            throw DomainException.Conflict($"Ticket #{source.Number} or #{target.Number} changed while they were being merged; reload and try again.", field);
+        }
         // The conversation now lives in the survivor.
         _messages = [];
         _hasEarlierMessages = false;
