@@ -33,10 +33,13 @@ cd "$root"
 source scripts/postgres.sh
 pg_ensure_installed
 
-data=$(mktemp -d /tmp/zapnoty-bench-pg.XXXXXX)
+# ZAPNOTY_BENCH_DATA keeps the database in that folder after the run, and a later run with the same
+# folder starts from it (the scale scenario then goes on from the tickets already loaded).
+data=${ZAPNOTY_BENCH_DATA:-$(mktemp -d /tmp/zapnoty-bench-pg.XXXXXX)}
 port=$(pg_free_port)
 pg_start "$data" "$port"   # fsync on: commits cost what they cost in production
-trap 'pg_stop "$data"; rm -rf "$data"' EXIT
+# A benchmark stopped in a quiet window must not leave other work waiting for it (see QuietWindow).
+trap 'pg_stop "$data"; [ -n "${ZAPNOTY_BENCH_DATA:-}" ] || rm -rf "$data"; [ -z "${ZAPNOTY_BENCH_QUIET_FILE:-}" ] || rm -f "$ZAPNOTY_BENCH_QUIET_FILE"' EXIT
 pg_create_database "$port" zapnoty
 cs="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty;Maximum Pool Size=200"
 
