@@ -15,6 +15,8 @@ public sealed record SearchHit(TicketView Ticket, SearchRank Rank, Guid? Message
 
 public sealed partial class TicketList
 {
+    private readonly SearchWordStatistics _wordStatistics = new();
+
     // The words of q: websearch_to_tsquery never fails on syntax ("quoted phrases", -not, or).
     // The 'russian' configuration stems Cyrillic words in Russian and Latin ones in English, and
     // every expression below is exactly the one an index of migration 0018 is built over.
@@ -93,7 +95,8 @@ public sealed partial class TicketList
         {
             var search = filter.Search ?? throw new ArgumentException("The filter has no search.", nameof(filter));
             var ranks = Ranks(search, after).ToList();
-            var candidates = await CandidatesOf(command, filter, ranks, cancellationToken);
+            var known = await _wordStatistics.Known(command, WordIndexes.Values, cancellationToken);
+            var candidates = await CandidatesOf(command, filter, ranks, known, cancellationToken);
             var hits = new List<SearchHit>();
             // A place with candidates (or the number) is cheap whatever the page needs: read with the
             // others in one batch. A place walked newest first runs alone, and only if the page is short.
@@ -165,56 +168,54 @@ public sealed partial class TicketList
 
     /// <summary>
     /// The place's matches by its index (ticket or customer ids), or null when it has more than
-    /// <see cref="CandidateCap"/> (public for the plan tests).
+    /// <see cref="CandidateCap"/> (public for the plan tests: the statistics are read anew).
     /// </summary>
     public static async Task<Guid[]?> CandidatesOf(NpgsqlCommand command, TicketFilter filter, SearchRank rank, CancellationToken cancellationToken) =>
-        (await CandidatesOf(command, filter, [rank], cancellationToken)).GetValueOrDefault(rank);
+        (await CandidatesOf(command, filter, [rank], await SearchWordStatistics.Read(command, WordIndexes.Values, cancellationToken), cancellationToken))
+        .GetValueOrDefault(rank);
 
     /// <summary>
     /// The matches by their indexes of those of <paramref name="ranks"/> that have at most
-    /// <see cref="CandidateCap"/>, in two round trips. The planner's estimate (from the statistics of
-    /// the index's words) answers first: reading a common word's index entries alone takes longer
-    /// than walking to a page of its newest matches.
+    /// <see cref="CandidateCap"/>. A place with a word its index's statistics do not know is read at
+    /// once; for the others the planner's estimate answers first (reading a common word's index
+    /// entries alone takes longer than walking to a page of its newest matches). Each step is one
+    /// round trip for all places: the words, the estimates asked for, the matches.
     /// </summary>
     private static async Task<Dictionary<SearchRank, Guid[]>> CandidatesOf(NpgsqlCommand command, TicketFilter filter, IReadOnlyList<SearchRank> ranks,
-        CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, HashSet<string>> known, CancellationToken cancellationToken)
     {
         var places = ranks.Where(Candidates.ContainsKey).ToList();
         var found = new Dictionary<SearchRank, Guid[]>();
         if (places.Count == 0) return found;
 
+        // Read through the index (true) or as planned (false); a place left out is walked.
         var throughIndex = new Dictionary<SearchRank, bool>();
-        await using (var estimates = new NpgsqlBatch(command.Connection, command.Transaction))
+        var wordPlaces = places.Where(WordIndexes.ContainsKey).ToList();
+        var estimated = places.Except(wordPlaces).ToList();
+        await using (var first = new NpgsqlBatch(command.Connection, command.Transaction))
         {
-            foreach (var rank in places)
+            if (wordPlaces.Count > 0) first.BatchCommands.Add(SearchWordStatistics.WordsQuery(filter.Search!));
+            foreach (var rank in estimated) first.BatchCommands.Add(Estimate(filter, rank));
+            await using var reader = await first.ExecuteReaderAsync(cancellationToken);
+            if (wordPlaces.Count > 0)
             {
-                await using var query = CandidateQuery(filter, rank)!;
-                var explain = InBatch(query);
-                explain.CommandText = "EXPLAIN (FORMAT JSON) " + explain.CommandText;
-                estimates.BatchCommands.Add(explain);
-                if (WordIndexes.TryGetValue(rank, out var index)) estimates.BatchCommands.Add(UnknownWordQuery(filter.Search!, index));
-            }
-            await using var reader = await estimates.ExecuteReaderAsync(cancellationToken);
-            foreach (var rank in places)
-            {
-                await reader.ReadAsync(cancellationToken);
-                // The Limit node's input: how many rows the planner expects the whole place to match.
-                double expected;
-                using (var plan = JsonDocument.Parse(reader.GetString(0)))
-                    expected = plan.RootElement[0].GetProperty("Plan").GetProperty("Plans")[0].GetProperty("Plan Rows").GetDouble();
+                var words = await SearchWordStatistics.ReadWords(reader, cancellationToken);
                 await reader.NextResultAsync(cancellationToken);
-                var unknownWord = false;
-                if (WordIndexes.ContainsKey(rank))
-                {
-                    await reader.ReadAsync(cancellationToken);
-                    unknownWord = reader.GetBoolean(0);
-                    await reader.NextResultAsync(cancellationToken);
-                }
-                // A word the statistics do not know makes the estimate wrong: read it through the index,
-                // where the planner must not pick a scan of the table for it either.
-                if (expected <= CandidateCap) throughIndex[rank] = false;
-                else if (unknownWord) throughIndex[rank] = true;
+                foreach (var rank in wordPlaces.Where(r => words.HasOneUnknownTo(known.GetValueOrDefault(WordIndexes[r]))))
+                    throughIndex[rank] = true;
             }
+            foreach (var rank in estimated)
+                if (await Expected(reader, cancellationToken) <= CandidateCap) throughIndex[rank] = false;
+        }
+
+        var askPlanner = wordPlaces.Where(r => !throughIndex.ContainsKey(r)).ToList();
+        if (askPlanner.Count > 0)
+        {
+            await using var second = new NpgsqlBatch(command.Connection, command.Transaction);
+            foreach (var rank in askPlanner) second.BatchCommands.Add(Estimate(filter, rank));
+            await using var reader = await second.ExecuteReaderAsync(cancellationToken);
+            foreach (var rank in askPlanner)
+                if (await Expected(reader, cancellationToken) <= CandidateCap) throughIndex[rank] = false;
         }
         if (throughIndex.Count == 0) return found;
 
@@ -238,6 +239,25 @@ public sealed partial class TicketList
         return found;
     }
 
+    private static NpgsqlBatchCommand Estimate(TicketFilter filter, SearchRank rank)
+    {
+        using var query = CandidateQuery(filter, rank)!;
+        var explain = InBatch(query);
+        explain.CommandText = "EXPLAIN (FORMAT JSON) " + explain.CommandText;
+        return explain;
+    }
+
+    /// <summary>The Limit node's input of an <see cref="Estimate"/>: how many rows the planner expects the whole place to match.</summary>
+    private static async Task<double> Expected(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        await reader.ReadAsync(cancellationToken);
+        double expected;
+        using (var plan = JsonDocument.Parse(reader.GetString(0)))
+            expected = plan.RootElement[0].GetProperty("Plan").GetProperty("Plans")[0].GetProperty("Plan Rows").GetDouble();
+        await reader.NextResultAsync(cancellationToken);
+        return expected;
+    }
+
     /// <summary>The GIN index of each place searched by words, whose statistics know the common words.</summary>
     private static readonly Dictionary<SearchRank, string> WordIndexes = new()
     {
@@ -259,23 +279,11 @@ public sealed partial class TicketList
         CancellationToken cancellationToken)
     {
         if (!WordIndexes.TryGetValue(rank, out var index)) return false;
-        await using var batch = new NpgsqlBatch(command.Connection, command.Transaction) { BatchCommands = { UnknownWordQuery(search, index) } };
-        return (bool)(await batch.ExecuteScalarAsync(cancellationToken))!;
+        var known = await SearchWordStatistics.Read(command, [index], cancellationToken);
+        await using var batch = new NpgsqlBatch(command.Connection, command.Transaction) { BatchCommands = { SearchWordStatistics.WordsQuery(search) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return (await SearchWordStatistics.ReadWords(reader, cancellationToken)).HasOneUnknownTo(known.GetValueOrDefault(index));
     }
-
-    private static NpgsqlBatchCommand UnknownWordQuery(TicketSearch search, string index) =>
-        new(UnknownWord) { Parameters = { new() { Value = search.Text }, new() { Value = index } } };
-
-    // The index's one expression column is named after its function; an index never analyzed has
-    // no statistics, and then every word counts as unknown (a small or new table: reading it is cheap).
-    private const string UnknownWord = """
-        SELECT q.text !~ '[|!]' AND EXISTS (
-               SELECT 1 FROM unnest(tsvector_to_array(to_tsvector('russian'::regconfig, $1))) word
-                WHERE word <> ALL (coalesce((SELECT s.most_common_elems::text::text[] FROM pg_stats s
-                                              WHERE s.schemaname = current_schema() AND s.tablename = $2
-                                                AND s.attname = 'to_tsvector'), '{}')))
-          FROM (SELECT websearch_to_tsquery('russian'::regconfig, $1)::text AS text) q
-        """;
 
     /// <summary>
     /// The statement reading a place's matches through its index, up to one more than the cap; null
