@@ -101,13 +101,10 @@ public sealed class TicketCreationBatchTests(ClusterFixture cluster)
 
     private long Transactions() => Silos().Sum(s => s.GetRequiredService<CreationCommits>().Transactions);
 
-    private async Task<List<long>> StoredNumbers(Guid projectId)
+    private async Task<long[]> StoredNumbers(Guid projectId)
     {
-        await using var command = cluster.Database.CreateCommand("SELECT number FROM tickets WHERE project_id = $1 ORDER BY number");
+        await using var command = cluster.Database.CreateCommand("SELECT array_agg(number ORDER BY number) FROM tickets WHERE project_id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = projectId });
-        var numbers = new List<long>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) numbers.Add(reader.GetInt64(0));
-        return numbers;
+        return (long[])(await command.ExecuteScalarAsync())!;
     }
 }
