@@ -69,6 +69,7 @@ public static class GrainServices
         services.Configure<ChannelSendOptions>(configuration.GetSection("Zapnoty:Channels"));
         services.AddSingleton<BotStore>();
         services.AddSingleton<ChannelInbox>();
+        services.AddSingleton<UpdateIntake>();
         services.AddSingleton<ChannelOutbox>();
         services.AddSingleton<MessengerClients>();
         services.AddSingleton<CustomerFiles>();

@@ -26,7 +26,11 @@
 #              instead), loaded by SQL; every report for 30 and 365 days at [workers] clients through the API vs
 #              the same rollup query in-process, then the CSV export of every ticket (rows/s, silo memory).
 #              E.g. bench/run.sh 4 10 1000000 reports
-# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-business|sla-creation|long-tickets|scale|live|reports] [sla tickets]   (defaults 32 15 50 all 100000)
+#   webhook-intake — not part of "all": Telegram updates POSTed to a bot's webhook at [workers] connections,
+#              acknowledged/s and p50/p95/p99 vs one raw INSERT … ON CONFLICT DO NOTHING per update through
+#              Npgsql; then every acknowledged update is counted stored and applied exactly once, in each
+#              chat's order ([projects] is unused). E.g. bench/run.sh 16 15 1 webhook-intake
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-business|sla-creation|long-tickets|scale|live|reports|webhook-intake] [sla tickets]   (defaults 32 15 50 all 100000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
