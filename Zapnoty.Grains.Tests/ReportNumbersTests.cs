@@ -155,6 +155,8 @@ public sealed class ReportNumbersTests(ClusterFixture cluster)
         Assert.DoesNotContain(",=1+2", rows[1]);
         Assert.Contains(",2026-03-01T06:30:00Z,closed,high,Bug,telegram,", rows[1]);
         Assert.StartsWith("2,", rows[2]);
+        // The ratings and their comments of the range's tickets, with the business-hours durations, close each row.
+        Assert.EndsWith(",600,5400,5,Fast and kind,2026-03-01T08:40:00Z", rows[1]);
     }
 
     [Theory]
