@@ -53,6 +53,7 @@ public static class GrainServices
         services.AddSingleton<TicketList>();
         services.AddSingleton<Reports.ReportStore>();
         services.AddSingleton<Reports.TicketExport>();
+        services.AddSingleton<Reports.CustomerReport>();
         services.AddSingleton<Tags.TagStore>();
         services.AddSingleton<Customers.CustomerDirectory>();
         services.AddSingleton<ProjectList>();

@@ -294,6 +294,9 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         events = [.. events, .. survey.Events];
         also = [.. also ?? [], .. survey.Writes];
         if (after.CsatRequestedAt != before.CsatRequestedAt || after.Csat != before.Csat) also = [.. also, Zapnoty.Grains.Csat.CsatWrites.Save(after)];
+        // Reports: the business-hours durations this change completes, in this same transaction.
+        after = await WithReportTimes(before, after);
+        if (ReportTimesChanged(before, after)) also = [.. also, SaveReportTimes(after)];
         SavedTicket? saved;
         try
         {
