@@ -12,13 +12,26 @@ public static class ReportCsv
 {
     public static readonly CsvWriterOptions Options = new() { Injection = CsvInjection.Escape, FormatProvider = CultureInfo.InvariantCulture };
 
-    private static readonly string[] FigureColumns =
+    /// <summary>The columns of a table's figures (CSV and XLSX alike), in the order of <see cref="FigureValues"/>.</summary>
+    internal static readonly string[] FigureColumns =
     [
         "created", "closed", "reopened", "replies", "notes", "customer_messages", "assigned", "credits_spent", "replies_per_ticket",
         "first_response_count", "first_response_average_seconds", "first_response_median_seconds", "first_response_p90_seconds",
         "resolution_count", "resolution_average_seconds", "resolution_median_seconds", "resolution_p90_seconds",
         "first_reply_sla_met", "first_reply_sla_breached", "resolution_sla_met", "resolution_sla_breached",
     ];
+
+    /// <summary>A row's figures: numbers, or null where there is none (no duration measured, no ticket created).</summary>
+    internal static object?[] FigureValues(ReportFigures f) =>
+    [
+        f.Created, f.Closed, f.Reopened, f.Replies, f.Notes, f.CustomerMessages, f.Assigned, f.CreditsSpent, f.RepliesPerTicket,
+        f.FirstResponse.Count, f.FirstResponse.AverageSeconds, f.FirstResponse.MedianSeconds, f.FirstResponse.P90Seconds,
+        f.Resolution.Count, f.Resolution.AverageSeconds, f.Resolution.MedianSeconds, f.Resolution.P90Seconds,
+        f.FirstReplySla.Met, f.FirstReplySla.Breached, f.ResolutionSla.Met, f.ResolutionSla.Breached,
+    ];
+
+    /// <summary>The header of the hours table (CSV and XLSX alike).</summary>
+    internal static readonly string[] HourColumns = ["period", "day_of_week", "hour", "created", "customer_messages", "replies"];
 
     public static string Table(string keyColumn, IEnumerable<(string Period, ReportRow Row)> rows)
     {
@@ -32,14 +45,7 @@ public static class ReportCsv
                 csv.WriteField(period);
                 csv.WriteField(row.Key);
                 csv.WriteField(row.Name);
-                var f = row.Figures;
-                foreach (var value in new object?[]
-                {
-                    f.Created, f.Closed, f.Reopened, f.Replies, f.Notes, f.CustomerMessages, f.Assigned, f.CreditsSpent, f.RepliesPerTicket,
-                    f.FirstResponse.Count, f.FirstResponse.AverageSeconds, f.FirstResponse.MedianSeconds, f.FirstResponse.P90Seconds,
-                    f.Resolution.Count, f.Resolution.AverageSeconds, f.Resolution.MedianSeconds, f.Resolution.P90Seconds,
-                    f.FirstReplySla.Met, f.FirstReplySla.Breached, f.ResolutionSla.Met, f.ResolutionSla.Breached,
-                })
+                foreach (var value in FigureValues(row.Figures))
                     csv.WriteField(value is IFormattable formattable ? formattable.ToString(null, CultureInfo.InvariantCulture) : value?.ToString());
                 csv.EndRecord();
             }
@@ -52,7 +58,7 @@ public static class ReportCsv
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = CsvWriter.Create(text, Options, leaveOpen: true))
         {
-            foreach (var column in new[] { "period", "day_of_week", "hour", "created", "customer_messages", "replies" }) csv.WriteField(column);
+            foreach (var column in HourColumns) csv.WriteField(column);
             csv.EndRecord();
             foreach (var (period, c) in cells)
             {
