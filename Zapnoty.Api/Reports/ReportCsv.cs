@@ -12,7 +12,8 @@ public static class ReportCsv
 {
     public static readonly CsvWriterOptions Options = new() { Injection = CsvInjection.Escape, FormatProvider = CultureInfo.InvariantCulture };
 
-    private static readonly string[] FigureColumns =
+    /// <summary>The columns of a table's figures (CSV and XLSX alike), in the order of <see cref="FigureValues"/>.</summary>
+    internal static readonly string[] FigureColumns =
     [
         "created", "closed", "reopened", "replies", "notes", "customer_messages", "assigned", "credits_spent", "replies_per_ticket",
         "first_response_count", "first_response_average_seconds", "first_response_median_seconds", "first_response_p90_seconds",
@@ -24,6 +25,23 @@ public static class ReportCsv
         "csat_requested", "csat_answered", "csat_response_rate", "csat_received", "csat_average_score",
         "csat_1", "csat_2", "csat_3", "csat_4", "csat_5", "csat_comments",
     ];
+
+    /// <summary>A row's figures: numbers, or null where there is none (no duration measured, no ticket created).</summary>
+    internal static object?[] FigureValues(ReportFigures f) =>
+    [
+        f.Created, f.Closed, f.Reopened, f.Replies, f.Notes, f.CustomerMessages, f.Assigned, f.CreditsSpent, f.RepliesPerTicket,
+        f.FirstResponse.Count, f.FirstResponse.AverageSeconds, f.FirstResponse.MedianSeconds, f.FirstResponse.P90Seconds,
+        f.Resolution.Count, f.Resolution.AverageSeconds, f.Resolution.MedianSeconds, f.Resolution.P90Seconds,
+        f.FirstReplySla.Met, f.FirstReplySla.Breached, f.ResolutionSla.Met, f.ResolutionSla.Breached,
+        f.FirstResponseBusiness.Count, f.FirstResponseBusiness.AverageSeconds, f.FirstResponseBusiness.MedianSeconds,
+        f.FirstResponseBusiness.P90Seconds, f.ResolutionBusiness.Count, f.ResolutionBusiness.AverageSeconds,
+        f.ResolutionBusiness.MedianSeconds, f.ResolutionBusiness.P90Seconds,
+        f.Csat.Requested, f.Csat.Answered, f.Csat.ResponseRate, f.Csat.Received, f.Csat.AverageScore,
+        f.Csat.Of(1), f.Csat.Of(2), f.Csat.Of(3), f.Csat.Of(4), f.Csat.Of(5), f.Csat.Comments,
+    ];
+
+    /// <summary>The header of the hours table (CSV and XLSX alike).</summary>
+    internal static readonly string[] HourColumns = ["period", "day_of_week", "hour", "created", "customer_messages", "replies"];
 
     public static string Table(string keyColumn, IEnumerable<(string Period, ReportRow Row)> rows)
     {
@@ -37,19 +55,7 @@ public static class ReportCsv
                 csv.WriteField(period);
                 csv.WriteField(row.Key);
                 csv.WriteField(row.Name);
-                var f = row.Figures;
-                foreach (var value in new object?[]
-                {
-                    f.Created, f.Closed, f.Reopened, f.Replies, f.Notes, f.CustomerMessages, f.Assigned, f.CreditsSpent, f.RepliesPerTicket,
-                    f.FirstResponse.Count, f.FirstResponse.AverageSeconds, f.FirstResponse.MedianSeconds, f.FirstResponse.P90Seconds,
-                    f.Resolution.Count, f.Resolution.AverageSeconds, f.Resolution.MedianSeconds, f.Resolution.P90Seconds,
-                    f.FirstReplySla.Met, f.FirstReplySla.Breached, f.ResolutionSla.Met, f.ResolutionSla.Breached,
-                    f.FirstResponseBusiness.Count, f.FirstResponseBusiness.AverageSeconds, f.FirstResponseBusiness.MedianSeconds,
-                    f.FirstResponseBusiness.P90Seconds, f.ResolutionBusiness.Count, f.ResolutionBusiness.AverageSeconds,
-                    f.ResolutionBusiness.MedianSeconds, f.ResolutionBusiness.P90Seconds,
-                    f.Csat.Requested, f.Csat.Answered, f.Csat.ResponseRate, f.Csat.Received, f.Csat.AverageScore,
-                    f.Csat.Of(1), f.Csat.Of(2), f.Csat.Of(3), f.Csat.Of(4), f.Csat.Of(5), f.Csat.Comments,
-                })
+                foreach (var value in FigureValues(row.Figures))
                     csv.WriteField(value is IFormattable formattable ? formattable.ToString(null, CultureInfo.InvariantCulture) : value?.ToString());
                 csv.EndRecord();
             }
@@ -62,7 +68,7 @@ public static class ReportCsv
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = CsvWriter.Create(text, Options, leaveOpen: true))
         {
-            foreach (var column in new[] { "period", "day_of_week", "hour", "created", "customer_messages", "replies" }) csv.WriteField(column);
+            foreach (var column in HourColumns) csv.WriteField(column);
             csv.EndRecord();
             foreach (var (period, c) in cells)
             {

@@ -10,7 +10,8 @@ namespace Zapnoty.Api.Reports;
 /// <summary>
 /// The query every report takes: <c>from</c> and <c>to</c> (days <c>YYYY-MM-DD</c> in the
 /// project's time zone, both included; by default the last 30 days), <c>compare=true</c> for the
-/// previous period of the same length beside it, and <c>format=csv</c> (or <c>Accept: text/csv</c>).
+/// previous period of the same length beside it, and <c>format=csv</c> or <c>format=xlsx</c> (or the
+/// <c>Accept</c> header's <c>text/csv</c> or XLSX media type).
 /// </summary>
 public sealed record ReportQuery(
     [FromQuery(Name = "from")] string? From,
@@ -25,7 +26,7 @@ public sealed record ReportQuery(
         var to = Day(To, "to", validation) ?? DateOnly.FromDateTime(now.UtcDateTime);
         var from = Day(From, "from", validation) ?? to.AddDays(-29);
         if (from > to) validation.Add("from", "The field from must not be after to.");
-        if (Format is not null && Format is not "csv" and not "json") validation.Add("format", "The field format must be csv or json.");
+        if (Format is not null && Format is not "csv" and not "json" and not "xlsx") validation.Add("format", "The field format must be csv, xlsx or json.");
         validation.ThrowIfAny();
         var range = new ReportRange(from, to);
         if (range.Days > ReportRange.MaxDays)
@@ -36,8 +37,13 @@ public sealed record ReportQuery(
     }
 
     /// <summary>Whether the answer is CSV: <c>format=csv</c>, or <c>Accept: text/csv</c> without a format.</summary>
-    public bool WantsCsv(HttpRequest request) =>
-        Format == "csv" || Format is null && request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
+    public bool WantsCsv(HttpRequest request) => Format == "csv" || Format is null && Accepts(request, "text/csv");
+
+    /// <summary>Whether the answer is XLSX: <c>format=xlsx</c>, or the XLSX media type in <c>Accept</c> without a format.</summary>
+    public bool WantsXlsx(HttpRequest request) => Format == "xlsx" || Format is null && Accepts(request, ReportXlsx.ContentType);
+
+    private static bool Accepts(HttpRequest request, string mediaType) =>
+        request.Headers.Accept.Any(a => a?.Contains(mediaType, StringComparison.OrdinalIgnoreCase) == true);
 
     private static DateOnly? Day(string? value, string field, Validation validation)
     {

@@ -16,8 +16,8 @@ namespace Zapnoty.Api.Reports;
 /// <summary>
 /// Reports (issue 20), read from the rollups that every change maintains (migration 0030), for
 /// owners and admins: the overview, volume grouped by day, week, channel, type, tag or priority,
-/// per agent, and the busiest hours; each as JSON or CSV. And the export of a range's tickets as
-/// CSV, streamed.
+/// per agent, and the busiest hours; each as JSON, CSV or XLSX. And the export of a range's tickets
+/// as CSV or XLSX, streamed.
 /// </summary>
 public static class ReportsApi
 {
@@ -26,14 +26,14 @@ public static class ReportsApi
     public static IEndpointRouteBuilder MapReportsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/projects/{projectId:guid}/reports").WithTags("Reports").WithProjectAccess();
-        // Each report answers JSON, or CSV when asked (format=csv or Accept: text/csv).
+        // Each report answers JSON, or CSV or XLSX when asked (format=csv|xlsx or the Accept header).
         api.MapGet("/overview", Overview).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/volume", Volume).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/agents", Agents).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
         api.MapGet("/hours", Hours).RequireRole(ProjectRole.Admin).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
         app.MapGroup("/v1/projects/{projectId:guid}/helpdesk/tickets").WithTags("Reports").WithProjectAccess()
             .MapGet("/export", Export).RequireRole(ProjectRole.Admin)
-            .Produces(StatusCodes.Status200OK, contentType: TextCsv).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
+            .Produces(StatusCodes.Status200OK, contentType: TextCsv, additionalContentTypes: ReportXlsx.ContentType).ProducesProblems(StatusCodes.Status422UnprocessableEntity);
         return app;
     }
 
@@ -44,7 +44,7 @@ public static class ReportsApi
     /// answered, score distribution and average, comments); replies, notes, customer messages and
     /// credits spent; tickets per customer — over days <c>from</c>..<c>to</c> in the project's time zone.
     /// </summary>
-    private static async Task<Results<Ok<OverviewReport>, ContentHttpResult>> Overview(Guid projectId, [AsParameters] ReportQuery query,
+    private static async Task<Results<Ok<OverviewReport>, ContentHttpResult, PushStreamHttpResult>> Overview(Guid projectId, [AsParameters] ReportQuery query,
         HttpContext http, ReportStore reports, CustomerReport customers, TimeProvider clock, CancellationToken cancellationToken)
     {
         var range = query.Range(clock.GetUtcNow());
@@ -53,9 +53,10 @@ public static class ReportsApi
         async Task<OverviewPeriod> Period(ReportRange r, ReportResult result) =>
             new(r.From, r.To, result.Groups.FirstOrDefault()?.Figures ?? ReportFigures.None, await customers.Read(projectId, r, cancellationToken));
         var report = new OverviewReport(current.TimeZone, await Period(range, current), previous is null ? null : await Period(range.Previous, previous));
-        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(report);
         var rows = new List<(string, ReportRow)> { ("current", new ReportRow(Days(range), null, report.Current.Figures)) };
         if (report.Previous is { } before) rows.Add(("previous", new ReportRow(Days(range.Previous), null, before.Figures)));
+        if (query.WantsXlsx(http.Request)) return XlsxTable("overview", "range", rows, key => key, cancellationToken);
+        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(report);
         return CsvFile(http, "overview", ReportCsv.Table("range", rows));
     }
 
@@ -64,7 +65,7 @@ public static class ReportsApi
     /// <c>channel</c>, <c>type</c>, <c>tag</c> or <c>priority</c>. A ticket counts under its
     /// current channel, type, priority and tags.
     /// </summary>
-    private static async Task<Results<Ok<ReportTable>, ContentHttpResult>> Volume(Guid projectId, [AsParameters] ReportQuery query,
+    private static async Task<Results<Ok<ReportTable>, ContentHttpResult, PushStreamHttpResult>> Volume(Guid projectId, [AsParameters] ReportQuery query,
         [FromQuery(Name = "group_by")] string? groupBy, HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
     {
         var grouping = (groupBy ?? "day") switch
@@ -86,12 +87,12 @@ public static class ReportsApi
     /// notes and credits spent on their replies; first response and resolution times (calendar and
     /// business hours) of the tickets assigned to them; SLA outcomes and CSAT of those tickets.
     /// </summary>
-    private static Task<Results<Ok<ReportTable>, ContentHttpResult>> Agents(Guid projectId, [AsParameters] ReportQuery query,
+    private static Task<Results<Ok<ReportTable>, ContentHttpResult, PushStreamHttpResult>> Agents(Guid projectId, [AsParameters] ReportQuery query,
         HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken) =>
         Table(projectId, query, ReportGrouping.Agent, "agent", http, reports, clock, cancellationToken);
 
     /// <summary>The busiest hours: tickets created, customer messages and replies per ISO day of week and hour, in the project's time zone.</summary>
-    private static async Task<Results<Ok<HoursReport>, ContentHttpResult>> Hours(Guid projectId, [AsParameters] ReportQuery query,
+    private static async Task<Results<Ok<HoursReport>, ContentHttpResult, PushStreamHttpResult>> Hours(Guid projectId, [AsParameters] ReportQuery query,
         HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
     {
         var range = query.Range(clock.GetUtcNow());
@@ -105,19 +106,30 @@ public static class ReportsApi
             .OrderBy(c => c.DayOfWeek).ThenBy(c => c.Hour)
             .ToList());
         var report = new HoursReport(current.TimeZone, Period(range, current), previous is null ? null : Period(range.Previous, previous));
-        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(report);
         var cells = report.Current.Cells.Select(c => ("current", c)).Concat(report.Previous?.Cells.Select(c => ("previous", c)) ?? []);
+        if (query.WantsXlsx(http.Request))
+            return XlsxFile("hours", ReportCsv.HourColumns,
+                cells.Select(p => new object?[] { p.Item1, p.Item2.DayOfWeek, p.Item2.Hour, p.Item2.Created, p.Item2.CustomerMessages, p.Item2.Replies }), cancellationToken);
+        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(report);
         return CsvFile(http, "hours", ReportCsv.Hours(cells));
     }
 
     /// <summary>
-    /// Every ticket created in days <c>from</c>..<c>to</c> (project time zone) as CSV, oldest
-    /// first, streamed from the database as it is read: no row cap. Times are UTC.
+    /// Every ticket created in days <c>from</c>..<c>to</c> (project time zone) as CSV, or XLSX with
+    /// <c>format=xlsx</c>, oldest first, streamed from the database as it is read: no row cap. Times are UTC.
     /// </summary>
-    private static PushStreamHttpResult Export(Guid projectId, [AsParameters] ReportQuery query, TicketExport export, TimeProvider clock,
-        CancellationToken cancellationToken)
+    private static PushStreamHttpResult Export(Guid projectId, [AsParameters] ReportQuery query, HttpContext http, TicketExport export,
+        TimeProvider clock, CancellationToken cancellationToken)
     {
         var range = query.Range(clock.GetUtcNow());
+        if (query.WantsXlsx(http.Request))
+            return TypedResults.Stream(async body =>
+            {
+                await using var xlsx = await ReportXlsx.Start(body, "tickets", TicketExport.Columns, cancellationToken);
+                await foreach (var row in export.Rows(projectId, range, cancellationToken))
+                    await xlsx.Add(ExportCells.Typed(row), cancellationToken);
+                await xlsx.Finish(cancellationToken);
+            }, ReportXlsx.ContentType, $"tickets-{range.From:yyyy-MM-dd}-{range.To:yyyy-MM-dd}.xlsx");
         return TypedResults.Stream(async body =>
         {
             // Asynchronous writes only: the response refuses synchronous I/O.
@@ -129,7 +141,7 @@ public static class ReportsApi
         }, TextCsv, $"tickets-{range.From:yyyy-MM-dd}-{range.To:yyyy-MM-dd}.csv");
     }
 
-    private static async Task<Results<Ok<ReportTable>, ContentHttpResult>> Table(Guid projectId, ReportQuery query, ReportGrouping grouping,
+    private static async Task<Results<Ok<ReportTable>, ContentHttpResult, PushStreamHttpResult>> Table(Guid projectId, ReportQuery query, ReportGrouping grouping,
         string groupBy, HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
     {
         var range = query.Range(clock.GetUtcNow());
@@ -138,10 +150,30 @@ public static class ReportsApi
         static ReportPeriod Period(ReportRange r, ReportResult result) =>
             new(r.From, r.To, result.Groups.Select(g => new ReportRow(g.Key, g.Name, g.Figures)).ToList());
         var table = new ReportTable(current.TimeZone, groupBy, Period(range, current), previous is null ? null : Period(range.Previous, previous));
-        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(table);
         var rows = table.Current.Rows.Select(r => ("current", r)).Concat(table.Previous?.Rows.Select(r => ("previous", r)) ?? []);
-        return CsvFile(http, groupBy == "agent" ? "agents" : $"volume-by-{groupBy}", ReportCsv.Table(groupBy, rows));
+        var name = groupBy == "agent" ? "agents" : $"volume-by-{groupBy}";
+        // A day's or a week's key is a day: a date cell in a spreadsheet.
+        Func<string, object> key = grouping is ReportGrouping.Day or ReportGrouping.Week
+            ? k => DateOnly.ParseExact(k, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : k => k;
+        if (query.WantsXlsx(http.Request)) return XlsxTable(name, groupBy, rows, key, cancellationToken);
+        if (!query.WantsCsv(http.Request)) return TypedResults.Ok(table);
+        return CsvFile(http, name, ReportCsv.Table(groupBy, rows));
     }
+
+    private static PushStreamHttpResult XlsxTable(string name, string keyColumn, IEnumerable<(string Period, ReportRow Row)> rows,
+        Func<string, object> key, CancellationToken cancellationToken) =>
+        XlsxFile(name, [.. new[] { "period", keyColumn, "name" }.Concat(ReportCsv.FigureColumns)],
+            rows.Select(r => (object?[])[r.Period, key(r.Row.Key), r.Row.Name, .. ReportCsv.FigureValues(r.Row.Figures)]), cancellationToken);
+
+    private static PushStreamHttpResult XlsxFile(string name, IReadOnlyList<string> header, IEnumerable<object?[]> rows,
+        CancellationToken cancellationToken) =>
+        TypedResults.Stream(async body =>
+        {
+            await using var xlsx = await ReportXlsx.Start(body, name, header, cancellationToken);
+            foreach (var row in rows) await xlsx.Add(row, cancellationToken);
+            await xlsx.Finish(cancellationToken);
+        }, ReportXlsx.ContentType, $"{name}.xlsx");
 
     private static string Days(ReportRange range) => $"{range.From:yyyy-MM-dd}..{range.To:yyyy-MM-dd}";
 

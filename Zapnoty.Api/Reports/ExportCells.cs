@@ -1,0 +1,28 @@
+using System.Globalization;
+using Zapnoty.Grains.Reports;
+
+namespace Zapnoty.Api.Reports;
+
+/// <summary>
+/// The ticket export's fields typed for a spreadsheet: the ticket number a number, the times
+/// (the columns ending in <c>_at</c>, written as UTC by the export's query) dates; the rest text.
+/// </summary>
+internal static class ExportCells
+{
+    private static readonly bool[] IsTime = TicketExport.Columns.Select(c => c.EndsWith("_at", StringComparison.Ordinal)).ToArray();
+    private static readonly int Number = TicketExport.Columns.ToList().IndexOf("number");
+
+    public static object?[] Typed(string?[] row)
+    {
+        var cells = new object?[row.Length];
+        for (var i = 0; i < row.Length; i++)
+            cells[i] = row[i] switch
+            {
+                null => null,
+                var v when i == Number => long.Parse(v, CultureInfo.InvariantCulture),
+                var v when IsTime[i] => DateTime.Parse(v, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
+                var v => v,
+            };
+        return cells;
+    }
+}
