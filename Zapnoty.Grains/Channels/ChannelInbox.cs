@@ -32,7 +32,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
                 INSERT INTO channel_dialogs (bot_id, chat_id, dialog_chat_id, updated_at) SELECT $1, $3, $6, $5 WHERE $6::text IS NOT NULL
                 ON CONFLICT (bot_id, chat_id) DO UPDATE SET dialog_chat_id = EXCLUDED.dialog_chat_id, updated_at = EXCLUDED.updated_at
                  WHERE channel_dialogs.dialog_chat_id <> EXCLUDED.dialog_chat_id)
-            INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at) VALUES ($1, $2, $3, $4::jsonb, $5)
+            INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at, language) VALUES ($1, $2, $3, $4::jsonb, $5, $7)
             ON CONFLICT (bot_id, update_key) DO NOTHING
             """);
         update = Storable(update);
@@ -42,6 +42,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = JsonSerializer.Serialize(update, WireJson.Options) });
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = (object?)update.DialogChatId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)BotLanguages.BotLanguage.FromTag(update.User.Language) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -82,7 +83,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<WaitingUpdate>> Waiting(Guid botId, string chatId, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT payload::text, received_at FROM channel_updates
+            SELECT payload::text, received_at, language FROM channel_updates
              WHERE bot_id = $1 AND chat_id = $2 AND processed_at IS NULL
              ORDER BY received_at, length(update_key), update_key
              LIMIT $3
@@ -93,8 +94,11 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         var updates = new List<WaitingUpdate>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            updates.Add(new WaitingUpdate(JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!,
-                reader.GetFieldValue<DateTimeOffset>(1)));
+        {
+            var update = JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!;
+            if (!reader.IsDBNull(2)) update = update with { User = update.User with { Language = reader.GetString(2) } };
+            updates.Add(new WaitingUpdate(update, reader.GetFieldValue<DateTimeOffset>(1)));
+        }
         return updates;
     }
 
