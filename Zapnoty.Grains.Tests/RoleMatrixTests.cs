@@ -212,6 +212,12 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         new("GET", "/v1/projects/{projectId}/channels/texts", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts"))),
         new("PATCH", "/v1/projects/{projectId}/channels/texts", Least.Admin, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts", new { greeting = "Hello from {project}!" }))),
+        new("GET", "/v1/projects/{projectId}/channels/texts/{lang}", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts/ru"))),
+        new("PUT", "/v1/projects/{projectId}/channels/texts/{lang}", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts/ru", new { texts = new { greeting = "Привет от {project}!" } }))),
+        new("GET", "/v1/projects/{projectId}/channels/settings", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels/settings"))),
+        new("PUT", "/v1/projects/{projectId}/channels/settings", Least.Admin, (t, _) =>
+            Done(new Request($"/v1/projects/{t.ProjectId}/channels/settings", new { default_language = "ru" }))),
 
         new("GET", "/v1/projects/{projectId}/webhooks", Least.Admin, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/webhooks"))),
         new("POST", "/v1/projects/{projectId}/webhooks", Least.Admin, (t, _) =>

@@ -23,7 +23,7 @@ public sealed class TelegramUpdatesTests
 
         var update = Parsed(TelegramUpdateBuilder.Text(_anna, "My order <#42> & co", messageId: 17, updateId: 900001, date: sentAt));
 
-        Assert.Equal(new IncomingUpdate("900001", IncomingKind.Message, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p"),
+        Assert.Equal(new IncomingUpdate("900001", IncomingKind.Message, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p", "en"),
             "My order <#42> & co", update.Attachments, "17", null, null, sentAt), update);
         Assert.Empty(update.Attachments);
     }
@@ -33,7 +33,7 @@ public sealed class TelegramUpdatesTests
     {
         var update = Parsed(TelegramUpdateBuilder.Text(new TelegramCustomer(77, "Олег", LastName: null, Username: null), "привет"));
 
-        Assert.Equal(new ChatUser("77", "Олег", null), update.User);
+        Assert.Equal(new ChatUser("77", "Олег", null, "en"), update.User);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed class TelegramUpdatesTests
     {
         var update = Parsed(TelegramUpdateBuilder.Callback(_anna, "csat:t42:yes", messageId: 31, callbackId: "4382bfdwdsb323b2d9", updateId: 900003));
 
-        Assert.Equal(new IncomingUpdate("900003", IncomingKind.Callback, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p"),
+        Assert.Equal(new IncomingUpdate("900003", IncomingKind.Callback, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p", "en"),
             null, update.Attachments, "31", "4382bfdwdsb323b2d9", "csat:t42:yes", ReceivedAt), update);
         Assert.Empty(update.Attachments);
     }
@@ -157,7 +157,7 @@ public sealed class TelegramUpdatesTests
     public void Blocking_and_unblocking_the_bot_in_a_private_chat_are_Blocked_and_Unblocked()
     {
         var blocked = Parsed(TelegramUpdateBuilder.MyChatMember(_anna, "kicked", updateId: 900006, date: ReceivedAt.AddSeconds(-20)));
-        Assert.Equal(new IncomingUpdate("900006", IncomingKind.Blocked, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p"),
+        Assert.Equal(new IncomingUpdate("900006", IncomingKind.Blocked, "5550001", new ChatUser("5550001", "Anna Petrova", "anna_p", "en"),
             "The customer blocked the bot in Telegram.", blocked.Attachments, null, null, null, ReceivedAt.AddSeconds(-20)), blocked);
 
         var unblocked = Parsed(TelegramUpdateBuilder.MyChatMember(_anna, "member", updateId: 900007));

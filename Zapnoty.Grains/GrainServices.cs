@@ -39,6 +39,8 @@ public static class GrainServices
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<Calendars.CalendarStore>();
         services.AddSingleton<Csat.CsatSettingsStore>();
+        services.AddSingleton<BotLanguages.BotTextsStore>();
+        services.AddSingleton<BotLanguages.CustomerLanguages>();
         services.AddSingleton<Calendars.IcalFetcher>();
         services.AddSingleton<SlaPolicies.SlaPolicyStore>();
         services.AddSingleton<Assignment.AssignmentStore>();

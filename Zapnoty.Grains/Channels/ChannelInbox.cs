@@ -35,16 +35,16 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             WITH arriving AS (
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
-                       WITH ORDINALITY AS a(bot_id, update_key, chat_id, payload, received_at, dialog_chat_id, n)),
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+                       WITH ORDINALITY AS a(bot_id, update_key, chat_id, payload, received_at, dialog_chat_id, language, n)),
             dialog AS (
                 INSERT INTO channel_dialogs (bot_id, chat_id, dialog_chat_id, updated_at)
                 SELECT DISTINCT ON (bot_id, chat_id) bot_id, chat_id, dialog_chat_id, received_at FROM arriving
                  WHERE dialog_chat_id IS NOT NULL ORDER BY bot_id, chat_id, n DESC
                 ON CONFLICT (bot_id, chat_id) DO UPDATE SET dialog_chat_id = EXCLUDED.dialog_chat_id, updated_at = EXCLUDED.updated_at
                  WHERE channel_dialogs.dialog_chat_id <> EXCLUDED.dialog_chat_id)
-            INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at)
-            SELECT bot_id, update_key, chat_id, payload::jsonb, received_at FROM arriving ORDER BY n
+            INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at, language)
+            SELECT bot_id, update_key, chat_id, payload::jsonb, received_at, language FROM arriving ORDER BY n
             ON CONFLICT (bot_id, update_key) DO NOTHING
             RETURNING bot_id, update_key
             """);
@@ -52,7 +52,8 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         Arrays(command, (arriving.Select(a => a.Bot.Id).ToArray(), NpgsqlDbType.Uuid), (updates.Select(u => u.Key).ToArray(), NpgsqlDbType.Text),
             (updates.Select(u => u.ChatId).ToArray(), NpgsqlDbType.Text),
             (updates.Select(u => JsonSerializer.Serialize(u, WireJson.Options)).ToArray(), NpgsqlDbType.Text),
-            (arriving.Select(a => a.ReceivedAt).ToArray(), NpgsqlDbType.TimestampTz), (updates.Select(u => u.DialogChatId).ToArray(), NpgsqlDbType.Text));
+            (arriving.Select(a => a.ReceivedAt).ToArray(), NpgsqlDbType.TimestampTz), (updates.Select(u => u.DialogChatId).ToArray(), NpgsqlDbType.Text),
+            (updates.Select(u => BotLanguages.BotLanguage.FromTag(u.User.Language)).ToArray(), NpgsqlDbType.Text));
         var inserted = new HashSet<(Guid, string)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             while (await reader.ReadAsync(cancellationToken))
@@ -104,7 +105,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<WaitingUpdate>> Waiting(Guid botId, string chatId, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT payload::text, received_at FROM channel_updates
+            SELECT payload::text, received_at, language FROM channel_updates
              WHERE bot_id = $1 AND chat_id = $2 AND processed_at IS NULL
              ORDER BY received_at, length(update_key), update_key
              LIMIT $3
@@ -115,8 +116,11 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         var updates = new List<WaitingUpdate>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            updates.Add(new WaitingUpdate(JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!,
-                reader.GetFieldValue<DateTimeOffset>(1)));
+        {
+            var update = JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!;
+            if (!reader.IsDBNull(2)) update = update with { User = update.User with { Language = reader.GetString(2) } };
+            updates.Add(new WaitingUpdate(update, reader.GetFieldValue<DateTimeOffset>(1)));
+        }
         return updates;
     }
 

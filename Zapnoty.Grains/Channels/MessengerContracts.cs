@@ -12,10 +12,16 @@ namespace Zapnoty.Grains.Channels;
 [Alias("Zapnoty.Grains.Channels.IncomingKind")]
 public enum IncomingKind { Message, EditedMessage, Callback, Blocked, Unblocked }
 
-/// <summary>The person writing: their messenger user id, display name and @username.</summary>
+/// <summary>
+/// The person writing: their messenger user id, display name and @username, and the language of
+/// their app when the update says (<see cref="BotLanguages.BotLanguage.FromTag"/>). The language is
+/// kept beside the inbox's JSON (<c>channel_updates.language</c>), not in it, as silos of the
+/// previous release read that JSON and refuse members they do not know.
+/// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.ChatUser")]
-public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username);
+public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username,
+    [property: Id(3), JsonIgnore] string? Language = null);
 
 /// <summary>
 /// A file the customer sent, kept by reference (the messenger's file id), never copied: agents

@@ -11,7 +11,8 @@ using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Tickets;
 
-public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, IOptions<SlaOptions> slaOptions, Observability.ZapnotyMetrics metrics, ILogger<TicketGrain> log)
+public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, IOptions<SlaOptions> slaOptions, Observability.ZapnotyMetrics metrics, ILogger<TicketGrain> log,
+    BotLanguages.CustomerLanguages customerLanguages)
     : Grain, ITicketGrain
 {
     private TicketView? _ticket;

@@ -120,7 +120,8 @@ public static class TelegramUpdates
     private static ChatUser UserOf(User user)
     {
         var name = $"{user.FirstName} {user.LastName}".Trim();
-        return new ChatUser(user.Id.ToString(CultureInfo.InvariantCulture), name.Length > 0 ? name : null, user.Username);
+        return new ChatUser(user.Id.ToString(CultureInfo.InvariantCulture), name.Length > 0 ? name : null, user.Username,
+            BotLanguages.BotLanguage.FromTag(user.LanguageCode));
     }
 
     private static string ChatIdOf(Chat chat) => chat.Id.ToString(CultureInfo.InvariantCulture);
