@@ -167,6 +167,7 @@ public static class ZapnotyApi
         api.MapAuditApi();
         api.MapWebhooksApi();
         api.MapChannelsApi();
+        api.MapStaffGroupApi();
         api.MapChannelWebhooks();
         api.MapBillingApi();
         api.MapNotificationsApi();
