@@ -146,6 +146,14 @@ public sealed class StaffGroupTests(ClusterFixture cluster)
         // Used up.
         await admin.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram/staff-group", new { code }, HttpStatusCode.BadRequest);
 
+        // The code is not kept in the inbox of updates once they are applied.
+        await Eventually(async () =>
+        {
+            await using var stored = cluster.Database.CreateCommand("SELECT count(*) FROM channel_updates WHERE strpos(payload::text, $1) > 0");
+            stored.Parameters.Add(new Npgsql.NpgsqlParameter { Value = code });
+            return (long)(await stored.ExecuteScalarAsync())! == 0;
+        });
+
         await admin.Call(HttpMethod.Delete, $"/v1/projects/{projectId}/channels/telegram/staff-group", null, HttpStatusCode.NoContent);
         await admin.Call(HttpMethod.Get, $"/v1/projects/{projectId}/channels/telegram/staff-group", null, HttpStatusCode.NotFound);
     }

@@ -152,7 +152,10 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         await GrainFactory.GetGrain<Channels.StaffGroup.IStaffGroupGrain>(bot.ProjectId).Apply(bot, update);
         try
         {
-            await dataSource.Commit([ChannelWrites.Claim(bot.Id, update.Key, clock.StoredNow())], CancellationToken.None);
+            List<NpgsqlBatchCommand> claim = [ChannelWrites.Claim(bot.Id, update.Key, clock.StoredNow())];
+            if (update.Text?.TrimStart().StartsWith("/link", StringComparison.Ordinal) == true)
+                claim.Add(Channels.StaffGroup.StaffGroupStore.ForgetLinkCode(bot.Id, update.Key));
+            await dataSource.Commit(claim, CancellationToken.None);
         }
         catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
         {

@@ -145,6 +145,14 @@ public sealed class StaffGroupStore(NpgsqlDataSource dataSource)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The inbox keeps each update's text; a <c>/link</c> update's code is blanked there when it
+    /// is claimed, so no code outlives its use in the database (it is never logged either).
+    /// </summary>
+    public static NpgsqlBatchCommand ForgetLinkCode(Guid botId, string updateKey) =>
+        Command("UPDATE channel_updates SET payload = jsonb_set(payload, '{text}', to_jsonb('/link (code removed)'::text)) WHERE bot_id = $1 AND update_key = $2",
+            botId, updateKey);
+
     /// <summary>The project's ticket events after the group's cursor, in commit order.</summary>
     public async Task<IReadOnlyList<MirroredEvent>> EventsAfterCursor(Guid projectId, int limit, CancellationToken cancellationToken)
     {

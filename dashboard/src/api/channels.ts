@@ -1,6 +1,7 @@
 // The project's Telegram and Max bots, and what they say.
 import { answer, api, done } from './client';
 import { page, type Answer, type Page } from './contract';
+import { ApiError } from './errors';
 
 type TextsRoute = '/v1/projects/{projectId}/channels/texts';
 
@@ -27,3 +28,25 @@ export const getBotTexts = (projectId: string) => answer(api.GET('/v1/projects/{
 /** Changes the texts by key; null returns a text to its default (the document types the values as strings only). */
 export const changeBotTexts = (projectId: string, change: Record<string, string | null>) =>
   answer(api.PATCH('/v1/projects/{projectId}/channels/texts', { params: { path: { projectId } }, body: change as Record<string, string> }));
+
+type StaffGroupRoute = '/v1/projects/{projectId}/channels/telegram/staff-group';
+export type StaffGroup = Answer<StaffGroupRoute, 'get'>;
+
+/** The project's Telegram staff group, or null when none is linked (the API answers 404). */
+export async function getStaffGroup(projectId: string): Promise<StaffGroup | null> {
+  try {
+    return await answer(api.GET('/v1/projects/{projectId}/channels/telegram/staff-group', { params: { path: { projectId } } }));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+export const linkStaffGroup = (projectId: string, code: string) =>
+  answer(api.PUT('/v1/projects/{projectId}/channels/telegram/staff-group', { params: { path: { projectId } }, body: { code } }));
+
+export const unlinkStaffGroup = (projectId: string) =>
+  done(api.DELETE('/v1/projects/{projectId}/channels/telegram/staff-group', { params: { path: { projectId } } }));
+
+/** A one-time code for the signed-in person: `/link <code>` in the group links their Telegram account. */
+export const newTelegramLinkCode = () => answer(api.POST('/v1/me/telegram-link'));
