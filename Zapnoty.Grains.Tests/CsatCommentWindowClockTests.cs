@@ -70,7 +70,7 @@ public sealed class CsatCommentWindowClockTests(ClockedCluster cluster)
     private async Task Deliver(BotView bot, FakeBot fake, TelegramCustomer customer, string json)
     {
         var update = Channels.Telegram.TelegramUpdates.Parse(json, Clock.GetUtcNow())!;
-        await new ChannelInbox(cluster.Database).Record(bot.Id, update, Clock.GetUtcNow(), CancellationToken.None);
+        await new ChannelInbox(cluster.Database).Record([new ArrivingUpdate(bot, update, Clock.GetUtcNow())], CancellationToken.None);
         await cluster.Grains.GetGrain<IConversationGrain>(ConversationKeys.Of(Channel.Telegram, fake.Id.ToString(), customer.ChatId.ToString())).Process();
     }
 
