@@ -48,4 +48,25 @@ public sealed class MigrationTests
         ];
         Assert.Empty(required.Except(keys));
     }
+
+    [Fact]
+    public async Task A_migration_longer_than_the_connections_command_timeout_is_applied_not_abandoned()
+    {
+        // A backfill over a big desk's tickets runs for minutes; the connection's timeout (1 s here, 30 s by
+        // default) bounds requests, not migrations. Both kinds: in a transaction and statement by statement.
+        var builder = new NpgsqlConnectionStringBuilder(await TestDatabase.Create("slowmigrate")) { CommandTimeout = 1 };
+        await using var db = NpgsqlDataSource.Create(builder.ConnectionString);
+        DatabaseMigrator.Migration[] slow =
+        [
+            DatabaseMigrator.Migration.From("9001_slow_backfill", "SELECT pg_sleep(1.5); CREATE TABLE slow_backfill (id int);"),
+            DatabaseMigrator.Migration.From("9002_slow_index", "-- no-transaction: an index built concurrently\nSELECT pg_sleep(1.5);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS slow_backfill_id ON slow_backfill (id);"),
+        ];
+
+        await new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance, migrations: slow).MigrateAsync(CancellationToken.None);
+
+        await using var command = db.CreateCommand("SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations");
+        Assert.Equal("9001_slow_backfill,9002_slow_index", await command.ExecuteScalarAsync());
+        await using var index = db.CreateCommand("SELECT count(*) FROM pg_indexes WHERE indexname = 'slow_backfill_id'");
+        Assert.Equal(1L, await index.ExecuteScalarAsync());
+    }
 }

@@ -99,7 +99,7 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
             // Statement by statement, each committed on its own (CREATE INDEX CONCURRENTLY cannot run
             // in a transaction); each is idempotent, so a start interrupted half-way runs the whole file again.
             foreach (var statement in Migration.Statements(migration.Sql))
-                await Execute(connection, statement, cancellationToken);
+                await Execute(connection, statement, cancellationToken, unbounded: true);
             await Execute(connection, "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", cancellationToken,
                 migration.Version, migration.Checksum);
             return;
@@ -115,7 +115,7 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
             {
                 await using (var wait = new NpgsqlCommand($"SET LOCAL lock_timeout = {(int)LockWait.TotalMilliseconds}", connection, transaction))
                     await wait.ExecuteNonQueryAsync(cancellationToken);
-                await using (var script = new NpgsqlCommand(migration.Sql, connection, transaction))
+                await using (var script = new NpgsqlCommand(migration.Sql, connection, transaction) { CommandTimeout = 0 })
                     await script.ExecuteNonQueryAsync(cancellationToken);
                 await using (var record = new NpgsqlCommand(
                     "INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", connection, transaction))
@@ -157,9 +157,17 @@ public sealed class DatabaseMigrator(NpgsqlDataSource dataSource, ILogger<Databa
         return applied;
     }
 
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
+    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters) =>
+        await Execute(connection, sql, cancellationToken, unbounded: false, parameters);
+
+    /// <summary>
+    /// A migration's own statements run without the connection's command timeout: a backfill or an index over
+    /// millions of tickets takes minutes, and a silo that gave up half-way would refuse to start at all.
+    /// </summary>
+    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, bool unbounded, params object[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);
+        if (unbounded) command.CommandTimeout = 0;
         foreach (var parameter in parameters)
             command.Parameters.AddWithValue(parameter);
         await command.ExecuteNonQueryAsync(cancellationToken);
