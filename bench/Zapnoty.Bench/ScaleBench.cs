@@ -26,7 +26,8 @@ public static class ScaleBench
         var kept = await KeptScale.Read();
         var project = kept?.Project ?? await api.CreateProject();
         others = kept?.Others ?? others;
-        long loaded = kept?.Loaded ?? 0;
+        // What the project holds, not what the last run wrote down: a run stopped while loading keeps its finished blocks.
+        long loaded = kept is null ? 0 : await Scalar<long>(db, $"SELECT count(*) FROM tickets WHERE project_id = '{project.Id}'");
         var started = Stopwatch.StartNew();
         // Loading writes for minutes; alone on the machine it takes a fraction of the time. The window
         // stays open into the measurement at 4 clients (which opens its own) and closes before 32.
@@ -45,7 +46,10 @@ public static class ScaleBench
             await using var loading = Environment.GetEnvironmentVariable("ZAPNOTY_BENCH_QUIET_LOADING") == "0" ? null : await QuietWindow.Open(waitForLowLoad: false);
             started.Restart();
             for (; loaded < size; loaded += Block)
+            {
                 await ScaleData.Load(db, [project.Id], (int)Math.Min(Block, size - loaded), loaded, 50_000_000 + loaded, rareNumber: Block / 2);
+                Console.WriteLine($"{loaded + Math.Min(Block, size - loaded):N0} tickets in the project after {started.Elapsed.TotalSeconds:F0} s");
+            }
             var load = started.Elapsed;
             await using (var vacuum = db.CreateCommand("VACUUM (ANALYZE) tickets, customers, ticket_messages")) { vacuum.CommandTimeout = 0; await vacuum.ExecuteNonQueryAsync(); }
             Console.WriteLine($"the project has {size:N0} tickets (loading took {load.TotalSeconds:F0} s, VACUUM ANALYZE {(started.Elapsed - load).TotalSeconds:F0} s)");
