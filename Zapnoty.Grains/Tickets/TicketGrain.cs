@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,12 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     private List<HistoryEntry> _history = [];
     private (DateOnly Day, int Count)? _customerMessagesToday;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => Reload(cancellationToken);
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (ServiceProvider.GetRequiredService<FreshTickets>().Take(this.GetPrimaryKey()) is not { } fresh) return Reload(cancellationToken);
+        StartFrom(fresh);
+        return Task.CompletedTask;
+    }
 
     public async Task<TicketDetails> Get()
     {
