@@ -60,36 +60,95 @@ public sealed class TicketCreationBatchTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task A_new_tickets_grain_on_the_silo_that_created_it_starts_from_the_creation_without_reading_its_rows()
+    public async Task A_new_tickets_grain_starts_from_the_row_its_creation_wrote_without_reading_it()
     {
         var owner = await cluster.Api().LogInAs();
         var projectId = await owner.CreateProject();
-        var tickets = new List<TicketView>();
-        for (var i = 0; i < 12; i++) tickets.Add(await Create(projectId, i));
-        var holders = tickets.ToDictionary(t => t.Id, t => Silos().Select(s => s.GetRequiredService<FreshTickets>()).Single(f => f.Holds(t.Id)));
+        var tickets = await CreateMany(projectId);
 
-        // Changed underneath, as no product path does: a grain that read its rows shows the change.
-        await using (var change = cluster.Database.CreateCommand("UPDATE tickets SET subject = 'changed underneath' WHERE project_id = $1"))
-        {
-            change.Parameters.Add(new NpgsqlParameter { Value = projectId });
-            await change.ExecuteNonQueryAsync();
-        }
-        var startedFresh = 0;
+        // Changed underneath, as no product path does (no new version): a grain that read its row would show it.
+        await Sql("UPDATE tickets SET subject = 'changed underneath' WHERE project_id = $1", projectId);
         foreach (var ticket in tickets)
         {
+            StartFreshWherever(ticket.Id);
             var seen = await cluster.Grains.GetGrain<ITicketGrain>(ticket.Id).Summary();
-            // Activated on the silo holding the creation's view: taken from there, nothing read.
-            if (!holders[ticket.Id].Holds(ticket.Id))
-            {
-                startedFresh++;
-                Assert.Equal((ticket.Number, ticket.Subject, ticket.Version), (seen.Number, seen.Subject, seen.Version));
-            }
-            else
-            {
-                Assert.Equal("changed underneath", seen.Subject);
-            }
+            Assert.True(StartedFresh(ticket.Id));
+            Assert.Equal((ticket.Number, ticket.Subject, ticket.Version), (seen.Number, seen.Subject, seen.Version));
         }
-        Assert.True(startedFresh > 0, "No ticket grain was activated on the silo that created its ticket.");
+    }
+
+    [Fact]
+    public async Task A_new_tickets_grain_started_from_its_creation_counts_and_shows_the_customer_messages_written_behind_its_back()
+    {
+        var owner = await cluster.Api().LogInAs();
+        var projectId = await owner.CreateProject();
+        var tickets = await CreateMany(projectId);
+        // With the first one, a day's cap of customer messages, written before any grain of them ran.
+        foreach (var ticket in tickets) await TicketPagingTests.AddCustomerMessagesToday(cluster, projectId, ticket.Id, TicketLimits.CustomerMessagesPerDay - 1);
+
+        foreach (var ticket in tickets)
+        {
+            StartFreshWherever(ticket.Id);
+            var grain = cluster.Grains.GetGrain<ITicketGrain>(ticket.Id);
+            var refused = await Assert.ThrowsAsync<DomainException>(() => grain.AddCustomerMessage(new CustomerMessage("One too many")));
+            Assert.True(StartedFresh(ticket.Id));
+            Assert.Equal(DomainErrorKind.TooManyRequests, refused.Kind);
+            var details = await grain.Get();
+            Assert.Equal($"Flood {TicketLimits.CustomerMessagesPerDay - 1}", details.Messages[^1].Text);
+            Assert.True(details.HasEarlierMessages);
+        }
+    }
+
+    [Fact]
+    public async Task A_new_tickets_grain_started_from_a_row_changed_since_refuses_its_first_write_and_then_works_on_the_stored_row()
+    {
+        var owner = await cluster.Api().LogInAs();
+        var projectId = await owner.CreateProject();
+        var tickets = await CreateMany(projectId, 3);
+        // As another activation's write leaves it: a new version.
+        await Sql("UPDATE tickets SET subject = 'changed elsewhere', version = version + 1 WHERE project_id = $1", projectId);
+
+        foreach (var ticket in tickets)
+        {
+            StartFreshWherever(ticket.Id);
+            var grain = cluster.Grains.GetGrain<ITicketGrain>(ticket.Id);
+            var edit = new TicketEdit(Actor.System, Priority: TicketPriority.High);
+            var refused = await Assert.ThrowsAsync<DomainException>(() => grain.Edit(edit));
+            Assert.True(StartedFresh(ticket.Id));
+            Assert.Equal(DomainErrorKind.Conflict, refused.Kind);
+            await grain.Edit(edit);
+            var stored = (await grain.Get()).Ticket;
+            Assert.Equal(("changed elsewhere", TicketPriority.High, 3), (stored.Subject, stored.Priority, stored.Version));
+        }
+    }
+
+    private async Task<List<TicketView>> CreateMany(Guid projectId, int count = 6)
+    {
+        var tickets = new List<TicketView>();
+        for (var i = 0; i < count; i++) tickets.Add(await Create(projectId, i));
+        return tickets;
+    }
+
+    /// <summary>
+    /// Orleans places the grain on either silo; the creation's entry, taken from the silo that
+    /// holds it and left on every silo, makes the first activation start from it wherever it runs.
+    /// </summary>
+    private void StartFreshWherever(Guid ticketId)
+    {
+        var entry = Fresh().Single(f => f.Holds(ticketId)).Take(ticketId)!;
+        foreach (var silo in Fresh()) silo.Add([entry]);
+    }
+
+    /// <summary>Whether the grain's activation took the entry (one silo no longer holds it).</summary>
+    private bool StartedFresh(Guid ticketId) => Fresh().Count(f => !f.Holds(ticketId)) == 1;
+
+    private IEnumerable<FreshTickets> Fresh() => Silos().Select(s => s.GetRequiredService<FreshTickets>());
+
+    private async Task Sql(string sql, Guid projectId)
+    {
+        await using var command = cluster.Database.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = projectId });
+        await command.ExecuteNonQueryAsync();
     }
 
     private Task<TicketView> Create(Guid projectId, int n, bool storable = true) =>

@@ -120,14 +120,13 @@ public sealed partial class ProjectGrain
     }
 
     /// <summary>
-    /// The new tickets as stored, for their grains' first activation on this silo; the SLA
+    /// The new tickets' rows as stored, for their grains' first activation on this silo; the SLA
     /// reminder is known when the creation's transaction wrote it or there is none, and left to
     /// the grain to find out when it was registered after the commit.
     /// </summary>
     private static IEnumerable<FreshTicket> Fresh(IReadOnlyList<PreparedTicket> tickets, IReadOnlyList<TicketView> created,
         IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> registeredLater) =>
-        tickets.Zip(created, (t, view) => new FreshTicket(view, TicketCreationStore.FirstMessage(t),
-            new HistoryEntry(t.CreatedAt, t.Request.Actor, "status", null, TicketStatus.New.Wire()),
+        tickets.Zip(created, (t, view) => new FreshTicket(view,
             registeredLater.Any(r => r.TicketId == t.Id) ? (false, null) : (true, Sla.FirstDue(t.FirstReplyDueAt, t.ResolveDueAt))));
 
     private PreparedTicket Prepare(NewTicket request, SlaSetup sla)

@@ -134,7 +134,7 @@ public sealed partial class TicketCreationStore(NpgsqlDataSource dataSource)
         t.CreatedAt, t.CreatedAt, FirstReplyAt: null, ClosedAt: null, t.FirstReplyDueAt, t.ResolveDueAt, Version: 1,
         t.Request.Origin?.Route, SlaPolicy: t.SlaPolicy);
 
-    public static MessageView FirstMessage(PreparedTicket t) =>
+    private static MessageView FirstMessage(PreparedTicket t) =>
         new(t.MessageId, MessageAuthor.Customer, null, t.Request.Text, t.CreatedAt, Delivery.Delivered, null,
             t.Request.Origin?.Attachments ?? [], t.Request.Origin?.ChannelMessageId);
 }

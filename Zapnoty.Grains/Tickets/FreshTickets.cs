@@ -3,22 +3,24 @@ using System.Collections.Concurrent;
 namespace Zapnoty.Grains.Tickets;
 
 /// <summary>
-/// A ticket this silo created moments ago, as its creation stored it: its first message, its
-/// history, and the SLA reminder its creation set (<see cref="SlaArmed"/>: known, and for when;
-/// not known when the reminder was registered outside the creation's transaction).
+/// A ticket this silo created moments ago, as its creation stored its row, and the SLA reminder
+/// its creation set (<see cref="SlaArmed"/>: known, and for when; not known when the reminder
+/// was registered outside the creation's transaction).
 /// </summary>
-public sealed record FreshTicket(TicketView Ticket, MessageView FirstMessage, HistoryEntry Opened, (bool Known, DateTimeOffset? At) SlaArmed);
+public sealed record FreshTicket(TicketView Ticket, (bool Known, DateTimeOffset? At) SlaArmed);
 
 /// <summary>
 /// What the silo's recent creations know, for the first activation of their ticket grains here:
-/// a brand-new ticket's grain starts from it instead of reading back the rows just written and
-/// asking the reminder table about a reminder the creation knows it did not set. Each entry is
-/// taken once and kept briefly: the ticket grain is the ticket's only writer once it exists, and
-/// its writes are guarded by the row version, so an entry can at worst cost one retried command
-/// (the guard answers 409 and the grain reloads), never a lost change. An activation on another
-/// silo, or later, reads as before. The one stale case: the grain first ran on another silo,
-/// changed the ticket there, and that silo died within those seconds; a read here then shows the
-/// ticket as created until its first write, which the version guard refuses and reloads.
+/// a brand-new ticket's grain starts from the row its creation wrote instead of reading it back,
+/// and without asking the reminder table about a reminder the creation knows it did not set.
+/// Only the row: it is changed by nothing but its ticket grain (and a merge into it, which
+/// reloads that grain), each write bumping its version, and the grain's writes are guarded by
+/// that version, so a change this entry has not seen (the grain ran on another silo that died
+/// within these seconds) refuses the next write, which reloads (409, retry), never a lost change.
+/// Messages and history are another matter: they can be added behind the grain's back (by
+/// another activation, or straight into the database), so a fresh grain reads them, the day's
+/// customer messages and the rules fired the normal way at their first use. Each entry is
+/// taken once and kept briefly; an activation on another silo, or later, reads as before.
 /// </summary>
 public sealed class FreshTickets(TimeProvider clock)
 {

@@ -31,6 +31,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
 
     public async Task<TicketDetails> Get()
     {
+        await Conversation();
         var ticket = await Current();
         // A messenger customer is marked (un)reachable outside this grain (a refused send, a block
         // update, on any of their tickets), so the full view reads them fresh.
@@ -209,6 +210,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
 
     public async Task EditCustomerMessage(CustomerEdit edit)
     {
+        await Conversation();
         if ((await Current()).MergedInto is { } survivor)
         {
             await GrainFactory.GetGrain<ITicketGrain>(survivor).EditCustomerMessage(edit);
@@ -365,6 +367,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         _hasEarlierMessages = details?.HasEarlierMessages ?? false;
         _history = details?.History.ToList() ?? [];
         _customerMessagesToday = null;
+        _conversationUnread = false;
     }
 
     private void Remember(MessageView message)
