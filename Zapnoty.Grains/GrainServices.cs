@@ -45,6 +45,8 @@ public static class GrainServices
         services.AddSingleton<SlaPolicies.SlaPolicyStore>();
         services.AddSingleton<Assignment.AssignmentStore>();
         services.AddSingleton<TicketCreationStore>();
+        services.AddSingleton<CreationCommits>();
+        services.AddSingleton<Tickets.FreshTickets>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();
         services.AddSingleton<AccessStore>();

@@ -25,6 +25,9 @@ public sealed partial class ProjectGrain
     private readonly Queue<(PreparedTicket Ticket, TaskCompletionSource<TicketView> Done)> _pendingCreations = new();
     private bool _flushing;
 
+    // The reminders of the last group committed, registered while the next group's transaction runs.
+    private Task _reminders = Task.CompletedTask;
+
     // Idempotency keys of the creations queued or being inserted here, with the request that sent each.
     private readonly Dictionary<string, (Guid Request, Task<TicketView> Done)> _keysInFlight = new();
 
@@ -88,8 +91,8 @@ public sealed partial class ProjectGrain
 
     /// <summary>
     /// Registers the reminders of targets too near to be left to Orleans' refresh, without
-    /// activating the ticket grains, several at a time: the next group waits for a few rounds of
-    /// upserts, not for one per ticket. If this silo dies first, the SLA sweeper finds the
+    /// activating the ticket grains, several at a time, while the next group's transaction runs
+    /// (<see cref="RemindersOf"/>). If this silo dies first, the SLA sweeper finds the
     /// overlooked breaches.
     /// </summary>
     private async Task RegisterSlaReminders(IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> tickets)
@@ -118,6 +121,34 @@ public sealed partial class ProjectGrain
         }
         await Task.WhenAll(Enumerable.Range(0, Math.Min(ParallelRegistrations, tickets.Count)).Select(_ => Lane()));
     }
+
+    /// <summary>
+    /// The reminders of committed tickets (SLA targets too near for Orleans' refresh, rules due
+    /// before anyone works on them). Neither step throws; a reminder not registered is the
+    /// sweepers' to catch.
+    /// </summary>
+    private async Task RemindersOf(IReadOnlyList<TicketView> tickets, IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> slaLater)
+    {
+        try
+        {
+            await RegisterSlaReminders(slaLater);
+            await Rules.NewTicketRules.Arm(ServiceProvider, GrainFactory, ProjectId, tickets);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "Reminders of {Count} new tickets of project {ProjectId} not registered; the sweepers catch up", tickets.Count, ProjectId);
+        }
+    }
+
+    /// <summary>
+    /// The new tickets' rows as stored, for their grains' first activation on this silo; the SLA
+    /// reminder is known when the creation's transaction wrote it or there is none, and left to
+    /// the grain to find out when it was registered after the commit.
+    /// </summary>
+    private static IEnumerable<FreshTicket> Fresh(IReadOnlyList<PreparedTicket> tickets, IReadOnlyList<TicketView> created,
+        IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> registeredLater) =>
+        tickets.Zip(created, (t, view) => new FreshTicket(view,
+            registeredLater.Any(r => r.TicketId == t.Id) ? (false, null) : (true, Sla.FirstDue(t.FirstReplyDueAt, t.ResolveDueAt))));
 
     private PreparedTicket Prepare(NewTicket request, SlaSetup sla)
     {
@@ -186,15 +217,18 @@ public sealed partial class ProjectGrain
         {
             var tickets = group.Select(g => g.Ticket).ToList();
             var (reminderRows, reminderLater) = PlanSlaReminders(tickets);
-            var created = await creations.Insert(ProjectId, tickets, reminderRows, CancellationToken.None);
+            var created = await creations.Insert(new CreationGroup(ProjectId, tickets, reminderRows));
+            fresh.Add(Fresh(tickets, created.Tickets, reminderLater));
             for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
             metrics.TicketsCreated(group.Count);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();
             GrainFactory.GetGrain<Live.ILiveHubGrain>(ProjectId).Changed().Ignore();
             GrainFactory.GetGrain<Assignment.IAssignmentGrain>(ProjectId).Nudge().Ignore();
             foreach (var botId in created.BotsToSend) GrainFactory.GetGrain<IChannelSenderGrain>(botId).Nudge().Ignore();
-            await RegisterSlaReminders(reminderLater);
-            await Rules.NewTicketRules.Arm(ServiceProvider, GrainFactory, ProjectId, created.Tickets);
+            // The previous group's reminders ran beside this group's transaction; this group's run
+            // beside the next one's. One group's at a time keeps the registrations in flight bounded.
+            await _reminders;
+            _reminders = RemindersOf(created.Tickets, reminderLater);
         }
         catch (PostgresException e) when (group.Count > 1 && !e.IsTransient)
         {

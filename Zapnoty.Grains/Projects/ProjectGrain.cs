@@ -20,7 +20,8 @@ namespace Zapnoty.Grains.Projects;
 public sealed partial class ProjectGrain(
     ProjectStore store,
     TeamStore team,
-    TicketCreationStore creations,
+    CreationCommits creations,
+    FreshTickets fresh,
     SlaReminderRows slaReminders,
     CannedReplyStore cannedReplies,
     IEmailSender email,

@@ -35,6 +35,8 @@ public sealed partial class TicketGrain
     {
         var ticket = await Current();
         var rules = await GrainFactory.GetGrain<IRulesGrain>(ticket.ProjectId).List();
+        // The rules' moments are counted from the history.
+        if (rules.Count > 0) await Conversation();
         foreach (var rule in rules)
         {
             var now = clock.StoredNow();
@@ -187,6 +189,11 @@ public sealed partial class TicketGrain
         rules ??= await GrainFactory.GetGrain<IRulesGrain>(ticket.ProjectId).List();
         // Never set by this activation: a reminder left from an earlier one ticks, finds nothing and goes.
         if (rules.Count == 0 && !_rulesArmed.Known) return;
+        if (rules.Count > 0)
+        {
+            await Conversation();
+            ticket = _ticket ?? ticket;
+        }
         var pending = rules.Select(r => (Rule: r, Moment: RuleMoments.Of(r, ticket, _history))).Where(p => p.Moment is not null).ToList();
         if (pending.Count > 0) _fired ??= await RuleRows.Firings(ticket.Id, CancellationToken.None);
         var next = pending.Where(p => !_fired!.Contains((p.Rule.Id, p.Moment!.Value.Cycle))).Select(p => (DateTimeOffset?)p.Moment!.Value.At).Min();

@@ -12,7 +12,9 @@ public sealed partial class TicketGrain
     /// </summary>
     private async Task RequireNoNewerMessages(TicketView ticket, Guid? expectedLastMessageId)
     {
-        if (expectedLastMessageId is not { } expected || _messages.Count == 0 || _messages[^1].Id == expected) return;
+        if (expectedLastMessageId is not { } expected) return;
+        await Conversation();
+        if (_messages.Count == 0 || _messages[^1].Id == expected) return;
         var index = _messages.FindIndex(m => m.Id == expected);
         if (index < 0 && await store.Message(ticket.Id, expected, null, CancellationToken.None) is null)
             throw DomainException.Invalid("expected_last_message_id", $"Message {expected} is not a message of ticket #{ticket.Number}.");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,10 +22,16 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     private List<HistoryEntry> _history = [];
     private (DateOnly Day, int Count)? _customerMessagesToday;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => Reload(cancellationToken);
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (ServiceProvider.GetRequiredService<FreshTickets>().Take(this.GetPrimaryKey()) is not { } fresh) return Reload(cancellationToken);
+        StartFrom(fresh);
+        return Task.CompletedTask;
+    }
 
     public async Task<TicketDetails> Get()
     {
+        await Conversation();
         var ticket = await Current();
         // A messenger customer is marked (un)reachable outside this grain (a refused send, a block
         // update, on any of their tickets), so the full view reads them fresh.
@@ -203,6 +210,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
 
     public async Task EditCustomerMessage(CustomerEdit edit)
     {
+        await Conversation();
         if ((await Current()).MergedInto is { } survivor)
         {
             await GrainFactory.GetGrain<ITicketGrain>(survivor).EditCustomerMessage(edit);
@@ -359,6 +367,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         _hasEarlierMessages = details?.HasEarlierMessages ?? false;
         _history = details?.History.ToList() ?? [];
         _customerMessagesToday = null;
+        _conversationUnread = false;
     }
 
     private void Remember(MessageView message)
