@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Billing;
+using Zapnoty.Api.BotLanguages;
 using Zapnoty.Api.CannedReplies;
 using Zapnoty.Api.Channels;
 using Zapnoty.Api.Dashboard;
@@ -167,6 +168,8 @@ public static class ZapnotyApi
         api.MapAuditApi();
         api.MapWebhooksApi();
         api.MapChannelsApi();
+        api.MapBotTextsApi();
+        api.MapStaffGroupApi();
         api.MapChannelWebhooks();
         api.MapBillingApi();
         api.MapNotificationsApi();

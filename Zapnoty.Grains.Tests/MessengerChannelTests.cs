@@ -387,6 +387,59 @@ public abstract class MessengerChannelTests<TBot, TCustomer>(ClusterFixture clus
         await WaitForSent(s => customers.All(c => s.Any(m => m.To == IdOf(c) && m.Text.StartsWith("Ticket #"))));
     }
 
+    /// <summary>
+    /// The webhook commits the updates of concurrent requests together and hands them to the
+    /// chats afterwards: each chat still gets its updates applied in the order it sent them, while
+    /// other chats post at the same time (on both silos).
+    /// </summary>
+    [Fact]
+    public async Task Each_chats_updates_are_applied_in_the_order_it_sent_them_while_many_chats_post_at_once()
+    {
+        var (agent, projectId, _) = await Project();
+        var bot = await Connect(agent, projectId);
+        var customers = Enumerable.Range(0, 8).Select(i => NewCustomer($"Customer{i}")).ToList();
+        const int PerChat = 10;
+
+        // As a messenger does: a chat's next update once the previous one is acknowledged; the chats side by side.
+        await Task.WhenAll(customers.Select(async (customer, c) =>
+        {
+            for (var n = 0; n < PerChat; n++) await Post(bot, Text(customer, $"Chat {c} message {n}"), silo: (c + n) % 2);
+        }));
+
+        await Eventually(async () => await agent.TicketCount(projectId) == customers.Count, seconds: 30);
+        foreach (var (customer, c) in customers.Select((customer, c) => (customer, c)))
+        {
+            var ticketId = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets?customer_external_id={IdOf(customer)}")).GetProperty("items")[0]
+                .GetProperty("id").GetGuid();
+            IReadOnlyList<string> texts = [];
+            await Eventually(async () => (texts = CustomerTexts(await agent.Get($"/v1/helpdesk/tickets/{ticketId}"))).Count == PerChat, seconds: 30);
+            Assert.Equal(Enumerable.Range(0, PerChat).Select(n => $"Chat {c} message {n}"), texts);
+        }
+    }
+
+    /// <summary>Redeliveries racing each other (both silos, likely in one commit) still leave one update, applied once.</summary>
+    [Fact]
+    public async Task One_update_delivered_many_times_at_once_is_recorded_and_applied_once()
+    {
+        var (agent, projectId, _) = await Project();
+        var bot = await Connect(agent, projectId);
+        var customer = NewCustomer();
+        var update = Text(customer, "Where is my parcel? Asked many times over");
+
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Post(bot, update, silo: i % 2)));
+
+        await Eventually(async () => await agent.TicketCount(projectId) == 1);
+        await WaitForSent(s => s.Any(m => m.To == IdOf(customer) && m.Text.StartsWith("Ticket #")));
+        await Task.Delay(500);
+        Assert.Equal(1, await agent.TicketCount(projectId));
+        var ticketId = (await agent.Get($"/v1/projects/{projectId}/helpdesk/tickets")).GetProperty("items")[0].GetProperty("id").GetGuid();
+        Assert.Equal(["Where is my parcel? Asked many times over"], CustomerTexts(await agent.Get($"/v1/helpdesk/tickets/{ticketId}")));
+        Assert.Single(SentTo(customer), m => m.Text.StartsWith("Ticket #1"));
+    }
+
+    private static IReadOnlyList<string> CustomerTexts(JsonElement ticket) => ticket.GetProperty("messages").EnumerateArray()
+        .Where(m => m.GetProperty("author").GetString() == "customer").Select(m => m.GetProperty("text").GetString()!).ToList();
+
     /// <summary>Callback ids the bot answered (the spinner on a pressed button stops).</summary>
     protected abstract IReadOnlyList<string> AnsweredCallbacks { get; }
 

@@ -45,6 +45,21 @@ public sealed class ReportNumbersTests(ClusterFixture cluster)
         // First reply: T1 met, T2 breached. Resolution: T1 breached (closed after its due time); T3 had no target.
         AssertSla(f.GetProperty("first_reply_sla"), met: 1, breached: 1, share: 0.5);
         AssertSla(f.GetProperty("resolution_sla"), met: 0, breached: 1, share: 0.0);
+        // Business hours: first responses T1 600 s and T2 0 s; resolutions T1 5,400 s and T3 0 s.
+        AssertTimes(f.GetProperty("first_response_business"), count: 2, average: 300, median: 0, p90: 600);
+        AssertTimes(f.GetProperty("resolution_business"), count: 2, average: 2700, median: 0, p90: 5400);
+        // CSAT: two surveys sent in the range (T1's, T3's last), one answered; ratings 5 (T1) and 2 (T3); one comment.
+        AssertCsat(f.GetProperty("csat"), requested: 2, answered: 1, comments: 1, scores: [0, 1, 0, 0, 1], average: 3.5, rate: 0.5);
+        // Tickets per customer: Anna (T1) and Boris (T2) opened one each in the range; Boris's T4 came after it.
+        var customers = overview.GetProperty("current").GetProperty("customers");
+        Assert.Equal((2, 2, 0, 0, 0), (customers.GetProperty("customers").GetInt32(), customers.GetProperty("one_ticket").GetInt32(),
+            customers.GetProperty("two_tickets").GetInt32(), customers.GetProperty("three_to_five_tickets").GetInt32(),
+            customers.GetProperty("six_or_more_tickets").GetInt32()));
+        Assert.Equal(new[] { "Anna:1", "Boris:1" }, customers.GetProperty("top").EnumerateArray()
+            .Select(c => $"{c.GetProperty("name").GetString()}:{c.GetProperty("tickets").GetInt64()}").Order().ToArray());
+        var earlierCustomers = overview.GetProperty("previous").GetProperty("customers");
+        Assert.Equal("Vera", Assert.Single(earlierCustomers.GetProperty("top").EnumerateArray()).GetProperty("name").GetString());
+
         // The previous two days (27-28 February) hold T3's creation only.
         var before = overview.GetProperty("previous");
         Assert.Equal("2026-02-27", before.GetProperty("from").GetString());
@@ -84,10 +99,17 @@ public sealed class ReportNumbersTests(ClusterFixture cluster)
             ofU.GetProperty("notes").GetInt64(), ofU.GetProperty("assigned").GetInt64(), ofU.GetProperty("credits_spent").GetInt64()));
         AssertTimes(ofU.GetProperty("first_response"), count: 1, average: 600, median: 600, p90: 600);
         AssertSla(ofU.GetProperty("first_reply_sla"), met: 1, breached: 0, share: 1.0);
+        AssertTimes(ofU.GetProperty("first_response_business"), count: 1, average: 600, median: 600, p90: 600);
+        AssertTimes(ofU.GetProperty("resolution_business"), count: 2, average: 2700, median: 0, p90: 5400);
+        AssertCsat(ofU.GetProperty("csat"), requested: 2, answered: 1, comments: 1, scores: [0, 1, 0, 0, 1], average: 3.5, rate: 0.5);
         var ofV = agents[v.ToString()];
         Assert.Equal((0L, 0L, 1L), (ofV.GetProperty("closed").GetInt64(), ofV.GetProperty("replies").GetInt64(), ofV.GetProperty("assigned").GetInt64()));
         AssertTimes(ofV.GetProperty("first_response"), count: 1, average: 3600, median: 3600, p90: 3600);
         AssertSla(ofV.GetProperty("first_reply_sla"), met: 0, breached: 1, share: 0.0);
+        // V wrote no note and no reply, so spent no credit; V's ticket was answered at night and has no rating.
+        Assert.Equal((0L, 0L), (ofV.GetProperty("notes").GetInt64(), ofV.GetProperty("credits_spent").GetInt64()));
+        AssertTimes(ofV.GetProperty("first_response_business"), count: 1, average: 0, median: 0, p90: 0);
+        AssertCsat(ofV.GetProperty("csat"), requested: 0, answered: 0, comments: 0, scores: [0, 0, 0, 0, 0], average: null, rate: null);
 
         // Busiest hours, local: T1 created Sunday (7) 09h with its customer message, T2 Monday (1) 00h.
         var hours = await owner.Get($"/v1/projects/{p}/reports/hours?{Range}");
@@ -112,6 +134,9 @@ public sealed class ReportNumbersTests(ClusterFixture cluster)
         var lines = (await overview.Content.ReadAsStringAsync()).TrimEnd().Split("\r\n");
         Assert.StartsWith("period,range,name,created,closed,reopened,", lines[0]);
         Assert.StartsWith("current,2026-03-01..2026-03-02,,2,2,1,2,1,2,2,2,1,", lines[1]);
+        // CSAT at the end of the row: sent 2, answered 1, rate 0.5, received 2, average 3.5, per score 0,1,0,0,1, comments 1.
+        Assert.EndsWith(",2,1,0.5,2,3.5,0,1,0,0,1,1", lines[1]);
+        Assert.EndsWith(",csat_requested,csat_answered,csat_response_rate,csat_received,csat_average_score,csat_1,csat_2,csat_3,csat_4,csat_5,csat_comments", lines[0]);
 
         var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/projects/{p}/reports/volume?{Range}&group_by=channel");
         request.Headers.Authorization = new("Bearer", owner.Token);
@@ -130,6 +155,8 @@ public sealed class ReportNumbersTests(ClusterFixture cluster)
         Assert.DoesNotContain(",=1+2", rows[1]);
         Assert.Contains(",2026-03-01T06:30:00Z,closed,high,Bug,telegram,", rows[1]);
         Assert.StartsWith("2,", rows[2]);
+        // The ratings and their comments of the range's tickets, with the business-hours durations, close each row.
+        Assert.EndsWith(",600,5400,5,Fast and kind,2026-03-01T08:40:00Z", rows[1]);
     }
 
     [Theory]
@@ -159,6 +186,17 @@ public sealed class ReportNumbersTests(ClusterFixture cluster)
         // Medians and percentiles come from log-spaced buckets: within the bucket of the true value.
         AssertInBucketOf(median, times.GetProperty("median_seconds").GetInt64());
         AssertInBucketOf(p90, times.GetProperty("p90_seconds").GetInt64());
+    }
+
+    private static void AssertCsat(JsonElement csat, long requested, long answered, long comments, long[] scores, double? average, double? rate)
+    {
+        Assert.Equal((requested, answered, comments), (csat.GetProperty("requested").GetInt64(), csat.GetProperty("answered").GetInt64(),
+            csat.GetProperty("comments").GetInt64()));
+        Assert.Equal(scores, csat.GetProperty("distribution").EnumerateArray().Select(d => d.GetProperty("count").GetInt64()).ToArray());
+        Assert.Equal(new[] { 1, 2, 3, 4, 5 }, csat.GetProperty("distribution").EnumerateArray().Select(d => d.GetProperty("score").GetInt32()).ToArray());
+        Assert.Equal(scores.Sum(), csat.GetProperty("received").GetInt64());
+        Assert.Equal(average, csat.GetProperty("average_score") is { ValueKind: JsonValueKind.Number } a ? a.GetDouble() : null);
+        Assert.Equal(rate, csat.GetProperty("response_rate") is { ValueKind: JsonValueKind.Number } r ? r.GetDouble() : null);
     }
 
     private static void AssertInBucketOf(long expected, long actual)
@@ -232,6 +270,20 @@ public sealed class ReportNumbersTests(ClusterFixture cluster)
         // T4: api, normal, created at the first moment after the range.
         await Sql(ticket, t4, p, 4L, "Late", "new", "normal", null, null, "api", c2, T4Created, null, null, null, null, null, null);
         await Sql("INSERT INTO ticket_tags (ticket_id, tag_id, ticket_number) VALUES ($1, $2, 1)", t1, tag);
+        // Business hours and CSAT (migration 0033) as the ticket grain stores them. T1: answered 10 min
+        // into working time, waited on the customer 30 min (paused), so resolved in 120 - 30 = 90 working
+        // minutes; rated 5 with a comment 10 min after its close. T2 was answered at night (00:30-01:30
+        // local), outside working hours: 0. T3 ran from Saturday night to Sunday: 0; rated 2 after an
+        // earlier close (1 March 08:30 UTC), and the survey of its last close (10:00 UTC) is unanswered.
+        const string reportColumns = """
+            UPDATE tickets SET first_reply_business_seconds = $2, resolution_business_seconds = $3, sla_paused_seconds = $4,
+                               sla_paused_business_seconds = $4, csat_requested_at = $5, csat_score = $6, csat_comment = $7, csat_at = $8
+             WHERE id = $1
+            """;
+        await Sql(reportColumns, t1, 600L, 5400L, 1800L, T1Created + 120 * minute, (short)5, "Fast and kind", T1Created + 130 * minute);
+        await Sql(reportColumns, t2, 0L, null, 0L, null, null, null, null);
+        await Sql(reportColumns, t3, null, 0L, 0L, new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), (short)2, null,
+            new DateTimeOffset(2026, 3, 1, 8, 30, 0, TimeSpan.Zero));
 
         const string message = """
             INSERT INTO ticket_messages (id, ticket_id, project_id, author, agent_id, text, created_at, delivery, internal)

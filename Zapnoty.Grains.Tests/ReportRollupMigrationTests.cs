@@ -44,11 +44,14 @@ public sealed class ReportRollupMigrationTests
         var keys = await ReportRecount.AssertRollupsEqualRecount(db, p);
         Assert.True(keys > 100, $"only {keys} rollup keys");
 
-        // Applied again (as if its record were lost), it recounts rather than adds.
+        // Applied again (as if its record were lost), it recounts rather than adds; then 0033 again,
+        // as the migrator would run it after, to re-create the functions 0030 defines in their later form.
+        var later = migrations.Single(m => m.Version.StartsWith("0033_", StringComparison.Ordinal));
         await using (var connection = await db.OpenConnectionAsync())
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             await using (var again = new NpgsqlCommand(rollups.Sql, connection, transaction)) await again.ExecuteNonQueryAsync();
+            await using (var after = new NpgsqlCommand(later.Sql, connection, transaction)) await after.ExecuteNonQueryAsync();
             await transaction.CommitAsync();
         }
         Assert.Equal(keys, await ReportRecount.AssertRollupsEqualRecount(db, p));
@@ -68,4 +71,74 @@ public sealed class ReportRollupMigrationTests
             """, agent, p, tag);
         await ReportRecount.AssertRollupsEqualRecount(db, p);
     }
+
+    [Fact]
+    public async Task The_business_hours_migration_backfills_what_needs_no_calendar_recounts_the_rollups_and_running_it_again_changes_nothing()
+    {
+        await using var db = NpgsqlDataSource.Create(await TestDatabase.Create("reports-business"));
+        var migrations = DatabaseMigrator.EmbeddedMigrations();
+        var business = migrations.Single(m => m.Version.StartsWith("0033_", StringComparison.Ordinal));
+        await new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance,
+            migrations: migrations.Where(m => string.CompareOrdinal(m.Version, business.Version) < 0).ToList()).MigrateAsync(CancellationToken.None);
+
+        // Two projects of the previous release, one with a calendar: each a ticket answered after
+        // 10 min and closed after 2 h of which 30 min paused, rated 4 with a comment; and one open.
+        var (plain, office) = (Guid.NewGuid(), Guid.NewGuid());
+        await SqlScript.Execute(db, """
+            INSERT INTO projects (id, name, slug, created_at, updated_at) VALUES ($1, 'Plain', 'plain-' || $1, now(), now()), ($2, 'Office', 'office-' || $2, now(), now());
+            INSERT INTO project_calendars (project_id, calendar, updated_at) VALUES ($2, '{"time_zone": "Europe/Moscow"}', now());
+            INSERT INTO customers (id, project_id, channel, external_id, created_at) SELECT gen_random_uuid(), p, 'api', 'c', now() FROM unnest(ARRAY[$1, $2]) p;
+            INSERT INTO tickets (id, project_id, number, subject, status, priority, channel, customer_id, created_at, updated_at,
+                                 first_reply_at, closed_at, sla_paused_seconds, csat_requested_at, csat_score, csat_comment, csat_at)
+            SELECT gen_random_uuid(), c.project_id, n, 's', CASE WHEN n = 1 THEN 'closed' ELSE 'new' END, 'normal', 'api', c.id,
+                   '2026-03-02 10:00Z', now(), CASE WHEN n = 1 THEN timestamptz '2026-03-02 10:10Z' END, CASE WHEN n = 1 THEN timestamptz '2026-03-02 12:00Z' END,
+                   CASE WHEN n = 1 THEN 1800 ELSE 0 END, CASE WHEN n = 1 THEN timestamptz '2026-03-02 12:00Z' END,
+                   CASE WHEN n = 1 THEN 4 END, CASE WHEN n = 1 THEN 'ok' END, CASE WHEN n = 1 THEN timestamptz '2026-03-02 12:05Z' END
+              FROM customers c, generate_series(1, 2) n WHERE c.project_id IN ($1, $2)
+            """, plain, office);
+
+        await new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        // Without a calendar working time is real time: 600 s, and 7,200 - 1,800 s. With one it is left unknown.
+        Assert.Equal(new[] { "1 600 5400 1800", "2   0" }, await BusinessColumns(db, plain));
+        Assert.Equal(new[] { "1   ", "2   0" }, await BusinessColumns(db, office));
+        var keys = await ReportRecount.AssertRollupsEqualRecount(db, plain);
+        await ReportRecount.AssertRollupsEqualRecount(db, office);
+        var metrics = await Metrics(db, plain);
+        Assert.Superset(new HashSet<string> { "first_response_business", "resolution_business", "csat_requested", "csat_answered", "csat_4", "csat_comment" }, metrics);
+        Assert.DoesNotContain("resolution_business", await Metrics(db, office));
+
+        await using (var connection = await db.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using (var again = new NpgsqlCommand(business.Sql, connection, transaction)) await again.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+        Assert.Equal(keys, await ReportRecount.AssertRollupsEqualRecount(db, plain));
+        Assert.Equal(new[] { "1 600 5400 1800", "2   0" }, await BusinessColumns(db, plain));
+
+        // From then on a change of the new columns by any writer is counted too.
+        await SqlScript.Execute(db, """
+            UPDATE tickets SET csat_score = 1, csat_comment = NULL WHERE project_id = $1 AND number = 1;
+            UPDATE tickets SET first_reply_business_seconds = 120, resolution_business_seconds = 900 WHERE project_id = $2 AND number = 1
+            """, plain, office);
+        await ReportRecount.AssertRollupsEqualRecount(db, plain);
+        await ReportRecount.AssertRollupsEqualRecount(db, office);
+    }
+
+    private static async Task<string[]> BusinessColumns(NpgsqlDataSource db, Guid projectId)
+    {
+        await using var command = db.CreateCommand("""
+            SELECT number || ' ' || coalesce(first_reply_business_seconds::text, '') || ' ' || coalesce(resolution_business_seconds::text, '')
+                   || ' ' || coalesce(sla_paused_business_seconds::text, '')
+              FROM tickets WHERE project_id = $1 ORDER BY number
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = projectId });
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
+        return [.. rows];
+    }
+
+    private static async Task<HashSet<string>> Metrics(NpgsqlDataSource db, Guid projectId) =>
+        [.. (await ReportRecount.Rollups(db, projectId)).Select(line => line.Split(' ')[2])];
 }

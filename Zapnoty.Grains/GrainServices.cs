@@ -39,10 +39,14 @@ public static class GrainServices
         services.AddSingleton<CannedReplyStore>();
         services.AddSingleton<Calendars.CalendarStore>();
         services.AddSingleton<Csat.CsatSettingsStore>();
+        services.AddSingleton<BotLanguages.BotTextsStore>();
+        services.AddSingleton<BotLanguages.CustomerLanguages>();
         services.AddSingleton<Calendars.IcalFetcher>();
         services.AddSingleton<SlaPolicies.SlaPolicyStore>();
         services.AddSingleton<Assignment.AssignmentStore>();
         services.AddSingleton<TicketCreationStore>();
+        services.AddSingleton<CreationCommits>();
+        services.AddSingleton<Tickets.FreshTickets>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();
         services.AddSingleton<AccessStore>();
@@ -51,6 +55,7 @@ public static class GrainServices
         services.AddSingleton<TicketList>();
         services.AddSingleton<Reports.ReportStore>();
         services.AddSingleton<Reports.TicketExport>();
+        services.AddSingleton<Reports.CustomerReport>();
         services.AddSingleton<Tags.TagStore>();
         services.AddSingleton<Customers.CustomerDirectory>();
         services.AddSingleton<ProjectList>();
@@ -67,8 +72,11 @@ public static class GrainServices
         services.Configure<ChannelSendOptions>(configuration.GetSection("Zapnoty:Channels"));
         services.AddSingleton<BotStore>();
         services.AddSingleton<ChannelInbox>();
+        services.AddSingleton<UpdateIntake>();
         services.AddSingleton<ChannelOutbox>();
         services.AddSingleton<MessengerClients>();
+        services.AddSingleton<Channels.StaffGroup.StaffGroupStore>();
+        services.Configure<Channels.StaffGroup.StaffGroupOptions>(configuration.GetSection("Zapnoty:StaffGroup"));
         services.AddSingleton<CustomerFiles>();
         services.AddHostedService<ChannelSweeper>();
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));

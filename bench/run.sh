@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks against baselines measured in the same run on the same machine:
-#   tickets  — ticket creation through the REST API vs the same SQL through Npgsql;
+#   tickets  — ticket creation through the REST API vs the same work in one SQL statement per ticket (SameWorkSql);
 #   webhooks — ticket.* events delivered per second vs raw signed POSTs to the same receiver,
 #              and what a webhook endpoint adds to an agent reply;
 #   sla      — not part of "all" (about 12 minutes): many open tickets holding SLA reminders on one
@@ -26,17 +26,24 @@
 #              instead), loaded by SQL; every report for 30 and 365 days at [workers] clients through the API vs
 #              the same rollup query in-process, then the CSV export of every ticket (rows/s, silo memory).
 #              E.g. bench/run.sh 4 10 1000000 reports
-# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-business|sla-creation|long-tickets|scale|live|reports] [sla tickets]   (defaults 32 15 50 all 100000)
+#   webhook-intake — not part of "all": Telegram updates POSTed to a bot's webhook at [workers] connections,
+#              acknowledged/s and p50/p95/p99 vs one raw INSERT … ON CONFLICT DO NOTHING per update through
+#              Npgsql; then every acknowledged update is counted stored and applied exactly once, in each
+#              chat's order ([projects] is unused). E.g. bench/run.sh 16 15 1 webhook-intake
+# Usage: bench/run.sh [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-business|sla-creation|long-tickets|scale|live|reports|webhook-intake] [sla tickets]   (defaults 32 15 50 all 100000)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/postgres.sh
 pg_ensure_installed
 
-data=$(mktemp -d /tmp/zapnoty-bench-pg.XXXXXX)
+# ZAPNOTY_BENCH_DATA keeps the database in that folder after the run, and a later run with the same
+# folder starts from it (the scale scenario then goes on from the tickets already loaded).
+data=${ZAPNOTY_BENCH_DATA:-$(mktemp -d /tmp/zapnoty-bench-pg.XXXXXX)}
 port=$(pg_free_port)
 pg_start "$data" "$port"   # fsync on: commits cost what they cost in production
-trap 'pg_stop "$data"; rm -rf "$data"' EXIT
+# A benchmark stopped in a quiet window must not leave other work waiting for it (see QuietWindow).
+trap 'pg_stop "$data"; [ -n "${ZAPNOTY_BENCH_DATA:-}" ] || rm -rf "$data"; [ -z "${ZAPNOTY_BENCH_QUIET_FILE:-}" ] || rm -f "$ZAPNOTY_BENCH_QUIET_FILE"' EXIT
 pg_create_database "$port" zapnoty
 cs="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty;Maximum Pool Size=200"
 

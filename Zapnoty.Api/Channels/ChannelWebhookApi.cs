@@ -29,9 +29,10 @@ public sealed record MessengerWebhook(Channel Channel, string SecretHeader, Func
 
 /// <summary>
 /// Where the messengers post a connected bot's updates (<c>POST /v1/channels/{channel}/{botId}/webhook</c>).
-/// The route only checks, records and hands over: the update lands in the inbox (a redelivery is
-/// recognised by its key) and the chat's conversation grain applies it right after, so the
-/// messenger gets its 200 at once.
+/// The route only checks, records and hands over: the update lands in the inbox with those of
+/// concurrent requests in one commit (<see cref="UpdateIntake"/>; a redelivery is recognised by
+/// its key), the messenger gets its 200 once it is durable, and the chat's conversation grain
+/// applies it right after.
 /// </summary>
 public static class ChannelWebhookApi
 {
@@ -45,8 +46,8 @@ public static class ChannelWebhookApi
     public static IEndpointRouteBuilder MapChannelWebhooks(this IEndpointRouteBuilder app)
     {
         foreach (var webhook in new[] { MessengerWebhook.Telegram, MessengerWebhook.Max })
-            app.MapPost(webhook.Route, (string botId, HttpRequest request, IGrainFactory grains, ChannelInbox inbox, TimeProvider clock,
-                    CancellationToken cancellationToken) => Accept(webhook, botId, request, grains, inbox, clock, cancellationToken))
+            app.MapPost(webhook.Route, (string botId, HttpRequest request, IGrainFactory grains, UpdateIntake intake, TimeProvider clock,
+                    CancellationToken cancellationToken) => Accept(webhook, botId, request, grains, intake, clock, cancellationToken))
                 .WithTags("Channels").WithSummary($"Called by {webhook.Channel}: one update of a connected bot.").AllowAnonymous()
                 .WithMetadata(new RequestSizeLimitAttribute(MaxUpdateBytes), BotWebhookRateLimit.Instance)
                 .ProducesProblems(StatusCodes.Status401Unauthorized);
@@ -60,7 +61,7 @@ public static class ChannelWebhookApi
     /// dropped, or the messenger would re-send them for hours.
     /// </summary>
     private static async Task<Results<Ok, ProblemHttpResult>> Accept(MessengerWebhook webhook, string botId, HttpRequest request, IGrainFactory grains,
-        ChannelInbox inbox, TimeProvider clock, CancellationToken cancellationToken)
+        UpdateIntake intake, TimeProvider clock, CancellationToken cancellationToken)
     {
         var bot = RatePartition.IsBotId(botId) ? await grains.GetGrain<IBotGrain>(BotKeys.Of(webhook.Channel, botId)).Live() : null;
         if (bot is null || !bot.AcceptsWebhookSecret(request.Headers[webhook.SecretHeader].ToString()))
@@ -68,9 +69,8 @@ public static class ChannelWebhookApi
 
         using var reader = new StreamReader(request.Body, Encoding.UTF8);
         var now = clock.GetUtcNow();
-        if (webhook.Parse(await reader.ReadToEndAsync(cancellationToken), now) is { } update
-            && await inbox.Record(bot.Id, update, now, cancellationToken))
-            grains.GetGrain<IConversationGrain>(ConversationKeys.Of(webhook.Channel, botId, update.ChatId)).Process().Ignore();
+        if (webhook.Parse(await reader.ReadToEndAsync(cancellationToken), now) is { } update)
+            await intake.Record(new ArrivingUpdate(bot, update, now));
         return TypedResults.Ok();
     }
 }

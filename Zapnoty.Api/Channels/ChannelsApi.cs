@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Zapnoty.Api.Access;
 using Zapnoty.Api.Problems;
 using Zapnoty.Grains;
+using Zapnoty.Grains.BotLanguages;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Channels.Max;
 using Zapnoty.Grains.Projects;
@@ -87,28 +88,24 @@ public static class ChannelsApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>What the project's bots say. <c>{project}</c>, <c>{number}</c> and <c>{status}</c> are filled in.</summary>
+    /// <summary>
+    /// What the project's bots say in its default language (per language: <c>GET .../channels/texts/{lang}</c>).
+    /// <c>{project}</c>, <c>{number}</c> and <c>{status}</c> are filled in.
+    /// </summary>
     private static async Task<Ok<IReadOnlyDictionary<string, string>>> Texts(Guid projectId, IGrainFactory grains) =>
-        TypedResults.Ok(TextsDto((await grains.GetGrain<IProjectGrain>(projectId).GetBotContext()).Texts));
+        TypedResults.Ok(TextsDto(await grains.GetGrain<IBotTextsGrain>(projectId).Get()));
 
-    /// <summary>Changes bot texts by key; <c>null</c> returns a text to its default.</summary>
+    /// <summary>Changes bot texts of the default language by key; <c>null</c> returns a text to its default.</summary>
     private static async Task<Ok<IReadOnlyDictionary<string, string>>> ChangeTexts(Guid projectId, Dictionary<string, string?> body, Caller caller,
         IGrainFactory grains)
     {
-        if (body.Count == 0) new Validation().Add("texts", $"Give at least one of: {string.Join(", ", BotTexts.Keys)}.").ThrowIfAny();
-        return TypedResults.Ok(TextsDto(await grains.GetGrain<IProjectGrain>(projectId).ChangeBotTexts(caller.Actor, body)));
+        if (body.Count == 0) new Validation().Add("texts", $"Give at least one of: {string.Join(", ", BotTextCatalog.Keys)}.").ThrowIfAny();
+        var texts = grains.GetGrain<IBotTextsGrain>(projectId);
+        return TypedResults.Ok(TextsDto(await texts.ChangeTexts(caller.Actor, (await texts.Get()).DefaultLanguage, body)));
     }
 
-    private static IReadOnlyDictionary<string, string> TextsDto(BotTexts t) => new Dictionary<string, string>
-    {
-        ["greeting"] = t.Greeting,
-        ["choose_type"] = t.ChooseType,
-        ["ticket_created"] = t.TicketCreated,
-        ["invalid_link"] = t.InvalidLink,
-        ["status"] = t.Status,
-        ["no_ticket"] = t.NoTicket,
-        ["new_ticket"] = t.NewTicket,
-    };
+    private static IReadOnlyDictionary<string, string> TextsDto(BotTextBook book) =>
+        BotTextCatalog.Keys.ToDictionary(key => key, key => book.Text(book.DefaultLanguage, key));
 
     private static BotDto Dto(BotView bot, ProjectView project, MessengerClients clients) =>
         new(bot.Channel, bot.ExternalId, bot.Username, clients.For(bot.Channel).DeepLink(bot.Username, "help_" + project.Slug), bot.ConnectedAt.UtcDateTime);

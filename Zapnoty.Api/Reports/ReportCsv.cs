@@ -19,6 +19,11 @@ public static class ReportCsv
         "first_response_count", "first_response_average_seconds", "first_response_median_seconds", "first_response_p90_seconds",
         "resolution_count", "resolution_average_seconds", "resolution_median_seconds", "resolution_p90_seconds",
         "first_reply_sla_met", "first_reply_sla_breached", "resolution_sla_met", "resolution_sla_breached",
+        "first_response_business_count", "first_response_business_average_seconds", "first_response_business_median_seconds",
+        "first_response_business_p90_seconds", "resolution_business_count", "resolution_business_average_seconds",
+        "resolution_business_median_seconds", "resolution_business_p90_seconds",
+        "csat_requested", "csat_answered", "csat_response_rate", "csat_received", "csat_average_score",
+        "csat_1", "csat_2", "csat_3", "csat_4", "csat_5", "csat_comments",
     ];
 
     /// <summary>A row's figures: numbers, or null where there is none (no duration measured, no ticket created).</summary>
@@ -28,6 +33,11 @@ public static class ReportCsv
         f.FirstResponse.Count, f.FirstResponse.AverageSeconds, f.FirstResponse.MedianSeconds, f.FirstResponse.P90Seconds,
         f.Resolution.Count, f.Resolution.AverageSeconds, f.Resolution.MedianSeconds, f.Resolution.P90Seconds,
         f.FirstReplySla.Met, f.FirstReplySla.Breached, f.ResolutionSla.Met, f.ResolutionSla.Breached,
+        f.FirstResponseBusiness.Count, f.FirstResponseBusiness.AverageSeconds, f.FirstResponseBusiness.MedianSeconds,
+        f.FirstResponseBusiness.P90Seconds, f.ResolutionBusiness.Count, f.ResolutionBusiness.AverageSeconds,
+        f.ResolutionBusiness.MedianSeconds, f.ResolutionBusiness.P90Seconds,
+        f.Csat.Requested, f.Csat.Answered, f.Csat.ResponseRate, f.Csat.Received, f.Csat.AverageScore,
+        f.Csat.Of(1), f.Csat.Of(2), f.Csat.Of(3), f.Csat.Of(4), f.Csat.Of(5), f.Csat.Comments,
     ];
 
     /// <summary>The header of the hours table (CSV and XLSX alike).</summary>

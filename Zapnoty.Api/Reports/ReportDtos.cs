@@ -2,13 +2,17 @@ using Zapnoty.Grains.Reports;
 
 namespace Zapnoty.Api.Reports;
 
-/// <summary>A period's figures: days <c>from</c>..<c>to</c> (inclusive) in <c>time_zone</c>.</summary>
-public sealed record OverviewPeriod(DateOnly From, DateOnly To, ReportFigures Figures);
+/// <summary>
+/// A period's figures: days <c>from</c>..<c>to</c> (inclusive) in <c>time_zone</c>; and tickets per
+/// customer among the tickets created in them.
+/// </summary>
+public sealed record OverviewPeriod(DateOnly From, DateOnly To, ReportFigures Figures, CustomerFigures Customers);
 
 /// <summary>
 /// The overview: volume, first response and resolution times (count, average, median, p90 in
-/// seconds), SLA targets met and breached, replies, notes and credits; with <c>compare=true</c>
-/// the previous period of the same length in <c>previous</c>.
+/// seconds) in calendar time and in the project calendar's working time (less the time the SLA
+/// paused), SLA targets met and breached, CSAT, replies, notes and credits, tickets per customer;
+/// with <c>compare=true</c> the previous period of the same length in <c>previous</c>.
 /// </summary>
 public sealed record OverviewReport(string TimeZone, OverviewPeriod Current, OverviewPeriod? Previous);
 

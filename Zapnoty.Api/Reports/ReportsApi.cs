@@ -39,18 +39,20 @@ public static class ReportsApi
 
     /// <summary>
     /// Tickets created, closed and reopened; first response and resolution times (count, average,
-    /// median, p90, seconds); SLA targets met and breached; replies, notes, customer messages and
-    /// credits spent — over days <c>from</c>..<c>to</c> in the project's time zone.
+    /// median, p90, seconds), also in business hours (the project calendar's working time, less
+    /// the time the SLA paused while waiting); SLA targets met and breached; CSAT (surveys sent and
+    /// answered, score distribution and average, comments); replies, notes, customer messages and
+    /// credits spent; tickets per customer — over days <c>from</c>..<c>to</c> in the project's time zone.
     /// </summary>
     private static async Task<Results<Ok<OverviewReport>, ContentHttpResult, PushStreamHttpResult>> Overview(Guid projectId, [AsParameters] ReportQuery query,
-        HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken)
+        HttpContext http, ReportStore reports, CustomerReport customers, TimeProvider clock, CancellationToken cancellationToken)
     {
         var range = query.Range(clock.GetUtcNow());
         var current = await reports.Read(projectId, range, ReportGrouping.Total, cancellationToken);
         var previous = query.Compare == true ? await reports.Read(projectId, range.Previous, ReportGrouping.Total, cancellationToken) : null;
-        static OverviewPeriod Period(ReportRange r, ReportResult result) =>
-            new(r.From, r.To, result.Groups.FirstOrDefault()?.Figures ?? ReportFigures.None);
-        var report = new OverviewReport(current.TimeZone, Period(range, current), previous is null ? null : Period(range.Previous, previous));
+        async Task<OverviewPeriod> Period(ReportRange r, ReportResult result) =>
+            new(r.From, r.To, result.Groups.FirstOrDefault()?.Figures ?? ReportFigures.None, await customers.Read(projectId, r, cancellationToken));
+        var report = new OverviewReport(current.TimeZone, await Period(range, current), previous is null ? null : await Period(range.Previous, previous));
         var rows = new List<(string, ReportRow)> { ("current", new ReportRow(Days(range), null, report.Current.Figures)) };
         if (report.Previous is { } before) rows.Add(("previous", new ReportRow(Days(range.Previous), null, before.Figures)));
         if (query.WantsXlsx(http.Request)) return XlsxTable("overview", "range", rows, key => key, cancellationToken);
@@ -82,8 +84,8 @@ public static class ReportsApi
 
     /// <summary>
     /// Per agent (a member or an API key): tickets assigned to them, closed while theirs, replies,
-    /// notes and credits spent on their replies; first response and resolution times of the
-    /// tickets assigned to them; SLA outcomes of those tickets.
+    /// notes and credits spent on their replies; first response and resolution times (calendar and
+    /// business hours) of the tickets assigned to them; SLA outcomes and CSAT of those tickets.
     /// </summary>
     private static Task<Results<Ok<ReportTable>, ContentHttpResult, PushStreamHttpResult>> Agents(Guid projectId, [AsParameters] ReportQuery query,
         HttpContext http, ReportStore reports, TimeProvider clock, CancellationToken cancellationToken) =>

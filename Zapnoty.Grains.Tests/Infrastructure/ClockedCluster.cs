@@ -52,10 +52,14 @@ public sealed class ClockedCluster : IAsyncLifetime
     public NpgsqlDataSource Database { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.GrainFactory;
 
+    /// <summary>The Bot API the silo's Telegram client talks to, for tests of the bot dialog on the set clock.</summary>
+    public FakeTelegramServer Telegram { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var connectionString = await TestDatabase.Create("clocked");
         Database = NpgsqlDataSource.Create(connectionString);
+        Telegram = await FakeTelegramServer.Start();
         await new DatabaseMigrator(Database, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
 
         var builder = new TestClusterBuilder(initialSilosCount: 1);
@@ -64,10 +68,28 @@ public sealed class ClockedCluster : IAsyncLifetime
         builder.Properties["Zapnoty:DataProtection:Key"] = TestDatabase.MasterKey;
         builder.Properties["Zapnoty:Sla:ReminderPeriod"] = "00:00:02";
         builder.Properties["Zapnoty:Sla:SweepPeriod"] = "00:00:01";
+        builder.Properties["Zapnoty:Telegram:ApiBaseUrl"] = Telegram.BaseUrl;
+        builder.Properties["Zapnoty:PublicBaseUrl"] = "https://helpdesk.example.com";
         builder.AddSiloBuilderConfigurator<ClockedSilo>();
         builder.AddClientBuilderConfigurator<ZapnotyTestClient>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>A new project of a fresh owner (a user row, then the project grain), for tests that ask the grains directly.</summary>
+    public async Task<(Guid ProjectId, Actor Owner)> NewProject(string name)
+    {
+        var userId = Guid.NewGuid();
+        var email = $"{userId:N}@example.com";
+        await using (var insert = Database.CreateCommand("INSERT INTO users (id, email) VALUES ($1, $2)"))
+        {
+            insert.Parameters.Add(new() { Value = userId });
+            insert.Parameters.Add(new() { Value = email });
+            await insert.ExecuteNonQueryAsync();
+        }
+        var projectId = Guid.NewGuid();
+        await Grains.GetGrain<Projects.IProjectGrain>(projectId).Create(new Projects.CreateProject(name, $"clocked-{userId:N}", userId, email));
+        return (projectId, Actor.User(userId));
     }
 
     public async Task DisposeAsync()
@@ -75,6 +97,7 @@ public sealed class ClockedCluster : IAsyncLifetime
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
         await Database.DisposeAsync();
+        await Telegram.DisposeAsync();
     }
 }
 

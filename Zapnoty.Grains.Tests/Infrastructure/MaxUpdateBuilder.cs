@@ -7,7 +7,9 @@ namespace Zapnoty.Grains.Tests.Infrastructure;
 /// <see cref="FakeMaxServer.Sent"/> filters on); <see cref="DialogId"/> is Max's id of their chat
 /// with the bot, which updates carry too but the helpdesk does not address.
 /// </summary>
-public sealed record MaxCustomer(long UserId, string FirstName, string? LastName = null, string? Username = null, bool IsBot = false)
+/// <see cref="Locale"/> is the language of their app, which Max sends as <c>user_locale</c> with their updates (null: not sent).
+public sealed record MaxCustomer(long UserId, string FirstName, string? LastName = null, string? Username = null, bool IsBot = false,
+    string? Locale = null)
 {
     private static long _lastId = 40_000_000 + Random.Shared.Next(10_000_000);
 
@@ -39,7 +41,7 @@ public static class MaxUpdateBuilder
             ["chat_id"] = from.DialogId,
             ["user"] = User(from),
             ["payload"] = payload,
-            ["user_locale"] = "ru",
+            ["user_locale"] = from.Locale,
         }).ToJsonString();
 
     /// <summary>A text message in the dialog with the bot.</summary>
@@ -82,7 +84,7 @@ public static class MaxUpdateBuilder
             {
                 ["timestamp"] = pressed, ["callback_id"] = callbackId ?? NewCallbackId(), ["payload"] = payload, ["user"] = User(from),
             },
-            ["user_locale"] = "ru",
+            ["user_locale"] = from.Locale,
         };
         if (messageMid is not null)
         {
@@ -121,7 +123,7 @@ public static class MaxUpdateBuilder
 
     /// <summary>The customer stopped (blocked) the bot.</summary>
     public static string BotStopped(MaxCustomer from, DateTimeOffset? at = null) =>
-        new JsonObject { ["update_type"] = "bot_stopped", ["timestamp"] = Millis(at), ["chat_id"] = from.DialogId, ["user"] = User(from), ["user_locale"] = "ru" }
+        new JsonObject { ["update_type"] = "bot_stopped", ["timestamp"] = Millis(at), ["chat_id"] = from.DialogId, ["user"] = User(from), ["user_locale"] = from.Locale }
             .ToJsonString();
 
     private static string Created(MaxCustomer from, JsonObject body, DateTimeOffset? at = null) =>
@@ -130,7 +132,7 @@ public static class MaxUpdateBuilder
             ["update_type"] = "message_created",
             ["timestamp"] = Millis(at),
             ["message"] = Message(from, DialogRecipient(from), body, at),
-            ["user_locale"] = "ru",
+            ["user_locale"] = from.Locale,
         }.ToJsonString();
 
     private static JsonObject Message(MaxCustomer from, JsonObject recipient, JsonObject body, DateTimeOffset? at) => new()

@@ -8,7 +8,8 @@ namespace Zapnoty.Grains.Tests.Infrastructure;
 /// Someone on Telegram. In a private chat with a bot the chat id is the user's id, so
 /// <see cref="ChatId"/> is what our sends go to and what <see cref="FakeTelegramServer.Sent"/> filters on.
 /// </summary>
-public sealed record TelegramCustomer(long Id, string FirstName, string? LastName = null, string? Username = null, bool IsBot = false)
+public sealed record TelegramCustomer(long Id, string FirstName, string? LastName = null, string? Username = null, bool IsBot = false,
+    string? LanguageCode = "en")
 {
     private static long _lastId = 500_000_000 + Random.Shared.Next(100_000_000);
 
@@ -233,7 +234,7 @@ public static class TelegramUpdateBuilder
         ["first_name"] = user.FirstName,
         ["last_name"] = user.LastName,
         ["username"] = user.Username,
-        ["language_code"] = user.IsBot ? null : "en",
+        ["language_code"] = user.IsBot ? null : user.LanguageCode,
     });
 
     private static JsonObject BotUser(FakeBot bot) =>

@@ -1,7 +1,9 @@
 using NodaTime;
 using NodaTime.Text;
 using Zapnoty.Grains.Calendars;
+using Zapnoty.Grains.Csat;
 using Zapnoty.Grains.Projects;
+using Zapnoty.Grains.Reports;
 using Zapnoty.Grains.SlaPolicies;
 using Zapnoty.Grains.Tests.Infrastructure;
 using Zapnoty.Grains.Tickets;
@@ -200,6 +202,51 @@ public sealed class SlaPolicyClockTests(ClockedCluster cluster)
         await grain.CheckSla();
         Assert.Equal(new[] { SlaBreach.NextReply }, await Breaches(ticket.Id));
         Assert.NotNull((await Reloaded(ticket.Id)).NextReplyBreachedAt);
+    }
+
+    [Fact, ClockStep(9)]
+    public async Task Reports_count_first_response_and_resolution_in_business_hours_across_a_weekend_and_a_night_less_the_paused_time()
+    {
+        // Moscow office hours, Monday to Friday 09:00-18:00; resolution pauses while waiting. 2027-04-02 is a Friday.
+        var (projectId, owner) = await Project(Calendar(Moscow), Policy(TicketPriority.Normal, resolve: 600, businessHours: true, pauseWhileWaiting: true));
+        await cluster.Grains.GetGrain<ICsatSettingsGrain>(projectId).Set(owner, CsatSettings.Default with { Enabled = true });
+        Clock.Set(Local(Moscow, "2027-04-02T17:00:00"));
+        var weekend = await Create(projectId);
+        var a = cluster.Grains.GetGrain<ITicketGrain>(weekend.Id);
+        // Answered Monday 10:00: 65 hours later, 2 working hours (Friday 17-18, Monday 9-10).
+        Clock.Set(Local(Moscow, "2027-04-05T10:00:00"));
+        await a.Reply(new AgentReply(owner, "Looking into it"));
+        Clock.Set(Local(Moscow, "2027-04-05T11:00:00"));
+        await a.Edit(new TicketEdit(owner, Status: TicketStatus.Waiting));
+        // Created Monday 17:30, answered Tuesday 09:30: 16 hours later, across the night 1 working hour.
+        Clock.Set(Local(Moscow, "2027-04-05T17:30:00"));
+        var night = await Create(projectId);
+        Clock.Set(Local(Moscow, "2027-04-06T09:30:00"));
+        await cluster.Grains.GetGrain<ITicketGrain>(night.Id).Reply(new AgentReply(owner, "Good morning"));
+        // The customer writes Tuesday 10:00: paused 23 hours, 8 of them working (Monday 11-18, Tuesday 9-10).
+        Clock.Set(Local(Moscow, "2027-04-06T10:00:00"));
+        await a.AddCustomerMessage(new CustomerMessage("Here is the log", PostedBy: owner));
+        // Closed Tuesday 12:00: 91 hours after creation; 13 working hours (1 + 9 + 3) less the 8 paused: 5.
+        Clock.Set(Local(Moscow, "2027-04-06T12:00:00"));
+        await a.Edit(new TicketEdit(owner, Status: TicketStatus.Closed));
+        Clock.Set(Local(Moscow, "2027-04-06T12:30:00"));
+        await cluster.Grains.GetGrain<ITicketCsatGrain>(weekend.Id).Rate(new CsatRating(owner, 4, "Quick, thanks"));
+
+        var stored = await Reloaded(weekend.Id);
+        Assert.Equal((7200L, 28800L, 18000L, 23L * 3600), (stored.FirstReplyBusinessSeconds, stored.PausedBusinessSeconds,
+            stored.ResolutionBusinessSeconds, stored.PausedSeconds));
+        Assert.Equal(3600L, (await Reloaded(night.Id)).FirstReplyBusinessSeconds);
+
+        var report = await new ReportStore(cluster.Database).Read(projectId, new ReportRange(new DateOnly(2027, 4, 1), new DateOnly(2027, 4, 7)),
+            ReportGrouping.Total, CancellationToken.None);
+        var f = Assert.Single(report.Groups).Figures;
+        Assert.Equal((2L, 145800L), (f.FirstResponse.Count, f.FirstResponse.AverageSeconds!.Value));           // (234,000 + 57,600) / 2
+        Assert.Equal((2L, 5400L), (f.FirstResponseBusiness.Count, f.FirstResponseBusiness.AverageSeconds!.Value)); // (7,200 + 3,600) / 2
+        Assert.Equal((1L, 327600L), (f.Resolution.Count, f.Resolution.AverageSeconds!.Value));
+        Assert.Equal((1L, 18000L), (f.ResolutionBusiness.Count, f.ResolutionBusiness.AverageSeconds!.Value));
+        Assert.Equal((1L, 1L, 1L, 1L, 4.0, 1.0), (f.Csat.Requested, f.Csat.Answered, f.Csat.Of(4), f.Csat.Comments, f.Csat.AverageScore!.Value,
+            f.Csat.ResponseRate!.Value));
+        await ReportRecount.AssertRollupsEqualRecount(cluster.Database, projectId);
     }
 
     private static SlaPolicy Policy(TicketPriority priority, int? firstReply = null, int? nextReply = null, int? resolve = null,

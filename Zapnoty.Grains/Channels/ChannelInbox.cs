@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 using Zapnoty.Grains.Tickets;
 
 namespace Zapnoty.Grains.Channels;
@@ -8,6 +9,9 @@ namespace Zapnoty.Grains.Channels;
 public sealed record ConversationDraft(string Text, IReadOnlyList<Attachment> Attachments, string? MessageId);
 
 public sealed record ConversationRow(ConversationStep Step, ConversationDraft? Draft, Guid? CurrentTicketId);
+
+/// <summary>An update a bot's webhook received, to record in the inbox.</summary>
+public sealed record ArrivingUpdate(BotView Bot, IncomingUpdate Update, DateTimeOffset ReceivedAt);
 
 /// <summary>An update waiting in the inbox and when it arrived there.</summary>
 public sealed record WaitingUpdate(IncomingUpdate Update, DateTimeOffset ReceivedAt);
@@ -22,27 +26,46 @@ public sealed record WaitingChat(Channel Channel, string ExternalBotId, string C
 public sealed class ChannelInbox(NpgsqlDataSource dataSource)
 {
     /// <summary>
-    /// True when the update is new; a redelivered one is already there. The dialog's chat id it
-    /// names (Max) is remembered in the same statement, for "typing…" in that chat.
+    /// Records updates of many requests in one statement (one transaction): true for each update
+    /// that is new, false for a redelivery (already there, or earlier in the same batch). The
+    /// dialog's chat id an update names (Max) is remembered in the same statement, for "typing…"
+    /// in that chat; of one chat's updates in a batch the last one's counts.
     /// </summary>
-    public async Task<bool> Record(Guid botId, IncomingUpdate update, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<bool>> Record(IReadOnlyList<ArrivingUpdate> arriving, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            WITH dialog AS (
-                INSERT INTO channel_dialogs (bot_id, chat_id, dialog_chat_id, updated_at) SELECT $1, $3, $6, $5 WHERE $6::text IS NOT NULL
+            WITH arriving AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::text[])
+                       WITH ORDINALITY AS a(bot_id, update_key, chat_id, payload, received_at, dialog_chat_id, language, n)),
+            dialog AS (
+                INSERT INTO channel_dialogs (bot_id, chat_id, dialog_chat_id, updated_at)
+                SELECT DISTINCT ON (bot_id, chat_id) bot_id, chat_id, dialog_chat_id, received_at FROM arriving
+                 WHERE dialog_chat_id IS NOT NULL ORDER BY bot_id, chat_id, n DESC
                 ON CONFLICT (bot_id, chat_id) DO UPDATE SET dialog_chat_id = EXCLUDED.dialog_chat_id, updated_at = EXCLUDED.updated_at
                  WHERE channel_dialogs.dialog_chat_id <> EXCLUDED.dialog_chat_id)
-            INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at) VALUES ($1, $2, $3, $4::jsonb, $5)
+            INSERT INTO channel_updates (bot_id, update_key, chat_id, payload, received_at, language)
+            SELECT bot_id, update_key, chat_id, payload::jsonb, received_at, language FROM arriving ORDER BY n
             ON CONFLICT (bot_id, update_key) DO NOTHING
+            RETURNING bot_id, update_key
             """);
-        update = Storable(update);
-        command.Parameters.Add(new() { Value = botId });
-        command.Parameters.Add(new() { Value = update.Key });
-        command.Parameters.Add(new() { Value = update.ChatId });
-        command.Parameters.Add(new() { Value = JsonSerializer.Serialize(update, WireJson.Options) });
-        command.Parameters.Add(new() { Value = now });
-        command.Parameters.Add(new() { Value = (object?)update.DialogChatId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var updates = arriving.Select(a => Storable(a.Update)).ToList();
+        Arrays(command, (arriving.Select(a => a.Bot.Id).ToArray(), NpgsqlDbType.Uuid), (updates.Select(u => u.Key).ToArray(), NpgsqlDbType.Text),
+            (updates.Select(u => u.ChatId).ToArray(), NpgsqlDbType.Text),
+            (updates.Select(u => JsonSerializer.Serialize(u, WireJson.Options)).ToArray(), NpgsqlDbType.Text),
+            (arriving.Select(a => a.ReceivedAt).ToArray(), NpgsqlDbType.TimestampTz), (updates.Select(u => u.DialogChatId).ToArray(), NpgsqlDbType.Text),
+            (updates.Select(u => BotLanguages.BotLanguage.FromTag(u.User.Language)).ToArray(), NpgsqlDbType.Text));
+        var inserted = new HashSet<(Guid, string)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            while (await reader.ReadAsync(cancellationToken))
+                inserted.Add((reader.GetGuid(0), reader.GetString(1)));
+        // Of one key handed in twice, the first is the new one: the insert took them in that order.
+        return arriving.Select((a, i) => inserted.Remove((a.Bot.Id, updates[i].Key))).ToList();
+    }
+
+    private static void Arrays(NpgsqlCommand command, params (Array Values, NpgsqlDbType Element)[] parameters)
+    {
+        foreach (var (values, element) in parameters)
+            command.Parameters.Add(new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | element });
     }
 
     /// <summary>The messenger's chat id of the customer's dialog, when an update named one (Max).</summary>
@@ -82,7 +105,7 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<WaitingUpdate>> Waiting(Guid botId, string chatId, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT payload::text, received_at FROM channel_updates
+            SELECT payload::text, received_at, language FROM channel_updates
              WHERE bot_id = $1 AND chat_id = $2 AND processed_at IS NULL
              ORDER BY received_at, length(update_key), update_key
              LIMIT $3
@@ -93,8 +116,11 @@ public sealed class ChannelInbox(NpgsqlDataSource dataSource)
         var updates = new List<WaitingUpdate>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
-            updates.Add(new WaitingUpdate(JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!,
-                reader.GetFieldValue<DateTimeOffset>(1)));
+        {
+            var update = JsonSerializer.Deserialize<IncomingUpdate>(reader.GetString(0), WireJson.Options)!;
+            if (!reader.IsDBNull(2)) update = update with { User = update.User with { Language = reader.GetString(2) } };
+            updates.Add(new WaitingUpdate(update, reader.GetFieldValue<DateTimeOffset>(1)));
+        }
         return updates;
     }
 

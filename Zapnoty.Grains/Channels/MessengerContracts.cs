@@ -12,10 +12,16 @@ namespace Zapnoty.Grains.Channels;
 [Alias("Zapnoty.Grains.Channels.IncomingKind")]
 public enum IncomingKind { Message, EditedMessage, Callback, Blocked, Unblocked }
 
-/// <summary>The person writing: their messenger user id, display name and @username.</summary>
+/// <summary>
+/// The person writing: their messenger user id, display name and @username, and the language of
+/// their app when the update says (<see cref="BotLanguages.BotLanguage.FromTag"/>). The language is
+/// kept beside the inbox's JSON (<c>channel_updates.language</c>), not in it, as silos of the
+/// previous release read that JSON and refuse members they do not know.
+/// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.ChatUser")]
-public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username);
+public sealed record ChatUser([property: Id(0)] string Id, [property: Id(1)] string? Name, [property: Id(2)] string? Username,
+    [property: Id(3), JsonIgnore] string? Language = null);
 
 /// <summary>
 /// A file the customer sent, kept by reference (the messenger's file id), never copied: agents
@@ -46,6 +52,7 @@ public sealed record Attachment(
 /// <see cref="DialogChatId"/> is Max's chat id of the dialog, where chat actions ("typing…") go
 /// (null for Telegram, whose chat id is <see cref="ChatId"/> itself). It is kept in
 /// <c>channel_dialogs</c>, not in the inbox's JSON, which silos of the previous version read too.
+/// <see cref="ThreadId"/> and <see cref="ChatTitle"/> are set only for a Telegram staff group (its forum topic and name).
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.IncomingUpdate")]
@@ -60,7 +67,13 @@ public sealed record IncomingUpdate(
     [property: Id(7)] string? CallbackId,
     [property: Id(8)] string? CallbackData,
     [property: Id(9)] DateTimeOffset At,
-    [property: Id(10), JsonIgnore] string? DialogChatId = null);
+    [property: Id(10), JsonIgnore] string? DialogChatId = null,
+    [property: Id(11), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ThreadId = null,
+    [property: Id(12), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChatTitle = null)
+{
+    /// <summary>Telegram's groups have negative chat ids, private chats positive ones: a group's updates go to its staff group.</summary>
+    public bool InGroup => ChatId.StartsWith('-');
+}
 
 /// <summary>A choice under a bot message (an inline keyboard button); <see cref="Data"/> comes back in the callback.</summary>
 [GenerateSerializer, Immutable]

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans.Concurrency;
+using Zapnoty.Grains.BotLanguages;
 using Zapnoty.Grains.Channels;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Storage;
@@ -24,7 +26,7 @@ public interface IConversationGrain : IGrainWithStringKey
 }
 
 public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, NpgsqlDataSource dataSource, MessengerClients clients, TimeProvider clock,
-    ILogger<ConversationGrain> log) : Grain, IConversationGrain
+    CustomerLanguages languages, ILogger<ConversationGrain> log) : Grain, IConversationGrain
 {
     private const int UpdatesPerRound = 20;
     private const string TypeChoice = "type:";
@@ -42,6 +44,10 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
     private ConversationRow _state = new(ConversationStep.Idle, null, null);
     private DateOnly? _dailyLimitToldOn;
 
+    /// <summary>The customer's language as last told (null: never), and whether the customer row has it (it exists from their first ticket).</summary>
+    private string? _language;
+    private bool _languageStored;
+
     private (Channel Channel, string ExternalBotId, string ChatId) Key => ConversationKeys.Parse(this.GetPrimaryKeyString());
 
     public async Task Process()
@@ -53,6 +59,8 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         {
             // A bot reconnected (possibly to another project) starts its chats afresh.
             _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? new(ConversationStep.Idle, null, null);
+            _language = await languages.OfChat(bot.Id, chatId, CancellationToken.None);
+            _languageStored = _language is not null;
             _loadedFor = bot.Id;
         }
 
@@ -104,6 +112,11 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
 
     private async Task Apply(BotView bot, IncomingUpdate update)
     {
+        if (update.InGroup && bot.Channel == Channel.Telegram)
+        {
+            await ApplyInStaffGroup(bot, update);
+            return;
+        }
         if (update.Kind is IncomingKind.Blocked or IncomingKind.Unblocked)
         {
             await OnReachability(bot, update);
@@ -111,8 +124,15 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         }
         // Someone who writes or presses a button has the bot unblocked (Max's bot_started arrives as /start).
         await outbox.Reachable(bot.Id, update.ChatId, CancellationToken.None);
+        if (update.User.Language is { } told && told != _language)
+        {
+            _language = told;
+            _languageStored = false;
+        }
+        await RememberLanguage(bot, update.ChatId);
         var context = await GrainFactory.GetGrain<IProjectGrain>(bot.ProjectId).GetBotContext();
-        var dialog = new Dialog(bot, update, context, new ChatRoute(bot.Id, update.ChatId), clock.StoredNow());
+        var book = await GrainFactory.GetGrain<IBotTextsGrain>(bot.ProjectId).Get();
+        var dialog = new Dialog(bot, update, context, book, book.LanguageFor(_language), new ChatRoute(bot.Id, update.ChatId), clock.StoredNow());
         try
         {
             switch (update.Kind)
@@ -139,6 +159,25 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
     }
 
     /// <summary>
+    /// A Telegram supergroup is no customer's chat: the project's staff group applies it (or
+    /// ignores it, for a group it does not know), then the update is claimed.
+    /// </summary>
+    private async Task ApplyInStaffGroup(BotView bot, IncomingUpdate update)
+    {
+        await GrainFactory.GetGrain<Channels.StaffGroup.IStaffGroupGrain>(bot.ProjectId).Apply(bot, update);
+        try
+        {
+            List<NpgsqlBatchCommand> claim = [ChannelWrites.Claim(bot.Id, update.Key, clock.StoredNow())];
+            if (update.Text?.TrimStart().StartsWith("/link", StringComparison.Ordinal) == true)
+                claim.Add(Channels.StaffGroup.StaffGroupStore.ForgetLinkCode(bot.Id, update.Key));
+            await dataSource.Commit(claim, CancellationToken.None);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
+        }
+    }
+
+    /// <summary>
     /// The helpdesk refused what the update asked for (a rule, not a fault): retrying would meet the
     /// same refusal forever and hold back every later update of the chat. So the update is claimed
     /// and the customer told, and a description that could not become a ticket is let go.
@@ -152,11 +191,11 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         {
             // Told once a day, not once per message of a flood.
             var today = DateOnly.FromDateTime(d.Now.UtcDateTime);
-            answer = _dailyLimitToldOn == today ? null : ConversationNotices.DailyLimit;
+            answer = _dailyLimitToldOn == today ? null : d.Say("daily_limit");
             _dailyLimitToldOn = today;
         }
         else
-            answer = d.Update.Kind == IncomingKind.EditedMessage ? null : ConversationNotices.Refused(refused.Message);
+            answer = d.Update.Kind == IncomingKind.EditedMessage ? null : d.Say("refused", ("reason", refused.Message));
         var state = _state.Step == ConversationStep.ChoosingType ? _state with { Step = ConversationStep.Idle, Draft = null } : _state;
         await Commit(d, state, answer);
     }
@@ -193,22 +232,22 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         if (Command(text, "/start") is { } payload)
         {
             if (payload.Length == 0 || payload == "help_" + d.Context.Project.Slug)
-                await Commit(d, _state with { Step = ConversationStep.Describing, Draft = null }, d.Render(d.Context.Texts.Greeting));
+                await Commit(d, _state with { Step = ConversationStep.Describing, Draft = null }, d.Say("greeting"));
             else
-                await Commit(d, _state, d.Render(d.Context.Texts.InvalidLink));
+                await Commit(d, _state, d.Say("invalid_link"));
             return;
         }
         if (Command(text, "/new") is not null)
         {
-            await Commit(d, _state with { Step = ConversationStep.Describing, Draft = null }, d.Render(d.Context.Texts.NewTicket));
+            await Commit(d, _state with { Step = ConversationStep.Describing, Draft = null }, d.Say("new_ticket"));
             return;
         }
         if (Command(text, "/status") is not null)
         {
             var open = await OpenTicket();
             await Commit(d, _state, open is null
-                ? d.Render(d.Context.Texts.NoTicket)
-                : d.Render(d.Context.Texts.Status, open.Number, open.Status.Wire().Replace('_', ' ')));
+                ? d.Say("no_ticket")
+                : d.Say("status", ("number", open.Number.ToString(CultureInfo.InvariantCulture)), ("status", d.Say("status_" + open.Status.Wire()))));
             return;
         }
 
@@ -219,9 +258,9 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
             var merged = new ConversationDraft(string.Join("\n", new[] { earlier.Text, draft.Text }.Where(t => t.Length > 0)),
                 [.. earlier.Attachments, .. draft.Attachments], earlier.MessageId);
             if (merged.Text.Length > TicketLimits.MaxTextLength || merged.Attachments.Count > MaxDraftAttachments)
-                await Commit(d, _state, ConversationNotices.DraftFull(TicketLimits.MaxTextLength), TypeButtons(d.Context));
+                await Commit(d, _state, d.Say("draft_full", ("limit", TicketLimits.MaxTextLength.ToString(CultureInfo.InvariantCulture))), TypeButtons(d));
             else
-                await Commit(d, _state with { Draft = merged }, d.Render(d.Context.Texts.ChooseType), TypeButtons(d.Context));
+                await Commit(d, _state with { Draft = merged }, d.Say("choose_type"), TypeButtons(d));
             return;
         }
         if (_state.Step == ConversationStep.Idle && await OpenTicket() is { } ticket)
@@ -239,8 +278,8 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
 
         // A new description: right after /start or /new, or the first words after a ticket was closed.
         if (d.Context.TicketTypes.Count > 0)
-            await Commit(d, new ConversationRow(ConversationStep.ChoosingType, draft, _state.CurrentTicketId), d.Render(d.Context.Texts.ChooseType),
-                TypeButtons(d.Context));
+            await Commit(d, new ConversationRow(ConversationStep.ChoosingType, draft, _state.CurrentTicketId), d.Say("choose_type"),
+                TypeButtons(d));
         else
             await CreateTicket(d, draft, typeId: null);
     }
@@ -274,7 +313,8 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         }
         // A recorded rating claimed the update with it; any other outcome claims it here.
         if (outcome != Csat.CsatChatOutcome.Recorded) await Commit(d, _state, answer: null);
-        await clients.For(d.Bot.Channel).AnswerCallback(clients.TokenOf(d.Bot), d.Update.CallbackId!, Csat.CsatNotices.For(outcome), CancellationToken.None);
+        var notice = Csat.CsatNotices.KeyFor(outcome) is { } key ? d.Say(key) : null;
+        await clients.For(d.Bot.Channel).AnswerCallback(clients.TokenOf(d.Bot), d.Update.CallbackId!, notice, CancellationToken.None);
     }
 
     private async Task OnEdit(Dialog d)
@@ -300,8 +340,28 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         var ticket = await GrainFactory.GetGrain<IProjectGrain>(d.Bot.ProjectId).CreateTicket(new NewTicket(
             d.Bot.Channel, new CustomerIdentity(user.Id, Fit(user.Name), null, Fit(user.Username)), draft.Text, null, typeId, null,
             new Actor(ActorKind.Customer, null),
-            new ChannelOrigin(d.Route, d.Update.Key, draft.MessageId, draft.Attachments, d.Render(d.Context.Texts.TicketCreated))));
+            new ChannelOrigin(d.Route, d.Update.Key, draft.MessageId, draft.Attachments, d.Say("ticket_created"))));
         _state = new ConversationRow(ConversationStep.Idle, null, ticket.Id);
+        // The customer row exists from this ticket on: the language can be kept on it now.
+        await RememberLanguage(d.Bot, d.Update.ChatId);
+    }
+
+    /// <summary>
+    /// Keeps the language the customer last told on their row (a preference: written on its own, and
+    /// tried again on the next update if this fails), for the survey a close sends and for updates
+    /// without a language.
+    /// </summary>
+    private async Task RememberLanguage(BotView bot, string chatId)
+    {
+        if (_language is null || _languageStored) return;
+        try
+        {
+            _languageStored = await languages.Remember(bot.Id, chatId, _language, CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            log.LogWarning(e, "Conversation {Key}: the customer's language could not be kept; tried again on the next update", this.GetPrimaryKeyString());
+        }
     }
 
     /// <summary>
@@ -350,8 +410,9 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
     /// <summary>Merges chain only when a survivor is merged on later; a few hops cover any real history.</summary>
     private const int MaxMergeHops = 8;
 
-    private static IReadOnlyList<ChoiceButton> TypeButtons(BotContext context) =>
-        context.TicketTypes.Select(t => new ChoiceButton(t.Name, TypeChoice + t.Id.ToString("N"))).ToList();
+    /// <summary>The ticket types to pick from, named in the customer's language.</summary>
+    private static IReadOnlyList<ChoiceButton> TypeButtons(Dialog d) =>
+        d.Context.TicketTypes.Select(t => new ChoiceButton(d.Book.TypeName(d.Language, t), TypeChoice + t.Id.ToString("N"))).ToList();
 
     /// <summary>The argument of <paramref name="command"/> (also in the <c>/cmd@botname</c> form), or null when the text is not that command.</summary>
     private static string? Command(string text, string command)
@@ -361,11 +422,11 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         return text.Length > word.Length ? text[(word.Length + 1)..].Trim() : "";
     }
 
-    private sealed record Dialog(BotView Bot, IncomingUpdate Update, BotContext Context, ChatRoute Route, DateTimeOffset Now)
+    /// <summary>One update being applied, with the texts in <see cref="Language"/>, the one chosen for this customer.</summary>
+    private sealed record Dialog(BotView Bot, IncomingUpdate Update, BotContext Context, BotTextBook Book, string Language, ChatRoute Route,
+        DateTimeOffset Now)
     {
-        public string Render(string template, long? number = null, string? status = null) => template
-            .Replace("{project}", Context.Project.Name)
-            .Replace("{status}", status ?? "")
-            .Replace("{number}", number?.ToString() ?? "{number}");
+        /// <summary>The text of <paramref name="key"/>; <c>{number}</c> of a ticket not yet created stays for the creation to fill in.</summary>
+        public string Say(string key, params (string Name, string Value)[] values) => Book.Render(Language, key, Context.Project.Name, values);
     }
 }

@@ -74,18 +74,14 @@ public static class CsatButtons
     }
 }
 
-/// <summary>What the bot shows on a press it did not record, as the button's short notice. Fixed (English), like <see cref="Conversations.ConversationNotices"/>.</summary>
+/// <summary>What the bot shows on a press it did not record, as the button's short notice: bot texts (<see cref="BotLanguages.BotTextCatalog"/>) in the customer's language.</summary>
 public static class CsatNotices
 {
-    public const string AlreadyRated = "You have already rated this conversation. Thank you!";
-    public const string Closed = "This survey is closed.";
-    public const string CommentTaken = "Thank you, we have passed your comment on to the team.";
-
-    /// <summary>The notice for a press; null when it was recorded (the thanks come as a message).</summary>
-    public static string? For(CsatChatOutcome outcome) => outcome switch
+    /// <summary>The key of the notice for a press; null when it was recorded (the thanks come as a message).</summary>
+    public static string? KeyFor(CsatChatOutcome outcome) => outcome switch
     {
         CsatChatOutcome.Recorded => null,
-        CsatChatOutcome.AlreadyRated => AlreadyRated,
-        _ => Closed,
+        CsatChatOutcome.AlreadyRated => "csat_already_rated",
+        _ => "csat_closed",
     };
 }

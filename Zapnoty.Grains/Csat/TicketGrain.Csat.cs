@@ -24,16 +24,17 @@ public sealed partial class TicketGrain : ITicketCsatGrain
         if (CsatRules.Refusal(before) is { } refusal) return refusal;
 
         var settings = await GrainFactory.GetGrain<ICsatSettingsGrain>(before.ProjectId).Get();
+        var texts = await SurveyTextsFor(before, settings);
         var now = clock.StoredNow();
-        var commentUntil = settings.CommentPromptText is null ? (DateTimeOffset?)null : now + CsatLimits.CommentWindow;
+        var commentUntil = texts.CommentPrompt is null ? (DateTimeOffset?)null : now + CsatLimits.CommentWindow;
         var after = Rated(before, new TicketCsat(rating.Score, null, now, commentUntil), now);
         var route = rating.Origin.Route;
         List<NpgsqlBatchCommand> writes =
         [
             .. ChannelWrites.ForOrigin(rating.Origin, before.Id, before.Number, now),
-            ChannelWrites.Enqueue(route, settings.ThanksText, null, null, before.Id, now),
+            ChannelWrites.Enqueue(route, texts.Thanks, null, null, before.Id, now),
         ];
-        if (settings.CommentPromptText is { } prompt) writes.Add(ChannelWrites.Enqueue(route, prompt, null, null, before.Id, now));
+        if (texts.CommentPrompt is { } prompt) writes.Add(ChannelWrites.Enqueue(route, prompt, null, null, before.Id, now));
         await CommitRating(before, after, Actor.Customer(before.Customer.Id), now, writes);
         GrainFactory.GetGrain<IChannelSenderGrain>(route.BotId).Nudge().Ignore();
         return CsatChatOutcome.Recorded;
@@ -45,11 +46,12 @@ public sealed partial class TicketGrain : ITicketCsatGrain
         var now = clock.StoredNow();
         if (before.Route != comment.Origin.Route || !CsatRules.AwaitsComment(before, now) || string.IsNullOrWhiteSpace(comment.Text)) return false;
         var text = TicketRules.Shorten(comment.Text.Trim(), CsatLimits.MaxCommentLength);
+        var taken = (await SurveyTextsFor(before, await GrainFactory.GetGrain<ICsatSettingsGrain>(before.ProjectId).Get())).CommentTaken;
         var after = Rated(before, before.Csat! with { Comment = text, CommentUntil = null }, now);
         await CommitRating(before, after, Actor.Customer(before.Customer.Id), now,
         [
             .. ChannelWrites.ForOrigin(comment.Origin, before.Id, before.Number, now),
-            ChannelWrites.Enqueue(comment.Origin.Route, CsatNotices.CommentTaken, null, null, before.Id, now),
+            ChannelWrites.Enqueue(comment.Origin.Route, taken, null, null, before.Id, now),
         ]);
         GrainFactory.GetGrain<IChannelSenderGrain>(comment.Origin.Route.BotId).Nudge().Ignore();
         return true;
@@ -121,7 +123,18 @@ public sealed partial class TicketGrain : ITicketCsatGrain
         if (after.Channel == Channel.Api)
             return new SurveyChange(after, [CsatEvents.Requested(after, now, await TeamFor(after), settings)], [], null);
         if (after.Route is { } route)
-            return new SurveyChange(after, [], [ChannelWrites.Enqueue(route, settings.QuestionText, CsatButtons.For(after.Id), null, after.Id, now)], route);
+        {
+            var question = (await SurveyTextsFor(after, settings)).Question;
+            return new SurveyChange(after, [], [ChannelWrites.Enqueue(route, question, CsatButtons.For(after.Id), null, after.Id, now)], route);
+        }
         return unchanged;
+    }
+
+    /// <summary>The survey's texts in the language the ticket's customer last used in their messenger.</summary>
+    private async Task<SurveyTexts> SurveyTextsFor(TicketView ticket, CsatSettings settings)
+    {
+        var book = await GrainFactory.GetGrain<BotLanguages.IBotTextsGrain>(ticket.ProjectId).Get();
+        var project = await GrainFactory.GetGrain<Projects.IProjectGrain>(ticket.ProjectId).Get();
+        return SurveyTexts.For(book, settings, await customerLanguages.OfCustomer(ticket.Customer.Id, CancellationToken.None), project.Name);
     }
 }

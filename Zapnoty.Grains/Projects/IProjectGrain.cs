@@ -41,7 +41,10 @@ public interface IProjectGrain : IGrainWithGuidKey
     /// <summary>What a bot dialog needs: the project, its bot texts, its active ticket types.</summary>
     [Alias("C427F621")]
     [ReadOnly] Task<BotContext> GetBotContext();
-    /// <summary>Changes bot texts by key (<see cref="BotTexts.Keys"/>); null returns a text to its default.</summary>
+    /// <summary>
+    /// Changes bot texts of the default language by key (<see cref="BotTexts.Keys"/>); null returns a text to its default.
+    /// The previous release's; this one calls <see cref="BotLanguages.IBotTextsGrain"/>.
+    /// </summary>
     [Alias("12CD63F9")]
     Task<BotTexts> ChangeBotTexts(Actor actor, IReadOnlyDictionary<string, string?> changes);
 

@@ -20,7 +20,8 @@ namespace Zapnoty.Grains.Projects;
 public sealed partial class ProjectGrain(
     ProjectStore store,
     TeamStore team,
-    TicketCreationStore creations,
+    CreationCommits creations,
+    FreshTickets fresh,
     SlaReminderRows slaReminders,
     CannedReplyStore cannedReplies,
     IEmailSender email,
@@ -132,20 +133,17 @@ public sealed partial class ProjectGrain(
         return Task.FromResult(new BotContext(state.Project, state.BotTexts, state.TicketTypes.Where(t => !t.Archived).ToList()));
     }
 
+    /// <summary>
+    /// The previous release's route to the texts, kept for its silos during a rolling upgrade: the
+    /// texts now live per language in <see cref="BotLanguages.IBotTextsGrain"/>, and this changes
+    /// those of the default language there.
+    /// </summary>
     public async Task<BotTexts> ChangeBotTexts(Actor actor, IReadOnlyDictionary<string, string?> changes)
     {
-        var state = State;
-        var texts = state.BotTexts.With(changes);
-        if (texts == state.BotTexts) return texts;
-
-        var customised = BotTexts.Keys.Zip(Values(texts), Values(BotTexts.Default))
-            .Where(t => t.Second != t.Third).ToDictionary(t => t.First, t => t.Second);
-        await store.SaveBotTexts(ProjectId, customised, new AuditEntry(clock.StoredNow(), actor, AuditActions.BotTextsChanged,
-            ProjectId.ToString(), changes), CancellationToken.None);
-        _state = state with { BotTexts = texts };
-        return texts;
-
-        static IEnumerable<string> Values(BotTexts t) => [t.Greeting, t.ChooseType, t.TicketCreated, t.InvalidLink, t.Status, t.NoTicket, t.NewTicket];
+        _ = State;
+        var texts = GrainFactory.GetGrain<BotLanguages.IBotTextsGrain>(ProjectId);
+        var book = await texts.ChangeTexts(actor, (await texts.Get()).DefaultLanguage, changes);
+        return BotTexts.Default.With(BotTexts.Keys.ToDictionary(key => key, key => (string?)book.Text(book.DefaultLanguage, key)));
     }
 
     public Task<IReadOnlyList<TicketTypeView>> ListTicketTypes(bool includeArchived) =>

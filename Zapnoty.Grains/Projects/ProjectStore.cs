@@ -82,17 +82,6 @@ public sealed class ProjectStore(NpgsqlDataSource dataSource)
         }
     }
 
-    /// <summary>Stores only the texts that differ from the defaults, so better defaults reach every project.</summary>
-    public Task SaveBotTexts(Guid projectId, IReadOnlyDictionary<string, string> customised, AuditEntry audit, CancellationToken cancellationToken) =>
-        dataSource.Commit(
-        [
-            new NpgsqlBatchCommand("UPDATE projects SET bot_texts = $2::jsonb, updated_at = $3 WHERE id = $1")
-            {
-                Parameters = { new() { Value = projectId }, new() { Value = JsonSerializer.Serialize(customised) }, new() { Value = audit.At } },
-            },
-            AuditWrites.Insert(projectId, audit),
-        ], cancellationToken);
-
     public Task Rename(Guid projectId, string name, AuditEntry audit, CancellationToken cancellationToken) =>
         dataSource.Commit(
         [

@@ -7,7 +7,8 @@ namespace Zapnoty.Grains.Reports;
 /// </summary>
 public sealed record ReportFigures(
     long Created, long Closed, long Reopened, long Replies, long Notes, long CustomerMessages, long Assigned, long CreditsSpent,
-    TimeFigures FirstResponse, TimeFigures Resolution, SlaFigures FirstReplySla, SlaFigures ResolutionSla)
+    TimeFigures FirstResponse, TimeFigures Resolution, SlaFigures FirstReplySla, SlaFigures ResolutionSla,
+    TimeFigures FirstResponseBusiness, TimeFigures ResolutionBusiness, CsatFigures Csat)
 {
     public static readonly ReportFigures None = From([]);
 
@@ -24,8 +25,17 @@ public sealed record ReportFigures(
             TimeFigures.From(sums.Where(s => s.Metric == ReportMetrics.FirstResponse).ToList()),
             TimeFigures.From(sums.Where(s => s.Metric == ReportMetrics.Closed).ToList()),
             new SlaFigures(Count(ReportMetrics.FirstReplyMet), Count(ReportMetrics.FirstReplyBreached)),
-            new SlaFigures(Count(ReportMetrics.ResolveMet), Count(ReportMetrics.ResolveBreached)));
+            new SlaFigures(Count(ReportMetrics.ResolveMet), Count(ReportMetrics.ResolveBreached)),
+            TimeFigures.From(sums.Where(s => s.Metric == ReportMetrics.FirstResponseBusiness).ToList()),
+            TimeFigures.From(sums.Where(s => s.Metric == ReportMetrics.ResolutionBusiness).ToList()),
+            new CsatFigures(Count(ReportMetrics.CsatRequested), Count(ReportMetrics.CsatAnswered), Count(ReportMetrics.CsatComment),
+                [.. Enumerable.Range(1, 5).Select(score => new ScoreCount(score, Count(ReportMetrics.CsatScore(score))))]));
     }
+
+    /// <summary>Whether anything at all happened in this group (a key whose facts all moved away sums to nothing).</summary>
+    public bool HasAny() => Created + Closed + Reopened + Replies + Notes + CustomerMessages + Assigned + CreditsSpent + FirstResponse.Count
+        + FirstReplySla.Met + FirstReplySla.Breached + ResolutionSla.Met + ResolutionSla.Breached
+        + FirstResponseBusiness.Count + ResolutionBusiness.Count + Csat.Requested + Csat.Received != 0;
 }
 
 /// <summary>One rollup sum: a metric's count and seconds in one time bucket (-1: a fact without a duration).</summary>
@@ -53,7 +63,30 @@ public sealed record SlaFigures(long Met, long Breached)
     public double? MetShare => Met + Breached == 0 ? null : Math.Round((double)Met / (Met + Breached), 4);
 }
 
-/// <summary>The metric names of the rollups (migration 0030).</summary>
+/// <summary>
+/// Customer satisfaction: surveys sent, of those how many were answered (the response rate is
+/// answered / sent, both counted when the survey went out), ratings received per score 1..5
+/// (counted when they came) with their average, and comments received.
+/// </summary>
+public sealed record CsatFigures(long Requested, long Answered, long Comments, IReadOnlyList<ScoreCount> Distribution)
+{
+    /// <summary>Ratings received.</summary>
+    public long Received => Distribution.Sum(d => d.Count);
+
+    /// <summary>The average score (1..5) of the ratings received; null when none was.</summary>
+    public double? AverageScore => Received == 0 ? null : Math.Round((double)Distribution.Sum(d => d.Score * d.Count) / Received, 2);
+
+    /// <summary>The share of the surveys sent that were answered; null when none was sent.</summary>
+    public double? ResponseRate => Requested == 0 ? null : Math.Round((double)Answered / Requested, 4);
+
+    /// <summary>How many ratings gave <paramref name="score"/>.</summary>
+    public long Of(int score) => Distribution.Where(d => d.Score == score).Sum(d => d.Count);
+}
+
+/// <summary>How many ratings gave one score.</summary>
+public sealed record ScoreCount(int Score, long Count);
+
+/// <summary>The metric names of the rollups (migrations 0030 and 0033).</summary>
 public static class ReportMetrics
 {
     public const string Created = "created";
@@ -69,6 +102,14 @@ public static class ReportMetrics
     public const string FirstReplyBreached = "first_reply_breached";
     public const string ResolveMet = "resolve_met";
     public const string ResolveBreached = "resolve_breached";
+    public const string FirstResponseBusiness = "first_response_business";
+    public const string ResolutionBusiness = "resolution_business";
+    public const string CsatRequested = "csat_requested";
+    public const string CsatAnswered = "csat_answered";
+    public const string CsatComment = "csat_comment";
+
+    /// <summary>Ratings of one score, 1..5.</summary>
+    public static string CsatScore(int score) => $"csat_{score}";
 }
 
 /// <summary>

@@ -14,6 +14,7 @@ public sealed class TicketExport(NpgsqlDataSource dataSource)
     [
         "number", "id", "created_at", "status", "priority", "type", "channel", "assignee", "customer_name", "customer_external_id",
         "subject", "tags", "first_reply_at", "closed_at", "first_reply_breached_at", "resolve_breached_at", "merged_into",
+        "first_reply_business_seconds", "resolution_business_seconds", "csat_score", "csat_comment", "csat_at",
     ];
 
     private const string Utc = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
@@ -25,7 +26,8 @@ public sealed class TicketExport(NpgsqlDataSource dataSource)
                (SELECT string_agg(g.name, '; ' ORDER BY g.name) FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id = t.id),
                to_char(t.first_reply_at AT TIME ZONE 'UTC', {Utc}), to_char(t.closed_at AT TIME ZONE 'UTC', {Utc}),
                to_char(t.first_reply_breached_at AT TIME ZONE 'UTC', {Utc}), to_char(t.resolve_breached_at AT TIME ZONE 'UTC', {Utc}),
-               t.merged_into::text
+               t.merged_into::text, t.first_reply_business_seconds::text, t.resolution_business_seconds::text, t.csat_score::text,
+               t.csat_comment, to_char(t.csat_at AT TIME ZONE 'UTC', {Utc})
           FROM w
           JOIN tickets t ON t.project_id = $1 AND t.created_at >= w.start_at AND t.created_at < w.end_at
           JOIN customers c ON c.id = t.customer_id

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ using Zapnoty.Grains.Webhooks;
 
 namespace Zapnoty.Grains.Tickets;
 
-public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, IOptions<SlaOptions> slaOptions, Observability.ZapnotyMetrics metrics, ILogger<TicketGrain> log)
+public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, IOptions<SlaOptions> slaOptions, Observability.ZapnotyMetrics metrics, ILogger<TicketGrain> log,
+    BotLanguages.CustomerLanguages customerLanguages)
     : Grain, ITicketGrain
 {
     private TicketView? _ticket;
@@ -20,7 +22,12 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     private List<HistoryEntry> _history = [];
     private (DateOnly Day, int Count)? _customerMessagesToday;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken) => Reload(cancellationToken);
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (ServiceProvider.GetRequiredService<FreshTickets>().Take(this.GetPrimaryKey()) is not { } fresh) return Reload(cancellationToken);
+        StartFrom(fresh);
+        return Task.CompletedTask;
+    }
 
     public async Task<TicketDetails> Get()
     {
@@ -288,6 +295,9 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         events = [.. events, .. survey.Events];
         also = [.. also ?? [], .. survey.Writes];
         if (after.CsatRequestedAt != before.CsatRequestedAt || after.Csat != before.Csat) also = [.. also, Zapnoty.Grains.Csat.CsatWrites.Save(after)];
+        // Reports: the business-hours durations this change completes, in this same transaction.
+        after = await WithReportTimes(before, after);
+        if (ReportTimesChanged(before, after)) also = [.. also, SaveReportTimes(after)];
         SavedTicket? saved;
         try
         {

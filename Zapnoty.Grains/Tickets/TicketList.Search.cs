@@ -15,6 +15,8 @@ public sealed record SearchHit(TicketView Ticket, SearchRank Rank, Guid? Message
 
 public sealed partial class TicketList
 {
+    private readonly SearchWordStatistics _wordStatistics = new();
+
     // The words of q: websearch_to_tsquery never fails on syntax ("quoted phrases", -not, or).
     // The 'russian' configuration stems Cyrillic words in Russian and Latin ones in English, and
     // every expression below is exactly the one an index of migration 0018 is built over.
@@ -84,24 +86,65 @@ public sealed partial class TicketList
     /// Tickets matching <paramref name="filter"/>'s search, best place first and newest first
     /// within a place, after <paramref name="after"/>. Place by place, each an index walk that stops
     /// at the page's size, so a page costs what its places cost, never the whole project; a number
-    /// alone is one index lookup.
+    /// alone is one index lookup. The statements of all places travel together where they can: the
+    /// estimates in one round trip, the candidates in one, the pages of places with candidates in
+    /// one, so a search costs a handful of round trips, not three or four per place.
     /// </summary>
     public Task<IReadOnlyList<SearchHit>> Search(TicketFilter filter, SearchPosition? after, DateTimeOffset now, CancellationToken cancellationToken) =>
         Bounded<IReadOnlyList<SearchHit>>(filter, async command =>
         {
             var search = filter.Search ?? throw new ArgumentException("The filter has no search.", nameof(filter));
+            var ranks = Ranks(search, after).ToList();
+            var known = await _wordStatistics.Known(command, WordIndexes.Values, cancellationToken);
+            var candidates = await CandidatesOf(command, filter, ranks, known, cancellationToken);
             var hits = new List<SearchHit>();
-            foreach (var rank in Ranks(search, after))
+            // A place with candidates (or the number) is cheap whatever the page needs: read with the
+            // others in one batch. A place walked newest first runs alone, and only if the page is short.
+            var cheap = new List<SearchRank>();
+            foreach (var rank in ranks)
             {
+                if (rank == SearchRank.Number || candidates.ContainsKey(rank))
+                {
+                    cheap.Add(rank);
+                    continue;
+                }
+                await ReadPages(command, filter, cheap, after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
+                cheap.Clear();
                 if (hits.Count >= filter.Limit) break;
-                var candidates = await CandidatesOf(command, filter, rank, cancellationToken);
-                await using var place = PlaceQuery(filter, rank, after, filter.Limit - hits.Count, now, candidates);
-                (place.Connection, place.Transaction) = (command.Connection, command.Transaction);
-                await using var reader = await place.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken)) hits.Add(new SearchHit(TicketRows.Read(reader), rank));
+                await ReadPages(command, filter, [rank], after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
             }
+            if (hits.Count < filter.Limit)
+                await ReadPages(command, filter, cheap, after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
             return await WithSnippets(command, hits, search, cancellationToken);
         }, cancellationToken);
+
+    /// <summary>The pages of <paramref name="ranks"/> in one round trip, appended in rank order to <paramref name="hits"/> up to <paramref name="limit"/> more.</summary>
+    private static async Task ReadPages(NpgsqlCommand command, TicketFilter filter, IReadOnlyList<SearchRank> ranks, SearchPosition? after, int limit,
+        DateTimeOffset now, IReadOnlyDictionary<SearchRank, Guid[]> candidates, List<SearchHit> hits, CancellationToken cancellationToken)
+    {
+        if (ranks.Count == 0 || limit <= 0) return;
+        await using var batch = new NpgsqlBatch(command.Connection, command.Transaction);
+        foreach (var rank in ranks)
+        {
+            await using var place = PlaceQuery(filter, rank, after, limit, now, candidates.GetValueOrDefault(rank));
+            batch.BatchCommands.Add(InBatch(place));
+        }
+        var added = 0;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var rank in ranks)
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                if (added++ < limit) hits.Add(new SearchHit(TicketRows.Read(reader), rank));
+            await reader.NextResultAsync(cancellationToken);
+        }
+    }
+
+    private static NpgsqlBatchCommand InBatch(NpgsqlCommand command)
+    {
+        var batched = new NpgsqlBatchCommand(command.CommandText);
+        batched.Parameters.AddRange(command.Parameters.Select(p => p.Clone()).ToArray());
+        return batched;
+    }
 
     /// <summary>
     /// The statement finding up to <paramref name="limit"/> tickets of one place of the search, after
@@ -125,35 +168,94 @@ public sealed partial class TicketList
 
     /// <summary>
     /// The place's matches by its index (ticket or customer ids), or null when it has more than
-    /// <see cref="CandidateCap"/>. The planner's estimate (from the statistics of the index's
-    /// words) answers first: reading a common word's index entries alone takes longer than
-    /// walking to a page of its newest matches.
+    /// <see cref="CandidateCap"/> (public for the plan tests: the statistics are read anew).
     /// </summary>
-    public static async Task<Guid[]?> CandidatesOf(NpgsqlCommand command, TicketFilter filter, SearchRank rank, CancellationToken cancellationToken)
-    {
-        if (CandidateQuery(filter, rank) is not { } query) return null;
-        command.Parameters.Clear();
-        command.Parameters.AddRange(query.Parameters.Select(p => p.Clone()).ToArray());
-        // The Limit node's input: how many rows the planner expects the whole place to match.
-        command.CommandText = "EXPLAIN (FORMAT JSON) " + query.CommandText;
-        using (var plan = JsonDocument.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!))
-            if (plan.RootElement[0].GetProperty("Plan").GetProperty("Plans")[0].GetProperty("Plan Rows").GetDouble() > CandidateCap)
-            {
-                if (!await HasWordTheStatisticsDoNotKnow(command, rank, filter.Search!, cancellationToken)) return null;
-                // The estimate is wrong: the planner must not pick a scan of the table for it either.
-                query = CandidateQuery(filter, rank, throughIndex: true)!;
-            }
+    public static async Task<Guid[]?> CandidatesOf(NpgsqlCommand command, TicketFilter filter, SearchRank rank, CancellationToken cancellationToken) =>
+        (await CandidatesOf(command, filter, [rank], await SearchWordStatistics.Read(command, WordIndexes.Values, cancellationToken), cancellationToken))
+        .GetValueOrDefault(rank);
 
-        command.Parameters.Clear();
-        command.Parameters.AddRange(query.Parameters.Select(p => p.Clone()).ToArray());
-        command.CommandText = query.CommandText;
-        var ids = new HashSet<Guid>();
-        var rows = 0;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-            if (++rows > CandidateCap) return null;
-            else ids.Add(reader.GetGuid(0));
-        return [.. ids];
+    /// <summary>
+    /// The matches by their indexes of those of <paramref name="ranks"/> that have at most
+    /// <see cref="CandidateCap"/>. A place with a word its index's statistics do not know is read at
+    /// once; for the others the planner's estimate answers first (reading a common word's index
+    /// entries alone takes longer than walking to a page of its newest matches). Each step is one
+    /// round trip for all places: the words, the estimates asked for, the matches.
+    /// </summary>
+    private static async Task<Dictionary<SearchRank, Guid[]>> CandidatesOf(NpgsqlCommand command, TicketFilter filter, IReadOnlyList<SearchRank> ranks,
+        IReadOnlyDictionary<string, HashSet<string>> known, CancellationToken cancellationToken)
+    {
+        var places = ranks.Where(Candidates.ContainsKey).ToList();
+        var found = new Dictionary<SearchRank, Guid[]>();
+        if (places.Count == 0) return found;
+
+        // Read through the index (true) or as planned (false); a place left out is walked.
+        var throughIndex = new Dictionary<SearchRank, bool>();
+        var wordPlaces = places.Where(WordIndexes.ContainsKey).ToList();
+        var estimated = places.Except(wordPlaces).ToList();
+        await using (var first = new NpgsqlBatch(command.Connection, command.Transaction))
+        {
+            if (wordPlaces.Count > 0) first.BatchCommands.Add(SearchWordStatistics.WordsQuery(filter.Search!));
+            foreach (var rank in estimated) first.BatchCommands.Add(Estimate(filter, rank));
+            await using var reader = await first.ExecuteReaderAsync(cancellationToken);
+            if (wordPlaces.Count > 0)
+            {
+                var words = await SearchWordStatistics.ReadWords(reader, cancellationToken);
+                await reader.NextResultAsync(cancellationToken);
+                foreach (var rank in wordPlaces.Where(r => words.HasOneUnknownTo(known.GetValueOrDefault(WordIndexes[r]))))
+                    throughIndex[rank] = true;
+            }
+            foreach (var rank in estimated)
+                if (await Expected(reader, cancellationToken) <= CandidateCap) throughIndex[rank] = false;
+        }
+
+        var askPlanner = wordPlaces.Where(r => !throughIndex.ContainsKey(r)).ToList();
+        if (askPlanner.Count > 0)
+        {
+            await using var second = new NpgsqlBatch(command.Connection, command.Transaction);
+            foreach (var rank in askPlanner) second.BatchCommands.Add(Estimate(filter, rank));
+            await using var reader = await second.ExecuteReaderAsync(cancellationToken);
+            foreach (var rank in askPlanner)
+                if (await Expected(reader, cancellationToken) <= CandidateCap) throughIndex[rank] = false;
+        }
+        if (throughIndex.Count == 0) return found;
+
+        await using var matches = new NpgsqlBatch(command.Connection, command.Transaction);
+        var read = places.Where(throughIndex.ContainsKey).ToList();
+        foreach (var rank in read)
+        {
+            await using var query = CandidateQuery(filter, rank, throughIndex[rank])!;
+            matches.BatchCommands.Add(InBatch(query));
+        }
+        await using var rows = await matches.ExecuteReaderAsync(cancellationToken);
+        foreach (var rank in read)
+        {
+            var ids = new HashSet<Guid>();
+            var count = 0;
+            while (await rows.ReadAsync(cancellationToken))
+                if (++count <= CandidateCap) ids.Add(rows.GetGuid(0));
+            if (count <= CandidateCap) found[rank] = [.. ids];
+            await rows.NextResultAsync(cancellationToken);
+        }
+        return found;
+    }
+
+    private static NpgsqlBatchCommand Estimate(TicketFilter filter, SearchRank rank)
+    {
+        using var query = CandidateQuery(filter, rank)!;
+        var explain = InBatch(query);
+        explain.CommandText = "EXPLAIN (FORMAT JSON) " + explain.CommandText;
+        return explain;
+    }
+
+    /// <summary>The Limit node's input of an <see cref="Estimate"/>: how many rows the planner expects the whole place to match.</summary>
+    private static async Task<double> Expected(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        await reader.ReadAsync(cancellationToken);
+        double expected;
+        using (var plan = JsonDocument.Parse(reader.GetString(0)))
+            expected = plan.RootElement[0].GetProperty("Plan").GetProperty("Plans")[0].GetProperty("Plan Rows").GetDouble();
+        await reader.NextResultAsync(cancellationToken);
+        return expected;
     }
 
     /// <summary>The GIN index of each place searched by words, whose statistics know the common words.</summary>
@@ -177,23 +279,11 @@ public sealed partial class TicketList
         CancellationToken cancellationToken)
     {
         if (!WordIndexes.TryGetValue(rank, out var index)) return false;
-        command.Parameters.Clear();
-        command.Parameters.Add(new() { Value = search.Text });
-        command.Parameters.Add(new() { Value = index });
-        command.CommandText = UnknownWord;
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var known = await SearchWordStatistics.Read(command, [index], cancellationToken);
+        await using var batch = new NpgsqlBatch(command.Connection, command.Transaction) { BatchCommands = { SearchWordStatistics.WordsQuery(search) } };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return (await SearchWordStatistics.ReadWords(reader, cancellationToken)).HasOneUnknownTo(known.GetValueOrDefault(index));
     }
-
-    // The index's one expression column is named after its function; an index never analyzed has
-    // no statistics, and then every word counts as unknown (a small or new table: reading it is cheap).
-    private const string UnknownWord = """
-        SELECT q.text !~ '[|!]' AND EXISTS (
-               SELECT 1 FROM unnest(tsvector_to_array(to_tsvector('russian'::regconfig, $1))) word
-                WHERE word <> ALL (coalesce((SELECT s.most_common_elems::text::text[] FROM pg_stats s
-                                              WHERE s.schemaname = current_schema() AND s.tablename = $2
-                                                AND s.attname = 'to_tsvector'), '{}')))
-          FROM (SELECT websearch_to_tsquery('russian'::regconfig, $1)::text AS text) q
-        """;
 
     /// <summary>
     /// The statement reading a place's matches through its index, up to one more than the cap; null

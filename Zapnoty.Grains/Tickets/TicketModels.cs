@@ -55,9 +55,15 @@ public sealed record TicketView(
     [property: Id(27)] DateTimeOffset? PausedAt = null,
     [property: Id(28)] TimeSpan? ResolveLeft = null,
     [property: Id(29)] long PausedSeconds = 0,
-    // CSAT: ids 30..32 are reserved for it while other fields are added in parallel work.
+    // CSAT.
     [property: Id(30)] DateTimeOffset? CsatRequestedAt = null,
-    [property: Id(31)] TicketCsat? Csat = null);
+    [property: Id(31)] TicketCsat? Csat = null,
+    // Reports: the first response and resolution in the project calendar's working time (the
+    // resolution less the paused working time), and the paused working time so far (null: paused
+    // before it was measured). Set by the grain when they happen; see Reports/TicketGrain.ReportTimes.cs.
+    [property: Id(32)] long? FirstReplyBusinessSeconds = null,
+    [property: Id(33)] long? ResolutionBusinessSeconds = null,
+    [property: Id(34)] long? PausedBusinessSeconds = 0);
 
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Tickets.MessageView")]

@@ -17,7 +17,8 @@ public static class TicketRows
                t.merged_into,
                t.next_reply_due_at, t.next_reply_breached_at, t.next_reply_since, t.sla_policy::text,
                t.sla_paused_at, t.sla_resolve_left, t.sla_paused_seconds,
-               t.csat_requested_at, t.csat_score, t.csat_comment, t.csat_at, t.csat_comment_until
+               t.csat_requested_at, t.csat_score, t.csat_comment, t.csat_at, t.csat_comment_until,
+               t.first_reply_business_seconds, t.resolution_business_seconds, t.sla_paused_business_seconds
           FROM tickets t
           JOIN customers c ON c.id = t.customer_id
           LEFT JOIN ticket_types tt ON tt.id = t.type_id
@@ -60,7 +61,12 @@ public static class TicketRows
         ResolveLeft: r.IsDBNull(34) ? null : r.GetTimeSpan(34),
         PausedSeconds: r.GetInt64(35),
         CsatRequestedAt: NullableTime(r, r.GetOrdinal("csat_requested_at")),
-        Csat: Zapnoty.Grains.Csat.CsatWrites.Read(r));
+        Csat: Zapnoty.Grains.Csat.CsatWrites.Read(r),
+        FirstReplyBusinessSeconds: NullableLong(r, r.GetOrdinal("first_reply_business_seconds")),
+        ResolutionBusinessSeconds: NullableLong(r, r.GetOrdinal("resolution_business_seconds")),
+        PausedBusinessSeconds: NullableLong(r, r.GetOrdinal("sla_paused_business_seconds")));
+
+    private static long? NullableLong(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetInt64(ordinal);
 
     private static DateTimeOffset? NullableTime(NpgsqlDataReader r, int ordinal) =>
         r.IsDBNull(ordinal) ? null : r.GetFieldValue<DateTimeOffset>(ordinal);

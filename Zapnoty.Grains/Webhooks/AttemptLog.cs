@@ -20,87 +20,35 @@ public sealed record AttemptRecord(DueDelivery Delivery, AttemptOutcome Outcome,
 /// Each attempt's log row, the delivery's new state and, for a website reply, the message's
 /// delivered mark still commit together; a caller's task completes only once its records are
 /// durable, so nothing is sent after an earlier event of its ticket before that event is
-/// recorded. Under load this turns one commit (and WAL flush) per delivery into one per batch.
+/// recorded. Under load this turns one commit (and WAL flush) per delivery into one per batch
+/// (<see cref="GroupCommit{TItem, TResult}"/>; a bad record fails only its own caller).
 /// </summary>
-public sealed class AttemptLog(NpgsqlDataSource dataSource, ILogger<AttemptLog> log)
+public sealed class AttemptLog
 {
-    private sealed record Waiting(IReadOnlyList<AttemptRecord> Records, TaskCompletionSource Done);
+    /// <summary>Callers per transaction at most (each hands in a dispatcher's few attempts).</summary>
+    private const int MaxBatch = 512;
 
-    private readonly Lock _gate = new();
-    private List<Waiting> _waiting = [];
-    private bool _writing;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly GroupCommit<IReadOnlyList<AttemptRecord>, bool> _commits;
+
+    public AttemptLog(NpgsqlDataSource dataSource, ILogger<AttemptLog> log)
+    {
+        _dataSource = dataSource;
+        _commits = new(async batch =>
+        {
+            await Commit(batch.SelectMany(records => records).ToList(), CancellationToken.None);
+            return batch.Select(_ => true).ToList();
+        }, MaxBatch, log, "webhook attempt batches");
+    }
 
     /// <summary>Completes when the records are committed; faults when they could not be.</summary>
-    public Task Record(IReadOnlyList<AttemptRecord> records)
-    {
-        var waiting = new Waiting(records, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        bool start;
-        lock (_gate)
-        {
-            _waiting.Add(waiting);
-            start = !_writing;
-            _writing = true;
-        }
-        // Off the caller's (grain) scheduler: the writer serves every dispatcher of the silo.
-        if (start) _ = Task.Run(WriteWhileWaiting);
-        return waiting.Done.Task;
-    }
-
-    private async Task WriteWhileWaiting()
-    {
-        while (true)
-        {
-            List<Waiting> batch;
-            lock (_gate)
-            {
-                if (_waiting.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-                (batch, _waiting) = (_waiting, []);
-            }
-            await Write(batch);
-        }
-    }
-
-    private async Task Write(List<Waiting> batch)
-    {
-        try
-        {
-            await Commit(batch.SelectMany(w => w.Records).ToList(), CancellationToken.None);
-            foreach (var waiting in batch) waiting.Done.TrySetResult();
-            return;
-        }
-        catch (Exception e) when (batch.Count > 1)
-        {
-            // One caller's bad record must not fail the others: each goes again on its own.
-            log.LogWarning(e, "Recording {Count} webhook attempt batches together failed; recording them one by one", batch.Count);
-        }
-        catch (Exception e)
-        {
-            batch[0].Done.TrySetException(e);
-            return;
-        }
-        foreach (var waiting in batch)
-        {
-            try
-            {
-                await Commit(waiting.Records, CancellationToken.None);
-                waiting.Done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                waiting.Done.TrySetException(e);
-            }
-        }
-    }
+    public Task Record(IReadOnlyList<AttemptRecord> records) => _commits.Submit(records);
 
     private Task Commit(IReadOnlyList<AttemptRecord> records, CancellationToken cancellationToken)
     {
         var ids = records.Select(r => r.Delivery.Id).ToArray();
         var at = records.Select(r => r.Outcome.At).ToArray();
-        return dataSource.Commit(
+        return _dataSource.Commit(
             [
                 Arrays("""
                     INSERT INTO webhook_attempts (delivery_id, at, status_code, duration_ms, error, response_body)

@@ -4,7 +4,7 @@ using Zapnoty.Grains.Tests.Infrastructure;
 
 // Benchmarks of one real silo process against baselines measured in the same run on the same
 // machine, so the ratios hold even when the machine is shared and noisy:
-//  - tickets:  ticket creation through the REST API vs the same SQL through Npgsql;
+//  - tickets:  ticket creation through the REST API vs the same work in one SQL statement per ticket;
 //  - webhooks: events delivered per second vs raw signed POSTs to the same receiver, and the
 //              latency a webhook endpoint adds to a reply;
 //  - sla:      (not part of "all", about 12 minutes) many open tickets holding SLA reminders on one
@@ -23,6 +23,9 @@ using Zapnoty.Grains.Tests.Infrastructure;
 //  - live:     (not part of "all", about 2 minutes) two silos; [workers] event streams on silo B while
 //              customers' Telegram updates are posted to silo A, [projects] per second for [seconds]:
 //              update → event read on B, against A's acknowledgement plus a pg_notify hop.
+//  - webhook-intake: (not part of "all") Telegram updates POSTed to the bot webhook at [workers]
+//              connections: acknowledged/s and p50/p95/p99 vs one raw INSERT … ON CONFLICT per update;
+//              every acknowledged update counted stored and applied once ([projects] is unused).
 // Usage: Zapnoty.Bench <connection string> <silo dll> [workers] [seconds] [projects] [tickets|webhooks|all|sla|sla-creation|long-tickets|scale|live] [sla tickets]
 // The multi-silo check (scripts/cluster-check.sh): Zapnoty.Bench cluster <connection string> <repository root>
 if (args is ["cluster", var clusterDatabase, var repository])
@@ -37,8 +40,8 @@ var workers = args.Length > 2 ? int.Parse(args[2]) : 32;
 var duration = TimeSpan.FromSeconds(args.Length > 3 ? int.Parse(args[3]) : 15);
 var projectCount = args.Length > 4 ? int.Parse(args[4]) : 50;
 var scenarios = args.Length > 5 ? args[5] : "all";
-if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-business" or "sla-creation" or "long-tickets" or "scale" or "live" or "reports"))
-    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-business, sla-creation, long-tickets, scale, live or reports.");
+if (scenarios is not ("all" or "tickets" or "webhooks" or "sla" or "sla-business" or "sla-creation" or "long-tickets" or "scale" or "live" or "reports" or "webhook-intake"))
+    throw new ArgumentException($"Unknown scenario set '{scenarios}': use tickets, webhooks, all, sla, sla-business, sla-creation, long-tickets, scale, live, reports or webhook-intake.");
 var ticketCount = args.Length > 6 ? int.Parse(args[6]) : 100_000;
 var warmup = TimeSpan.FromSeconds(3);
 var port = 5400 + Random.Shared.Next(500);
@@ -57,6 +60,12 @@ if (scenarios == "live")
 {
     // Starts its own two silos.
     await Zapnoty.Bench.Live.LiveBench.Run(connectionString, siloDll, smtp, connections: workers, duration, perSecond: projectCount);
+    return 0;
+}
+if (scenarios == "webhook-intake")
+{
+    // Starts its own silo, pointed at a fake Telegram.
+    await WebhookIntakeBench.Run(connectionString, siloDll, smtp, connections: workers, warmup, duration);
     return 0;
 }
 

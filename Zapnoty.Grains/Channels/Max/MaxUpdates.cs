@@ -75,7 +75,7 @@ public static class MaxUpdates
             (_, not null) => $"{update.UpdateType}:{mid}:{update.Timestamp}",
             _ => EventKey(update, sender.UserId),
         };
-        return new IncomingUpdate(key, kind, ChatIdOf(sender), UserOf(sender), text, attachments, mid, CallbackId: null, CallbackData: null, at,
+        return new IncomingUpdate(key, kind, ChatIdOf(sender), UserOf(sender, update), text, attachments, mid, CallbackId: null, CallbackData: null, at,
             DialogOf(message.Recipient.ChatId));
     }
 
@@ -87,7 +87,7 @@ public static class MaxUpdates
             return null;
         var pressedAt = callback.Timestamp > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(callback.Timestamp) : at;
         var mid = update.Message?.Body?.Mid;
-        return new IncomingUpdate($"{update.UpdateType}:{callback.CallbackId}", IncomingKind.Callback, ChatIdOf(user), UserOf(user), Text: null, [],
+        return new IncomingUpdate($"{update.UpdateType}:{callback.CallbackId}", IncomingKind.Callback, ChatIdOf(user), UserOf(user, update), Text: null, [],
             string.IsNullOrEmpty(mid) ? null : mid, callback.CallbackId, callback.Payload, pressedAt, DialogOf(update.Message?.Recipient?.ChatId));
     }
 
@@ -100,7 +100,7 @@ public static class MaxUpdates
         if (user.IsBot || !IsUserId(user.UserId))
             return null;
         var text = string.IsNullOrWhiteSpace(update.Payload) ? "/start" : $"/start {update.Payload.Trim()}";
-        return new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Message, ChatIdOf(user), UserOf(user), text, [],
+        return new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Message, ChatIdOf(user), UserOf(user, update), text, [],
             MessageId: null, CallbackId: null, CallbackData: null, at, DialogOf(update.ChatId));
     }
 
@@ -111,7 +111,7 @@ public static class MaxUpdates
     private static IncomingUpdate? FromStop(MaxUpdate update, MaxUser user, DateTimeOffset at) =>
         user.IsBot || !IsUserId(user.UserId)
             ? null
-            : new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Blocked, ChatIdOf(user), UserOf(user), "The customer stopped the bot in Max.", [],
+            : new IncomingUpdate(EventKey(update, user.UserId), IncomingKind.Blocked, ChatIdOf(user), UserOf(user, update), "The customer stopped the bot in Max.", [],
                 MessageId: null, CallbackId: null, CallbackData: null, at);
 
     /// <summary>The dialog's chat id, where chat actions go; absent or not a Max id, none.</summary>
@@ -157,12 +157,13 @@ public static class MaxUpdates
     private static long? NumberOf(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
 
-    private static ChatUser UserOf(MaxUser user)
+    /// <summary>The person, with the language of their app when the update says (<c>user_locale</c>, "ru-RU"; Max sends it in dialogs).</summary>
+    private static ChatUser UserOf(MaxUser user, MaxUpdate update)
     {
         var name = $"{user.FirstName} {user.LastName}".Trim();
         if (name.Length == 0) name = user.Name?.Trim() ?? "";
         return new ChatUser(user.UserId.ToString(CultureInfo.InvariantCulture), name.Length > 0 ? name : null,
-            string.IsNullOrEmpty(user.Username) ? null : user.Username);
+            string.IsNullOrEmpty(user.Username) ? null : user.Username, BotLanguages.BotLanguage.FromTag(update.UserLocale));
     }
 
     private static string ChatIdOf(MaxUser user) => user.UserId.ToString(CultureInfo.InvariantCulture);

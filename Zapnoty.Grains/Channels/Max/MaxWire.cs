@@ -26,7 +26,7 @@ internal sealed record MaxUser(long UserId, string? FirstName, string? LastName,
 /// (bot_started).
 /// </summary>
 internal sealed record MaxUpdate(string? UpdateType, long Timestamp, MaxMessage? Message, MaxCallback? Callback, long? ChatId, MaxUser? User,
-    string? Payload);
+    string? Payload, string? UserLocale = null);
 
 internal sealed record MaxMessage(MaxUser? Sender, MaxRecipient? Recipient, long Timestamp, MaxMessageBody? Body);
 

@@ -105,6 +105,7 @@ export function ReportsTab(props: { projectId: string }) {
 const minutes = (seconds: number | null | undefined) =>
   seconds == null ? '—' : seconds < 3600 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
 const percent = (share: number | null | undefined) => (share == null ? '—' : `${Math.round(share * 100)}%`);
+const score = (average: number | null | undefined) => (average == null ? '—' : average.toFixed(1));
 
 function Cards(props: { figures: Figures; previous?: Figures | null; createdLink: string }) {
   const f = props.figures, p = props.previous;
@@ -114,10 +115,14 @@ function Cards(props: { figures: Figures; previous?: Figures | null; createdLink
     ['Reopened', String(f.reopened), p ? String(p.reopened) : undefined],
     ['First response (median)', minutes(f.first_response.median_seconds), p ? minutes(p.first_response.median_seconds) : undefined],
     ['Resolution (median)', minutes(f.resolution.median_seconds), p ? minutes(p.resolution.median_seconds) : undefined],
+    ['First response, business hours (median)', minutes(f.first_response_business.median_seconds), p ? minutes(p.first_response_business.median_seconds) : undefined],
+    ['Resolution, business hours (median)', minutes(f.resolution_business.median_seconds), p ? minutes(p.resolution_business.median_seconds) : undefined],
     ['First reply SLA met', percent(f.first_reply_sla.met_share), p ? percent(p.first_reply_sla.met_share) : undefined],
     ['Resolution SLA met', percent(f.resolution_sla.met_share), p ? percent(p.resolution_sla.met_share) : undefined],
     ['Replies per ticket', f.replies_per_ticket == null ? '—' : String(f.replies_per_ticket), undefined],
     ['Credits spent', String(f.credits_spent), p ? String(p.credits_spent) : undefined],
+    ['CSAT (average of 5)', score(f.csat.average_score), p ? score(p.csat.average_score) : undefined],
+    ['CSAT response rate', percent(f.csat.response_rate), p ? percent(p.csat.response_rate) : undefined],
   ];
   return (
     <dl class="cards">
@@ -153,6 +158,7 @@ const columns: Column[] = [
   { name: 'Resolution', value: (r) => r.figures.resolution.median_seconds, show: (r) => minutes(r.figures.resolution.median_seconds) },
   { name: 'SLA met', value: (r) => r.figures.first_reply_sla.met_share, show: (r) => percent(r.figures.first_reply_sla.met_share) },
   { name: 'Credits', value: (r) => r.figures.credits_spent },
+  { name: 'CSAT', value: (r) => r.figures.csat.average_score, show: (r) => score(r.figures.csat.average_score) },
 ];
 
 /** A table that sorts by the column clicked (again: the other way); numbers link to the ticket list where it can filter. */
