@@ -45,8 +45,6 @@ public static class GrainServices
         services.AddSingleton<SlaPolicies.SlaPolicyStore>();
         services.AddSingleton<Assignment.AssignmentStore>();
         services.AddSingleton<TicketCreationStore>();
-        services.AddSingleton<CreationCommits>();
-        services.AddSingleton<Tickets.FreshTickets>();
         services.AddSingleton<Cluster.IdempotencyKeys>();
         services.AddHostedService<Cluster.IdempotencyKeySweeper>();
         services.AddSingleton<AccessStore>();
@@ -75,8 +73,6 @@ public static class GrainServices
         services.AddSingleton<UpdateIntake>();
         services.AddSingleton<ChannelOutbox>();
         services.AddSingleton<MessengerClients>();
-        services.AddSingleton<Channels.StaffGroup.StaffGroupStore>();
-        services.Configure<Channels.StaffGroup.StaffGroupOptions>(configuration.GetSection("Zapnoty:StaffGroup"));
         services.AddSingleton<CustomerFiles>();
         services.AddHostedService<ChannelSweeper>();
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));

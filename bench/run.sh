@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks against baselines measured in the same run on the same machine:
-#   tickets  — ticket creation through the REST API vs the same work in one SQL statement per ticket (SameWorkSql);
+#   tickets  — ticket creation through the REST API vs the same SQL through Npgsql;
 #   webhooks — ticket.* events delivered per second vs raw signed POSTs to the same receiver,
 #              and what a webhook endpoint adds to an agent reply;
 #   sla      — not part of "all" (about 12 minutes): many open tickets holding SLA reminders on one

@@ -119,17 +119,6 @@ public sealed partial class ProjectGrain
         await Task.WhenAll(Enumerable.Range(0, Math.Min(ParallelRegistrations, tickets.Count)).Select(_ => Lane()));
     }
 
-    /// <summary>
-    /// The new tickets as stored, for their grains' first activation on this silo; the SLA
-    /// reminder is known when the creation's transaction wrote it or there is none, and left to
-    /// the grain to find out when it was registered after the commit.
-    /// </summary>
-    private static IEnumerable<FreshTicket> Fresh(IReadOnlyList<PreparedTicket> tickets, IReadOnlyList<TicketView> created,
-        IReadOnlyList<(Guid TicketId, DateTimeOffset Due)> registeredLater) =>
-        tickets.Zip(created, (t, view) => new FreshTicket(view, TicketCreationStore.FirstMessage(t),
-            new HistoryEntry(t.CreatedAt, t.Request.Actor, "status", null, TicketStatus.New.Wire()),
-            registeredLater.Any(r => r.TicketId == t.Id) ? (false, null) : (true, Sla.FirstDue(t.FirstReplyDueAt, t.ResolveDueAt))));
-
     private PreparedTicket Prepare(NewTicket request, SlaSetup sla)
     {
         var state = State;
@@ -197,8 +186,7 @@ public sealed partial class ProjectGrain
         {
             var tickets = group.Select(g => g.Ticket).ToList();
             var (reminderRows, reminderLater) = PlanSlaReminders(tickets);
-            var created = await creations.Insert(new CreationGroup(ProjectId, tickets, reminderRows));
-            fresh.Add(Fresh(tickets, created.Tickets, reminderLater));
+            var created = await creations.Insert(ProjectId, tickets, reminderRows, CancellationToken.None);
             for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(created.Tickets[i]);
             metrics.TicketsCreated(group.Count);
             if (created.Deliveries > 0) GrainFactory.GetGrain<IWebhookDispatcherGrain>(ProjectId).Nudge().Ignore();

@@ -20,8 +20,7 @@ namespace Zapnoty.Grains.Projects;
 public sealed partial class ProjectGrain(
     ProjectStore store,
     TeamStore team,
-    CreationCommits creations,
-    FreshTickets fresh,
+    TicketCreationStore creations,
     SlaReminderRows slaReminders,
     CannedReplyStore cannedReplies,
     IEmailSender email,

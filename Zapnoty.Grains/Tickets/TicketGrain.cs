@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Zapnoty.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,12 +21,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
     private List<HistoryEntry> _history = [];
     private (DateOnly Day, int Count)? _customerMessagesToday;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        if (ServiceProvider.GetRequiredService<FreshTickets>().Take(this.GetPrimaryKey()) is not { } fresh) return Reload(cancellationToken);
-        StartFrom(fresh);
-        return Task.CompletedTask;
-    }
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => Reload(cancellationToken);
 
     public async Task<TicketDetails> Get()
     {

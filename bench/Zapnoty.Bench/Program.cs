@@ -4,7 +4,7 @@ using Zapnoty.Grains.Tests.Infrastructure;
 
 // Benchmarks of one real silo process against baselines measured in the same run on the same
 // machine, so the ratios hold even when the machine is shared and noisy:
-//  - tickets:  ticket creation through the REST API vs the same work in one SQL statement per ticket;
+//  - tickets:  ticket creation through the REST API vs the same SQL through Npgsql;
 //  - webhooks: events delivered per second vs raw signed POSTs to the same receiver, and the
 //              latency a webhook endpoint adds to a reply;
 //  - sla:      (not part of "all", about 12 minutes) many open tickets holding SLA reminders on one

@@ -16,7 +16,6 @@ public static class TelegramChannelServices
             .ValidateOnStart();
         services.AddSingleton<TelegramMessengerClient>();
         services.AddSingleton<IMessengerClient>(sp => sp.GetRequiredService<TelegramMessengerClient>());
-        services.AddSingleton<TelegramStaffClient>();
         return services;
     }
 }
