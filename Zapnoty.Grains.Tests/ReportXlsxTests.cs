@@ -45,6 +45,9 @@ public sealed class ReportXlsxTests(ClusterFixture cluster)
         Assert.Equal(0.5, overview.Cell(1, "replies_per_ticket").Number);
         Assert.Equal(1.0, overview.Cell(1, "first_response_count").Number);
         Assert.Null(overview.Cell(1, "resolution_average_seconds").Text);   // nothing resolved: an empty cell, not a zero
+        // Tickets per customer close the row, as numbers: customer-x and customer-y opened one each.
+        Assert.Equal((2.0, 2.0, 0.0), (overview.Cell(1, "customers").Number, overview.Cell(1, "customers_with_1_ticket").Number,
+            overview.Cell(1, "customers_with_6_or_more_tickets").Number));
 
         // By Accept header; a day's key is a date cell.
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/projects/{p}/reports/volume?{range}&group_by=day");
