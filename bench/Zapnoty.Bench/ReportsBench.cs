@@ -72,7 +72,7 @@ public static class ReportsBench
                 {
                     var url = $"/v1/projects/{project.Id}/{path}{(path.Contains('?') ? '&' : '?')}{query}";
                     var viaApi = await LoadRun.Measure($"{name} {days} d", clients, warmup, duration, _ => api.GetOk(project, url));
-                    var viaPlain = await LoadRun.Measure($"{name} {days} d (plain SQL)", clients, warmup, duration, _ => plain.Report(grouping, range)(CancellationToken.None));
+                    var viaPlain = await MeasurePlain($"{name} {days} d (plain SQL)", clients, warmup, duration, plain.Report(grouping, range));
                     // The overview's handler also reads tickets per customer.
                     var inProcess = await LoadRun.Measure($"{name} {days} d (in-process)", clients, warmup, duration, async _ =>
                     {
@@ -91,13 +91,37 @@ public static class ReportsBench
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var (name, viaApi, viaPlain, inProcess) in results)
                 Console.WriteLine($"| {name} | {viaApi.PerSecond:F0} | {viaApi.P50Ms:F1} | {viaApi.P95Ms:F1} | {viaApi.P99Ms:F1} | " +
-                                  $"{viaPlain.P50Ms:F1} | {viaPlain.P95Ms:F1} | {viaApi.P95Ms / viaPlain.P95Ms:F2}× | {inProcess.P50Ms:F1} | {inProcess.P95Ms:F1} | " +
+                                  $"{viaPlain.P50Ms:F1}{(viaPlain.Window.Start == 0 ? " ‡" : "")} | {viaPlain.P95Ms:F1} | {viaApi.P95Ms / viaPlain.P95Ms:F2}× | {inProcess.P50Ms:F1} | {inProcess.P95Ms:F1} | " +
                                   $"{viaApi.Failures}/{viaPlain.Failures}/{inProcess.Failures} |");
+
+            Console.WriteLine($"‡ a plain statement outlasted the {duration.TotalSeconds:F0} s window at {clients} clients: {SequentialRuns} runs one after another instead (median, slowest)");
 
             await Copy(plain, tickets);
             await Export(api, project, silo, tickets, "csv");
             await Export(api, project, silo, tickets, "xlsx");
         }
+    }
+
+    private const int SequentialRuns = 3;
+
+    /// <summary>
+    /// The baseline as the API is measured; a statement slower than the whole window (the 365-day scans at
+    /// scale) completes nothing in it, so it is timed over a few runs one after another instead (a window of 0).
+    /// </summary>
+    private static async Task<LoadResult> MeasurePlain(string name, int clients, TimeSpan warmup, TimeSpan duration, Func<CancellationToken, Task> query)
+    {
+        var result = await LoadRun.Measure(name, clients, warmup, duration, _ => query(CancellationToken.None));
+        if (result.Requests > 0) return result;
+        var runs = new List<double>();
+        for (var i = 0; i < SequentialRuns; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await query(CancellationToken.None);
+            runs.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        runs.Sort();
+        return new LoadResult(name, runs.Count, 0, runs.Sum() / 1000, runs[runs.Count / 2], runs[^1],
+            new LoadWindow(0, 0, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, 0), null) { P95Ms = runs[^1] };
     }
 
     /// <summary>The export's baseline: the same tickets and columns as CSV straight from PostgreSQL's COPY.</summary>
