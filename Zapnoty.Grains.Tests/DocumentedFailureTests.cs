@@ -102,9 +102,9 @@ public sealed class DocumentedFailureTests(ClusterFixture cluster)
         var document = await Document();
         var list = document.GetProperty("paths").GetProperty("/v1/projects/{projectId}/helpdesk/tickets").GetProperty("get");
         var names = list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
-        Assert.Equal(["projectId", "status", "type_id", "priority", "assignee_id", "overdue", "q", "customer_external_id", "tag_id", "limit", "cursor"], names);
+        Assert.Equal(["projectId", "status", "type_id", "priority", "assignee_id", "overdue", "q", "customer_external_id", "tag_id", "limit", "cursor", "channel", "created_from", "created_to"], names);
         var counts = document.GetProperty("paths").GetProperty("/v1/projects/{projectId}/helpdesk/tickets/counts").GetProperty("get");
-        Assert.Equal(["projectId", "type_id", "priority", "assignee_id", "overdue", "q", "customer_external_id", "tag_id"],
+        Assert.Equal(["projectId", "type_id", "priority", "assignee_id", "overdue", "q", "customer_external_id", "tag_id", "channel", "created_from", "created_to"],
             counts.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList());
     }
 }

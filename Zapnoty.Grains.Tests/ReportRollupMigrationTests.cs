@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Zapnoty.Grains.Calendars;
 using Zapnoty.Grains.Storage;
 using Zapnoty.Grains.Tests.Infrastructure;
 
@@ -123,6 +124,71 @@ public sealed class ReportRollupMigrationTests
             """, plain, office);
         await ReportRecount.AssertRollupsEqualRecount(db, plain);
         await ReportRecount.AssertRollupsEqualRecount(db, office);
+    }
+
+    [Fact]
+    public async Task Old_tickets_of_calendar_projects_get_the_business_times_the_calendar_arithmetic_gives_and_running_it_again_changes_nothing()
+    {
+        await using var db = NpgsqlDataSource.Create(await TestDatabase.Create("reports-calendar"));
+        var migrations = DatabaseMigrator.EmbeddedMigrations();
+        var backfill = migrations.Single(m => m.Version.StartsWith("0037_", StringComparison.Ordinal));
+        await new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance,
+            migrations: migrations.Where(m => string.CompareOrdinal(m.Version, backfill.Version) < 0).ToList()).MigrateAsync(CancellationToken.None);
+
+        // Berlin (DST from 29 March 2026), a lunch break, Saturday evening to midnight, a Sunday period
+        // across the spring-forward gap; holidays and an extra working day of the team's own and imported
+        // (the team's word wins on 27 March).
+        var p = Guid.NewGuid();
+        await SqlScript.Execute(db, "INSERT INTO projects (id, name, slug, created_at, updated_at) VALUES ($1, 'Office', 'office-' || $1, now(), now())", p);
+        var calendar = new ProjectCalendar("Europe/Berlin",
+            [.. new[] { "mon", "tue", "wed", "thu", "fri" }.SelectMany(d => new[] { new WorkPeriod(d, "09:00", "13:00"), new WorkPeriod(d, "14:00", "18:00") }),
+             new WorkPeriod("sat", "22:00", "24:00"), new WorkPeriod("sun", "01:30", "03:30")],
+            ["2026-03-27"], ["2026-04-05"], null)
+        {
+            ImportedHolidays = ["2026-03-27", "2026-03-31"],
+            ImportedWorkingDays = ["2026-03-27", "2026-04-12"],
+        };
+        await new CalendarStore(db).SaveUnaudited(p, calendar, DateTimeOffset.UtcNow, CancellationToken.None);
+
+        // Tickets as 0033 left them: business times null; a pause before 0033 unknown in working time,
+        // none recorded as 0; the last one closed while paused (a merge).
+        var random = new Random(37);
+        var expected = new List<string>();
+        var business = new BusinessCalendar(calendar);
+        long Seconds(DateTimeOffset from, DateTimeOffset to) =>
+            Math.Max(0, (long)business.BusinessTimeBetween(NodaTime.Instant.FromDateTimeOffset(from), NodaTime.Instant.FromDateTimeOffset(to)).ToTimeSpan().TotalSeconds);
+        await SqlScript.Execute(db, "INSERT INTO customers (id, project_id, channel, external_id, created_at) VALUES (gen_random_uuid(), $1, 'api', 'c', now())", p);
+        for (var n = 1; n <= 60; n++)
+        {
+            var created = new DateTimeOffset(2026, 3, 18, 0, 0, 0, TimeSpan.Zero).AddMinutes(random.Next(0, 25 * 24 * 60)).AddMilliseconds(random.Next(1000));
+            var answered = created.AddMinutes(random.Next(0, 4 * 24 * 60)).AddMilliseconds(random.Next(1000));
+            var closed = n % 4 == 3 ? (DateTimeOffset?)null : answered.AddMinutes(random.Next(0, 9 * 24 * 60));
+            var paused = n % 5 == 0;
+            var pausedAt = n == 58 ? answered : (DateTimeOffset?)null;
+            await SqlScript.Execute(db, """
+                INSERT INTO tickets (id, project_id, number, subject, status, priority, channel, customer_id, created_at, updated_at,
+                                     first_reply_at, closed_at, sla_paused_seconds, sla_paused_business_seconds, sla_paused_at)
+                SELECT gen_random_uuid(), $1, $2, 's', CASE WHEN $4::timestamptz IS NULL THEN 'in_progress' ELSE 'closed' END, 'normal', 'api', c.id,
+                       $3, now(), $5, $4, CASE WHEN $6 THEN 1800 ELSE 0 END, CASE WHEN $6 THEN NULL ELSE 0 END, $7
+                  FROM customers c WHERE c.project_id = $1
+                """, p, (long)n, created, (object?)closed ?? DBNull.Value, answered, paused, (object?)pausedAt ?? DBNull.Value);
+            var resolution = closed is { } at && !paused ? Math.Max(0, Seconds(created, at) - (pausedAt is { } since ? Seconds(since, at) : 0)).ToString() : "";
+            expected.Add($"{n} {Seconds(created, answered)} {resolution} {(paused ? "" : "0")}");
+        }
+
+        await new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        Assert.Equal(expected, await BusinessColumns(db, p));
+        var keys = await ReportRecount.AssertRollupsEqualRecount(db, p);
+        Assert.Contains("resolution_business", await Metrics(db, p));
+
+        await using (var connection = await db.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await using (var again = new NpgsqlCommand(backfill.Sql, connection, transaction)) await again.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+        Assert.Equal(expected, await BusinessColumns(db, p));
+        Assert.Equal(keys, await ReportRecount.AssertRollupsEqualRecount(db, p));
     }
 
     private static async Task<string[]> BusinessColumns(NpgsqlDataSource db, Guid projectId)

@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
+using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
+using Npgsql;
 using Zapnoty.Grains.Reports;
 using Zapnoty.Grains.Tests.Infrastructure;
 
@@ -10,7 +13,8 @@ namespace Zapnoty.Grains.Tests;
 
 /// <summary>
 /// Reports and the ticket export as XLSX (issue 20): files a spreadsheet opens (read back here
-/// with the Open XML SDK), with a named sheet, a header row and typed cells.
+/// with the Open XML SDK), with a named sheet, a header row and typed cells; and the export
+/// streams, so a large one never sits whole in the silo's memory.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ReportXlsxTests(ClusterFixture cluster)
@@ -41,6 +45,9 @@ public sealed class ReportXlsxTests(ClusterFixture cluster)
         Assert.Equal(0.5, overview.Cell(1, "replies_per_ticket").Number);
         Assert.Equal(1.0, overview.Cell(1, "first_response_count").Number);
         Assert.Null(overview.Cell(1, "resolution_average_seconds").Text);   // nothing resolved: an empty cell, not a zero
+        // Tickets per customer close the row, as numbers: customer-x and customer-y opened one each.
+        Assert.Equal((2.0, 2.0, 0.0), (overview.Cell(1, "customers").Number, overview.Cell(1, "customers_with_1_ticket").Number,
+            overview.Cell(1, "customers_with_6_or_more_tickets").Number));
 
         // By Accept header; a day's key is a date cell.
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/projects/{p}/reports/volume?{range}&group_by=day");
@@ -72,6 +79,91 @@ public sealed class ReportXlsxTests(ClusterFixture cluster)
         Assert.Null(export.Cell(2, "first_reply_at").Text);
         Assert.Null(export.Cell(2, "closed_at").Text);
         Assert.Equal(2.0, export.Cell(2, "number").Number);
+    }
+
+    [Theory]
+    [InlineData("csv")]
+    [InlineData("xlsx")]
+    public async Task A_large_export_streams_while_the_database_is_still_reading_so_the_silo_never_holds_it_whole(string format)
+    {
+        // Wide rows (subjects of 4,000 hex digits, which compress to about half): 80 MB from the
+        // database and some 40 MB of XLSX, more than every socket buffer on the way can hold, so the
+        // query can only end once the client has read.
+        const int Tickets = 20_000;
+        var owner = await cluster.Api().LogInAs();
+        var p = await owner.CreateProject();
+        await using (var connection = await cluster.Database.OpenConnectionAsync())
+        {
+            var customer = Guid.NewGuid();
+            await using (var customerRow = new NpgsqlCommand(
+                "INSERT INTO customers (id, project_id, channel, external_id, name, created_at) VALUES ($1, $2, 'api', 'bulk', 'Bulk', now())", connection))
+            {
+                customerRow.Parameters.Add(new() { Value = customer });
+                customerRow.Parameters.Add(new() { Value = p });
+                await customerRow.ExecuteNonQueryAsync();
+            }
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO tickets (id, project_id, number, subject, status, priority, channel, customer_id, created_at, updated_at)
+                SELECT gen_random_uuid(), $2, i, (SELECT string_agg(md5(i || '-' || k), '') FROM generate_series(1, 125) k), 'new', 'normal', 'api', $1,
+                       timestamptz '2026-01-10 00:00:00Z' + i * interval '1 second', timestamptz '2026-01-10 00:00:00Z' + i * interval '1 second'
+                  FROM generate_series(1, $3) i
+                """, connection) { CommandTimeout = 300 };
+            command.Parameters.Add(new() { Value = customer });
+            command.Parameters.Add(new() { Value = p });
+            command.Parameters.Add(new() { Value = Tickets });
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // A client with a small receive window that reads the first bytes, then stops reading.
+        using var slow = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 4096 };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        }) { BaseAddress = cluster.Silos[0].BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/projects/{p}/helpdesk/tickets/export?from=2026-01-10&to=2026-01-10&format={format}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", owner.Token);
+        using var response = await slow.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var head = new byte[4];
+        await body.ReadExactlyAsync(head);
+
+        // The first bytes are here, and seconds later the export's query is still running: the
+        // silo sends as it reads (it waits for this client), so it never holds every row at once.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(await ExportQueryRunning(), "the export's query finished before the client read past the first bytes");
+
+        var rest = new MemoryStream();
+        rest.Write(head);
+        await body.CopyToAsync(rest);
+        var bytes = rest.ToArray();
+        if (format == "csv")
+        {
+            var lines = System.Text.Encoding.UTF8.GetString(bytes).TrimEnd().Split("\r\n");
+            Assert.Equal(Tickets + 1, lines.Length);
+            Assert.StartsWith($"{Tickets},", lines[^1]);
+        }
+        else
+        {
+            Assert.Equal("PK"u8.ToArray(), head[..2]);
+            var (rows, last) = Sheet.CountRows(bytes);
+            Assert.Equal(Tickets + 1, rows);
+            Assert.Equal(Tickets.ToString(CultureInfo.InvariantCulture), last);
+        }
+    }
+
+    // The export's query by the start of its select list: pg_stat_activity keeps only a query's first 1 KB.
+    private async Task<bool> ExportQueryRunning()
+    {
+        await using var command = cluster.Database.CreateCommand("""
+            SELECT count(*) FROM pg_stat_activity
+             WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE '%SELECT t.number::text, t.id::text, to_char(t.created_at%'
+            """);
+        return (long)(await command.ExecuteScalarAsync())! > 0;
     }
 
     private static async Task<byte[]> Bytes(ApiClient client, string path)
@@ -108,6 +200,23 @@ public sealed class ReportXlsxTests(ClusterFixture cluster)
                 return read;
             }).ToList();
             return new Sheet(sheet.Name!.Value!, rows);
+        }
+
+        /// <summary>How many rows a (large) sheet has and the first cell of its last row, read as a stream.</summary>
+        public static (int Rows, string? LastFirstCell) CountRows(byte[] bytes)
+        {
+            using var document = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
+            var part = document.WorkbookPart!.WorksheetParts.Single();
+            using var reader = OpenXmlReader.Create(part);
+            var (rows, last) = (0, (string?)null);
+            while (reader.Read())
+                if (reader.ElementType == typeof(Row) && reader.IsStartElement)
+                {
+                    rows++;
+                    var row = (Row)reader.LoadCurrentElement()!;
+                    last = row.Elements<DocumentFormat.OpenXml.Spreadsheet.Cell>().First().CellValue?.Text;
+                }
+            return (rows, last);
         }
 
         // A cell without a reference (r) stands right after the one before it.

@@ -24,7 +24,9 @@
 #   reports  — not part of "all" (about 15 minutes at 1,000,000): one project of [projects] tickets (1,000,000
 #              when not given) over two years beside 1,000 projects of 1,000 (the last argument, when given,
 #              instead), loaded by SQL; every report for 30 and 365 days at [workers] clients through the API vs
-#              the same rollup query in-process, then the CSV export of every ticket (rows/s, silo memory).
+#              the same question as one plain SQL statement over the raw tickets (the baseline) and the rollup
+#              reads in-process (the API's overhead), then the export of every ticket: COPY ... TO STDOUT (FORMAT
+#              csv) vs the API's CSV and XLSX (rows/s, silo memory). ZAPNOTY_BENCH_QUIET_LOADING=0 as for scale.
 #              E.g. bench/run.sh 4 10 1000000 reports
 #   webhook-intake — not part of "all": Telegram updates POSTed to a bot's webhook at [workers] connections,
 #              acknowledged/s and p50/p95/p99 vs one raw INSERT … ON CONFLICT DO NOTHING per update through

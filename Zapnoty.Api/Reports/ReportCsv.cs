@@ -40,22 +40,35 @@ public static class ReportCsv
         f.Csat.Of(1), f.Csat.Of(2), f.Csat.Of(3), f.Csat.Of(4), f.Csat.Of(5), f.Csat.Comments,
     ];
 
+    /// <summary>
+    /// The overview's columns of tickets per customer after its figures (CSV and XLSX alike): the
+    /// distribution; the top customers are in the JSON only (a list does not fit one row).
+    /// </summary>
+    internal static readonly string[] CustomerColumns =
+        ["customers", "customers_with_1_ticket", "customers_with_2_tickets", "customers_with_3_to_5_tickets", "customers_with_6_or_more_tickets"];
+
+    internal static object?[] CustomerValues(CustomerFigures c) => [c.Customers, c.OneTicket, c.TwoTickets, c.ThreeToFiveTickets, c.SixOrMoreTickets];
+
     /// <summary>The header of the hours table (CSV and XLSX alike).</summary>
     internal static readonly string[] HourColumns = ["period", "day_of_week", "hour", "created", "customer_messages", "replies"];
 
-    public static string Table(string keyColumn, IEnumerable<(string Period, ReportRow Row)> rows)
+    public static string Table(string keyColumn, IEnumerable<(string Period, ReportRow Row)> rows) =>
+        Table(keyColumn, rows.Select(r => (r.Period, r.Row, Array.Empty<object?>())), []);
+
+    /// <summary>A table whose rows carry <paramref name="moreColumns"/> after the figures (the overview's tickets per customer).</summary>
+    public static string Table(string keyColumn, IEnumerable<(string Period, ReportRow Row, object?[] More)> rows, IReadOnlyList<string> moreColumns)
     {
         using var text = new StringWriter(CultureInfo.InvariantCulture);
         using (var csv = CsvWriter.Create(text, Options, leaveOpen: true))
         {
-            foreach (var column in new[] { "period", keyColumn, "name" }.Concat(FigureColumns)) csv.WriteField(column);
+            foreach (var column in new[] { "period", keyColumn, "name" }.Concat(FigureColumns).Concat(moreColumns)) csv.WriteField(column);
             csv.EndRecord();
-            foreach (var (period, row) in rows)
+            foreach (var (period, row, more) in rows)
             {
                 csv.WriteField(period);
                 csv.WriteField(row.Key);
                 csv.WriteField(row.Name);
-                foreach (var value in FigureValues(row.Figures))
+                foreach (var value in FigureValues(row.Figures).Concat(more))
                     csv.WriteField(value is IFormattable formattable ? formattable.ToString(null, CultureInfo.InvariantCulture) : value?.ToString());
                 csv.EndRecord();
             }

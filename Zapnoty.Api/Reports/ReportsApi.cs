@@ -53,11 +53,15 @@ public static class ReportsApi
         async Task<OverviewPeriod> Period(ReportRange r, ReportResult result) =>
             new(r.From, r.To, result.Groups.FirstOrDefault()?.Figures ?? ReportFigures.None, await customers.Read(projectId, r, cancellationToken));
         var report = new OverviewReport(current.TimeZone, await Period(range, current), previous is null ? null : await Period(range.Previous, previous));
-        var rows = new List<(string, ReportRow)> { ("current", new ReportRow(Days(range), null, report.Current.Figures)) };
-        if (report.Previous is { } before) rows.Add(("previous", new ReportRow(Days(range.Previous), null, before.Figures)));
-        if (query.WantsXlsx(http.Request)) return XlsxTable("overview", "range", rows, key => key, cancellationToken);
+        var rows = new List<(string, ReportRow, object?[])>
+        {
+            ("current", new ReportRow(Days(range), null, report.Current.Figures), ReportCsv.CustomerValues(report.Current.Customers)),
+        };
+        if (report.Previous is { } before)
+            rows.Add(("previous", new ReportRow(Days(range.Previous), null, before.Figures), ReportCsv.CustomerValues(before.Customers)));
+        if (query.WantsXlsx(http.Request)) return XlsxTable("overview", "range", rows, key => key, ReportCsv.CustomerColumns, cancellationToken);
         if (!query.WantsCsv(http.Request)) return TypedResults.Ok(report);
-        return CsvFile(http, "overview", ReportCsv.Table("range", rows));
+        return CsvFile(http, "overview", ReportCsv.Table("range", rows, ReportCsv.CustomerColumns));
     }
 
     /// <summary>
@@ -163,8 +167,12 @@ public static class ReportsApi
 
     private static PushStreamHttpResult XlsxTable(string name, string keyColumn, IEnumerable<(string Period, ReportRow Row)> rows,
         Func<string, object> key, CancellationToken cancellationToken) =>
-        XlsxFile(name, [.. new[] { "period", keyColumn, "name" }.Concat(ReportCsv.FigureColumns)],
-            rows.Select(r => (object?[])[r.Period, key(r.Row.Key), r.Row.Name, .. ReportCsv.FigureValues(r.Row.Figures)]), cancellationToken);
+        XlsxTable(name, keyColumn, rows.Select(r => (r.Period, r.Row, Array.Empty<object?>())), key, [], cancellationToken);
+
+    private static PushStreamHttpResult XlsxTable(string name, string keyColumn, IEnumerable<(string Period, ReportRow Row, object?[] More)> rows,
+        Func<string, object> key, IReadOnlyList<string> moreColumns, CancellationToken cancellationToken) =>
+        XlsxFile(name, [.. new[] { "period", keyColumn, "name" }.Concat(ReportCsv.FigureColumns).Concat(moreColumns)],
+            rows.Select(r => (object?[])[r.Period, key(r.Row.Key), r.Row.Name, .. ReportCsv.FigureValues(r.Row.Figures), .. r.More]), cancellationToken);
 
     private static PushStreamHttpResult XlsxFile(string name, IReadOnlyList<string> header, IEnumerable<object?[]> rows,
         CancellationToken cancellationToken) =>

@@ -12,6 +12,9 @@ public interface ITicketFilterQuery
     string? Q { get; }
     string? CustomerExternalId { get; }
     Guid? TagId { get; }
+    string? Channel { get; }
+    string? CreatedFrom { get; }
+    string? CreatedTo { get; }
 }
 
 /// <summary>The query of <c>GET .../helpdesk/tickets</c>: the shared filters, <c>status</c>, and a page.</summary>
@@ -25,7 +28,10 @@ public sealed record TicketListQuery(
     [FromQuery(Name = "customer_external_id")] string? CustomerExternalId,
     [FromQuery(Name = "tag_id")] Guid? TagId,
     [FromQuery(Name = "limit")] int? Limit,
-    [FromQuery(Name = "cursor")] string? Cursor) : ITicketFilterQuery;
+    [FromQuery(Name = "cursor")] string? Cursor,
+    [FromQuery(Name = "channel")] string? Channel = null,
+    [FromQuery(Name = "created_from")] string? CreatedFrom = null,
+    [FromQuery(Name = "created_to")] string? CreatedTo = null) : ITicketFilterQuery;
 
 /// <summary>The query of <c>GET .../helpdesk/tickets/counts</c>: the shared filters (counts are per status).</summary>
 public sealed record TicketCountsQuery(
@@ -35,4 +41,7 @@ public sealed record TicketCountsQuery(
     [FromQuery(Name = "overdue")] bool? Overdue,
     [FromQuery(Name = "q")] string? Q,
     [FromQuery(Name = "customer_external_id")] string? CustomerExternalId,
-    [FromQuery(Name = "tag_id")] Guid? TagId) : ITicketFilterQuery;
+    [FromQuery(Name = "tag_id")] Guid? TagId,
+    [FromQuery(Name = "channel")] string? Channel = null,
+    [FromQuery(Name = "created_from")] string? CreatedFrom = null,
+    [FromQuery(Name = "created_to")] string? CreatedTo = null) : ITicketFilterQuery;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -72,7 +73,8 @@ public static class TicketsApi
     /// Tickets newest first. Filters: <c>status</c>, <c>type_id</c>, <c>priority</c>,
     /// <c>assignee_id</c> (a user id, <c>none</c> or <c>me</c>), <c>overdue=true</c>,
     /// <c>q</c> (a number such as <c>#12</c>, or at least 3 characters of subject, customer name or
-    /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>, <c>tag_id</c>.
+    /// message text; a search running over 3 s is stopped and answers 400), <c>customer_external_id</c>, <c>tag_id</c>,
+    /// <c>channel</c>, and <c>created_from</c> (included) / <c>created_to</c> (excluded): RFC 3339 times.
     /// </summary>
     private static async Task<Ok<TicketPage>> List(Guid projectId, [AsParameters] TicketListQuery query,
         Caller caller, TicketList tickets, IGrainFactory grains, TimeProvider clock, CancellationToken cancellationToken)
@@ -260,6 +262,11 @@ public static class TicketsApi
         if (priority is not null)
             filter = WireNames.TryParseWire<TicketPriority>(priority, out var p) ? filter with { Priority = p }
                 : Invalid(validation, "priority", priority, WireNames.All<TicketPriority>(), filter);
+        if (query.Channel is { } channel)
+            filter = WireNames.TryParseWire<Channel>(channel, out var c) ? filter with { Channel = c }
+                : Invalid(validation, "channel", channel, WireNames.All<Channel>(), filter);
+        filter = filter with { CreatedFrom = Time(query.CreatedFrom, "created_from", validation), CreatedBefore = Time(query.CreatedTo, "created_to", validation) };
+        if (filter.CreatedFrom > filter.CreatedBefore) validation.Add("created_from", "created_from must not be after created_to.");
         switch (assigneeId)
         {
             case null: break;
@@ -272,6 +279,17 @@ public static class TicketsApi
                 break;
         }
         return filter;
+    }
+
+    // A time with its offset (2026-03-01T00:00:00+03:00 or ...Z), as in every other field of the API.
+    private static DateTimeOffset? Time(string? value, string field, Validation validation)
+    {
+        if (value is null) return null;
+        if (DateTimeOffset.TryParseExact(value, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            && (value.EndsWith('Z') || value.Length > 6 && value[^6] is '+' or '-'))
+            return time.ToUniversalTime();
+        validation.Add(field, $"{field} must be an RFC 3339 time with an offset, such as 2026-03-01T00:00:00Z.");
+        return null;
     }
 
     private static TicketFilter Invalid(Validation validation, string field, string value, IEnumerable<string> allowed, TicketFilter filter)

@@ -41,8 +41,66 @@ public sealed class ReportsTabTests(ClusterFixture cluster, BrowserFixture brows
         var high = breakdown.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "high" }) });
         await high.GetByRole(AriaRole.Link, new() { Name = "2" }).ClickAsync();
         await dashboard.ListPane.WaitForAsync();
-        await Expect(page).ToHaveURLAsync(new Regex("tickets\\?priority=high$"));
+        // The number counts the range's tickets: the list gets the same range.
+        await Expect(page).ToHaveURLAsync(new Regex("tickets\\?priority=high&created_from=[^&]+&created_to=[^&]+$"));
         await Expect(page.Locator("tr[data-ticket-number]")).ToHaveCountAsync(2);
+        Assert.Empty(dashboard.ScriptErrors);
+    }
+
+    [Fact]
+    public async Task A_number_of_tickets_created_in_a_channel_on_a_day_or_in_an_hour_opens_the_list_of_exactly_those_tickets()
+    {
+        var owner = await cluster.Api().LogInAs();
+        var projectId = await owner.CreateProject();
+        await owner.CreateTicket(projectId, "one", "c1");
+        await owner.CreateTicket(projectId, "two", "c2");
+        // A third ticket of the same channel, created ten days ago: outside a week's range.
+        await SqlTickets.Insert(cluster.Database, projectId, 1000, "api", DateTimeOffset.UtcNow.AddDays(-10));
+        await using var dashboard = await browser.NewPage(cluster.Silos[0].BaseAddress!);
+        var page = dashboard.Page;
+        async Task OpenReportsOfTheLastWeek()
+        {
+            await dashboard.OpenAs(owner, $"#/p/{projectId}/reports");
+            await page.GetByRole(AriaRole.Button, new() { Name = "7 days" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Overview" }).Locator(".card").Filter(new() { HasText = "Created" }).Locator("dd"))
+                .ToHaveTextAsync("2");
+        }
+        async Task SeeTheListOfTheTwo(string urlPattern)
+        {
+            await dashboard.ListPane.WaitForAsync();
+            await Expect(page).ToHaveURLAsync(new Regex(urlPattern));
+            await Expect(page.Locator("tr[data-ticket-number]")).ToHaveCountAsync(2);
+            await Expect(dashboard.TicketRow(1000)).ToHaveCountAsync(0);
+        }
+
+        // The breakdown by channel (the default): api's 2 created.
+        await OpenReportsOfTheLastWeek();
+        var breakdown = page.GetByRole(AriaRole.Region, new() { Name = "Breakdown" });
+        var api = breakdown.GetByRole(AriaRole.Row).Filter(new() { Has = page.GetByRole(AriaRole.Rowheader, new() { Name = "api" }) });
+        await api.GetByRole(AriaRole.Link, new() { Name = "2" }).ClickAsync();
+        await SeeTheListOfTheTwo("tickets\\?channel=api&created_from=[^&]+&created_to=");
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Channel: api" })).ToBeVisibleAsync();
+
+        // The overview's Created.
+        await OpenReportsOfTheLastWeek();
+        await page.GetByRole(AriaRole.Region, new() { Name = "Overview" }).GetByRole(AriaRole.Link, new() { Name = "2" }).ClickAsync();
+        await SeeTheListOfTheTwo("tickets\\?created_from=");
+
+        // Today's column of the per-day chart.
+        await OpenReportsOfTheLastWeek();
+        await page.GetByRole(AriaRole.Region, new() { Name = "Tickets per day" }).Locator("a[aria-label$=': 2 created']").ClickAsync();
+        await SeeTheListOfTheTwo("tickets\\?created_from=");
+
+        // The heat map's busy hours (a week's range: each cell is one hour); the two were created
+        // seconds apart, so in one hour unless the hour turned between them.
+        await OpenReportsOfTheLastWeek();
+        var hours = page.GetByRole(AriaRole.Region, new() { Name = "Busiest hours" }).Locator("a[aria-label$=' created']");
+        var counts = (await hours.EvaluateAllAsync<string[]>("links => links.map(a => a.getAttribute('aria-label'))"))
+            .Select(label => int.Parse(label.Split(": ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, counts.Sum());
+        await hours.First.ClickAsync();
+        await dashboard.ListPane.WaitForAsync();
+        await Expect(page.Locator("tr[data-ticket-number]")).ToHaveCountAsync(counts[0]);
         Assert.Empty(dashboard.ScriptErrors);
     }
 

@@ -16,7 +16,10 @@ public sealed record TicketFilter(
     string? CustomerExternalId = null,
     long? BeforeNumber = null,
     int Limit = 50,
-    Guid? TagId = null);
+    Guid? TagId = null,
+    Channel? Channel = null,
+    DateTimeOffset? CreatedFrom = null,
+    DateTimeOffset? CreatedBefore = null);
 
 /// <summary>
 /// The ticket list is a query, never a fan-out over grains: newest first (number descending),
@@ -89,6 +92,10 @@ public sealed partial class TicketList(NpgsqlDataSource dataSource)
         if (filter.OverdueOnly) Where(TicketCountRows.Overdue("@"), now);
         // By number through ticket_tags_tag (tag_id, ticket_number DESC): a keyset walk like the other filters.
         if (filter.TagId is { } tagId) Where("t.number IN (SELECT x.ticket_number FROM ticket_tags x WHERE x.tag_id = @)", tagId);
+        // Through tickets_channel (project_id, channel, number DESC) and tickets_project_created (project_id, created_at).
+        if (filter.Channel is { } channel) Where("t.channel = @", channel.Wire());
+        if (filter.CreatedFrom is { } createdFrom) Where("t.created_at >= @", createdFrom);
+        if (filter.CreatedBefore is { } createdBefore) Where("t.created_at < @", createdBefore);
         if (filter.Search is { } search)
         {
             // One set of ids per table the search looks in, each found through that table's

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 //   #/p/{projectId}/settings/{section}  owner/admin settings
 //   #/p/{projectId}/reports             owner/admin reports
 //   #/p/{projectId}/tickets?priority=high  the list under a filter (a report's drill-down)
+//   #/p/{projectId}/tickets?channel=telegram&created_from=2026-03-01T00:00:00Z&created_to=...
 export type Route =
   | { page: 'login' }
   | { page: 'projects' }
@@ -16,7 +17,10 @@ export type Route =
   | { page: 'reports'; projectId: string };
 
 /** The ticket list's filters a link may carry, by their API names. */
-export interface TicketListFilter { priority?: string; type_id?: string; tag_id?: string; assignee_id?: string }
+export interface TicketListFilter {
+  priority?: string; type_id?: string; tag_id?: string; assignee_id?: string;
+  channel?: string; created_from?: string; created_to?: string;
+}
 
 // Ids in a link are UUIDs and nothing else: a crafted link (#/p/<id>/tickets/..%2F..%2Fprojects)
 // must not steer the dashboard's API calls to another path. Anything else is no id at all.
@@ -36,6 +40,8 @@ function decoded(part: string): string {
 }
 
 const priorityName = /^(low|normal|high|urgent)$/;
+const channelName = /^[a-z][a-z0-9_]{0,19}$/;
+const instant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Only known filters with well-formed values: a crafted link can narrow the list, nothing else. */
 function parseFilter(search: string): TicketListFilter | undefined {
@@ -46,6 +52,12 @@ function parseFilter(search: string): TicketListFilter | undefined {
   for (const key of ['type_id', 'tag_id', 'assignee_id'] as const) {
     const value = query.get(key) ?? undefined;
     if (isId(value)) filter[key] = value;
+  }
+  const channel = query.get('channel') ?? undefined;
+  if (channel && channelName.test(channel)) filter.channel = channel;
+  for (const key of ['created_from', 'created_to'] as const) {
+    const value = query.get(key) ?? undefined;
+    if (value && instant.test(value)) filter[key] = value;
   }
   return Object.keys(filter).length > 0 ? filter : undefined;
 }

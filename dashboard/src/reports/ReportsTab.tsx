@@ -3,11 +3,13 @@ import { agentsReport, downloadCsv, hoursReport, overviewReport, volumeReport, t
 import { href, type TicketListFilter } from '../route';
 import { ErrorNote, useLoad } from '../ui';
 import { BarChart, HeatMap, LineChart } from './charts';
+import { daysOf, isoDayOfWeek, nextDay, zonedStart } from './zoned';
 import './reports.css';
 
 // The Reports tab (owner, admin), loaded only when opened: a range of days with an optional
 // comparison, the overview, tickets per day, a breakdown, agents and the busiest hours. A number
-// that the ticket list can filter by links to that list.
+// of tickets created links to the ticket list under the same filter: the range's days (or a day,
+// or an hour) in the project's time zone, and the group's channel, priority, type or tag.
 
 const day = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
@@ -33,6 +35,17 @@ export function ReportsTab(props: { projectId: string }) {
     downloadCsv(projectId, report, range, by).catch(setCsvError);
   };
   const error = overview.error ?? perDay.error ?? groups.error ?? agents.error ?? hours.error;
+  const zone = overview.data?.time_zone ?? 'UTC';
+  // Tickets created from the start of day `from` to the end of day `to` in the project's zone.
+  const createdIn = (from: string, to: string): TicketListFilter =>
+    ({ created_from: zonedStart(from, 0, zone), created_to: zonedStart(nextDay(to), 0, zone) });
+  const list = (filter: TicketListFilter) => href({ page: 'tickets', projectId, filter });
+  // With a week or less, each day-and-hour cell of the heat map is one hour of one day.
+  const days = daysOf(range.from, range.to);
+  const hourLink = days.length <= 7 ? (dow: number, hour: number) => {
+    const day = days.find((d) => isoDayOfWeek(d) === dow);
+    return day ? list({ created_from: zonedStart(day, hour, zone), created_to: zonedStart(day, hour + 1, zone) }) : undefined;
+  } : undefined;
 
   return (
     <main class="page reports">
@@ -47,7 +60,7 @@ export function ReportsTab(props: { projectId: string }) {
       <ErrorNote error={error ?? csvError} />
       {overview.data && (
         <section aria-label="Overview">
-          <Cards figures={overview.data.current.figures} previous={overview.data.previous?.figures} />
+          <Cards figures={overview.data.current.figures} previous={overview.data.previous?.figures} createdLink={list(createdIn(range.from, range.to))} />
           <p class="muted">Days in {overview.data.time_zone}. <button type="button" class="link" onClick={() => csv('overview')}>CSV</button></p>
         </section>
       )}
@@ -56,7 +69,7 @@ export function ReportsTab(props: { projectId: string }) {
           <LineChart title="Tickets per day" labels={perDay.data.current.rows.map((r) => r.key)} series={[
             { name: 'Created', values: perDay.data.current.rows.map((r) => r.figures.created), tone: 'a' },
             { name: 'Closed', values: perDay.data.current.rows.map((r) => r.figures.closed), tone: 'b' },
-          ]} />
+          ]} links={perDay.data.current.rows.map((r) => ({ label: `${r.key}: ${r.figures.created} created`, href: list(createdIn(r.key, r.key)) }))} />
           <button type="button" class="link" onClick={() => csv('volume', 'day')}>CSV</button>
         </section>
       )}
@@ -67,7 +80,7 @@ export function ReportsTab(props: { projectId: string }) {
         {groups.data && (
           <>
             <BarChart title={`Tickets created by ${groupBy}`} bars={groups.data.current.rows.map((r) => ({ label: rowName(r), value: r.figures.created }))} />
-            <SortableTable rows={groups.data.current.rows} projectId={projectId} drill={(r) => drillFilter(groupBy, r.key)} label={groupBy} />
+            <SortableTable rows={groups.data.current.rows} projectId={projectId} drill={(r) => { const f = drillFilter(groupBy, r.key); return f && { ...f, ...createdIn(range.from, range.to) }; }} label={groupBy} />
             <button type="button" class="link" onClick={() => csv('volume', groupBy)}>CSV</button>
           </>
         )}
@@ -81,7 +94,7 @@ export function ReportsTab(props: { projectId: string }) {
       )}
       {hours.data && (
         <section aria-label="Busiest hours">
-          <HeatMap title="Tickets created by day and hour" cells={hours.data.current.cells.map((c) => ({ day: c.day_of_week, hour: c.hour, value: c.created }))} />
+          <HeatMap title="Tickets created by day and hour" cells={hours.data.current.cells.map((c) => ({ day: c.day_of_week, hour: c.hour, value: c.created }))} link={hourLink} />
           <button type="button" class="link" onClick={() => csv('hours')}>CSV</button>
         </section>
       )}
@@ -94,7 +107,7 @@ const minutes = (seconds: number | null | undefined) =>
 const percent = (share: number | null | undefined) => (share == null ? '—' : `${Math.round(share * 100)}%`);
 const score = (average: number | null | undefined) => (average == null ? '—' : average.toFixed(1));
 
-function Cards(props: { figures: Figures; previous?: Figures | null }) {
+function Cards(props: { figures: Figures; previous?: Figures | null; createdLink: string }) {
   const f = props.figures, p = props.previous;
   const cards: [string, string, string | undefined][] = [
     ['Created', String(f.created), p ? String(p.created) : undefined],
@@ -114,7 +127,9 @@ function Cards(props: { figures: Figures; previous?: Figures | null }) {
   return (
     <dl class="cards">
       {cards.map(([name, value, before]) => (
-        <div key={name} class="card"><dt>{name}</dt><dd>{value}</dd>{before !== undefined && <dd class="muted">before: {before}</dd>}</div>
+        <div key={name} class="card"><dt>{name}</dt>
+          <dd>{name === 'Created' ? <a href={props.createdLink} title="Show these tickets">{value}</a> : value}</dd>
+          {before !== undefined && <dd class="muted">before: {before}</dd>}</div>
       ))}
     </dl>
   );
@@ -122,8 +137,9 @@ function Cards(props: { figures: Figures; previous?: Figures | null }) {
 
 const rowName = (r: ReportRow) => r.name ?? (r.key === '' ? 'none' : r.key);
 
-/** The ticket list's filter for a group, when the list can filter by it (it has no channel filter). */
+/** The ticket list's filter for a group, when the list can filter by it (not by "no type"). */
 function drillFilter(groupBy: string, key: string): TicketListFilter | undefined {
+  if (groupBy === 'channel') return { channel: key };
   if (groupBy === 'priority') return { priority: key };
   if (groupBy === 'type') return key === '' ? undefined : { type_id: key };
   if (groupBy === 'tag') return { tag_id: key };

@@ -4,7 +4,7 @@
 export interface Series { name: string; values: number[]; tone: 'a' | 'b' | 'c' }
 
 /** Lines over the days of the range; the last label and the top value mark the axes. */
-export function LineChart(props: { title: string; labels: string[]; series: Series[] }) {
+export function LineChart(props: { title: string; labels: string[]; series: Series[]; links?: { label: string; href: string }[] }) {
   const { labels, series } = props;
   const width = 640, height = 180, pad = 28;
   const top = Math.max(1, ...series.flatMap((s) => s.values));
@@ -18,6 +18,13 @@ export function LineChart(props: { title: string; labels: string[]; series: Seri
         <text class="tick" x={2} y={pad}>{top}</text>
         <text class="tick" x={pad} y={height - 8}>{labels[0] ?? ''}</text>
         <text class="tick" x={width - pad} y={height - 8} text-anchor="end">{labels[labels.length - 1] ?? ''}</text>
+        {props.links?.map((link, i) => (
+          // A column over each day, as wide as the gap between two days, opens that day's tickets.
+          <a key={link.href} href={link.href} aria-label={link.label}>
+            <rect class="hit" x={x(i) - (width - 2 * pad) / Math.max(1, labels.length - 1) / 2} y={pad} height={height - 2 * pad}
+              width={Math.max(4, (width - 2 * pad) / Math.max(1, labels.length - 1))}><title>{link.label}</title></rect>
+          </a>
+        ))}
         {series.map((s) => (
           <polyline key={s.name} class={`line tone-${s.tone}`} points={s.values.map((v, i) => `${x(i)},${y(v)}`).join(' ')}>
             <title>{s.name}</title>
@@ -52,7 +59,7 @@ export function BarChart(props: { title: string; bars: { label: string; value: n
 const dayNames = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** Day of week × hour; darker is busier. */
-export function HeatMap(props: { title: string; cells: { day: number; hour: number; value: number }[] }) {
+export function HeatMap(props: { title: string; cells: { day: number; hour: number; value: number }[]; link?: (day: number, hour: number) => string | undefined }) {
   const cell = 22, left = 40, topPad = 16;
   const top = Math.max(1, ...props.cells.map((c) => c.value));
   const value = (day: number, hour: number) => props.cells.find((c) => c.day === day && c.hour === hour)?.value ?? 0;
@@ -66,12 +73,15 @@ export function HeatMap(props: { title: string; cells: { day: number; hour: numb
             <text class="tick" x={0} y={topPad + d * cell + 15}>{name}</text>
             {Array.from({ length: 24 }, (_, h) => {
               const v = value(d + 1, h);
-              return (
+              const square = (
                 <rect key={h} class="heat" x={left + h * cell} y={topPad + d * cell} width={cell - 2} height={cell - 2}
                   fill-opacity={v === 0 ? 0.04 : 0.15 + (0.85 * v) / top}>
                   <title>{`${name} ${h}:00 — ${v}`}</title>
                 </rect>
               );
+              // A busy cell of a range of a week or less opens the tickets created in that hour.
+              const to = v > 0 ? props.link?.(d + 1, h) : undefined;
+              return to ? <a key={h} href={to} aria-label={`${name} ${h}:00: ${v} created`}>{square}</a> : square;
             })}
           </g>
         ))}

@@ -16,6 +16,10 @@ export interface TicketFilters {
   overdue: boolean;
   q: string;
   tagId?: string;
+  /** A channel and a range of creation times (RFC 3339), set by a report's drill-down. */
+  channel?: string;
+  createdFrom?: string;
+  createdTo?: string;
 }
 
 export const noFilters: TicketFilters = { overdue: false, q: '' };
@@ -70,6 +74,13 @@ export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFil
             </select>
           </label>
         )}
+        {(filters.channel || filters.createdFrom || filters.createdTo) && (
+          <p class="drill-filter" role="status">
+            {filters.channel && <>Channel: {filters.channel} </>}
+            {(filters.createdFrom || filters.createdTo) && <>Created {shown(filters.createdFrom)} – {shown(filters.createdTo)} </>}
+            <button type="button" class="link" onClick={() => set({ channel: undefined, createdFrom: undefined, createdTo: undefined })}>Clear</button>
+          </p>
+        )}
         <label class="check">
           <input type="checkbox" checked={filters.overdue} onChange={(e) => set({ overdue: e.currentTarget.checked })} />
           Overdue only {counts && counts.overdue > 0 && <span class="badge badge-overdue">{figure(counts.overdue, capped('overdue'))}</span>}
@@ -78,6 +89,9 @@ export function Filters(props: { filters: TicketFilters; onChange: (f: TicketFil
     </div>
   );
 }
+
+// A time of a drill-down's range in the browser's own clock.
+const shown = (time: string | undefined) => (time ? new Date(time).toLocaleString() : '…');
 
 function Count({ n, atLeast }: { n: number | null | undefined; atLeast: boolean }) {
   return <span class="count">{n == null ? '…' : figure(n, atLeast)}</span>;

@@ -20,7 +20,10 @@ const settleMs = 150;
 
 /** The list's filters from a link (a report's drill-down), none otherwise. */
 function fromLink(filter: TicketListFilter | undefined): TicketFilters {
-  return { ...noFilters, priority: filter?.priority as TicketPriority | undefined, typeId: filter?.type_id, tagId: filter?.tag_id, assignee: filter?.assignee_id };
+  return {
+    ...noFilters, priority: filter?.priority as TicketPriority | undefined, typeId: filter?.type_id, tagId: filter?.tag_id, assignee: filter?.assignee_id,
+    channel: filter?.channel, createdFrom: filter?.created_from, createdTo: filter?.created_to,
+  };
 }
 
 // The Support tab: filters and the ticket list beside the open ticket (stacked on a phone).
@@ -39,7 +42,8 @@ export function SupportTab(props: { projectId: string; role: Role; ticketId?: st
   const request = useRef(0);
   const refresh = useCallback(async () => {
     const mine = ++request.current;
-    const params = { type_id: filters.typeId, priority: filters.priority, assignee_id: filters.assignee, overdue: filters.overdue || undefined, q: filters.q.trim(), tag_id: filters.tagId };
+    const params = { type_id: filters.typeId, priority: filters.priority, assignee_id: filters.assignee, overdue: filters.overdue || undefined, q: filters.q.trim(), tag_id: filters.tagId,
+      channel: filters.channel, created_from: filters.createdFrom, created_to: filters.createdTo };
     try {
       const [list, byStatus] = await Promise.all([
         listTickets(projectId, { ...params, status: filters.status, cursor, limit: 25 }),
