@@ -1,0 +1,267 @@
+using System.Net;
+using System.Text.Json;
+using Zapnoty.Grains.Tests.Infrastructure;
+using static Zapnoty.Grains.Tests.Infrastructure.Poll;
+using Group = Zapnoty.Grains.Tests.Infrastructure.StaffGroupUpdates;
+using Updates = Zapnoty.Grains.Tests.Infrastructure.TelegramUpdateBuilder;
+
+namespace Zapnoty.Grains.Tests;
+
+/// <summary>
+/// Answering from a Telegram forum group: the real Telegram.Bot client against the fake Bot API
+/// (forum topics, message_thread_id, chat members), updates posted to our real webhook route.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class StaffGroupTests(ClusterFixture cluster)
+{
+    private FakeTelegramServer Telegram => cluster.Telegram;
+
+    [Fact]
+    public async Task An_admin_links_a_forum_group_with_a_code_sent_there_and_each_new_ticket_opens_a_topic_with_its_details_and_buttons()
+    {
+        var team = await Team();
+        var group = team.Group;
+
+        var linked = await team.Admin.Get($"/v1/projects/{team.ProjectId}/channels/telegram/staff-group");
+        Assert.Equal(group.Id.ToString(), linked.GetProperty("chat_id").GetString());
+        Assert.Equal(group.Title, linked.GetProperty("title").GetString());
+        Assert.False(linked.GetProperty("broken").GetBoolean());
+
+        var customer = TelegramCustomer.New("Boris", "Ivanov", "boris_iv");
+        var ticketId = await OpenTicket(team, customer, "My parcel is lost");
+        var thread = await TopicOf(group, "#1 My parcel is lost");
+        var said = await Telegram.WaitForSent(s => s.Count(m => m.ChatId == group.Id && m.Call.Field("message_thread_id") == thread.ToString()) >= 2);
+        var inTopic = said.Where(m => m.ChatId == group.Id && m.Call.Field("message_thread_id") == thread.ToString()).ToList();
+        Assert.Contains("Customer: Boris Ivanov (@boris_iv)", inTopic[0].Text);
+        Assert.Equal([$"sg:take:{ticketId:N}", $"sg:priority:{ticketId:N}", $"sg:close:{ticketId:N}"], inTopic[0].Buttons.Select(b => b.CallbackData));
+        Assert.Equal("👤 Boris Ivanov (@boris_iv): My parcel is lost", inTopic[1].Text);
+
+        // The customer's next message, with a photo, shows in the same topic.
+        await Post(team.Bot, Updates.Photo(customer, caption: "Here is the label", fileId: "label-photo"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == group.Id && m.Text == "👤 Boris Ivanov (@boris_iv): Here is the label"));
+        await Telegram.WaitForFiles(f => f.Any(x => x.ChatId == group.Id && x.Method == "sendPhoto"));
+        Assert.Single(Telegram.Topics(group.Id));
+    }
+
+    [Fact]
+    public async Task An_agent_handles_a_ticket_from_its_topic_and_the_dashboard_and_each_side_sees_the_other()
+    {
+        var team = await Team();
+        var customer = TelegramCustomer.New();
+        var ticketId = await OpenTicket(team, customer, "Where is my refund?");
+        var thread = await TopicOf(team.Group, "#1 Where is my refund?");
+
+        // A message in the topic is the agent's reply: the customer gets it, history names the agent.
+        await Post(team.Bot, Group.Text(team.AdminOnTelegram, team.Group, thread, "We sent it yesterday"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text == "We sent it yesterday"));
+        var reply = await MessageWithText(team, ticketId, "We sent it yesterday");
+        Assert.Equal("agent", reply.GetProperty("author").GetString());
+        Assert.Equal(team.AdminUserId, reply.GetProperty("agent_id").GetString());
+        Assert.False(reply.GetProperty("internal").GetBoolean());
+        await Eventually(async () => (await Ticket(team, ticketId)).GetProperty("first_reply_at").ValueKind == JsonValueKind.String);
+
+        // /note stays internal.
+        await Post(team.Bot, Group.Text(team.AdminOnTelegram, team.Group, thread, "/note check the bank statement"));
+        var note = await MessageWithText(team, ticketId, "check the bank statement");
+        Assert.True(note.GetProperty("internal").GetBoolean());
+
+        // A reply from the dashboard shows in the topic, once; the group's own reply is not echoed back.
+        await team.Admin.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Refund id is R-77" });
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == team.Group.Id && m.Text.EndsWith("(dashboard): Refund id is R-77")));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text == "Refund id is R-77"));
+        // An edit of an agent's message is refused with the reason, never sent.
+        var edited = Updates.NextMessageId();
+        await Post(team.Bot, Group.Edited(team.AdminOnTelegram, team.Group, thread, edited, "We sent it today"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == team.Group.Id && m.Text.StartsWith("Edits are not passed on")));
+
+        // /close closes the ticket and the topic, whose name shows it.
+        await Post(team.Bot, Group.Text(team.AdminOnTelegram, team.Group, thread, "/close"));
+        await Eventually(async () => (await Ticket(team, ticketId)).GetProperty("status").GetString() == "closed");
+        await Eventually(() => Task.FromResult(Telegram.Topics(team.Group.Id)[thread] is { Closed: true, Name: "✅ #1 Where is my refund?" }));
+
+        var topicLines = Telegram.SentInTopic(team.Group.Id, thread).Select(m => m.Text).ToList();
+        Assert.Single(topicLines, t => t.EndsWith("Refund id is R-77"));
+        Assert.DoesNotContain(topicLines, t => t.Contains("We sent it yesterday"));
+        Assert.DoesNotContain(Telegram.Sent(customer.ChatId), m => m.Text.Contains("bank statement") || m.Text.Contains("today"));
+    }
+
+    [Fact]
+    public async Task Messages_from_unlinked_people_and_viewers_never_reach_the_customer_and_the_topic_says_why()
+    {
+        var team = await Team();
+        var customer = TelegramCustomer.New();
+        var ticketId = await OpenTicket(team, customer, "Broken zipper");
+        var thread = await TopicOf(team.Group, "#1 Broken zipper");
+
+        var stranger = TelegramCustomer.New("Stranger", null, "stranger");
+        await Post(team.Bot, Group.Text(stranger, team.Group, thread, "I am not on the team"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == team.Group.Id && m.Text.StartsWith("@stranger, your Telegram account is not linked")));
+
+        var viewerEmail = $"viewer-{Guid.NewGuid():N}@example.com";
+        await team.Admin.Post($"/v1/projects/{team.ProjectId}/members", new { email = viewerEmail, role = "viewer" });
+        var viewer = await cluster.Api().LogInAs(viewerEmail);
+        var viewerOnTelegram = TelegramCustomer.New("Vera", null, "vera_v");
+        await LinkAccount(team, viewer, viewerOnTelegram, groupLinked: true);
+        await Post(team.Bot, Group.Text(viewerOnTelegram, team.Group, thread, "A viewer's answer"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == team.Group.Id && m.Text.StartsWith("@vera_v, you are a viewer")));
+        await Post(team.Bot, Group.Pressed(viewerOnTelegram, team.Group, thread, 1, $"sg:close:{ticketId:N}", team.Bot));
+        await Telegram.WaitForSent(s => s.Count(m => m.ChatId == team.Group.Id && m.Text.StartsWith("@vera_v, you are a viewer")) == 2);
+
+        var messages = (await Ticket(team, ticketId)).GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()).ToList();
+        Assert.DoesNotContain("I am not on the team", messages);
+        Assert.DoesNotContain("A viewer's answer", messages);
+        Assert.NotEqual("closed", (await Ticket(team, ticketId)).GetProperty("status").GetString());
+        Assert.DoesNotContain(Telegram.Sent(customer.ChatId), m => m.Text.Contains("team") || m.Text.Contains("viewer"));
+    }
+
+    [Fact]
+    public async Task A_link_code_works_once_for_its_owner_only_and_only_a_group_admin_can_offer_a_group()
+    {
+        var (admin, projectId, bot) = await ProjectWithBot();
+        var group = TelegramGroup.New();
+        var adminOnTelegram = TelegramCustomer.New("Alla", null, "alla_admin");
+        var code = (await admin.Post("/v1/me/telegram-link", new { }, HttpStatusCode.OK)).GetProperty("code").GetString()!;
+
+        // Not an administrator of the group: refused, and the code is not spent.
+        await Post(bot, Group.Text(adminOnTelegram, group, null, $"/link {code}"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == group.Id && m.Text == "Only an administrator of this group can link it to a project."));
+        await admin.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram/staff-group", new { code }, HttpStatusCode.BadRequest);
+
+        Telegram.SetMemberStatus(group.Id, adminOnTelegram.Id, "creator");
+        await Post(bot, Group.Text(adminOnTelegram, group, null, $"/link {code}"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == group.Id && m.Text.StartsWith("Your Telegram account now answers as")));
+
+        // Someone else who read the code in the group cannot link with it.
+        var other = TelegramCustomer.New("Oleg", null, "oleg");
+        Telegram.SetMemberStatus(group.Id, other.Id, "administrator");
+        await Post(bot, Group.Text(other, group, null, $"/link {code}"));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == group.Id && m.Text.StartsWith("This code is unknown")));
+        // Another admin of the project cannot link with a code that is not theirs.
+        var otherEmail = $"admin-{Guid.NewGuid():N}@example.com";
+        await admin.Post($"/v1/projects/{projectId}/members", new { email = otherEmail, role = "admin" });
+        var otherAdmin = await cluster.Api().LogInAs(otherEmail);
+        await otherAdmin.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram/staff-group", new { code }, HttpStatusCode.BadRequest);
+
+        await admin.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram/staff-group", new { code }, HttpStatusCode.OK);
+        // Used up.
+        await admin.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram/staff-group", new { code }, HttpStatusCode.BadRequest);
+
+        // The code is not kept in the inbox of updates once they are applied.
+        await Eventually(async () =>
+        {
+            await using var stored = cluster.Database.CreateCommand("SELECT count(*) FROM channel_updates WHERE strpos(payload::text, $1) > 0");
+            stored.Parameters.Add(new Npgsql.NpgsqlParameter { Value = code });
+            return (long)(await stored.ExecuteScalarAsync())! == 0;
+        });
+
+        await admin.Call(HttpMethod.Delete, $"/v1/projects/{projectId}/channels/telegram/staff-group", null, HttpStatusCode.NoContent);
+        await admin.Call(HttpMethod.Get, $"/v1/projects/{projectId}/channels/telegram/staff-group", null, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task The_bot_removed_from_the_group_marks_the_link_broken_and_customers_are_still_answered()
+    {
+        var team = await Team();
+        Telegram.RemoveFromGroup(team.Bot, team.Group.Id);
+        await Post(team.Bot, Group.BotMembership(team.AdminOnTelegram, team.Group, team.Bot, "left"));
+        await Eventually(async () => (await team.Admin.Get($"/v1/projects/{team.ProjectId}/channels/telegram/staff-group")).GetProperty("broken").GetBoolean());
+        var linked = await team.Admin.Get($"/v1/projects/{team.ProjectId}/channels/telegram/staff-group");
+        Assert.Equal("The bot was removed from the group.", linked.GetProperty("broken_reason").GetString());
+
+        var customer = TelegramCustomer.New();
+        var ticketId = await OpenTicket(team, customer, "Still there?");
+        await team.Admin.Post($"/v1/helpdesk/tickets/{ticketId}/replies", new { text = "Yes, we are" });
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text == "Yes, we are"));
+        Assert.Empty(Telegram.Topics(team.Group.Id));
+    }
+
+    [Fact]
+    public async Task A_burst_of_new_tickets_opens_one_topic_each_even_when_Telegram_asks_to_slow_down()
+    {
+        var team = await Team();
+        const int tickets = 200;
+        Telegram.FailNextCall("createForumTopic", 3, TelegramFailure.TooManyRequests(retryAfter: 1));
+        Telegram.FailNext(team.Group.Id, 3, TelegramFailure.TooManyRequests(retryAfter: 1));
+        var customers = Enumerable.Range(0, tickets).Select(i => TelegramCustomer.New($"C{i}", null, null)).ToList();
+        await Task.WhenAll(customers.Select(c => Post(team.Bot, Updates.Text(c, $"Question of {c.FirstName}"))));
+        await Eventually(async () => await team.Admin.TicketCount(team.ProjectId) == tickets, 60);
+
+        await Eventually(() => Task.FromResult(Telegram.Topics(team.Group.Id).Count == tickets), 120);
+        var topics = Telegram.Topics(team.Group.Id);
+        Assert.Equal(Enumerable.Range(1, tickets).Select(n => $"#{n}").ToHashSet(), topics.Values.Select(t => t.Name.Split(' ')[0]).ToHashSet());
+        await Eventually(() => Task.FromResult(topics.Keys.All(thread => Telegram.SentInTopic(team.Group.Id, thread).Count >= 2)), 120);
+        Assert.Contains(Telegram.CallsTo("createForumTopic"), c => c.AnsweredWith == 429);
+        Assert.Contains(Telegram.CallsTo("sendMessage"), c => c.ChatId == team.Group.Id && c.AnsweredWith == 429);
+        // Every customer got their confirmation too.
+        await Telegram.WaitForSent(s => customers.All(c => s.Any(m => m.ChatId == c.ChatId && m.Text.StartsWith("Ticket #"))), 60);
+    }
+
+    private sealed record LinkedTeam(ApiClient Admin, string AdminUserId, Guid ProjectId, FakeBot Bot, TelegramGroup Group, TelegramCustomer AdminOnTelegram);
+
+    /// <summary>A project with a bot, and a forum group linked by its admin, whose Telegram account is linked too.</summary>
+    private async Task<LinkedTeam> Team()
+    {
+        var (admin, projectId, bot) = await ProjectWithBot();
+        var group = TelegramGroup.New();
+        var adminOnTelegram = TelegramCustomer.New("Alla", null, $"alla{Random.Shared.Next(100_000)}");
+        Telegram.SetMemberStatus(group.Id, adminOnTelegram.Id, "creator");
+        var code = await LinkAccount(new LinkedTeam(admin, "", projectId, bot, group, adminOnTelegram), admin, adminOnTelegram, groupLinked: false);
+        await admin.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram/staff-group", new { code }, HttpStatusCode.OK);
+        var me = (await admin.Get("/v1/auth/me")).GetProperty("id").GetString()!;
+        return new LinkedTeam(admin, me, projectId, bot, group, adminOnTelegram);
+    }
+
+    private async Task<string> LinkAccount(LinkedTeam team, ApiClient person, TelegramCustomer onTelegram, bool groupLinked)
+    {
+        var code = (await person.Post("/v1/me/telegram-link", new { }, HttpStatusCode.OK)).GetProperty("code").GetString()!;
+        var before = Telegram.Sent(team.Group.Id).Count;
+        await Post(team.Bot, Group.Text(onTelegram, team.Group, null, $"/link {code}"));
+        var answer = (await Telegram.WaitForSent(s => s.Count(m => m.ChatId == team.Group.Id) > before)).Where(m => m.ChatId == team.Group.Id).Last();
+        Assert.StartsWith("Your Telegram account now answers as", answer.Text);
+        Assert.Equal(groupLinked, !answer.Text.Contains("A project admin can now link this group"));
+        return code;
+    }
+
+    private async Task<(ApiClient Admin, Guid ProjectId, FakeBot Bot)> ProjectWithBot()
+    {
+        var admin = await cluster.Api().LogInAs();
+        var projectId = await admin.CreateProject();
+        var bot = Telegram.AddBot();
+        await admin.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram", new Dictionary<string, string> { ["bot_token"] = bot.Token },
+            HttpStatusCode.OK);
+        return (admin, projectId, bot);
+    }
+
+    private async Task<Guid> OpenTicket(LinkedTeam team, TelegramCustomer customer, string text)
+    {
+        await Post(team.Bot, Updates.Text(customer, text));
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == customer.ChatId && m.Text.StartsWith("Ticket #")));
+        return (await team.Admin.Get($"/v1/projects/{team.ProjectId}/helpdesk/tickets?customer_external_id={customer.Id}")).GetProperty("items")[0]
+            .GetProperty("id").GetGuid();
+    }
+
+    private async Task<int> TopicOf(TelegramGroup group, string name)
+    {
+        var thread = 0;
+        await Eventually(() => Task.FromResult(Telegram.Topics(group.Id).FirstOrDefault(t => t.Value.Name == name) is { Key: > 0 } found
+            && (thread = found.Key) > 0));
+        return thread;
+    }
+
+    private static Task<JsonElement> Ticket(LinkedTeam team, Guid ticketId) => team.Admin.Get($"/v1/helpdesk/tickets/{ticketId}");
+
+    private static async Task<JsonElement> MessageWithText(LinkedTeam team, Guid ticketId, string text)
+    {
+        JsonElement found = default;
+        await Eventually(async () =>
+        {
+            var match = (await Ticket(team, ticketId)).GetProperty("messages").EnumerateArray().Where(m => m.GetProperty("text").GetString() == text).ToList();
+            if (match.Count == 0) return false;
+            found = match[0];
+            return true;
+        });
+        return found;
+    }
+
+    private Task Post(FakeBot bot, string update) => ChannelWebhook.Accepted(ChannelWebhook.Telegram(cluster.Silos[0], bot, update, Telegram.WebhookOf(bot)!.SecretToken));
+}
