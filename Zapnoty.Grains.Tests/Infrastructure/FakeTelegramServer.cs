@@ -24,6 +24,9 @@ public sealed record TelegramCall(string Method, string Token, JsonElement Body,
 
     public long? ChatId => Field("chat_id") is { } id && long.TryParse(id, out var chat) ? chat : null;
     public string? Text => Field("text");
+
+    /// <summary>When the fake answered the call (recorded calls only).</summary>
+    public DateTimeOffset At { get; init; }
 }
 
 /// <summary>A message the fake accepted (sendMessage answered ok), with its inline keyboard as (text, callback data) rows.</summary>
@@ -187,6 +190,38 @@ public sealed class FakeTelegramServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
+    private readonly ConcurrentDictionary<long, FloodLimit> _floodLimits = new();
+
+    /// <summary>
+    /// Telegram's flood control for one chat: once <paramref name="calls"/> calls naming it (any
+    /// method, whatever they were answered) came within <paramref name="per"/>, every further one
+    /// answers 429 with retry_after = the whole seconds until the oldest leaves the window.
+    /// </summary>
+    public void FloodControl(long chatId, int calls, TimeSpan per) => _floodLimits[chatId] = new FloodLimit(calls, per);
+
+    private sealed class FloodLimit(int calls, TimeSpan per)
+    {
+        public int Calls { get; } = calls;
+        public TimeSpan Per { get; } = per;
+        public Queue<DateTimeOffset> Counted { get; } = new();
+    }
+
+    private int? FloodWait(long? chatId)
+    {
+        if (chatId is not { } chat || !_floodLimits.TryGetValue(chat, out var limit)) return null;
+        lock (limit)
+        {
+            var now = DateTimeOffset.UtcNow;
+            while (limit.Counted.Count > 0 && now - limit.Counted.Peek() >= limit.Per) limit.Counted.Dequeue();
+            if (limit.Counted.Count < limit.Calls)
+            {
+                limit.Counted.Enqueue(now);
+                return null;
+            }
+            return Math.Max(1, (int)Math.Ceiling((limit.Counted.Peek() + limit.Per - now).TotalSeconds));
+        }
+    }
+
     private sealed class ScriptedFailure(string method, long? chatId, int count, TelegramFailure failure)
     {
         public string Method { get; } = method;
@@ -228,10 +263,13 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         var (body, parts) = http.Request.HasFormContentType ? await ReadForm(http.Request) : (await ReadBody(http.Request), []);
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, http.RequestAborted);
 
-        var reply = method is "sendPhoto" or "sendDocument" && _bots.TryGetValue(token, out var sender)
+        var chatId = new TelegramCall(method, token, body, 0).ChatId;
+        var reply = FloodWait(chatId) is { } wait
+            ? Error(TelegramFailure.TooManyRequests(wait))
+            : method is "sendPhoto" or "sendDocument" && _bots.TryGetValue(token, out var sender)
             ? SendFile(sender, method, new TelegramCall(method, token, body, 0), parts)
             : Answer(token, method, body);
-        _calls.Enqueue(new TelegramCall(method, token, body, reply.Status));
+        _calls.Enqueue(new TelegramCall(method, token, body, reply.Status) { At = DateTimeOffset.UtcNow });
         http.Response.StatusCode = reply.Status;
         http.Response.ContentType = reply.Html is null ? "application/json" : "text/html";
         await http.Response.WriteAsync(reply.Html ?? reply.Json!.ToJsonString());

@@ -37,8 +37,14 @@ public interface IStaffGroupGrain : IGrainWithGuidKey
 /// <summary>Configuration section <c>Zapnoty:StaffGroup</c>.</summary>
 public sealed class StaffGroupOptions
 {
-    /// <summary>Telegram lets a bot post about 20 messages a minute in one group.</summary>
-    public int MessagesPerMinute { get; set; } = 20;
+    /// <summary>
+    /// Telegram lets a bot post about 20 messages a minute in one group: at most this many calls
+    /// to the group (messages, topic changes) within any <see cref="PacingWindow"/>.
+    /// </summary>
+    public int MessagesPerWindow { get; set; } = 20;
+
+    /// <summary>The window of <see cref="MessagesPerWindow"/> (tests shorten both to run the same queue fast).</summary>
+    public TimeSpan PacingWindow { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often a linked group looks for events a lost nudge left behind.</summary>
     public TimeSpan SweepPeriod { get; set; } = TimeSpan.FromSeconds(30);

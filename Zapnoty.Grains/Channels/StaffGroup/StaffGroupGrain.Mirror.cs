@@ -8,24 +8,41 @@ namespace Zapnoty.Grains.Channels.StaffGroup;
 
 /// <summary>
 /// The project's ticket events, mirrored into the group in commit order: a topic per new ticket,
-/// then its messages and changes. The group's cursor moves past an event only once its calls
-/// went through (or failed for good), so each shows once; a 429 waits out its retry_after.
+/// then its messages and changes. The group's cursor moves past an event only once its calls went
+/// through (or failed for good), so each shows once. Every call waits for a slot of the group's
+/// budget (<see cref="StaffGroupOptions.MessagesPerWindow"/>); a 429 stops the queue until its
+/// retry_after is over, and no nudge starts it earlier.
 /// </summary>
 public sealed partial class StaffGroupGrain
 {
     private const int EventsPerRound = 50;
 
+    /// <summary>When the group's last calls ended, for its budget; the direct answers to staff count too.</summary>
     private readonly Queue<DateTimeOffset> _recentCalls = new();
+
+    /// <summary>The linked chat's topics by ticket (staff_topics, which only this grain writes): one query less per event.</summary>
+    private readonly Dictionary<Guid, int> _topics = [];
+
+    private long _callsMade;
     private bool _working;
     private bool _nudged;
+    private DateTimeOffset _resumeAt = DateTimeOffset.MinValue;
     private IGrainTimer? _sweep;
     private IGrainTimer? _retry;
 
     public Task Nudge()
     {
         if (_working) _nudged = true;
-        else _ = Work();
+        // While a retry_after (or a failure's back-off) runs, only the retry timer resumes: every
+        // ticket commit nudges, and calling Telegram before the wait is over only prolongs it.
+        else if (clock.GetUtcNow() >= _resumeAt) _ = Work();
         return Task.CompletedTask;
+    }
+
+    private Task Resume()
+    {
+        _resumeAt = DateTimeOffset.MinValue;
+        return Nudge();
     }
 
     /// <summary>A nudge may be lost (a silo left); a linked group also looks now and then.</summary>
@@ -53,8 +70,11 @@ public sealed partial class StaffGroupGrain
                 do
                 {
                     events = await store.EventsAfterCursor(ProjectId, EventsPerRound, CancellationToken.None);
+                    // Events that call nothing (most of a ticket's) move the cursor with the next one that does, or at the end of the round.
+                    long? unsaved = null;
                     foreach (var e in events)
                     {
+                        var callsBefore = _callsMade;
                         var outcome = await Mirror(bot, group, e);
                         switch (outcome)
                         {
@@ -71,8 +91,15 @@ public sealed partial class StaffGroupGrain
                                 log.LogWarning("Staff group of project {ProjectId}: event {Seq} ({Type}) skipped: {Error}", ProjectId, e.Seq, e.Type, error);
                                 break;
                         }
+                        if (_callsMade == callsBefore)
+                        {
+                            unsaved = e.Seq;
+                            continue;
+                        }
                         await store.Advance(ProjectId, e.Seq, CancellationToken.None);
+                        unsaved = null;
                     }
+                    if (unsaved is { } last) await store.Advance(ProjectId, last, CancellationToken.None);
                 }
                 while (events.Count == EventsPerRound);
             }
@@ -89,8 +116,9 @@ public sealed partial class StaffGroupGrain
         }
         if (retryIn is { } delay)
         {
+            _resumeAt = clock.GetUtcNow() + delay;
             _retry?.Dispose();
-            _retry = this.RegisterGrainTimer(_ => Nudge(), new GrainTimerCreationOptions
+            _retry = this.RegisterGrainTimer(_ => Resume(), new GrainTimerCreationOptions
                 { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
         }
     }
@@ -110,7 +138,7 @@ public sealed partial class StaffGroupGrain
             case TicketEventTypes.Created:
             case TicketEventTypes.CustomerReplied:
             {
-                var existing = await store.TopicOf(e.TicketId, group.ChatId, CancellationToken.None);
+                var existing = await TopicOf(e.TicketId, group.ChatId);
                 var (thread, opened) = await Topic(token, group, e.TicketId, ticket, existing);
                 if (thread is null) return opened;
                 // A retried creation sends the details again rather than risk a topic without them.
@@ -147,13 +175,14 @@ public sealed partial class StaffGroupGrain
         var created = await Call(() => telegram.CreateTopic(token, group.ChatId, name, CancellationToken.None));
         if (created is not StaffCall.Done(var thread) || !int.TryParse(thread, out var id)) return (null, created);
         await store.SaveTopic(ProjectId, ticketId, group.ChatId, thread!, clock.GetUtcNow(), CancellationToken.None);
+        _topics[ticketId] = id;
         return (id, created);
     }
 
     /// <summary>Title follows the status; a closed ticket's topic is closed, a reopened one's reopened.</summary>
     private async Task<StaffCall> StatusChanged(string token, StaffGroupView group, Guid ticketId, JsonElement ticket, JsonElement change)
     {
-        if (await store.TopicOf(ticketId, group.ChatId, CancellationToken.None) is not { } thread) return new StaffCall.Done(null);
+        if (await TopicOf(ticketId, group.ChatId) is not { } thread) return new StaffCall.Done(null);
         var to = WireNames.ParseWire<TicketStatus>(Field(change, "to")!);
         var from = Field(change, "from");
         var line = await Call(() => telegram.Send(token, group.ChatId, thread, $"Status: {from?.Replace('_', ' ')} → {to.Wire().Replace('_', ' ')}", null,
@@ -172,7 +201,7 @@ public sealed partial class StaffGroupGrain
     }
 
     private async Task<StaffCall> Line(string token, StaffGroupView group, Guid ticketId, string text) =>
-        await store.TopicOf(ticketId, group.ChatId, CancellationToken.None) is { } thread
+        await TopicOf(ticketId, group.ChatId) is { } thread
             ? await Call(() => telegram.Send(token, group.ChatId, thread, text, null, CancellationToken.None))
             : new StaffCall.Done(null);
 
@@ -196,19 +225,38 @@ public sealed partial class StaffGroupGrain
         return new StaffCall.Done(null);
     }
 
-    /// <summary>Every call to the group waits for a slot of its per-minute budget first.</summary>
+    private async Task<int?> TopicOf(Guid ticketId, string chatId)
+    {
+        if (_topics.TryGetValue(ticketId, out var known)) return known;
+        var stored = await store.TopicOf(ticketId, chatId, CancellationToken.None);
+        if (stored is { } thread) _topics[ticketId] = thread;
+        return stored;
+    }
+
+    /// <summary>
+    /// Every call to the group waits for a slot of its budget first. A call is counted from when it
+    /// ended, never earlier than Telegram saw it, so Telegram never counts more in any window than we do.
+    /// </summary>
     private async Task<StaffCall> Call(Func<Task<StaffCall>> call)
     {
-        var perMinute = Math.Max(1, options.Value.MessagesPerMinute);
+        var budget = Math.Max(1, options.Value.MessagesPerWindow);
+        var window = options.Value.PacingWindow;
         while (true)
         {
             var now = clock.GetUtcNow();
-            while (_recentCalls.Count > 0 && now - _recentCalls.Peek() >= TimeSpan.FromMinutes(1)) _recentCalls.Dequeue();
-            if (_recentCalls.Count < perMinute) break;
-            await Task.Delay(_recentCalls.Peek() + TimeSpan.FromMinutes(1) - now);
+            while (_recentCalls.Count > 0 && now - _recentCalls.Peek() >= window) _recentCalls.Dequeue();
+            if (_recentCalls.Count < budget) break;
+            await Task.Delay(_recentCalls.Peek() + window - now, clock);
         }
-        _recentCalls.Enqueue(clock.GetUtcNow());
-        return await call();
+        _callsMade++;
+        try
+        {
+            return await call();
+        }
+        finally
+        {
+            _recentCalls.Enqueue(clock.GetUtcNow());
+        }
     }
 
     private static string Details(JsonElement ticket)

@@ -53,6 +53,8 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
             ?? throw DomainException.Invalid("code",
                 "This code is not one of yours that was sent in a group of the project's bot, or it was used or has expired. Get a new code, send /link <code> in the group, then link again.");
         _group = linked;
+        _topics.Clear();
+        _resumeAt = DateTimeOffset.MinValue;
         log.LogInformation("Project {ProjectId} linked Telegram staff group {ChatId} (by {Actor})", ProjectId, linked.ChatId, actor);
         StartSweeping();
         return linked;
@@ -64,6 +66,7 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
             throw DomainException.NotFound("The project has no Telegram staff group linked.");
         log.LogInformation("Project {ProjectId} unlinked its Telegram staff group (by {Actor})", ProjectId, actor);
         _group = null;
+        _topics.Clear();
     }
 
     public async Task Apply(BotView bot, IncomingUpdate update)
@@ -229,8 +232,9 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
     private async Task Say(GroupUpdate g, string text)
     {
         int? thread = int.TryParse(g.Update.ThreadId, out var t) ? t : null;
-        if (await telegram.Send(clients.TokenOf(g.Bot), g.Group.ChatId, thread, text, null, CancellationToken.None) is StaffCall.Gone(var reason))
-            await Broken(reason);
+        var said = await telegram.Send(clients.TokenOf(g.Bot), g.Group.ChatId, thread, text, null, CancellationToken.None);
+        _recentCalls.Enqueue(clock.GetUtcNow());
+        if (said is StaffCall.Gone(var reason)) await Broken(reason);
     }
 
     private async Task Broken(string reason)

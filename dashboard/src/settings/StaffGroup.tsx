@@ -19,6 +19,16 @@ export function StaffGroup({ projectId }: { projectId: string }) {
       void group.reload();
     }
   }
+  // Nothing to press until the group is known: what loads above the buttons would move them
+  // under a quick click (a press on "Get my code" would land beside it and do nothing).
+  if (group.data === undefined && !group.error) {
+    return (
+      <article class="card staff-group" aria-label="Telegram staff group" aria-busy="true">
+        <h3>Answer from a Telegram group</h3>
+        <p class="muted" role="status">Loading…</p>
+      </article>
+    );
+  }
   return (
     <article class="card staff-group" aria-label="Telegram staff group">
       <h3>Answer from a Telegram group</h3>
