@@ -18,8 +18,20 @@ public sealed class StaffGroupScreenTests(ClusterFixture cluster, BrowserFixture
         var bot = cluster.Telegram.AddBot();
         await owner.Call(HttpMethod.Put, $"/v1/projects/{projectId}/channels/telegram", new { bot_token = bot.Token }, HttpStatusCode.OK);
         await using var dashboard = await browser.NewPage(cluster.Silos[0].BaseAddress!);
+        // The card's first answer is held back: until it knows whether a group is linked it offers
+        // nothing to press. (It used to show "Get my code" at once; the status then appeared above
+        // it and moved it under a quick click, which landed beside it: the flaky "no code shown".)
+        var groupKnown = new TaskCompletionSource();
+        await dashboard.Page.RouteAsync("**/channels/telegram/staff-group", async route =>
+        {
+            await groupKnown.Task;
+            await route.ContinueAsync();
+        });
         await dashboard.OpenAs(owner, $"#/p/{projectId}/settings/channels");
         var card = dashboard.Page.GetByRole(AriaRole.Article, new() { Name = "Telegram staff group" });
+        await Expect(card.GetByRole(AriaRole.Status)).ToHaveTextAsync("Loading…");
+        await Expect(card.GetByRole(AriaRole.Button)).ToHaveCountAsync(0);
+        groupKnown.SetResult();
 
         await card.GetByRole(AriaRole.Button, new() { Name = "Get my code" }).ClickAsync();
         var shown = card.GetByText(new Regex("^Your code:"));

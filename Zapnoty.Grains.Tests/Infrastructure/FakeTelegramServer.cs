@@ -25,7 +25,7 @@ public sealed record TelegramCall(string Method, string Token, JsonElement Body,
     public long? ChatId => Field("chat_id") is { } id && long.TryParse(id, out var chat) ? chat : null;
     public string? Text => Field("text");
 
-    /// <summary>When the fake answered the call (recorded calls only).</summary>
+    /// <summary>When the fake answered the call.</summary>
     public DateTimeOffset At { get; init; }
 }
 
@@ -356,7 +356,7 @@ public sealed class FakeTelegramServer : IAsyncDisposable
     {
         if (!_bots.TryGetValue(token, out var bot))
             return Error(new TelegramFailure(401, "Unauthorized"));
-        var call = new TelegramCall(method, token, body, 0);
+        var call = new TelegramCall(method, token, body, 0) { At = DateTimeOffset.UtcNow };
         if (TakeScriptedFailure(method, call.ChatId) is { } scripted)
             return Error(scripted);
         if (call.ChatId is { } target && _removedFrom.ContainsKey((bot.Token, target)) && method != "getChatMember")

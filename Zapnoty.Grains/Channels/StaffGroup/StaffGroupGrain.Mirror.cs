@@ -113,14 +113,18 @@ public sealed partial class StaffGroupGrain
         finally
         {
             _working = false;
+            // Here, not after the block: the 429 and failure paths leave by `return`, and a retry
+            // armed after the finally never ran (the queue then waited for the 30 s sweep).
+            if (retryIn is { } delay) RetryIn(delay);
         }
-        if (retryIn is { } delay)
-        {
-            _resumeAt = clock.GetUtcNow() + delay;
-            _retry?.Dispose();
-            _retry = this.RegisterGrainTimer(_ => Resume(), new GrainTimerCreationOptions
-                { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
-        }
+    }
+
+    private void RetryIn(TimeSpan delay)
+    {
+        _resumeAt = clock.GetUtcNow() + delay;
+        _retry?.Dispose();
+        _retry = this.RegisterGrainTimer(_ => Resume(), new GrainTimerCreationOptions
+            { DueTime = delay, Period = Timeout.InfiniteTimeSpan, Interleave = true, KeepAlive = true });
     }
 
     /// <summary>One event's calls. Done when they all went through; the first other outcome stops it (retried whole: a topic is not made twice).</summary>
