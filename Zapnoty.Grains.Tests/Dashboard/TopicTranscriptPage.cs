@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 
 namespace Zapnoty.Grains.Tests.Dashboard;
@@ -42,6 +41,7 @@ public static class TopicTranscriptPage
             .buttons { display: flex; gap: 4px; width: 380px; margin-top: 4px; }
             .buttons span { flex: 1; text-align: center; background: rgba(70,110,60,.35); color: #fff; border-radius: 8px; padding: 7px 4px; font-weight: 500; }
             .service { text-align: center; margin: 6px auto 10px; color: #fff; background: rgba(60,90,50,.45); border-radius: 10px; padding: 3px 10px; width: fit-content; font-size: 13px; }
+            .emoji { width: 1em; height: 1em; vertical-align: -0.12em; margin-right: 2px; }
             footer { font-size: 11px; color: #4d5d45; padding: 0 12px 10px; }
             </style></head><body>
             <header><div class="name">{{E(topicName)}}</div><div class="group">{{E(groupTitle)}} · topic</div></header>
@@ -51,5 +51,20 @@ public static class TopicTranscriptPage
             """;
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>The text HTML-escaped, its emoji drawn as small SVGs: this machine's Chromium has no emoji font.</summary>
+    private static string E(string text)
+    {
+        var escaped = text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
+        foreach (var (emoji, svg) in Emoji) escaped = escaped.Replace(emoji, $"<svg class=\"emoji\" viewBox=\"0 0 16 16\">{svg}</svg>");
+        return escaped;
+    }
+
+    private static readonly (string Emoji, string Svg)[] Emoji =
+    [
+        ("✅", "<rect width='16' height='16' rx='3' fill='#5cb85c'/><path d='M4 8.5l3 3 5-6' stroke='#fff' stroke-width='2' fill='none'/>"),
+        ("⏳", "<path d='M4 2h8M4 14h8M5 2c0 4 6 4 6 6s-6 2-6 6M11 2c0 4-6 4-6 6s6 2 6 6' stroke='#a67c2e' fill='none' stroke-width='1.4'/>"),
+        ("👤", "<circle cx='8' cy='5' r='3.2' fill='#4a78a8'/><path d='M2 15c0-3.5 2.7-5.5 6-5.5s6 2 6 5.5z' fill='#4a78a8'/>"),
+        ("💬", "<path d='M2 3h12v8H7l-3 3v-3H2z' fill='#8fa3b5'/>"),
+        ("📝", "<rect x='3' y='2' width='10' height='12' rx='1' fill='#f3e39a' stroke='#b9a34a'/><path d='M5 6h6M5 9h6M5 12h4' stroke='#8a7a30'/>"),
+    ];
 }
