@@ -169,6 +169,7 @@ public static class ZapnotyApi
         api.MapWebhooksApi();
         api.MapChannelsApi();
         api.MapBotTextsApi();
+        api.MapStaffGroupApi();
         api.MapChannelWebhooks();
         api.MapBillingApi();
         api.MapNotificationsApi();

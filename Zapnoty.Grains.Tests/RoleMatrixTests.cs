@@ -209,6 +209,22 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
                 System.Net.HttpStatusCode.OK);
             return new Request($"/v1/projects/{t.ProjectId}/channels/max");
         }),
+        new("GET", "/v1/projects/{projectId}/channels/telegram/staff-group", Least.Viewer, async (t, _) =>
+        {
+            await StaffGroupOf(t);
+            return new Request($"/v1/projects/{t.ProjectId}/channels/telegram/staff-group");
+        }),
+        new("PUT", "/v1/projects/{projectId}/channels/telegram/staff-group", Least.Admin, async (t, who) =>
+            new Request($"/v1/projects/{t.ProjectId}/channels/telegram/staff-group",
+                new { code = who is Who.Owner or Who.Admin ? await SentLinkCode(t, _people[who].Client) : "NOTSENTCODE" }),
+            SessionOnly: true, FreshTeam: true),
+        new("DELETE", "/v1/projects/{projectId}/channels/telegram/staff-group", Least.Admin, async (t, _) =>
+        {
+            await t.Owner.Call(HttpMethod.Put, $"/v1/projects/{t.ProjectId}/channels/telegram/staff-group", new { code = await SentLinkCode(t, t.Owner) },
+                HttpStatusCode.OK);
+            return new Request($"/v1/projects/{t.ProjectId}/channels/telegram/staff-group");
+        }, FreshTeam: true),
+        new("POST", "/v1/me/telegram-link", Least.Anyone, (_, _) => Done(new Request("/v1/me/telegram-link", new { })), SessionOnly: true),
         new("GET", "/v1/projects/{projectId}/channels/texts", Least.Viewer, (t, _) => Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts"))),
         new("PATCH", "/v1/projects/{projectId}/channels/texts", Least.Admin, (t, _) =>
             Done(new Request($"/v1/projects/{t.ProjectId}/channels/texts", new { greeting = "Hello from {project}!" }))),
@@ -256,6 +272,40 @@ public sealed class RoleMatrixTests(ClusterFixture cluster) : IAsyncLifetime
         var ticketId = (await team.Owner.Get(tickets)).GetProperty("items")[0].GetProperty("id").GetGuid();
         var messageId = (await team.Owner.Get($"/v1/helpdesk/tickets/{ticketId}")).GetProperty("messages")[0].GetProperty("id").GetGuid();
         return _photos[team.ProjectId] = $"/v1/helpdesk/tickets/{ticketId}/messages/{messageId}/attachments/0";
+    }
+
+    private readonly Dictionary<Guid, FakeBot> _staffBots = [];
+
+    /// <summary>
+    /// A link code of <paramref name="person"/>, sent by a group's creator as <c>/link</c> in a forum
+    /// group of the team's bot (connected once per team), ready for PUT staff-group.
+    /// </summary>
+    private async Task<string> SentLinkCode(Team team, ApiClient person)
+    {
+        if (!_staffBots.TryGetValue(team.ProjectId, out var bot))
+        {
+            bot = cluster.Telegram.AddBot();
+            await team.Owner.Call(HttpMethod.Put, $"/v1/projects/{team.ProjectId}/channels/telegram", new { bot_token = bot.Token }, HttpStatusCode.OK);
+            _staffBots[team.ProjectId] = bot;
+        }
+        var code = (await person.Post("/v1/me/telegram-link", new { }, HttpStatusCode.OK)).GetProperty("code").GetString()!;
+        var group = TelegramGroup.New();
+        var creator = TelegramCustomer.New();
+        cluster.Telegram.SetMemberStatus(group.Id, creator.Id, "creator");
+        await Dashboard.SupportDesk.PostUpdate(cluster, bot, StaffGroupUpdates.Text(creator, group, null, $"/link {code}"));
+        await cluster.Telegram.WaitForSent(s => s.Any(m => m.ChatId == group.Id));
+        return code;
+    }
+
+    private readonly HashSet<Guid> _staffGroups = [];
+
+    /// <summary>The team's project with a staff group linked (once per team).</summary>
+    private async Task StaffGroupOf(Team team)
+    {
+        if (!_staffGroups.Add(team.ProjectId)) return;
+        _staffBots.Remove(team.ProjectId);   // another route may have replaced the team's bot since
+        await team.Owner.Call(HttpMethod.Put, $"/v1/projects/{team.ProjectId}/channels/telegram/staff-group", new { code = await SentLinkCode(team, team.Owner) },
+            HttpStatusCode.OK);
     }
 
     private async Task<Guid> FreshWebhook(Team team) =>

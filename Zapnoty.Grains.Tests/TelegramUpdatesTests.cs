@@ -121,12 +121,30 @@ public sealed class TelegramUpdatesTests
         Assert.Equal(TelegramUpdates.Parse(json, ReceivedAt), TelegramUpdates.Parse(update, ReceivedAt), new IncomingUpdateComparer());
     }
 
-    [Theory]
-    [InlineData("group")]
-    [InlineData("supergroup")]
-    public void Group_messages_are_ignored(string groupType)
+    [Fact]
+    public void Basic_group_messages_are_ignored()
     {
-        Assert.Null(TelegramUpdates.Parse(TelegramUpdateBuilder.GroupText(_anna, -1001234567890, "hi all", groupType), ReceivedAt));
+        Assert.Null(TelegramUpdates.Parse(TelegramUpdateBuilder.GroupText(_anna, -1001234567890, "hi all", "group"), ReceivedAt));
+    }
+
+    [Fact]
+    public void Supergroup_messages_are_passed_on_with_their_forum_topic_and_the_group_title_for_the_staff_group()
+    {
+        var general = Parsed(TelegramUpdateBuilder.GroupText(_anna, -1001234567890, "hi all", "supergroup"));
+        Assert.Equal(("-1001234567890", (string?)null, "Customers chat", true), (general.ChatId, general.ThreadId, general.ChatTitle, general.InGroup));
+
+        var inTopic = Parsed(StaffGroupUpdates.Text(_anna, new TelegramGroup(-1001234567891, "Team"), 42, "we sent it"));
+        Assert.Equal(("42", "Team", "we sent it"), (inTopic.ThreadId, inTopic.ChatTitle, inTopic.Text));
+        Assert.False(Parsed(TelegramUpdateBuilder.Text(_anna, "hello")).InGroup);
+    }
+
+    [Fact]
+    public void The_bot_removed_from_a_supergroup_is_Blocked_with_the_reason()
+    {
+        var removed = Parsed(StaffGroupUpdates.BotMembership(_anna, new TelegramGroup(-1001234567892), TelegramUpdateBuilder.DefaultBot, "left"));
+        Assert.Equal((IncomingKind.Blocked, "-1001234567892", "The bot was removed from the group."), (removed.Kind, removed.ChatId, removed.Text));
+        var promoted = Parsed(StaffGroupUpdates.BotMembership(_anna, new TelegramGroup(-1001234567892), TelegramUpdateBuilder.DefaultBot, "administrator"));
+        Assert.Equal(IncomingKind.Unblocked, promoted.Kind);
     }
 
     [Fact]
@@ -167,9 +185,9 @@ public sealed class TelegramUpdatesTests
     [Fact]
     public void Update_kinds_we_did_not_ask_for_are_ignored()
     {
-        // The bot made an administrator of a group: not a customer's chat.
+        // The bot's membership of a basic group (no topics, never a staff group): not a customer's chat.
         const string promoted = """
-            {"update_id":900006,"my_chat_member":{"chat":{"id":-1005550001,"title":"Shop","type":"supergroup"},
+            {"update_id":900006,"my_chat_member":{"chat":{"id":-5550001,"title":"Shop","type":"group"},
              "from":{"id":5550001,"is_bot":false,"first_name":"Anna"},"date":1763634600,
              "old_chat_member":{"user":{"id":7000000001,"is_bot":true,"first_name":"Support","username":"zapnoty_support_bot"},"status":"member"},
              "new_chat_member":{"user":{"id":7000000001,"is_bot":true,"first_name":"Support","username":"zapnoty_support_bot"},"status":"kicked","until_date":0}}}
@@ -183,7 +201,7 @@ public sealed class TelegramUpdatesTests
     }
 
     [Fact]
-    public void Presses_on_inline_mode_messages_and_in_groups_are_ignored()
+    public void Presses_on_inline_mode_messages_and_in_basic_groups_are_ignored()
     {
         const string inline = """
             {"update_id":900009,"callback_query":{"id":"77","from":{"id":5550001,"is_bot":false,"first_name":"Anna"},
@@ -191,7 +209,7 @@ public sealed class TelegramUpdatesTests
             """;
         const string inGroup = """
             {"update_id":900010,"callback_query":{"id":"78","from":{"id":5550001,"is_bot":false,"first_name":"Anna"},
-             "message":{"message_id":3,"chat":{"id":-100123,"title":"G","type":"supergroup"},"date":1763634600,"text":"pick"},
+             "message":{"message_id":3,"chat":{"id":-100123,"title":"G","type":"group"},"date":1763634600,"text":"pick"},
              "chat_instance":"-56","data":"x"}}
             """;
 

@@ -75,6 +75,8 @@ public static class GrainServices
         services.AddSingleton<UpdateIntake>();
         services.AddSingleton<ChannelOutbox>();
         services.AddSingleton<MessengerClients>();
+        services.AddSingleton<Channels.StaffGroup.StaffGroupStore>();
+        services.Configure<Channels.StaffGroup.StaffGroupOptions>(configuration.GetSection("Zapnoty:StaffGroup"));
         services.AddSingleton<CustomerFiles>();
         services.AddHostedService<ChannelSweeper>();
         services.Configure<SlaOptions>(configuration.GetSection("Zapnoty:Sla"));

@@ -39,6 +39,11 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Retries after the first attempt, 0.3 s apart: a delivery finally fails about 3 s after its event.</summary>
     public const int WebhookRetries = 10;
 
+    /// <summary>The staff group's pacing in the test silos: this many calls to a group per <see cref="StaffGroupPacingWindow"/>.</summary>
+    public const int StaffGroupMessagesPerWindow = 40;
+
+    public static readonly TimeSpan StaffGroupPacingWindow = TimeSpan.FromSeconds(1);
+
     public async Task InitializeAsync()
     {
         ConnectionString = await TestDatabase.Create("cluster");
@@ -72,6 +77,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.Properties["Zapnoty:Channels:PerChatInterval"] = "00:00:00.100";
         builder.Properties["Zapnoty:Channels:SweepPeriod"] = "00:00:01";
         builder.Properties["Zapnoty:Channels:InFlightLimit"] = "00:00:03";
+        // The staff group's pacing (production: 20 a minute) at a test rate: the same queue, a burst of topics in seconds.
+        builder.Properties["Zapnoty:StaffGroup:MessagesPerWindow"] = StaffGroupMessagesPerWindow.ToString();
+        builder.Properties["Zapnoty:StaffGroup:PacingWindow"] = StaffGroupPacingWindow.ToString("c");
         // SLA reminders re-tick every 2 s and the backstop sweeps every second (production: 1 min).
         builder.Properties["Zapnoty:Sla:ReminderPeriod"] = "00:00:02";
         builder.Properties["Zapnoty:Sla:SweepPeriod"] = "00:00:01";

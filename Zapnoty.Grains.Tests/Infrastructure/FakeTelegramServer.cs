@@ -24,6 +24,9 @@ public sealed record TelegramCall(string Method, string Token, JsonElement Body,
 
     public long? ChatId => Field("chat_id") is { } id && long.TryParse(id, out var chat) ? chat : null;
     public string? Text => Field("text");
+
+    /// <summary>When the fake answered the call.</summary>
+    public DateTimeOffset At { get; init; }
 }
 
 /// <summary>A message the fake accepted (sendMessage answered ok), with its inline keyboard as (text, callback data) rows.</summary>
@@ -34,6 +37,9 @@ public sealed record TelegramButton(string Text, string? CallbackData);
 /// <summary>A file the fake accepted through sendPhoto or sendDocument (multipart upload): the method, caption and the uploaded part.</summary>
 public sealed record SentTelegramFile(string Token, long ChatId, int MessageId, string Method, string? Caption, string? FileName, string? ContentType,
     byte[] Content);
+
+/// <summary>A forum topic the fake made: its current name and whether it is closed.</summary>
+public sealed record FakeForumTopic(string Name, bool Closed);
 
 /// <summary>One file part of a multipart Bot API call.</summary>
 public sealed record TelegramUploadPart(string Field, string? FileName, string? ContentType, byte[] Content);
@@ -184,6 +190,38 @@ public sealed class FakeTelegramServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
+    private readonly ConcurrentDictionary<long, FloodLimit> _floodLimits = new();
+
+    /// <summary>
+    /// Telegram's flood control for one chat: once <paramref name="calls"/> calls naming it (any
+    /// method, whatever they were answered) came within <paramref name="per"/>, every further one
+    /// answers 429 with retry_after = the whole seconds until the oldest leaves the window.
+    /// </summary>
+    public void FloodControl(long chatId, int calls, TimeSpan per) => _floodLimits[chatId] = new FloodLimit(calls, per);
+
+    private sealed class FloodLimit(int calls, TimeSpan per)
+    {
+        public int Calls { get; } = calls;
+        public TimeSpan Per { get; } = per;
+        public Queue<DateTimeOffset> Counted { get; } = new();
+    }
+
+    private int? FloodWait(long? chatId)
+    {
+        if (chatId is not { } chat || !_floodLimits.TryGetValue(chat, out var limit)) return null;
+        lock (limit)
+        {
+            var now = DateTimeOffset.UtcNow;
+            while (limit.Counted.Count > 0 && now - limit.Counted.Peek() >= limit.Per) limit.Counted.Dequeue();
+            if (limit.Counted.Count < limit.Calls)
+            {
+                limit.Counted.Enqueue(now);
+                return null;
+            }
+            return Math.Max(1, (int)Math.Ceiling((limit.Counted.Peek() + limit.Per - now).TotalSeconds));
+        }
+    }
+
     private sealed class ScriptedFailure(string method, long? chatId, int count, TelegramFailure failure)
     {
         public string Method { get; } = method;
@@ -225,10 +263,13 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         var (body, parts) = http.Request.HasFormContentType ? await ReadForm(http.Request) : (await ReadBody(http.Request), []);
         if (Delay > TimeSpan.Zero) await Task.Delay(Delay, http.RequestAborted);
 
-        var reply = method is "sendPhoto" or "sendDocument" && _bots.TryGetValue(token, out var sender)
+        var chatId = new TelegramCall(method, token, body, 0).ChatId;
+        var reply = FloodWait(chatId) is { } wait
+            ? Error(TelegramFailure.TooManyRequests(wait))
+            : method is "sendPhoto" or "sendDocument" && _bots.TryGetValue(token, out var sender)
             ? SendFile(sender, method, new TelegramCall(method, token, body, 0), parts)
             : Answer(token, method, body);
-        _calls.Enqueue(new TelegramCall(method, token, body, reply.Status));
+        _calls.Enqueue(new TelegramCall(method, token, body, reply.Status) { At = DateTimeOffset.UtcNow });
         http.Response.StatusCode = reply.Status;
         http.Response.ContentType = reply.Html is null ? "application/json" : "text/html";
         await http.Response.WriteAsync(reply.Html ?? reply.Json!.ToJsonString());
@@ -278,10 +319,14 @@ public sealed class FakeTelegramServer : IAsyncDisposable
             return Error(new TelegramFailure(400, "Bad Request: chat not found"));
         if (_blocked.ContainsKey(chatId))
             return Error(TelegramFailure.BlockedByUser());
+        if (_removedFrom.ContainsKey((bot.Token, chatId)))
+            return Error(new TelegramFailure(403, "Forbidden: bot was kicked from the supergroup chat"));
         var field = method == "sendPhoto" ? "photo" : "document";
         var reference = call.Field(field);
         var part = parts.FirstOrDefault(p => p.Field == field)
             ?? (reference is not null && reference.StartsWith("attach://", StringComparison.Ordinal) ? parts.FirstOrDefault(p => p.Field == reference[9..]) : null);
+        if (part is null && reference is { Length: > 0 } && !reference.StartsWith("attach://", StringComparison.Ordinal))
+            part = new TelegramUploadPart(field, null, null, []);   // a file id Telegram already has: sent again without an upload
         if (part is null)
             return Error(new TelegramFailure(400, $"Bad Request: there is no {field} in the request"));
         var caption = call.Field("caption");
@@ -311,9 +356,11 @@ public sealed class FakeTelegramServer : IAsyncDisposable
     {
         if (!_bots.TryGetValue(token, out var bot))
             return Error(new TelegramFailure(401, "Unauthorized"));
-        var call = new TelegramCall(method, token, body, 0);
+        var call = new TelegramCall(method, token, body, 0) { At = DateTimeOffset.UtcNow };
         if (TakeScriptedFailure(method, call.ChatId) is { } scripted)
             return Error(scripted);
+        if (call.ChatId is { } target && _removedFrom.ContainsKey((bot.Token, target)) && method != "getChatMember")
+            return Error(new TelegramFailure(403, "Forbidden: bot was kicked from the supergroup chat"));
         return method switch
         {
             "getMe" => Ok(BotUser(bot, full: true)),
@@ -321,6 +368,10 @@ public sealed class FakeTelegramServer : IAsyncDisposable
             "getWebhookInfo" => Ok(WebhookInfo(bot)),
             "deleteWebhook" => DeleteWebhook(bot),
             "sendMessage" => SendMessage(bot, call),
+            "createForumTopic" => CreateForumTopic(call),
+            "editForumTopic" => EditForumTopic(call),
+            "closeForumTopic" or "reopenForumTopic" => ToggleForumTopic(call, method == "closeForumTopic"),
+            "getChatMember" => GetChatMember(call),
             "getFile" => GetFile(bot, call),
             // "typing…" shown to the customer; recorded like every call (CallsTo("sendChatAction")).
             "sendChatAction" => Ok(JsonValue.Create(true)),
@@ -428,13 +479,96 @@ public sealed class FakeTelegramServer : IAsyncDisposable
         {
             ["message_id"] = messageId,
             ["from"] = BotUser(bot, full: false),
-            ["chat"] = new JsonObject { ["id"] = chatId, ["first_name"] = "Customer", ["type"] = "private" },
+            ["chat"] = ChatOf(chatId),
             ["date"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             ["text"] = text,
         };
+        if (call.Field("message_thread_id") is { } thread && int.TryParse(thread, out var threadId))
+        {
+            if (!_topics.TryGetValue((chatId, threadId), out var topic))
+                return Error(new TelegramFailure(400, "Bad Request: message thread not found"));
+            if (topic.Closed)
+                return Error(new TelegramFailure(400, "Bad Request: TOPIC_CLOSED"));
+            message["message_thread_id"] = threadId;
+            message["is_topic_message"] = true;
+        }
         if (markup.ValueKind == JsonValueKind.Object) message["reply_markup"] = JsonNode.Parse(markup.GetRawText());
         _sent.Enqueue(new SentTelegramMessage(bot.Token, chatId, messageId, text, buttons, call with { AnsweredWith = 200 }));
         return Ok(message);
+    }
+
+    private static JsonObject ChatOf(long chatId) => chatId < 0
+        ? new JsonObject { ["id"] = chatId, ["title"] = "Support team", ["type"] = "supergroup", ["is_forum"] = true }
+        : new JsonObject { ["id"] = chatId, ["first_name"] = "Customer", ["type"] = "private" };
+
+    private readonly ConcurrentDictionary<(long Chat, int Thread), FakeForumTopic> _topics = new();
+    private readonly ConcurrentDictionary<(long Chat, long User), string> _memberStatus = new();
+    private readonly ConcurrentDictionary<(string Token, long Chat), bool> _removedFrom = new();
+    private int _lastThreadId = 100;
+
+    /// <summary>The forum topics of <paramref name="chatId"/>, by thread id, as createForumTopic/editForumTopic/closeForumTopic left them.</summary>
+    public IReadOnlyDictionary<int, FakeForumTopic> Topics(long chatId) =>
+        _topics.Where(t => t.Key.Chat == chatId).ToDictionary(t => t.Key.Thread, t => t.Value);
+
+    /// <summary>Messages accepted in topic <paramref name="threadId"/> of <paramref name="chatId"/>, in order.</summary>
+    public IReadOnlyList<SentTelegramMessage> SentInTopic(long chatId, int threadId) =>
+        Sent(chatId).Where(m => m.Call.Field("message_thread_id") == threadId.ToString()).ToList();
+
+    /// <summary>What getChatMember answers for the person in the group (<c>creator</c>, <c>administrator</c>, <c>member</c>...); <c>member</c> unless set.</summary>
+    public void SetMemberStatus(long chatId, long userId, string status) => _memberStatus[(chatId, userId)] = status;
+
+    /// <summary>The bot is removed from the group: every call there answers 403 "bot was kicked from the supergroup chat".</summary>
+    public void RemoveFromGroup(FakeBot bot, long chatId) => _removedFrom[(bot.Token, chatId)] = true;
+
+    /// <summary>Like Telegram: a name of 1–128 characters, in a chat that is a forum (a negative id here).</summary>
+    private Reply CreateForumTopic(TelegramCall call)
+    {
+        if (call.ChatId is not { } chatId || chatId >= 0)
+            return Error(new TelegramFailure(400, "Bad Request: the chat is not a forum"));
+        var name = call.Field("name");
+        if (string.IsNullOrEmpty(name) || name.Length > 128)
+            return Error(new TelegramFailure(400, "Bad Request: TOPIC_NAME_INVALID"));
+        var threadId = Interlocked.Increment(ref _lastThreadId);
+        _topics[(chatId, threadId)] = new FakeForumTopic(name, Closed: false);
+        return Ok(new JsonObject { ["message_thread_id"] = threadId, ["name"] = name, ["icon_color"] = 7322096 });
+    }
+
+    /// <summary>Telegram answers 400 TOPIC_NOT_MODIFIED to a rename to the same name.</summary>
+    private Reply EditForumTopic(TelegramCall call)
+    {
+        if (call.ChatId is not { } chatId || !int.TryParse(call.Field("message_thread_id"), out var threadId) || !_topics.TryGetValue((chatId, threadId), out var topic))
+            return Error(new TelegramFailure(400, "Bad Request: TOPIC_ID_INVALID"));
+        var name = call.Field("name");
+        if (name is null || name == topic.Name)
+            return Error(new TelegramFailure(400, "Bad Request: TOPIC_NOT_MODIFIED"));
+        _topics[(chatId, threadId)] = topic with { Name = name };
+        return Ok(JsonValue.Create(true));
+    }
+
+    private Reply ToggleForumTopic(TelegramCall call, bool close)
+    {
+        if (call.ChatId is not { } chatId || !int.TryParse(call.Field("message_thread_id"), out var threadId) || !_topics.TryGetValue((chatId, threadId), out var topic))
+            return Error(new TelegramFailure(400, "Bad Request: TOPIC_ID_INVALID"));
+        if (topic.Closed == close)
+            return Error(new TelegramFailure(400, "Bad Request: TOPIC_NOT_MODIFIED"));
+        _topics[(chatId, threadId)] = topic with { Closed = close };
+        return Ok(JsonValue.Create(true));
+    }
+
+    private Reply GetChatMember(TelegramCall call)
+    {
+        if (call.ChatId is not { } chatId || !long.TryParse(call.Field("user_id"), out var userId))
+            return Error(new TelegramFailure(400, "Bad Request: chat not found"));
+        var status = _memberStatus.GetValueOrDefault((chatId, userId), "member");
+        var member = new JsonObject { ["status"] = status, ["user"] = new JsonObject { ["id"] = userId, ["is_bot"] = false, ["first_name"] = "Someone" } };
+        if (status == "administrator")
+        {
+            foreach (var right in new[] { "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                         "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories" })
+                member[right] = false;
+        }
+        if (status == "creator") member["is_anonymous"] = false;
+        return Ok(member);
     }
 
     private static JsonObject BotUser(FakeBot bot, bool full)

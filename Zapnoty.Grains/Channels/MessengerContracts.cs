@@ -52,6 +52,7 @@ public sealed record Attachment(
 /// <see cref="DialogChatId"/> is Max's chat id of the dialog, where chat actions ("typing…") go
 /// (null for Telegram, whose chat id is <see cref="ChatId"/> itself). It is kept in
 /// <c>channel_dialogs</c>, not in the inbox's JSON, which silos of the previous version read too.
+/// <see cref="ThreadId"/> and <see cref="ChatTitle"/> are set only for a Telegram staff group (its forum topic and name).
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.IncomingUpdate")]
@@ -66,7 +67,13 @@ public sealed record IncomingUpdate(
     [property: Id(7)] string? CallbackId,
     [property: Id(8)] string? CallbackData,
     [property: Id(9)] DateTimeOffset At,
-    [property: Id(10), JsonIgnore] string? DialogChatId = null);
+    [property: Id(10), JsonIgnore] string? DialogChatId = null,
+    [property: Id(11), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ThreadId = null,
+    [property: Id(12), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChatTitle = null)
+{
+    /// <summary>Telegram's groups have negative chat ids, private chats positive ones: a group's updates go to its staff group.</summary>
+    public bool InGroup => ChatId.StartsWith('-');
+}
 
 /// <summary>A choice under a bot message (an inline keyboard button); <see cref="Data"/> comes back in the callback.</summary>
 [GenerateSerializer, Immutable]

@@ -112,6 +112,11 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
 
     private async Task Apply(BotView bot, IncomingUpdate update)
     {
+        if (update.InGroup && bot.Channel == Channel.Telegram)
+        {
+            await ApplyInStaffGroup(bot, update);
+            return;
+        }
         if (update.Kind is IncomingKind.Blocked or IncomingKind.Unblocked)
         {
             await OnReachability(bot, update);
@@ -150,6 +155,25 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
         catch (DomainException refused)
         {
             await OnRefused(dialog, refused);
+        }
+    }
+
+    /// <summary>
+    /// A Telegram supergroup is no customer's chat: the project's staff group applies it (or
+    /// ignores it, for a group it does not know), then the update is claimed.
+    /// </summary>
+    private async Task ApplyInStaffGroup(BotView bot, IncomingUpdate update)
+    {
+        await GrainFactory.GetGrain<Channels.StaffGroup.IStaffGroupGrain>(bot.ProjectId).Apply(bot, update);
+        try
+        {
+            List<NpgsqlBatchCommand> claim = [ChannelWrites.Claim(bot.Id, update.Key, clock.StoredNow())];
+            if (update.Text?.TrimStart().StartsWith("/link", StringComparison.Ordinal) == true)
+                claim.Add(Channels.StaffGroup.StaffGroupStore.ForgetLinkCode(bot.Id, update.Key));
+            await dataSource.Commit(claim, CancellationToken.None);
+        }
+        catch (PostgresException e) when (ChannelWrites.IsAlreadyApplied(e))
+        {
         }
     }
 

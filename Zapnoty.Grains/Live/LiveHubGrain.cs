@@ -30,6 +30,8 @@ public sealed partial class LiveHubGrain(TimeProvider clock, ILogger<LiveHubGrai
     public Task Changed()
     {
         foreach (var observer in _observers.Keys) observer.Changed(ProjectId).Ignore();
+        // The same commits feed the project's Telegram staff group.
+        GrainFactory.GetGrain<Channels.StaffGroup.IStaffGroupGrain>(ProjectId).Nudge().Ignore();
         return Task.CompletedTask;
     }
 

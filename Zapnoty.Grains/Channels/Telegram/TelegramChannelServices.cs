@@ -16,6 +16,7 @@ public static class TelegramChannelServices
             .ValidateOnStart();
         services.AddSingleton<TelegramMessengerClient>();
         services.AddSingleton<IMessengerClient>(sp => sp.GetRequiredService<TelegramMessengerClient>());
+        services.AddSingleton<TelegramStaffClient>();
         return services;
     }
 }

@@ -8,8 +8,9 @@ namespace Zapnoty.Grains.Channels.Telegram;
 
 /// <summary>
 /// Turns what Telegram posts to our webhook into an <see cref="IncomingUpdate"/>, or into null for
-/// everything a helpdesk ignores: other update kinds, groups and channels, other bots, and
-/// service messages that carry neither text nor a file.
+/// everything a helpdesk ignores: other update kinds, basic groups and channels, other bots, and
+/// service messages that carry neither text nor a file. Supergroups are passed on: a linked
+/// one is the project's staff group (see <c>StaffGroupGrain</c>); the others are claimed and ignored there.
 /// </summary>
 public static class TelegramUpdates
 {
@@ -53,24 +54,25 @@ public static class TelegramUpdates
     private static IncomingUpdate? FromMessage(string key, IncomingKind kind, Message message, DateTimeOffset at)
     {
         // Chat and sender are never missing in what Telegram sends, but a forged body must not become an exception.
-        if (message.Chat is not { Type: ChatType.Private } chat || message.From is not { IsBot: false } from)
+        if (message.Chat is not { Type: ChatType.Private or ChatType.Supergroup } chat || message.From is not { IsBot: false } from)
             return null;
         var text = message.Text ?? message.Caption;
         var attachments = AttachmentsOf(message);
         if (text is null && attachments.Count == 0)
             return null;
         return new IncomingUpdate(key, kind, ChatIdOf(chat), UserOf(from), text, attachments,
-            message.Id.ToString(CultureInfo.InvariantCulture), CallbackId: null, CallbackData: null, at);
+            message.Id.ToString(CultureInfo.InvariantCulture), CallbackId: null, CallbackData: null, at, ThreadId: ThreadOf(message), ChatTitle: TitleOf(chat));
     }
 
     private static IncomingUpdate? FromCallback(string key, CallbackQuery callback, DateTimeOffset receivedAt)
     {
-        // Buttons under inline-mode messages have no chat message; buttons in groups are not ours to handle.
-        if (callback.Message is not { Chat.Type: ChatType.Private } message || callback.From is not { IsBot: false } from
+        // Buttons under inline-mode messages have no chat message; in a supergroup they are a staff group's.
+        if (callback.Message is not { Chat.Type: ChatType.Private or ChatType.Supergroup } message || callback.From is not { IsBot: false } from
             || string.IsNullOrEmpty(callback.Id))
             return null;
         return new IncomingUpdate(key, IncomingKind.Callback, ChatIdOf(message.Chat), UserOf(from), Text: null, [],
-            message.Id.ToString(CultureInfo.InvariantCulture), callback.Id, callback.Data, receivedAt);
+            message.Id.ToString(CultureInfo.InvariantCulture), callback.Id, callback.Data, receivedAt, ThreadId: ThreadOf(message),
+            ChatTitle: TitleOf(message.Chat));
     }
 
     /// <summary>
@@ -80,6 +82,8 @@ public static class TelegramUpdates
     /// </summary>
     private static IncomingUpdate? FromMembership(string key, ChatMemberUpdated membership)
     {
+        if (membership.Chat is { Type: ChatType.Supergroup } group && membership.From is { } by)
+            return FromGroupMembership(key, membership, group, by);
         if (membership.Chat is not { Type: ChatType.Private } chat || membership.From is not { IsBot: false } from)
             return null;
         IncomingKind? kind = membership.NewChatMember?.Status switch
@@ -94,6 +98,30 @@ public static class TelegramUpdates
                 At(membership.Date))
             : null;
     }
+
+    /// <summary>
+    /// The bot's own membership in a supergroup (a staff group): removed, or no longer an
+    /// administrator, it can no longer answer there (<see cref="IncomingKind.Blocked"/>, the reason as text).
+    /// </summary>
+    private static IncomingUpdate? FromGroupMembership(string key, ChatMemberUpdated membership, Chat group, User by)
+    {
+        var reason = membership.NewChatMember?.Status switch
+        {
+            ChatMemberStatus.Kicked or ChatMemberStatus.Left => "The bot was removed from the group.",
+            ChatMemberStatus.Member or ChatMemberStatus.Restricted => "The bot is no longer an administrator of the group.",
+            _ => null,
+        };
+        return new IncomingUpdate(key, reason is null ? IncomingKind.Unblocked : IncomingKind.Blocked, ChatIdOf(group), UserOf(by), reason, [],
+            MessageId: null, CallbackId: null, CallbackData: null, At(membership.Date), ChatTitle: TitleOf(group));
+    }
+
+    /// <summary>The forum topic a group message is in; null in a private chat and in a group's General topic.</summary>
+    private static string? ThreadOf(Message message) =>
+        message.Chat.Type == ChatType.Supergroup && message.IsTopicMessage && message.MessageThreadId is { } thread
+            ? thread.ToString(CultureInfo.InvariantCulture)
+            : null;
+
+    private static string? TitleOf(Chat chat) => chat.Type == ChatType.Supergroup ? chat.Title : null;
 
     private static List<Attachment> AttachmentsOf(Message message)
     {

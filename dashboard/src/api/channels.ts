@@ -1,6 +1,7 @@
 // The project's Telegram and Max bots, and what they say.
 import { answer, api, done } from './client';
 import { page, type Answer, type Page } from './contract';
+import { ApiError } from './errors';
 
 type LanguageTextsRoute = '/v1/projects/{projectId}/channels/texts/{lang}';
 type LanguagesRoute = '/v1/projects/{projectId}/channels/settings';
@@ -41,3 +42,24 @@ export const putLanguageTexts = (projectId: string, lang: string, texts: Record<
     params: { path: { projectId, lang } },
     body: { texts, ticket_type_names: ticketTypeNames },
   }));
+type StaffGroupRoute = '/v1/projects/{projectId}/channels/telegram/staff-group';
+export type StaffGroup = Answer<StaffGroupRoute, 'get'>;
+
+/** The project's Telegram staff group, or null when none is linked (the API answers 404). */
+export async function getStaffGroup(projectId: string): Promise<StaffGroup | null> {
+  try {
+    return await answer(api.GET('/v1/projects/{projectId}/channels/telegram/staff-group', { params: { path: { projectId } } }));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+export const linkStaffGroup = (projectId: string, code: string) =>
+  answer(api.PUT('/v1/projects/{projectId}/channels/telegram/staff-group', { params: { path: { projectId } }, body: { code } }));
+
+export const unlinkStaffGroup = (projectId: string) =>
+  done(api.DELETE('/v1/projects/{projectId}/channels/telegram/staff-group', { params: { path: { projectId } } }));
+
+/** A one-time code for the signed-in person: `/link <code>` in the group links their Telegram account. */
+export const newTelegramLinkCode = () => answer(api.POST('/v1/me/telegram-link'));

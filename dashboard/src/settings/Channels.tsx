@@ -4,6 +4,7 @@ import { ErrorNote, useLoad } from '../ui';
 import { BotTexts } from './BotTexts';
 import { Confirm, Field, FormError, Section, useAction, when } from './kit';
 import { Qr } from './Qr';
+import { StaffGroup } from './StaffGroup';
 import type { SectionProps } from './Settings';
 
 const messengers: { id: Messenger; name: string; tokenField: string; tokenLabel: string; where: string; connect: (projectId: string, token: string) => Promise<unknown> }[] = [
@@ -23,6 +24,7 @@ export function Channels({ projectId }: SectionProps) {
           ))}
         </div>
       )}
+      {bots.data?.items.some((b) => b.channel === 'telegram') && <StaffGroup projectId={projectId} />}
       <BotTexts projectId={projectId} />
     </Section>
   );
