@@ -35,6 +35,8 @@ public sealed class TicketListDrillDownTests(ClusterFixture cluster)
 
     [Theory]
     [InlineData("channel=fax", "channel")]
+    [InlineData("channel=tele%00gram", "channel")]
+    [InlineData("created_from=2026-03-01T00:00:00Z%00", "created_from")]
     [InlineData("created_from=2026-03-01", "created_from")]
     [InlineData("created_to=2026-03-01T00:00:00", "created_to")]
     [InlineData("created_from=2026-03-02T00:00:00Z&created_to=2026-03-01T00:00:00Z", "created_from")]
