@@ -20,6 +20,9 @@ public static class ScaleBench
     private const int PerOther = 1_000, Block = 100_000;
     private static readonly int[] Clients = [4, 32];
 
+    /// <summary>ZAPNOTY_BENCH_QUIET_LOADING=0 loads beside other work (slower), keeping quiet windows for measuring.</summary>
+    private static bool QuietLoading => Environment.GetEnvironmentVariable("ZAPNOTY_BENCH_QUIET_LOADING") != "0";
+
     public static async Task Run(ZapnotyApi api, NpgsqlDataSource db, int tickets, int others, TimeSpan warmup, TimeSpan duration)
     {
         // A database kept from an earlier run (ZAPNOTY_BENCH_DATA) goes on from what it holds.
@@ -33,7 +36,7 @@ public static class ScaleBench
         // stays open into the measurement at 4 clients (which opens its own) and closes before 32.
         if (kept is null)
         {
-            await using (await QuietWindow.Open(waitForLowLoad: false))
+            await using (QuietLoading ? await QuietWindow.Open(waitForLowLoad: false) : null)
             {
                 await BulkLoadIndexes.SetAside(db);
                 await LoadOthers(db, others);
@@ -45,8 +48,7 @@ public static class ScaleBench
         // a kept database is measured again only at the size asked for (it was measured at the smaller ones).
         foreach (var size in new long[] { Block, 1_000_000, tickets }.Where(n => n <= tickets && (n > loaded || n == tickets)).Distinct())
         {
-            // ZAPNOTY_BENCH_QUIET_LOADING=0 loads beside other work (slower), keeping quiet windows for measuring.
-            await using var loading = Environment.GetEnvironmentVariable("ZAPNOTY_BENCH_QUIET_LOADING") == "0" ? null : await QuietWindow.Open(waitForLowLoad: false);
+            await using var loading = QuietLoading ? await QuietWindow.Open(waitForLowLoad: false) : null;
             started.Restart();
             if (loaded < size) await BulkLoadIndexes.SetAside(db);
             for (; loaded < size; loaded += Block)
