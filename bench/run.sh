@@ -43,6 +43,8 @@ pg_ensure_installed
 # folder starts from it (the scale scenario then goes on from the tickets already loaded).
 data=${ZAPNOTY_BENCH_DATA:-$(mktemp -d /tmp/zapnoty-bench-pg.XXXXXX)}
 port=$(pg_free_port)
+# ZAPNOTY_BENCH_STATEMENTS=1: the server counts statements (pg_stat_statements) for the scenarios that print them.
+if [ "${ZAPNOTY_BENCH_STATEMENTS:-}" = 1 ]; then export PG_SERVER_OPTIONS="-c shared_preload_libraries=pg_stat_statements"; fi
 pg_start "$data" "$port"   # fsync on: commits cost what they cost in production
 # A benchmark stopped in a quiet window must not leave other work waiting for it (see QuietWindow);
 # a window another benchmark holds (its process alive) is not ours to remove.

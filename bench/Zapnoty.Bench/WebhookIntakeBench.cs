@@ -62,6 +62,7 @@ public static class WebhookIntakeBench
             connection => RawInsert(db, Interlocked.Increment(ref rawKey), chats[connection][0].ChatId, NextUpdate(connection)), db);
 
         var acked = new ConcurrentQueue<string>();
+        var profiled = await StatementProfile.Reset(db);
         var loadBefore = LiveBench.LoadAverage();
         var intake = await LoadRun.Measure("webhook acknowledged", connections, warmup, duration, async connection =>
         {
@@ -97,6 +98,8 @@ public static class WebhookIntakeBench
         var once = stored.Rows == acked.Count && stored.Waiting == 0 && applied.Messages == acked.Count && applied.Distinct == acked.Count && outOfOrder == 0;
         Console.WriteLine($"every acknowledged update stored and applied exactly once, in order: {once}");
         Console.WriteLine(quiet);
+        // Acknowledging and applying together, over the run and the drain.
+        if (profiled) await StatementProfile.Print(db, acked.Count);
     }
 
     private static async Task RawTable(NpgsqlDataSource db)
