@@ -20,9 +20,13 @@ namespace Zapnoty.Grains.Conversations;
 [Alias("Zapnoty.Grains.Conversations.IConversationGrain")]
 public interface IConversationGrain : IGrainWithStringKey
 {
-    /// <summary>Applies the chat's waiting updates, in order. Idempotent; called after each arrival and by the sweeper.</summary>
+    /// <summary>
+    /// Applies the chat's waiting updates, in order. Idempotent; called after each arrival and by the
+    /// sweeper. Calls interleave: one that comes while the chat is applying only asks for one more
+    /// pass, so a burst of arrivals costs one read of the inbox, not one each.
+    /// </summary>
     [Alias("6126BE78")]
-    [OneWay] Task Process();
+    [OneWay, AlwaysInterleave] Task Process();
 }
 
 public sealed partial class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, NpgsqlDataSource dataSource, MessengerClients clients, TimeProvider clock,
@@ -50,7 +54,29 @@ public sealed partial class ConversationGrain(ChannelInbox inbox, ChannelOutbox 
 
     private (Channel Channel, string ExternalBotId, string ChatId) Key => ConversationKeys.Parse(this.GetPrimaryKeyString());
 
+    /// <summary>Asked for a pass (again) since the current one read the inbox; only one pass runs at a time (that keeps the order).</summary>
+    private bool _asked, _applying;
+
     public async Task Process()
+    {
+        _asked = true;
+        if (_applying) return;
+        _applying = true;
+        try
+        {
+            while (_asked)
+            {
+                _asked = false;
+                await ApplyWaiting();
+            }
+        }
+        finally
+        {
+            _applying = false;
+        }
+    }
+
+    private async Task ApplyWaiting()
     {
         var (channel, externalBotId, chatId) = Key;
         var bot = await GrainFactory.GetGrain<IBotGrain>(BotKeys.Of(channel, externalBotId)).Live();
