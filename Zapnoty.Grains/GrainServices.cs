@@ -73,6 +73,7 @@ public static class GrainServices
         services.AddSingleton<BotStore>();
         services.AddSingleton<ChannelInbox>();
         services.AddSingleton<UpdateIntake>();
+        services.AddSingleton<Conversations.ApplyGate>();
         services.AddSingleton<ChannelOutbox>();
         services.AddSingleton<MessengerClients>();
         services.AddSingleton<Channels.StaffGroup.StaffGroupStore>();

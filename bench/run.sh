@@ -43,9 +43,17 @@ pg_ensure_installed
 # folder starts from it (the scale scenario then goes on from the tickets already loaded).
 data=${ZAPNOTY_BENCH_DATA:-$(mktemp -d /tmp/zapnoty-bench-pg.XXXXXX)}
 port=$(pg_free_port)
+# ZAPNOTY_BENCH_STATEMENTS=1: the server counts statements (pg_stat_statements) for the scenarios that print them.
+if [ "${ZAPNOTY_BENCH_STATEMENTS:-}" = 1 ]; then export PG_SERVER_OPTIONS="-c shared_preload_libraries=pg_stat_statements"; fi
 pg_start "$data" "$port"   # fsync on: commits cost what they cost in production
-# A benchmark stopped in a quiet window must not leave other work waiting for it (see QuietWindow).
-trap 'pg_stop "$data"; [ -n "${ZAPNOTY_BENCH_DATA:-}" ] || rm -rf "$data"; [ -z "${ZAPNOTY_BENCH_QUIET_FILE:-}" ] || rm -f "$ZAPNOTY_BENCH_QUIET_FILE"' EXIT
+# A benchmark stopped in a quiet window must not leave other work waiting for it (see QuietWindow);
+# a window another benchmark holds (its process alive) is not ours to remove.
+quiet_release() {
+  local holder
+  holder=$(sed -n 's/^benchmark pid //p' "$1" 2>/dev/null || true)
+  if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then rm -f "$1"; fi
+}
+trap 'pg_stop "$data"; [ -n "${ZAPNOTY_BENCH_DATA:-}" ] || rm -rf "$data"; [ -z "${ZAPNOTY_BENCH_QUIET_FILE:-}" ] || quiet_release "$ZAPNOTY_BENCH_QUIET_FILE"' EXIT
 pg_create_database "$port" zapnoty
 cs="Host=127.0.0.1;Port=$port;Username=postgres;Database=zapnoty;Maximum Pool Size=200"
 

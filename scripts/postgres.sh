@@ -50,7 +50,7 @@ pg_start() {
       || { cat "$dir/initdb.log" >&2; return 1; }
   fi
   pg_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${PG_FSYNC:-on} ${PG_SERVER_OPTIONS:-}" start >/dev/null \
     || { tail -n 30 "$dir/server.log" >&2; return 1; }
 }
 

@@ -20,13 +20,17 @@ namespace Zapnoty.Grains.Conversations;
 [Alias("Zapnoty.Grains.Conversations.IConversationGrain")]
 public interface IConversationGrain : IGrainWithStringKey
 {
-    /// <summary>Applies the chat's waiting updates, in order. Idempotent; called after each arrival and by the sweeper.</summary>
+    /// <summary>
+    /// Applies the chat's waiting updates, in order. Idempotent; called after each arrival and by the
+    /// sweeper. Calls interleave: one that comes while the chat is applying only asks for one more
+    /// pass, so a burst of arrivals costs one read of the inbox, not one each.
+    /// </summary>
     [Alias("6126BE78")]
-    [OneWay] Task Process();
+    [OneWay, AlwaysInterleave] Task Process();
 }
 
-public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, NpgsqlDataSource dataSource, MessengerClients clients, TimeProvider clock,
-    CustomerLanguages languages, ILogger<ConversationGrain> log) : Grain, IConversationGrain
+public sealed partial class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, NpgsqlDataSource dataSource, MessengerClients clients, TimeProvider clock,
+    CustomerLanguages languages, ApplyGate gate, ILogger<ConversationGrain> log) : Grain, IConversationGrain
 {
     private const int UpdatesPerRound = 20;
     private const string TypeChoice = "type:";
@@ -50,51 +54,87 @@ public sealed class ConversationGrain(ChannelInbox inbox, ChannelOutbox outbox, 
 
     private (Channel Channel, string ExternalBotId, string ChatId) Key => ConversationKeys.Parse(this.GetPrimaryKeyString());
 
+    /// <summary>Asked for a pass (again) since the current one read the inbox; only one pass runs at a time (that keeps the order).</summary>
+    private bool _asked, _applying;
+
     public async Task Process()
+    {
+        _asked = true;
+        if (_applying) return;
+        _applying = true;
+        try
+        {
+            while (_asked)
+            {
+                _asked = false;
+                await ApplyWaiting();
+            }
+        }
+        finally
+        {
+            _applying = false;
+        }
+    }
+
+    private async Task ApplyWaiting()
     {
         var (channel, externalBotId, chatId) = Key;
         var bot = await GrainFactory.GetGrain<IBotGrain>(BotKeys.Of(channel, externalBotId)).Live();
         if (bot is null) return;
-        if (_loadedFor != bot.Id)
-        {
-            // A bot reconnected (possibly to another project) starts its chats afresh.
-            _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? new(ConversationStep.Idle, null, null);
-            _language = await languages.OfChat(bot.Id, chatId, CancellationToken.None);
-            _languageStored = _language is not null;
-            _loadedFor = bot.Id;
-        }
-
         IReadOnlyList<WaitingUpdate> updates;
         do
         {
-            updates = await inbox.Waiting(bot.Id, chatId, UpdatesPerRound, CancellationToken.None);
-            foreach (var (update, receivedAt) in updates)
+            using var slot = await gate.Enter();
+            if (_loadedFor != bot.Id)
             {
-                try
+                // A bot reconnected (possibly to another project) starts its chats afresh.
+                _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? new(ConversationStep.Idle, null, null);
+                _language = await languages.OfChat(bot.Id, chatId, CancellationToken.None);
+                _languageStored = _language is not null;
+                _loadedFor = bot.Id;
+            }
+            updates = await inbox.Waiting(bot.Id, chatId, UpdatesPerRound, CancellationToken.None);
+            for (var next = 0; next < updates.Count;)
+            {
+                if (await ApplyRun(bot, updates, next) is var applied and > 0)
                 {
-                    await Apply(bot, update);
+                    next += applied;
+                    continue;
                 }
-                catch (UpdateAlreadyApplied)
-                {
-                    // Applied before (a redelivery raced a retry): the stored state is the truth.
-                    _state = await inbox.Conversation(bot.Id, chatId, CancellationToken.None) ?? _state;
-                }
-                catch (Exception e) when (clock.GetUtcNow() - receivedAt > GiveUpAfter)
-                {
-                    // A fault that has outlasted any outage is the update's own: dropped, so the chat goes on.
-                    log.LogError(e, "Conversation {Key}: update {UpdateKey}, waiting since {ReceivedAt}, still fails; it is dropped so later updates of the chat can go on",
-                        this.GetPrimaryKeyString(), update.Key, receivedAt);
-                    await Abandon(bot, update);
-                }
-                catch (Exception e)
-                {
-                    log.LogError(e, "Conversation {Key}: update {UpdateKey} failed; it stays waiting for the next sweep", this.GetPrimaryKeyString(), update.Key);
-                    _loadedFor = null;
-                    return;
-                }
+                if (!await ApplyOne(bot, updates[next])) return;
+                next++;
             }
         }
         while (updates.Count == UpdatesPerRound);
+    }
+
+    /// <summary>Applies one update; false when it failed and stays waiting (the chat stops here until the next sweep).</summary>
+    private async Task<bool> ApplyOne(BotView bot, WaitingUpdate waiting)
+    {
+        var (update, receivedAt) = waiting;
+        try
+        {
+            await Apply(bot, update);
+        }
+        catch (UpdateAlreadyApplied)
+        {
+            // Applied before (a redelivery raced a retry): the stored state is the truth.
+            _state = await inbox.Conversation(bot.Id, update.ChatId, CancellationToken.None) ?? _state;
+        }
+        catch (Exception e) when (clock.GetUtcNow() - receivedAt > GiveUpAfter)
+        {
+            // A fault that has outlasted any outage is the update's own: dropped, so the chat goes on.
+            log.LogError(e, "Conversation {Key}: update {UpdateKey}, waiting since {ReceivedAt}, still fails; it is dropped so later updates of the chat can go on",
+                this.GetPrimaryKeyString(), update.Key, receivedAt);
+            await Abandon(bot, update);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Conversation {Key}: update {UpdateKey} failed; it stays waiting for the next sweep", this.GetPrimaryKeyString(), update.Key);
+            _loadedFor = null;
+            return false;
+        }
+        return true;
     }
 
     /// <summary>Claims an update without applying it; the stored state is reread, as the failed attempt may have left it behind.</summary>

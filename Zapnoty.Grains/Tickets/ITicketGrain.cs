@@ -63,6 +63,15 @@ public interface ITicketGrain : IGrainWithGuidKey, IRemindable
     Task<MessageView> AddCustomerMessage(CustomerMessage message);
 
     /// <summary>
+    /// A chat's run of messages (each with its update's origin, no key), in order and in one
+    /// transaction with every update's claim: all of them are added or none. Refused as a whole
+    /// where <see cref="AddCustomerMessage"/> would refuse one of them; the conversation then
+    /// applies them one by one.
+    /// </summary>
+    [Alias("83C01CDB")]
+    Task AddCustomerMessages(IReadOnlyList<CustomerMessage> messages);
+
+    /// <summary>
     /// Records every SLA target that is due and unmet (one <c>sla_breached</c> history entry and
     /// one <c>ticket.sla_breached</c> event each, exactly once), then re-arms the reminder for the
     /// next one. The reminder calls it; so does the sweeper for tickets whose reminder was lost.

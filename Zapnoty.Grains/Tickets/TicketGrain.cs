@@ -166,15 +166,35 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         if (customerMessage.Origin is null && before.Channel != Channel.Api)
             throw DomainException.Conflict($"Ticket #{before.Number} is a {before.Channel.Wire()} conversation: its customer writes in {before.Channel.Wire()}, " +
                 "and customer replies can be posted only to website tickets (channel api).");
+        return (await CommitCustomerMessages(before, [customerMessage]))[0];
+    }
+
+    public async Task AddCustomerMessages(IReadOnlyList<CustomerMessage> customerMessages)
+    {
+        if (customerMessages.Any(m => m.Origin is null || m.Key is not null))
+            throw new ArgumentException("Only a chat's messages, which carry their update and no key, are added together.", nameof(customerMessages));
+        foreach (var customerMessage in customerMessages) TicketRules.RequireContent(customerMessage.Text, customerMessage.Origin);
+        var before = await Current();
+        if (before.MergedInto is { } survivor)
+            await GrainFactory.GetGrain<ITicketGrain>(survivor).AddCustomerMessages(customerMessages);
+        else if (customerMessages.Count > 0)
+            await CommitCustomerMessages(before, customerMessages);
+    }
+
+    /// <summary>
+    /// The customer's messages, in order, in one transaction: each message with its event and its
+    /// update's claim, the status and SLA changes once (a run of messages changes them as its first would).
+    /// </summary>
+    private async Task<IReadOnlyList<MessageView>> CommitCustomerMessages(TicketView before, IReadOnlyList<CustomerMessage> customerMessages)
+    {
         if (before.Status == TicketStatus.Closed)
             throw DomainException.Conflict($"Ticket #{before.Number} is closed; a customer message cannot reopen it. Create a new ticket instead.");
         var now = clock.StoredNow();
-        var sentToday = await CustomerMessagesOn(before, now);
+        var sentToday = await CustomerMessagesOn(before, now, customerMessages.Count);
 
-        var origin = customerMessage.Origin;
         // agent_id of a posted customer message names who posted it (the person or API key).
-        var message = new MessageView(Guid.NewGuid(), MessageAuthor.Customer, customerMessage.PostedBy?.AgentId, customerMessage.Text, now, Delivery.Delivered, null,
-            origin?.Attachments ?? [], origin?.ChannelMessageId);
+        var messages = customerMessages.Select(m => new MessageView(Guid.NewGuid(), MessageAuthor.Customer, m.PostedBy?.AgentId, m.Text, now,
+            Delivery.Delivered, null, m.Origin?.Attachments ?? [], m.Origin?.ChannelMessageId)).ToList();
         var after = before with { UpdatedAt = now, Version = before.Version + 1 };
         var history = new List<HistoryEntry>();
         if (before.Status == TicketStatus.Waiting)
@@ -184,24 +204,29 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         }
         after = await WithSlaAfterCustomerMessage(after, now);
         var team = await TeamFor(after);
-        List<TicketEvent> events = [TicketEvents.Of(TicketEventTypes.CustomerReplied, after, now, team, message), .. TicketEvents.OfChanges(after, history, team)];
-        await Commit(before, after, message, history, events,
-            [.. origin is null ? [] : ChannelWrites.ForOrigin(origin, before.Id, before.Number, now), .. KeyClaim(customerMessage.Key, before, message.Id, now)]);
-        _customerMessagesToday = (sentToday.Day, sentToday.Count + 1);
-        return message;
+        List<TicketEvent> events = [.. messages.Select(m => TicketEvents.Of(TicketEventTypes.CustomerReplied, after, now, team, m)), .. TicketEvents.OfChanges(after, history, team)];
+        // The first message is the write's own; the others follow it in the same transaction, in order.
+        List<NpgsqlBatchCommand> also = [.. messages.Skip(1).Select(m => TicketWrites.InsertMessage(before.Id, before.ProjectId, m))];
+        foreach (var (customerMessage, message) in customerMessages.Zip(messages))
+            also.AddRange([.. customerMessage.Origin is { } origin ? ChannelWrites.ForOrigin(origin, before.Id, before.Number, now) : [],
+                .. KeyClaim(customerMessage.Key, before, message.Id, now)]);
+        await Commit(before, after, messages[0], history, events, also);
+        foreach (var message in messages.Skip(1)) Remember(message);
+        _customerMessagesToday = (sentToday.Day, sentToday.Count + messages.Count);
+        return messages;
     }
 
     /// <summary>
     /// How many messages the customer sent today (UTC), refusing one more past the daily cap: a
     /// flood is not a conversation, and every message costs memory, storage and agents' attention.
     /// </summary>
-    private async Task<(DateOnly Day, int Count)> CustomerMessagesOn(TicketView ticket, DateTimeOffset now)
+    private async Task<(DateOnly Day, int Count)> CustomerMessagesOn(TicketView ticket, DateTimeOffset now, int adding)
     {
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         var midnight = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         if (_customerMessagesToday is not { } counted || counted.Day != day)
             _customerMessagesToday = counted = (day, await store.CustomerMessagesSince(ticket.Id, midnight, CancellationToken.None));
-        if (counted.Count >= TicketLimits.CustomerMessagesPerDay)
+        if (counted.Count + adding > TicketLimits.CustomerMessagesPerDay)
             throw DomainException.TooManyRequests(
                 $"Ticket #{ticket.Number} has taken {TicketLimits.CustomerMessagesPerDay} customer messages today; more are refused until 00:00 UTC.",
                 midnight.AddDays(1) - now);

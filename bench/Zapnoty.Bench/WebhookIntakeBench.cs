@@ -54,12 +54,15 @@ public static class WebhookIntakeBench
         }
 
         // The baseline first, on a quiet silo: afterwards the silo is still applying the webhook's backlog.
+        // Both runs (and the drain, which is part of the work) in one quiet window: the target is stated for an idle machine.
+        await using var quiet = await QuietWindow.Open();
         await RawTable(db);
         var rawKey = 0L;
         var raw = await LoadRun.Measure("raw insert (Npgsql)", connections, warmup, duration,
             connection => RawInsert(db, Interlocked.Increment(ref rawKey), chats[connection][0].ChatId, NextUpdate(connection)), db);
 
         var acked = new ConcurrentQueue<string>();
+        var profiled = await StatementProfile.Reset(db);
         var loadBefore = LiveBench.LoadAverage();
         var intake = await LoadRun.Measure("webhook acknowledged", connections, warmup, duration, async connection =>
         {
@@ -94,6 +97,9 @@ public static class WebhookIntakeBench
             $"{outOfOrder} chats out of order; drained {drained.TotalSeconds:F1}s after the run");
         var once = stored.Rows == acked.Count && stored.Waiting == 0 && applied.Messages == acked.Count && applied.Distinct == acked.Count && outOfOrder == 0;
         Console.WriteLine($"every acknowledged update stored and applied exactly once, in order: {once}");
+        Console.WriteLine(quiet);
+        // Acknowledging and applying together, over the run and the drain.
+        if (profiled) await StatementProfile.Print(db, acked.Count);
     }
 
     private static async Task RawTable(NpgsqlDataSource db)
