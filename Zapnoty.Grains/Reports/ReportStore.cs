@@ -61,17 +61,19 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Per local day of week and hour: the range's hours, three rows an hour (the counts the heat
     /// map shows: created, customer messages, replies; none has a duration) through migration 0039's
-    /// partial index of them (its list must stay the one here), not every metric and duration bucket.
+    /// partial index of them (its list must stay the one here), not every metric and duration bucket;
+    /// summed per hour first, so the zone conversion and the key ("isodow:hour", as
+    /// <see cref="Shape"/> has it) are computed once an hour, not once a row.
     /// </summary>
     private static readonly string HoursSql = $"""
         {Window}, h AS (
-            SELECT r.hour, sum(r.n) FILTER (WHERE r.metric = 'created') AS created,
+            SELECT to_char(r.hour AT TIME ZONE w.tz, 'ID:FMHH24') AS key, sum(r.n) FILTER (WHERE r.metric = 'created') AS created,
                    sum(r.n) FILTER (WHERE r.metric = 'customer_message') AS customer_message, sum(r.n) FILTER (WHERE r.metric = 'reply') AS reply
               FROM w JOIN report_rollups r ON r.project_id = $1 AND r.dim = '' AND r.metric IN ('created', 'customer_message', 'reply')
                                           AND r.hour >= w.start_at AND r.hour < w.end_at
-             GROUP BY r.hour)
-        SELECT {Shape(ReportGrouping.Hour).Key} AS key, x.metric, (-1)::smallint, sum(x.n)::bigint, 0::bigint, w.tz
-          FROM w, h r, LATERAL (VALUES ('created', r.created), ('customer_message', r.customer_message), ('reply', r.reply)) x (metric, n)
+             GROUP BY r.hour, w.tz)
+        SELECT h.key, x.metric, (-1)::smallint, sum(x.n)::bigint, 0::bigint, w.tz
+          FROM w, h, LATERAL (VALUES ('created', h.created), ('customer_message', h.customer_message), ('reply', h.reply)) x (metric, n)
          WHERE x.n IS NOT NULL
          GROUP BY 1, 2, w.tz
         """;
