@@ -97,5 +97,6 @@ public sealed class ReportRollupKillTests(FailoverCluster cluster, ITestOutputHe
         // Folding afterwards changes no sum either.
         await new Reports.ReportStore(db).Fold(projectId, CancellationToken.None);
         Assert.Equal(keys, await ReportRecount.AssertRollupsEqualRecount(db, projectId));
+        await ReportRecount.AssertDaysEqualFoldedHours(db, projectId);
     }
 }

@@ -28,7 +28,10 @@ public static class ReportRecount
         return recount.Count;
     }
 
-    /// <summary>Asserts each day row (report_days) is the sum of its folded hours, as the fold keeps it.</summary>
+    /// <summary>
+    /// Asserts each day row (report_days) is the sum of its folded hours, as the fold keeps it, and
+    /// each month row (report_months, migration 0039) the sum of its days, as the trigger on days keeps it.
+    /// </summary>
     public static async Task AssertDaysEqualFoldedHours(NpgsqlDataSource db, Guid projectId)
     {
         var hours = await Lines(db, projectId, """
@@ -41,6 +44,16 @@ public static class ReportRecount
               FROM report_days WHERE project_id = $1 AND (n <> 0 OR seconds <> 0)
             """ + Order);
         Assert.Equal(hours, days);
+        var daysByMonth = await Lines(db, projectId, """
+            SELECT date_trunc('month', day)::date::timestamp AT TIME ZONE 'UTC' AS hour, metric, dim, value, bucket, sum(n)::bigint, sum(seconds)::bigint
+              FROM report_days WHERE project_id = $1
+             GROUP BY 1, 2, 3, 4, 5 HAVING sum(n) <> 0 OR sum(seconds) <> 0
+            """ + Order);
+        var months = await Lines(db, projectId, """
+            SELECT month::timestamp AT TIME ZONE 'UTC' AS hour, metric, dim, value, bucket, n, seconds
+              FROM report_months WHERE project_id = $1 AND (n <> 0 OR seconds <> 0)
+            """ + Order);
+        Assert.Equal(daysByMonth, months);
     }
 
     private static async Task<IReadOnlyList<string>> Lines(NpgsqlDataSource db, Guid projectId, string sql)

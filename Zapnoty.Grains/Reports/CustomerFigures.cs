@@ -58,7 +58,7 @@ public sealed class CustomerReport(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var limit = new NpgsqlCommand($"SET LOCAL statement_timeout = {(int)ReportStore.StatementTimeout.TotalMilliseconds}", connection, transaction))
+        await using (var limit = new NpgsqlCommand(ReportStore.Settings, connection, transaction))
             await limit.ExecuteNonQueryAsync(cancellationToken);
         await using var command = new NpgsqlCommand(Sql, connection, transaction)
         {

@@ -12,7 +12,10 @@ public sealed record ReportRange(DateOnly From, DateOnly To)
     public ReportRange Previous => new(From.AddDays(-Days), From.AddDays(-1));
 }
 
-/// <summary>How a report groups its figures.</summary>
+/// <summary>
+/// How a report groups its figures. <see cref="Hour"/> (the heat map, local day of week and hour)
+/// carries only the counts of created tickets, customer messages and replies.
+/// </summary>
 public enum ReportGrouping { Total, Day, Week, Channel, Type, Priority, Tag, Agent, Hour }
 
 /// <summary>One group of a report: its key (a day, a channel, an agent's id, "dow:hour"...), a name where one is known, and its figures.</summary>
