@@ -25,6 +25,35 @@ public static class StaffGroupUpdates
             m["caption"] = caption;
         }));
 
+    /// <summary>A document (a file sent as a file) in a topic, with its name, type, Telegram's size and an optional caption.</summary>
+    public static string Document(TelegramCustomer from, TelegramGroup group, int threadId, string fileId, string fileName, string mimeType, long size,
+        string? caption = null) =>
+        Update("message", Message(from, group, threadId, TelegramUpdateBuilder.NextMessageId(), m =>
+        {
+            m["document"] = new JsonObject
+            {
+                ["file_id"] = fileId, ["file_unique_id"] = "AQAD" + fileId[^6..], ["file_name"] = fileName, ["mime_type"] = mimeType, ["file_size"] = size,
+            };
+            if (caption is not null) m["caption"] = caption;
+        }));
+
+    /// <summary>A text in a topic that replies to the bot's message <paramref name="replyTo"/> there (Telegram sends the replied message along).</summary>
+    public static string ReplyTo(TelegramCustomer from, TelegramGroup group, int threadId, int replyTo, string text, FakeBot bot) =>
+        Update("message", Message(from, group, threadId, TelegramUpdateBuilder.NextMessageId(), m =>
+        {
+            m["text"] = text;
+            m["reply_to_message"] = new JsonObject
+            {
+                ["message_id"] = replyTo,
+                ["from"] = new JsonObject { ["id"] = bot.Id, ["is_bot"] = true, ["first_name"] = "Support", ["username"] = bot.Username },
+                ["chat"] = Chat(group),
+                ["date"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(),
+                ["message_thread_id"] = threadId,
+                ["is_topic_message"] = true,
+                ["text"] = "a message of the bot",
+            };
+        }));
+
     /// <summary>Message <paramref name="messageId"/> in a topic edited to read <paramref name="text"/>.</summary>
     public static string Edited(TelegramCustomer from, TelegramGroup group, int threadId, int messageId, string text) =>
         Update("edited_message", Message(from, group, threadId, messageId, m =>

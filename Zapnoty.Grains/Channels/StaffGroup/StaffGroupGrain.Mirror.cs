@@ -153,10 +153,12 @@ public sealed partial class StaffGroupGrain
                 }
                 return message is { } said ? await Copy(token, group, thread.Value, $"👤 {CustomerName(ticket)}", said) : new StaffCall.Done(null);
             }
-            case TicketEventTypes.Replied when message is { } reply && !_fromGroup.Remove(e.MessageId ?? Guid.Empty):
-                return await Line(token, group, e.TicketId, $"💬 {await AgentName(reply)} (dashboard): {Text(reply)}");
-            case TicketEventTypes.NoteAdded when message is { } note && !_fromGroup.Remove(e.MessageId ?? Guid.Empty):
-                return await Line(token, group, e.TicketId, $"📝 Note by {await AgentName(note)}: {Text(note)}");
+            case TicketEventTypes.Replied when message is { } reply:
+                return await WrittenInGroup(e) ? new StaffCall.Done(null)
+                    : await Line(token, group, e.TicketId, $"💬 {await AgentName(reply)} (dashboard): {Text(reply)}");
+            case TicketEventTypes.NoteAdded when message is { } note:
+                return await WrittenInGroup(e) ? new StaffCall.Done(null)
+                    : await Line(token, group, e.TicketId, $"📝 Note by {await AgentName(note)}: {Text(note)}");
             case TicketEventTypes.StatusChanged when change is { } status:
                 return await StatusChanged(token, group, e.TicketId, ticket, status);
             case TicketEventTypes.PriorityChanged when change is { } priority:
@@ -229,6 +231,18 @@ public sealed partial class StaffGroupGrain
         return new StaffCall.Done(null);
     }
 
+    /// <summary>
+    /// Whether the event's message was written from the group, so the topic already shows it. The
+    /// mark is in the database (a restart in between does not show it twice); a write under way
+    /// marks its message before this looks.
+    /// </summary>
+    private async Task<bool> WrittenInGroup(MirroredEvent e)
+    {
+        await _writing.WaitAsync();
+        _writing.Release();
+        return e.MessageId is { } id && await store.TakeFromGroup(ProjectId, id, CancellationToken.None);
+    }
+
     private async Task<int?> TopicOf(Guid ticketId, string chatId)
     {
         if (_topics.TryGetValue(ticketId, out var known)) return known;
@@ -279,6 +293,7 @@ public sealed partial class StaffGroupGrain
         new("Take it", $"{ButtonPrefix}take:{ticketId:N}"),
         new("Priority ↑", $"{ButtonPrefix}priority:{ticketId:N}"),
         new("Close", $"{ButtonPrefix}close:{ticketId:N}"),
+        new("Note", $"{ButtonPrefix}note:{ticketId:N}"),
     ];
 
     private static string CustomerName(JsonElement ticket)
