@@ -14,10 +14,7 @@ public sealed partial class StaffGroupTests
     [Fact]
     public async Task An_agents_photo_with_a_caption_and_a_document_sent_in_the_topic_reach_the_customer_as_the_same_bytes_and_show_in_the_dashboard()
     {
-        var team = await Team();
-        var customer = TelegramCustomer.New();
-        var ticketId = await OpenTicket(team, customer, "Which label do I print?");
-        var thread = await TopicOf(team.Group, "#1 Which label do I print?");
+        var (team, customer, ticketId, thread) = await TicketWithTopic("Which label do I print?");
 
         byte[] photo = [0xFF, 0xD8, 0xFF, 0xE0, .. Guid.NewGuid().ToByteArray(), .. new byte[30_000]];
         Telegram.AddFile(team.Bot, "staff-photo-label", photo, "photos/file_41.jpg");
@@ -52,10 +49,7 @@ public sealed partial class StaffGroupTests
     [Fact]
     public async Task A_file_too_large_for_a_bot_is_refused_in_the_topic_with_the_reason_and_nothing_reaches_the_customer()
     {
-        var team = await Team();
-        var customer = TelegramCustomer.New();
-        var ticketId = await OpenTicket(team, customer, "Send me the video manual");
-        var thread = await TopicOf(team.Group, "#1 Send me the video manual");
+        var (team, customer, ticketId, thread) = await TicketWithTopic("Send me the video manual");
 
         const long size = 25L * 1024 * 1024;
         Telegram.AddFile(team.Bot, "staff-doc-huge", "not really 25 MB"u8.ToArray(), "documents/file_43.mp4", declaredSize: size);
@@ -71,10 +65,7 @@ public sealed partial class StaffGroupTests
     [Fact]
     public async Task A_file_from_an_unlinked_member_is_neither_fetched_nor_sent_and_the_topic_says_why()
     {
-        var team = await Team();
-        var customer = TelegramCustomer.New();
-        var ticketId = await OpenTicket(team, customer, "Need the warranty card");
-        var thread = await TopicOf(team.Group, "#1 Need the warranty card");
+        var (team, customer, ticketId, thread) = await TicketWithTopic("Need the warranty card");
 
         var stranger = TelegramCustomer.New("Stas", null, "stas_outsider");
         Telegram.AddFile(team.Bot, "stranger-doc", "%PDF-1.4 stranger"u8.ToArray(), "documents/file_44.pdf");
@@ -89,10 +80,7 @@ public sealed partial class StaffGroupTests
     [Fact]
     public async Task The_Note_button_asks_for_a_reply_that_stays_internal_while_a_reply_to_any_other_bot_message_reaches_the_customer()
     {
-        var team = await Team();
-        var customer = TelegramCustomer.New();
-        var ticketId = await OpenTicket(team, customer, "Double charge on my card");
-        var thread = await TopicOf(team.Group, "#1 Double charge on my card");
+        var (team, customer, ticketId, thread) = await TicketWithTopic("Double charge on my card");
         var details = (await Telegram.WaitForSent(s => s.Any(m => m.ChatId == team.Group.Id && m.Buttons.Count > 0)))
             .First(m => m.ChatId == team.Group.Id && m.Buttons.Count > 0);
 
@@ -119,10 +107,7 @@ public sealed partial class StaffGroupTests
     [Fact]
     public async Task A_reply_written_in_the_topic_is_not_echoed_back_into_it_when_the_group_restarts_before_mirroring_its_event()
     {
-        var team = await Team();
-        var customer = TelegramCustomer.New();
-        var ticketId = await OpenTicket(team, customer, "Order 5512 is late");
-        var thread = await TopicOf(team.Group, "#1 Order 5512 is late");
+        var (team, customer, ticketId, thread) = await TicketWithTopic("Order 5512 is late");
         await Telegram.WaitForSent(s => s.Count(m => m.ChatId == team.Group.Id && m.Call.Field("message_thread_id") == thread.ToString()) >= 2);
 
         // The group's queue stops at the next line it mirrors (a dashboard note) for a 429 of 10 s.
@@ -164,6 +149,15 @@ public sealed partial class StaffGroupTests
         // A refused unlink (nothing linked) writes nothing.
         await team.Admin.Call(HttpMethod.Delete, $"/v1/projects/{team.ProjectId}/channels/telegram/staff-group", null, HttpStatusCode.NotFound);
         Assert.Equal(3, (await team.Admin.Get(audit)).GetProperty("items").GetArrayLength());
+    }
+
+    /// <summary>A linked team, and a ticket of a new Telegram customer with its topic open.</summary>
+    private async Task<(LinkedTeam Team, TelegramCustomer Customer, Guid TicketId, int Thread)> TicketWithTopic(string subject)
+    {
+        var team = await Team();
+        var customer = TelegramCustomer.New();
+        var ticketId = await OpenTicket(team, customer, subject);
+        return (team, customer, ticketId, await TopicOf(team.Group, $"#1 {subject}"));
     }
 
     private static async Task<List<JsonElement>> Messages(LinkedTeam team, Guid ticketId) =>
