@@ -44,6 +44,10 @@ public sealed partial class StaffGroupTests
         Assert.Equal(invoice, await download.Content.ReadAsByteArrayAsync());
         // Not echoed back into the topic they came from.
         Assert.DoesNotContain(Telegram.SentInTopic(team.Group.Id, thread), m => m.Text.Contains("(dashboard)"));
+
+        // A reply with a file from the dashboard shows in the topic with the file's name.
+        using (await ReplyFileTests.ReplyWithFiles(team.Admin, ticketId, "And the return form", ("return-form.pdf", "application/pdf", invoice))) { }
+        await Telegram.WaitForSent(s => s.Any(m => m.ChatId == team.Group.Id && m.Text.EndsWith("(dashboard): And the return form 📎 return-form.pdf")));
     }
 
     [Fact]

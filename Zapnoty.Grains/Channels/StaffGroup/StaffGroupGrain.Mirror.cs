@@ -155,7 +155,7 @@ public sealed partial class StaffGroupGrain
             }
             case TicketEventTypes.Replied when message is { } reply:
                 return await WrittenInGroup(e) ? new StaffCall.Done(null)
-                    : await Line(token, group, e.TicketId, $"💬 {await AgentName(reply)} (dashboard): {Text(reply)}");
+                    : await Line(token, group, e.TicketId, $"💬 {await AgentName(reply)} (dashboard): {TextAndFiles(reply)}");
             case TicketEventTypes.NoteAdded when message is { } note:
                 return await WrittenInGroup(e) ? new StaffCall.Done(null)
                     : await Line(token, group, e.TicketId, $"📝 Note by {await AgentName(note)}: {Text(note)}");
@@ -307,6 +307,15 @@ public sealed partial class StaffGroupGrain
         Field(message, "agent_id") is { } id && Guid.TryParse(id, out var userId) ? await store.NameOf(userId, CancellationToken.None) ?? "An agent" : "An agent";
 
     private static string Text(JsonElement message) => Field(message, "text") ?? "";
+
+    /// <summary>A dashboard reply's text, then its files by name: the files stay in the dashboard, the topic says they went.</summary>
+    private static string TextAndFiles(JsonElement message)
+    {
+        var names = message.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(a => "📎 " + (Field(a, "file_name") ?? Field(a, "kind") ?? "file"))
+            : [];
+        return string.Join(" ", new[] { Text(message) }.Concat(names).Where(part => part.Length > 0));
+    }
 
     private static string? Field(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.ValueKind switch
