@@ -15,7 +15,7 @@ namespace Zapnoty.Grains.Tests;
 /// (forum topics, message_thread_id, chat members), updates posted to our real webhook route.
 /// </summary>
 [Collection(ClusterCollection.Name)]
-public sealed class StaffGroupTests(ClusterFixture cluster, BrowserFixture browser, ITestOutputHelper output)
+public sealed partial class StaffGroupTests(ClusterFixture cluster, BrowserFixture browser, ITestOutputHelper output)
 {
     private FakeTelegramServer Telegram => cluster.Telegram;
 
@@ -36,7 +36,7 @@ public sealed class StaffGroupTests(ClusterFixture cluster, BrowserFixture brows
         var said = await Telegram.WaitForSent(s => s.Count(m => m.ChatId == group.Id && m.Call.Field("message_thread_id") == thread.ToString()) >= 2);
         var inTopic = said.Where(m => m.ChatId == group.Id && m.Call.Field("message_thread_id") == thread.ToString()).ToList();
         Assert.Contains("Customer: Boris Ivanov (@boris_iv)", inTopic[0].Text);
-        Assert.Equal([$"sg:take:{ticketId:N}", $"sg:priority:{ticketId:N}", $"sg:close:{ticketId:N}"], inTopic[0].Buttons.Select(b => b.CallbackData));
+        Assert.Equal([$"sg:take:{ticketId:N}", $"sg:priority:{ticketId:N}", $"sg:close:{ticketId:N}", $"sg:note:{ticketId:N}"], inTopic[0].Buttons.Select(b => b.CallbackData));
         Assert.Equal("👤 Boris Ivanov (@boris_iv): My parcel is lost", inTopic[1].Text);
 
         // The customer's next message, with a photo, shows in the same topic.
@@ -275,7 +275,7 @@ public sealed class StaffGroupTests(ClusterFixture cluster, BrowserFixture brows
         var topic = Telegram.Topics(team.Group.Id)[thread];
         var bot = Telegram.SentInTopic(team.Group.Id, thread)
             .Select(m => new TopicLine(m.Call.At, "Support bot", m.Text, m.Buttons.Select(b => b.Text).ToList(), Mine: false)).ToList();
-        Assert.Equal(["Take it", "Priority ↑", "Close"], bot[0].Buttons);
+        Assert.Equal(["Take it", "Priority ↑", "Close", "Note"], bot[0].Buttons);
         Assert.Contains(bot, l => l.Text == "💬 Alla Petrova (dashboard): It left the depot today: tracking number ZX-1188.");
         Assert.Contains(bot, l => l.Text.StartsWith("Status: ") && l.Text.EndsWith("→ closed"));
         await using var page = await browser.NewPage(cluster.Silos[0].BaseAddress!, width: 460, height: 400);

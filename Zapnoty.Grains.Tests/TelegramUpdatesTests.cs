@@ -139,6 +139,17 @@ public sealed class TelegramUpdatesTests
     }
 
     [Fact]
+    public void A_topic_message_names_the_message_it_replies_to_but_not_the_topics_own_first_message()
+    {
+        var group = new TelegramGroup(-1001234567893, "Team");
+        var reply = Parsed(StaffGroupUpdates.ReplyTo(_anna, group, 42, replyTo: 77, "a note", TelegramUpdateBuilder.DefaultBot));
+        Assert.Equal(("77", "a note"), (reply.ReplyToMessageId, reply.Text));
+        // Telegram points every other message of a topic at the topic's creation message (its id is the thread id).
+        Assert.Null(Parsed(StaffGroupUpdates.ReplyTo(_anna, group, 42, replyTo: 42, "just a reply", TelegramUpdateBuilder.DefaultBot)).ReplyToMessageId);
+        Assert.Null(Parsed(StaffGroupUpdates.Text(_anna, group, 42, "no reply")).ReplyToMessageId);
+    }
+
+    [Fact]
     public void The_bot_removed_from_a_supergroup_is_Blocked_with_the_reason()
     {
         var removed = Parsed(StaffGroupUpdates.BotMembership(_anna, new TelegramGroup(-1001234567892), TelegramUpdateBuilder.DefaultBot, "left"));

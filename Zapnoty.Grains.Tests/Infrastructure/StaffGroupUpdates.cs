@@ -25,6 +25,26 @@ public static class StaffGroupUpdates
             m["caption"] = caption;
         }));
 
+    /// <summary>A document (a file sent as a file) in a topic, with its name, type, Telegram's size and an optional caption.</summary>
+    public static string Document(TelegramCustomer from, TelegramGroup group, int threadId, string fileId, string fileName, string mimeType, long size,
+        string? caption = null) =>
+        Update("message", Message(from, group, threadId, TelegramUpdateBuilder.NextMessageId(), m =>
+        {
+            m["document"] = new JsonObject
+            {
+                ["file_id"] = fileId, ["file_unique_id"] = "AQAD" + fileId[^6..], ["file_name"] = fileName, ["mime_type"] = mimeType, ["file_size"] = size,
+            };
+            if (caption is not null) m["caption"] = caption;
+        }));
+
+    /// <summary>A text in a topic that replies to the bot's message <paramref name="replyTo"/> there (Telegram sends the replied message along).</summary>
+    public static string ReplyTo(TelegramCustomer from, TelegramGroup group, int threadId, int replyTo, string text, FakeBot bot) =>
+        Update("message", Message(from, group, threadId, TelegramUpdateBuilder.NextMessageId(), m =>
+        {
+            m["text"] = text;
+            m["reply_to_message"] = BotMessage(bot, group, threadId, replyTo, "a message of the bot");
+        }));
+
     /// <summary>Message <paramref name="messageId"/> in a topic edited to read <paramref name="text"/>.</summary>
     public static string Edited(TelegramCustomer from, TelegramGroup group, int threadId, int messageId, string text) =>
         Update("edited_message", Message(from, group, threadId, messageId, m =>
@@ -36,16 +56,7 @@ public static class StaffGroupUpdates
     /// <summary>A press of the button with <paramref name="data"/> under the bot's message <paramref name="messageId"/> in a topic.</summary>
     public static string Pressed(TelegramCustomer from, TelegramGroup group, int threadId, int messageId, string data, FakeBot bot)
     {
-        var message = new JsonObject
-        {
-            ["message_id"] = messageId,
-            ["from"] = new JsonObject { ["id"] = bot.Id, ["is_bot"] = true, ["first_name"] = "Support", ["username"] = bot.Username },
-            ["chat"] = Chat(group),
-            ["date"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(),
-            ["message_thread_id"] = threadId,
-            ["is_topic_message"] = true,
-            ["text"] = "details",
-        };
+        var message = BotMessage(bot, group, threadId, messageId, "details");
         return Update("callback_query", new JsonObject
         {
             ["id"] = TelegramUpdateBuilder.NewCallbackId(), ["from"] = User(from), ["message"] = message, ["chat_instance"] = "-77", ["data"] = data,
@@ -72,6 +83,18 @@ public static class StaffGroupUpdates
             ["old_chat_member"] = oldMember, ["new_chat_member"] = newMember,
         });
     }
+
+    /// <summary>The bot's own message <paramref name="messageId"/> in a topic, as Telegram embeds it in a button press or a reply.</summary>
+    private static JsonObject BotMessage(FakeBot bot, TelegramGroup group, int threadId, int messageId, string text) => new()
+    {
+        ["message_id"] = messageId,
+        ["from"] = new JsonObject { ["id"] = bot.Id, ["is_bot"] = true, ["first_name"] = "Support", ["username"] = bot.Username },
+        ["chat"] = Chat(group),
+        ["date"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(),
+        ["message_thread_id"] = threadId,
+        ["is_topic_message"] = true,
+        ["text"] = text,
+    };
 
     private static JsonObject Message(TelegramCustomer from, TelegramGroup group, int? threadId, int messageId, Action<JsonObject> content)
     {

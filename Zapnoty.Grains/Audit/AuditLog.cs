@@ -44,6 +44,9 @@ public static class AuditActions
     public const string TagDeleted = "tag.deleted";
     public const string TicketMerged = "ticket.merged";
     public const string CustomerNotesChanged = "customer.notes_changed";
+    public const string StaffGroupLinked = "staff_group.linked";
+    public const string StaffGroupUnlinked = "staff_group.unlinked";
+    public const string StaffGroupMemberLinked = "staff_group.member_linked";
 }
 
 /// <summary>One audited change: who, when, what, on which object, with its particulars.</summary>

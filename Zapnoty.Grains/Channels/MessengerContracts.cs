@@ -52,7 +52,8 @@ public sealed record Attachment(
 /// <see cref="DialogChatId"/> is Max's chat id of the dialog, where chat actions ("typing…") go
 /// (null for Telegram, whose chat id is <see cref="ChatId"/> itself). It is kept in
 /// <c>channel_dialogs</c>, not in the inbox's JSON, which silos of the previous version read too.
-/// <see cref="ThreadId"/> and <see cref="ChatTitle"/> are set only for a Telegram staff group (its forum topic and name).
+/// <see cref="ThreadId"/> and <see cref="ChatTitle"/> are set only for a Telegram staff group (its forum topic and name),
+/// and so is <see cref="ReplyToMessageId"/>: the message this one explicitly replies to (a reply to the bot's note prompt is a note).
 /// </summary>
 [GenerateSerializer, Immutable]
 [Alias("Zapnoty.Grains.Channels.IncomingUpdate")]
@@ -69,7 +70,8 @@ public sealed record IncomingUpdate(
     [property: Id(9)] DateTimeOffset At,
     [property: Id(10), JsonIgnore] string? DialogChatId = null,
     [property: Id(11), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ThreadId = null,
-    [property: Id(12), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChatTitle = null)
+    [property: Id(12), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ChatTitle = null,
+    [property: Id(13), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ReplyToMessageId = null)
 {
     /// <summary>Telegram's groups have negative chat ids, private chats positive ones: a group's updates go to its staff group.</summary>
     public bool InGroup => ChatId.StartsWith('-');

@@ -153,10 +153,12 @@ public sealed partial class StaffGroupGrain
                 }
                 return message is { } said ? await Copy(token, group, thread.Value, $"👤 {CustomerName(ticket)}", said) : new StaffCall.Done(null);
             }
-            case TicketEventTypes.Replied when message is { } reply && !_fromGroup.Remove(e.MessageId ?? Guid.Empty):
-                return await Line(token, group, e.TicketId, $"💬 {await AgentName(reply)} (dashboard): {Text(reply)}");
-            case TicketEventTypes.NoteAdded when message is { } note && !_fromGroup.Remove(e.MessageId ?? Guid.Empty):
-                return await Line(token, group, e.TicketId, $"📝 Note by {await AgentName(note)}: {Text(note)}");
+            case TicketEventTypes.Replied when message is { } reply:
+                return await WrittenInGroup(e) ? new StaffCall.Done(null)
+                    : await Line(token, group, e.TicketId, $"💬 {await AgentName(reply)} (dashboard): {TextAndFiles(reply)}");
+            case TicketEventTypes.NoteAdded when message is { } note:
+                return await WrittenInGroup(e) ? new StaffCall.Done(null)
+                    : await Line(token, group, e.TicketId, $"📝 Note by {await AgentName(note)}: {Text(note)}");
             case TicketEventTypes.StatusChanged when change is { } status:
                 return await StatusChanged(token, group, e.TicketId, ticket, status);
             case TicketEventTypes.PriorityChanged when change is { } priority:
@@ -229,6 +231,18 @@ public sealed partial class StaffGroupGrain
         return new StaffCall.Done(null);
     }
 
+    /// <summary>
+    /// Whether the event's message was written from the group, so the topic already shows it. The
+    /// mark is in the database (a restart in between does not show it twice); a write under way
+    /// marks its message before this looks.
+    /// </summary>
+    private async Task<bool> WrittenInGroup(MirroredEvent e)
+    {
+        await _writing.WaitAsync();
+        _writing.Release();
+        return e.MessageId is { } id && await store.TakeFromGroup(ProjectId, id, CancellationToken.None);
+    }
+
     private async Task<int?> TopicOf(Guid ticketId, string chatId)
     {
         if (_topics.TryGetValue(ticketId, out var known)) return known;
@@ -279,6 +293,7 @@ public sealed partial class StaffGroupGrain
         new("Take it", $"{ButtonPrefix}take:{ticketId:N}"),
         new("Priority ↑", $"{ButtonPrefix}priority:{ticketId:N}"),
         new("Close", $"{ButtonPrefix}close:{ticketId:N}"),
+        new("Note", $"{ButtonPrefix}note:{ticketId:N}"),
     ];
 
     private static string CustomerName(JsonElement ticket)
@@ -292,6 +307,15 @@ public sealed partial class StaffGroupGrain
         Field(message, "agent_id") is { } id && Guid.TryParse(id, out var userId) ? await store.NameOf(userId, CancellationToken.None) ?? "An agent" : "An agent";
 
     private static string Text(JsonElement message) => Field(message, "text") ?? "";
+
+    /// <summary>A dashboard reply's text, then its files by name: the files stay in the dashboard, the topic says they went.</summary>
+    private static string TextAndFiles(JsonElement message)
+    {
+        var names = message.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(a => "📎 " + (Field(a, "file_name") ?? Field(a, "kind") ?? "file"))
+            : [];
+        return string.Join(" ", new[] { Text(message) }.Concat(names).Where(part => part.Length > 0));
+    }
 
     private static string? Field(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value.ValueKind switch

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zapnoty.Grains.Channels.Telegram;
+using Zapnoty.Grains.Files;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Secrets;
 using Zapnoty.Grains.Storage;
@@ -11,7 +12,8 @@ namespace Zapnoty.Grains.Channels.StaffGroup;
 
 /// <summary>What staff do in the group: <c>/link</c>, replies, notes, commands and the topic's buttons.</summary>
 public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots, TelegramStaffClient telegram, MessengerClients clients,
-    IOptions<StaffGroupOptions> options, TimeProvider clock, ILogger<StaffGroupGrain> log) : Grain, IStaffGroupGrain
+    CustomerFiles telegramFiles, FileStore files, IOptions<StaffGroupOptions> options, TimeProvider clock, ILogger<StaffGroupGrain> log)
+    : Grain, IStaffGroupGrain
 {
     private const string ButtonPrefix = "sg:";
 
@@ -19,11 +21,10 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
     private bool _loaded;
 
     /// <summary>
-    /// Messages this grain wrote from the group (replies, notes): their events are not mirrored
-    /// back into the topic they came from. In memory only: after a restart between the write and
-    /// its event, the line shows once more in the topic (never to the customer).
+    /// Held while a reply or note from the group is written and marked (<see cref="StaffGroupStore.MarkFromGroup"/>):
+    /// the mirror, which runs between this grain's turns, waits for it before it asks whether an event's message came from the group.
     /// </summary>
-    private readonly HashSet<Guid> _fromGroup = [];
+    private readonly SemaphoreSlim _writing = new(1, 1);
 
     private Guid ProjectId => this.GetPrimaryKey();
 
@@ -49,7 +50,7 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
     {
         var bot = await bots.FindLiveOfProject(ProjectId, Channel.Telegram, CancellationToken.None)
             ?? throw DomainException.NotFound("The project has no Telegram bot connected; connect one first, then add it to the group as an administrator.");
-        var linked = await store.Link(ProjectId, userId, SecretHash.Of(Normal(code)), bot.Id, clock.StoredNow(), CancellationToken.None)
+        var linked = await store.Link(ProjectId, userId, SecretHash.Of(Normal(code)), bot.Id, actor, clock.StoredNow(), CancellationToken.None)
             ?? throw DomainException.Invalid("code",
                 "This code is not one of yours that was sent in a group of the project's bot, or it was used or has expired. Get a new code, send /link <code> in the group, then link again.");
         _group = linked;
@@ -62,7 +63,7 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
 
     public async Task Unlink(Actor actor)
     {
-        if (!await store.Unlink(ProjectId, CancellationToken.None))
+        if (!await store.Unlink(ProjectId, actor, clock.StoredNow(), CancellationToken.None))
             throw DomainException.NotFound("The project has no Telegram staff group linked.");
         log.LogInformation("Project {ProjectId} unlinked its Telegram staff group (by {Actor})", ProjectId, actor);
         _group = null;
@@ -114,7 +115,7 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
             await telegram.Send(token, update.ChatId, thread, StaffGroupTexts.OnlyGroupAdmins, null, CancellationToken.None);
             return;
         }
-        var userId = await store.CodeSent(SecretHash.Of(Normal(code)), bot.Id, update.ChatId, update.ChatTitle, update.User.Id, update.User.Username,
+        var userId = await store.CodeSent(ProjectId, SecretHash.Of(Normal(code)), bot.Id, update.ChatId, update.ChatTitle, update.User.Id, update.User.Username,
             clock.StoredNow(), CancellationToken.None);
         // The code itself is never logged; the chat and the person are.
         log.LogInformation("Telegram user {TelegramUserId} sent a link code in group {ChatId} of project {ProjectId}: {Outcome}",
@@ -132,13 +133,11 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
         var text = g.Update.Text?.Trim() ?? "";
         var ticket = GrainFactory.GetGrain<ITicketGrain>(ticketId);
         var actor = Actor.User(agent.UserId);
+        await _writing.WaitAsync();
         try
         {
             if (Command(text, "/note") is { } note)
-            {
-                if (note.Length == 0) return;
-                _fromGroup.Add((await ticket.Note(new AgentNote(actor, note))).Id);
-            }
+                await Note(g, ticket, ticketId, actor, note);
             else if (Command(text, "/close") is not null)
                 await ticket.Edit(new TicketEdit(actor, Status: TicketStatus.Closed));
             else if (Command(text, "/wait") is not null)
@@ -147,19 +146,53 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
                 await Assign(g, ticket, actor, agent, who);
             else if (text.StartsWith('/'))
                 return;   // another bot command: not words for the customer
-            else if (text.Length > 0)
-            {
-                // Keyed by the update: a redelivered or re-applied update answers the stored reply, never a second one.
-                var key = new Cluster.WriteKey($"tg-staff:{g.Bot.Id:N}:{g.Update.Key}", "tg-staff", Guid.NewGuid(), FromClient: true);
-                _fromGroup.Add((await ticket.Reply(new AgentReply(actor, TicketRules.Shorten(text, TicketLimits.MaxTextLength), key))).Id);
-                if (g.Update.Attachments.Count > 0) await Say(g, StaffGroupTexts.FilesNotSent);
-            }
-            else if (g.Update.Attachments.Count > 0)
-                await Say(g, StaffGroupTexts.FilesNotSent);
+            else if (await AnswersNotePrompt(g, ticketId))
+                await Note(g, ticket, ticketId, actor, text);
+            else if (text.Length > 0 || g.Update.Attachments.Count > 0)
+                await Reply(g, ticket, ticketId, actor, text);
         }
         catch (DomainException refused)
         {
             await Say(g, StaffGroupTexts.Refused(refused.Message));
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    /// <summary>An internal note (files are not kept with notes: the topic is told).</summary>
+    private async Task Note(GroupUpdate g, ITicketGrain ticket, Guid ticketId, Actor actor, string text)
+    {
+        if (text.Length > 0)
+        {
+            var note = await ticket.Note(new AgentNote(actor, TicketRules.Shorten(text, TicketLimits.MaxTextLength)));
+            await store.MarkFromGroup(ProjectId, note.Id, ticketId, clock.StoredNow(), CancellationToken.None);
+        }
+        if (g.Update.Attachments.Count > 0) await Say(g, StaffGroupTexts.NoteFilesNotKept);
+    }
+
+    /// <summary>
+    /// The agent's reply to the customer, with the message's file (fetched from Telegram into the
+    /// file store first), by the same path as a dashboard reply: credit, delivery state, SLA, webhooks.
+    /// </summary>
+    private async Task Reply(GroupUpdate g, ITicketGrain ticket, Guid ticketId, Actor actor, string text)
+    {
+        if (await StoreFiles(g) is not { } stored) return;   // a file could not be fetched: the topic was told, nothing was sent
+        var committed = stored.Count == 0;
+        try
+        {
+            // Keyed by the update: a redelivered or re-applied update answers the stored reply, never a second one.
+            var key = new Cluster.WriteKey($"tg-staff:{g.Bot.Id:N}:{g.Update.Key}", "tg-staff", Guid.NewGuid(), FromClient: true);
+            var reply = await ticket.Reply(new AgentReply(actor, TicketRules.Shorten(text, TicketLimits.MaxTextLength), key,
+                stored.Count > 0 ? stored.Select(f => f.ToAttachment()).ToList() : null));
+            // A repeat answers the first reply, which carries the first run's files: these go (finally).
+            committed = committed || reply.Attachments?.Any(a => a.StoredId == stored[0].Id) == true;
+            await store.MarkFromGroup(ProjectId, reply.Id, ticketId, clock.StoredNow(), CancellationToken.None);
+        }
+        finally
+        {
+            if (!committed) await files.Delete(stored, CancellationToken.None);
         }
     }
 
@@ -174,7 +207,7 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
             await ticket.Edit(new TicketEdit(actor, ChangesAssignee: true, AssigneeId: assignee));
     }
 
-    /// <summary>The topic's buttons: take it, raise the priority one step (urgent wraps to low), close.</summary>
+    /// <summary>The topic's buttons: take it, raise the priority one step (urgent wraps to low), close, add a note.</summary>
     private async Task OnButton(GroupUpdate g)
     {
         await clients.For(Channel.Telegram).AnswerCallback(clients.TokenOf(g.Bot), g.Update.CallbackId!, null, CancellationToken.None);
@@ -197,6 +230,9 @@ public sealed partial class StaffGroupGrain(StaffGroupStore store, BotStore bots
                     break;
                 case "close":
                     await ticket.Edit(new TicketEdit(actor, Status: TicketStatus.Closed));
+                    break;
+                case "note":
+                    await AskForNote(g, ticketId);
                     break;
             }
         }

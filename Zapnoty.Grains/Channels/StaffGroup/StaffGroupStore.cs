@@ -1,4 +1,5 @@
 using Npgsql;
+using Zapnoty.Grains.Audit;
 using Zapnoty.Grains.Projects;
 using Zapnoty.Grains.Storage;
 using static Zapnoty.Grains.Storage.OneTransaction;
@@ -21,11 +22,11 @@ public sealed class StaffGroupStore(NpgsqlDataSource dataSource)
     /// The code was sent in a group of the bot: its sender's Telegram account is linked to the
     /// code's user, and the group is remembered for an admin to link. Once only: a code someone
     /// else reads in the group cannot link their account. Null when the code is unknown, used or expired.
+    /// The link is audited in the bot's project, in the same transaction.
     /// </summary>
-    public async Task<Guid?> CodeSent(string codeHash, Guid botId, string chatId, string? title, string telegramUserId, string? username,
-        DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
+    public Task<Guid?> CodeSent(Guid projectId, string codeHash, Guid botId, string chatId, string? title, string telegramUserId, string? username,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        ThenAudit("""
             WITH c AS (
                 UPDATE telegram_link_codes SET sent_bot_id = $2, sent_chat_id = $3, sent_title = $4
                  WHERE code_hash = $1 AND used_at IS NULL AND sent_chat_id IS NULL AND expires_at > $7
@@ -34,19 +35,17 @@ public sealed class StaffGroupStore(NpgsqlDataSource dataSource)
                 INSERT INTO telegram_accounts (telegram_user_id, user_id, username, linked_at) SELECT $5, user_id, $6, $7 FROM c
                 ON CONFLICT (telegram_user_id) DO UPDATE SET user_id = EXCLUDED.user_id, username = EXCLUDED.username, linked_at = EXCLUDED.linked_at)
             SELECT user_id FROM c
-            """);
-        Add(command, codeHash, botId, chatId, title, telegramUserId, username, now);
-        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
-    }
+            """, [codeHash, botId, chatId, title, telegramUserId, username, now], reader => (Guid?)reader.GetGuid(0), projectId,
+            userId => new AuditEntry(now, Actor.User(userId!.Value), AuditActions.StaffGroupMemberLinked, userId.Value.ToString(),
+                new { telegram_user_id = telegramUserId, username, chat_id = chatId }), cancellationToken);
 
     /// <summary>
     /// Links the group in which the user's code was sent (through the project's bot) to the
     /// project, replacing any group it had; the code is used up. Mirroring starts from now.
     /// Null when the code is not the user's, was not sent through this bot, is used or expired.
     /// </summary>
-    public async Task<StaffGroupView?> Link(Guid projectId, Guid userId, string codeHash, Guid botId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
+    public Task<StaffGroupView?> Link(Guid projectId, Guid userId, string codeHash, Guid botId, Actor actor, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ThenAudit("""
             WITH c AS (
                 UPDATE telegram_link_codes SET used_at = $4
                  WHERE code_hash = $1 AND user_id = $2 AND sent_bot_id = $3 AND used_at IS NULL AND expires_at > $4
@@ -56,10 +55,9 @@ public sealed class StaffGroupStore(NpgsqlDataSource dataSource)
             ON CONFLICT (project_id) DO UPDATE SET bot_id = EXCLUDED.bot_id, chat_id = EXCLUDED.chat_id, title = EXCLUDED.title,
                 linked_by = EXCLUDED.linked_by, linked_at = EXCLUDED.linked_at, event_cursor = EXCLUDED.event_cursor, broken_at = NULL, broken_reason = NULL
             RETURNING bot_id, chat_id, title, linked_at, broken_at, broken_reason
-            """);
-        Add(command, codeHash, userId, botId, now, projectId);
-        return await ReadGroup(command, cancellationToken);
-    }
+            """, [codeHash, userId, botId, now, projectId], GroupOf, projectId,
+            group => new AuditEntry(now, actor, AuditActions.StaffGroupLinked, group.ChatId, new { chat_id = group.ChatId, title = group.Title }),
+            cancellationToken);
 
     public async Task<StaffGroupView?> Find(Guid projectId, CancellationToken cancellationToken)
     {
@@ -69,12 +67,12 @@ public sealed class StaffGroupStore(NpgsqlDataSource dataSource)
         return await ReadGroup(command, cancellationToken);
     }
 
-    public async Task<bool> Unlink(Guid projectId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM staff_groups WHERE project_id = $1");
-        Add(command, projectId);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    /// <summary>False when no group was linked; the unlink is audited in its transaction.</summary>
+    public async Task<bool> Unlink(Guid projectId, Actor actor, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ThenAudit("DELETE FROM staff_groups WHERE project_id = $1 RETURNING bot_id, chat_id, title, linked_at, broken_at, broken_reason", [projectId],
+            GroupOf, projectId,
+            group => new AuditEntry(now, actor, AuditActions.StaffGroupUnlinked, group.ChatId, new { chat_id = group.ChatId, title = group.Title }),
+            cancellationToken) is not null;
 
     public async Task MarkBroken(Guid projectId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -153,6 +151,47 @@ public sealed class StaffGroupStore(NpgsqlDataSource dataSource)
         Command("UPDATE channel_updates SET payload = jsonb_set(payload, '{text}', to_jsonb('/link (code removed)'::text)) WHERE bot_id = $1 AND update_key = $2",
             botId, updateKey);
 
+    /// <summary>
+    /// A ticket message written from the group (a reply, a note): its event is not mirrored back
+    /// into the topic. Kept in the database, not in the grain, so a restart in between does not show it twice.
+    /// </summary>
+    public Task MarkFromGroup(Guid projectId, Guid messageId, Guid ticketId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Mark(projectId, FromGroup, messageId.ToString(), ticketId, now, cancellationToken);
+
+    /// <summary>Whether the message was written from the group; the mark is used up (each event is mirrored once).</summary>
+    public async Task<bool> TakeFromGroup(Guid projectId, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM staff_group_marks WHERE project_id = $1 AND kind = $2 AND mark = $3 RETURNING 1");
+        Add(command, projectId, FromGroup, messageId.ToString());
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    /// <summary>The bot's "reply here to add a note" message <paramref name="messageId"/> in the chat, for the ticket.</summary>
+    public Task MarkNotePrompt(Guid projectId, string chatId, string messageId, Guid ticketId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Mark(projectId, NotePrompt, $"{chatId}:{messageId}", ticketId, now, cancellationToken);
+
+    /// <summary>The ticket whose note prompt message <paramref name="messageId"/> is; null for any other message.</summary>
+    public async Task<Guid?> TicketOfNotePrompt(Guid projectId, string chatId, string messageId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT ticket_id FROM staff_group_marks WHERE project_id = $1 AND kind = $2 AND mark = $3");
+        Add(command, projectId, NotePrompt, $"{chatId}:{messageId}");
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    private const string FromGroup = "from_group";
+    private const string NotePrompt = "note_prompt";
+
+    /// <summary>A mark is needed for minutes (an event mirrored, a prompt answered); a week's are kept, older ones go as new ones come.</summary>
+    public static readonly TimeSpan MarkLifetime = TimeSpan.FromDays(7);
+
+    private Task Mark(Guid projectId, string kind, string mark, Guid ticketId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.Commit(
+        [
+            Command("DELETE FROM staff_group_marks WHERE project_id = $1 AND created_at < $2", projectId, now - MarkLifetime),
+            Command("INSERT INTO staff_group_marks (project_id, kind, mark, ticket_id, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                projectId, kind, mark, ticketId, now),
+        ], cancellationToken);
+
     /// <summary>The project's ticket events after the group's cursor, in commit order.</summary>
     public async Task<IReadOnlyList<MirroredEvent>> EventsAfterCursor(Guid projectId, int limit, CancellationToken cancellationToken)
     {
@@ -181,11 +220,38 @@ public sealed class StaffGroupStore(NpgsqlDataSource dataSource)
     private static async Task<StaffGroupView?> ReadGroup(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new StaffGroupView(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5))
-            : null;
+        return await reader.ReadAsync(cancellationToken) ? GroupOf(reader) : null;
+    }
+
+    private static StaffGroupView GroupOf(NpgsqlDataReader reader) =>
+        new(reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
+            reader.IsDBNull(5) ? null : reader.GetString(5));
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> and, when it returns a row, the audit entry made of that row, in
+    /// one transaction: the change and its entry, or neither. Default when there is no row.
+    /// </summary>
+    private async Task<T?> ThenAudit<T>(string sql, object?[] values, Func<NpgsqlDataReader, T> read, Guid projectId, Func<T, AuditEntry> audit,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        T row;
+        await using (var command = new NpgsqlCommand(sql, connection, transaction))
+        {
+            Add(command, values);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return default;
+            row = read(reader);
+        }
+        await using (var batch = new NpgsqlBatch(connection, transaction))
+        {
+            batch.BatchCommands.Add(AuditWrites.Insert(projectId, audit(row)));
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return row;
     }
 
     private static void Add(NpgsqlCommand command, params object?[] values)

@@ -24,8 +24,20 @@ public static class StaffGroupTexts
     public const string EditNotSent =
         "Edits are not passed on: the customer already has the first version. Send the correction as a new message.";
 
-    public const string FilesNotSent =
-        "Files sent here are not passed on to the customer; attach them to a reply in the dashboard. The text was sent.";
+    public const string NoteFilesNotKept = "Notes keep text only: the file was not kept. Attach it to a note in the dashboard.";
+
+    public static string FileTooLarge(long? bytes) =>
+        "Not sent to the customer: Telegram lets a bot fetch files of up to 20 MB" + (bytes is { } size ? $", and this one is {size / 1024.0 / 1024.0:0.0} MB" : "") +
+        ". Attach it to a reply in the dashboard (up to 50 MB) or share a link.";
+
+    public static string FileUnavailable(string reason) =>
+        $"Not sent to the customer: the bot could not fetch the file from Telegram ({reason}). Send it again, or attach it to a reply in the dashboard.";
+
+    /// <summary>The note prompt: it names the person who pressed Note, so that Telegram opens the reply for them only.</summary>
+    public static string NotePrompt(string? username) =>
+        (username is null ? "Reply" : $"@{username}, reply") + " to this message to add an internal note (the customer will not see it).";
+
+    public const string NotePlaceholder = "Internal note";
 
     public static string Refused(string reason) => $"Not done: {reason}";
 

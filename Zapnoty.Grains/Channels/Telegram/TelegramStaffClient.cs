@@ -65,6 +65,19 @@ public sealed class TelegramStaffClient(IOptions<TelegramOptions> options, ILogg
         });
 
     /// <summary>
+    /// A message that opens the reply field (ForceReply): for the people it names only when
+    /// <paramref name="selective"/>. Done with the message's id, to recognise the replies to it.
+    /// </summary>
+    public Task<StaffCall> SendPrompt(string token, string chatId, int? threadId, string text, bool selective, string placeholder,
+        CancellationToken cancellationToken) =>
+        Call(token, chatId, async (bot, chat) =>
+        {
+            var markup = new ForceReplyMarkup { Selective = selective, InputFieldPlaceholder = placeholder };
+            var sent = await bot.SendMessage(chat, Fit(text, 4096), replyMarkup: markup, messageThreadId: threadId, cancellationToken: cancellationToken);
+            return sent.Id.ToString(CultureInfo.InvariantCulture);
+        });
+
+    /// <summary>
     /// A file the customer sent, again by its file id (the same bot received it, so Telegram
     /// serves it without a download), with a caption; photos as photos, the rest as documents.
     /// </summary>

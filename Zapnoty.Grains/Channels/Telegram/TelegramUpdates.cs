@@ -61,7 +61,8 @@ public static class TelegramUpdates
         if (text is null && attachments.Count == 0)
             return null;
         return new IncomingUpdate(key, kind, ChatIdOf(chat), UserOf(from), text, attachments,
-            message.Id.ToString(CultureInfo.InvariantCulture), CallbackId: null, CallbackData: null, at, ThreadId: ThreadOf(message), ChatTitle: TitleOf(chat));
+            message.Id.ToString(CultureInfo.InvariantCulture), CallbackId: null, CallbackData: null, at, ThreadId: ThreadOf(message), ChatTitle: TitleOf(chat),
+            ReplyToMessageId: ReplyOf(message));
     }
 
     private static IncomingUpdate? FromCallback(string key, CallbackQuery callback, DateTimeOffset receivedAt)
@@ -119,6 +120,15 @@ public static class TelegramUpdates
     private static string? ThreadOf(Message message) =>
         message.Chat.Type == ChatType.Supergroup && message.IsTopicMessage && message.MessageThreadId is { } thread
             ? thread.ToString(CultureInfo.InvariantCulture)
+            : null;
+
+    /// <summary>
+    /// The group message this one replies to. In a topic, Telegram sets reply_to_message on every
+    /// message, to the topic's creation message when it answers nothing in particular: that one is no reply.
+    /// </summary>
+    private static string? ReplyOf(Message message) =>
+        message.Chat.Type == ChatType.Supergroup && message.ReplyToMessage is { } replied && replied.Id != message.MessageThreadId
+            ? replied.Id.ToString(CultureInfo.InvariantCulture)
             : null;
 
     private static string? TitleOf(Chat chat) => chat.Type == ChatType.Supergroup ? chat.Title : null;

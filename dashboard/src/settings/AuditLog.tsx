@@ -13,6 +13,7 @@ const areas: [string, string][] = [
   ['member', 'Team'], ['ownership', 'Ownership'], ['settings', 'Settings'], ['ticket_type', 'Ticket types'],
   ['canned_reply', 'Canned replies'], ['webhook', 'Webhooks'], ['api_key', 'API keys'], ['bot', 'Bots'],
   ['bot_texts', 'Bot texts'], ['billing', 'Billing'], ['project', 'Project'],
+  ['staff_group', 'Telegram staff group'],
 ];
 
 export function AuditLog({ projectId }: SectionProps) {
