@@ -34,7 +34,7 @@ internal static class BulkLoadIndexes
         await using var connection = await db.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
         await Execute(connection, Record);
-        foreach (var name in await Names(connection, "SELECT name FROM bench_set_aside_indexes WHERE to_regclass(name) IS NOT NULL"))
+        foreach (var (name, _) in await Rows(connection, "SELECT name, '' FROM bench_set_aside_indexes WHERE to_regclass(name) IS NOT NULL"))
             await Execute(connection, $"DROP INDEX {Quote(name)}");
         await transaction.CommitAsync();
     }
@@ -43,15 +43,14 @@ internal static class BulkLoadIndexes
     public static async Task Build(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync();
-        if (await Names(connection, "SELECT to_regclass('bench_set_aside_indexes')::text") is not [{ } _]) return;
+        if (await Rows(connection, "SELECT to_regclass('bench_set_aside_indexes')::text, ''") is not [_]) return;
         await Execute(connection, "SET maintenance_work_mem = '1GB'");
-        foreach (var name in await Names(connection, "SELECT name FROM bench_set_aside_indexes ORDER BY name"))
+        foreach (var (name, definition) in await Rows(connection, "SELECT name, definition FROM bench_set_aside_indexes ORDER BY name"))
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
             await using var transaction = await connection.BeginTransactionAsync();
-            var definition = (await Names(connection, $"SELECT definition FROM bench_set_aside_indexes WHERE name = '{name}'"))[0];
             await Execute(connection, definition.Replace(" INDEX ", " INDEX IF NOT EXISTS ", StringComparison.Ordinal));
-            await Execute(connection, $"DELETE FROM bench_set_aside_indexes WHERE name = '{name}'");
+            await Execute(connection, $"DELETE FROM bench_set_aside_indexes WHERE name = '{name.Replace("'", "''")}'");
             await transaction.CommitAsync();
             Console.WriteLine($"built index {name} in {started.Elapsed.TotalSeconds:F0} s");
         }
@@ -59,14 +58,15 @@ internal static class BulkLoadIndexes
 
     private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
 
-    private static async Task<List<string>> Names(NpgsqlConnection connection, string sql)
+    /// <summary>The rows of a two-column query, those whose first column is null left out.</summary>
+    private static async Task<List<(string Name, string Other)>> Rows(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync();
-        var names = new List<string>();
+        var rows = new List<(string, string)>();
         while (await reader.ReadAsync())
-            if (!reader.IsDBNull(0)) names.Add(reader.GetString(0));
-        return names;
+            if (!reader.IsDBNull(0)) rows.Add((reader.GetString(0), reader.GetString(1)));
+        return rows;
     }
 
     private static async Task Execute(NpgsqlConnection connection, string sql)
