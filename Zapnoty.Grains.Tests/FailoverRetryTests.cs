@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.Hosting;
+using Orleans.Metadata;
 using Orleans.Runtime.Placement;
 using Orleans.TestingHost;
 using Zapnoty.Grains.Cluster;
@@ -56,8 +57,11 @@ public sealed class FailoverCluster : IAsyncLifetime
         // covers them. The cluster check measures the detector.
         builder.Properties["Zapnoty:CrashDetection:Enabled"] = "false";
         builder.Properties["Zapnoty:GrainCallRetry:Budget"] = "00:00:15";
+        // Long enough for the older silo's failing call to arrive, short enough for the other tests.
+        builder.Properties["Zapnoty:GrainCallRetry:OlderSiloMemory"] = "00:00:10";
         builder.AddSiloBuilderConfigurator<ZapnotyTestSilo>();
         builder.AddSiloBuilderConfigurator<ProductionMembership>();
+        builder.AddSiloBuilderConfigurator<OlderReleaseSilo>();
         builder.AddClientBuilderConfigurator<ZapnotyTestClient>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -96,6 +100,24 @@ public sealed class FailoverCluster : IAsyncLifetime
 public sealed class ProductionMembership : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder) => siloBuilder.UseZapnotyMembership(siloBuilder.Configuration);
+}
+
+/// <summary>
+/// While <see cref="Next"/> is set, the silo being built stands in for a release before
+/// idempotency keys: its manifest does not promise to dedupe write keys (<see cref="KeyDedupeManifest"/>).
+/// </summary>
+public sealed class OlderReleaseSilo : ISiloConfigurator
+{
+    public static volatile bool Next;
+
+    public void Configure(ISiloBuilder siloBuilder)
+    {
+        if (!Next) return;
+        siloBuilder.ConfigureServices(services =>
+        {
+            foreach (var promise in services.Where(s => s.ImplementationType == typeof(KeyDedupeManifest)).ToList()) services.Remove(promise);
+        });
+    }
 }
 
 /// <summary>Counts its runs, then stays busy: a call to it is known to have run when its silo goes.</summary>
@@ -199,6 +221,50 @@ public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<
         Assert.Equal(message.Id, (await ticket.Get()).Messages.Single(m => m.Author == MessageAuthor.Agent).Id);
     }
 
+    [Fact]
+    public async Task A_keyed_reply_whose_silo_of_a_release_without_keys_died_while_it_ran_is_not_sent_again()
+    {
+        var db = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<NpgsqlDataSource>();
+        var manifest = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IClusterManifestProvider>();
+        var (_, ticketId) = await ApiTicket(db);
+        SiloHandle older;
+        OlderReleaseSilo.Next = true;
+        try { older = await cluster.Cluster.StartAdditionalSiloAsync(); }
+        finally { OlderReleaseSilo.Next = false; }
+        await Until(() => Task.FromResult(manifest.Current.Silos.ContainsKey(older.SiloAddress)));
+        var replyType = manifest.LocalGrainManifest.Interfaces
+            .Single(i => i.Value.Properties.GetValueOrDefault(WellKnownGrainInterfaceProperties.TypeName) == nameof(ITicketGrain)).Key;
+        // This release promises to dedupe; the older silo does not, so the cluster as a whole does not.
+        Assert.True(manifest.LocalGrainManifest.Interfaces[replyType].Properties.ContainsKey(KeyDedupeManifest.Property));
+        Assert.False(manifest.Current.Silos[older.SiloAddress].Interfaces[replyType].Properties.ContainsKey(KeyDedupeManifest.Property));
+        Assert.False(KeyDedupeManifest.EverySiloDedupes(manifest.Current, replyType));
+        var ticket = cluster.FromA.GetGrain<ITicketGrain>(ticketId);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, older.SiloAddress);
+        await ticket.Summary();
+        RequestContext.Clear();
+        using var retries = new RetryCounter();
+
+        await using var holder = await db.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await Execute(holder, "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", ticketId);
+        var reply = ticket.Reply(new AgentReply(Actor.System, "It left our warehouse today.", WriteKey.Generated()));
+        await Until(async () => await Count(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE tickets%'", null) > 0);
+
+        await cluster.Cluster.KillSiloAsync(older);
+        // An older release would store the reply without its key once the row is free: a retry
+        // would store it twice. The call fails instead (the API answers 503), and is not retried.
+        await Until(() => Task.FromResult(retries.Count > 0 || reply.IsCompleted), TimeSpan.FromSeconds(90));
+        await hold.RollbackAsync();
+        await Assert.ThrowsAnyAsync<OrleansException>(() => reply);
+        Assert.Equal(0, retries.Count);
+
+        // Keyed writes are retried again a while after the older silo left (and other tests of this cluster rely on it).
+        var watch = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<OlderSilosWatch>();
+        Assert.False(watch.KeyedRetryIsSafe(replyType));
+        await Until(() => Task.FromResult(watch.KeyedRetryIsSafe(replyType)), TimeSpan.FromSeconds(90));
+        Assert.True(KeyDedupeManifest.EverySiloDedupes(manifest.Current, replyType));
+    }
+
     /// <summary>A project with a website ticket, made through silo A's grains.</summary>
     private async Task<(Guid ProjectId, Guid TicketId)> ApiTicket(NpgsqlDataSource db)
     {
@@ -226,12 +292,12 @@ public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task Until(Func<Task<bool>> condition)
+    private static async Task Until(Func<Task<bool>> condition, TimeSpan? limit = null)
     {
         var deadline = Stopwatch.StartNew();
         while (!await condition())
         {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException("The condition never held.");
+            if (deadline.Elapsed > (limit ?? TimeSpan.FromSeconds(20))) throw new TimeoutException("The condition never held.");
             await Task.Delay(20);
         }
     }

@@ -26,6 +26,9 @@ public static class SiloSetup
         services.AddHostedService<ShutdownDrain>();
         services.Configure<GrainCallRetryOptions>(configuration.GetSection(GrainCallRetryOptions.Section));
         services.AddSingleton<IOutgoingGrainCallFilter, GrainCallRetry>();
+        services.AddSingleton<Orleans.Metadata.IGrainInterfacePropertiesProvider, KeyDedupeManifest>();
+        services.AddSingleton<OlderSilosWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<OlderSilosWatch>());
         services.AddSingleton<IIncomingGrainCallFilter, InterruptedCallMarking>();
         services.Configure<CrashDetectionOptions>(configuration.GetSection(CrashDetectionOptions.Section));
         services.AddHostedService<CrashedSiloDetector>();

@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Metadata;
 using Zapnoty.Grains.Observability;
 
 namespace Zapnoty.Grains.Cluster;
@@ -23,6 +25,13 @@ public sealed class GrainCallRetryOptions
 
     /// <summary>The first pause; each next one doubles, each drawn between half and all of it.</summary>
     public TimeSpan FirstDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// How long after a silo that does not dedupe write keys (an older release) was last in the
+    /// cluster keyed writes are still not retried (<see cref="OlderSilosWatch"/>): far longer
+    /// than a call takes to fail after its silo left.
+    /// </summary>
+    public TimeSpan OlderSiloMemory { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>
@@ -44,7 +53,8 @@ public sealed class GrainCallRetryOptions
 /// <see cref="GrainCallRetryOptions.Budget"/>; each retry is counted on
 /// <c>zapnoty.grain_call.retries</c> and logged.
 /// </summary>
-public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> options, IMeterFactory meters, ILogger<GrainCallRetry> log) : IOutgoingGrainCallFilter
+public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> options, IMeterFactory meters, ILogger<GrainCallRetry> log, IServiceProvider services)
+    : IOutgoingGrainCallFilter
 {
     /// <summary>
     /// The message of the <see cref="SiloUnavailableException"/> Orleans attaches to rejections
@@ -69,7 +79,8 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
                 await context.Invoke();
                 return;
             }
-            catch (Exception e) when (Ours(context) && Reason(e, context.InterfaceMethod, Arguments(context.Request)) is { } reason && Pause(attempt, started, budget) is { } pause)
+            catch (Exception e) when (Ours(context) && Reason(e, context.InterfaceMethod, Arguments(context.Request)) is { } reason
+                && (reason != "keyed" || EverySiloDedupes(context.InterfaceType)) && Pause(attempt, started, budget) is { } pause)
             {
                 _retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
                 LogRetry(log, context.InterfaceName, context.MethodName, attempt, pause, reason, e.GetType().Name);
@@ -113,6 +124,19 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
         : method.IsDefined(typeof(IdempotentWhenKeyedAttribute), inherit: true) ? Repeatability.WhenKeyed
         : Repeatability.Never;
 
+    /// <summary>
+    /// A keyed write may have run on a silo of a release that does not store keys (a rolling
+    /// upgrade from before them); then it is not sent again (<see cref="OlderSilosWatch"/>).
+    /// Resolved at the first keyed failure: the cluster's manifest provider makes grain calls
+    /// itself, so it cannot be a dependency of this filter.
+    /// </summary>
+    private bool EverySiloDedupes(GrainInterfaceType interfaceType)
+    {
+        if (services.GetRequiredService<OlderSilosWatch>().KeyedRetryIsSafe(interfaceType)) return true;
+        LogNotDeduped(log, interfaceType.ToString());
+        return false;
+    }
+
     private static IEnumerable<object?> Arguments(Orleans.Serialization.Invocation.IInvokable request)
     {
         for (var i = 0; i < request.GetArgumentCount(); i++) yield return request.GetArgument(i);
@@ -124,6 +148,10 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
         var pause = ceiling * (0.5 + Random.Shared.NextDouble() / 2);
         return Stopwatch.GetElapsedTime(started) + pause <= budget ? pause : null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Not retrying a keyed write to {Interface}: a silo of the cluster does not dedupe write keys (an older release), so the call may have run there")]
+    private static partial void LogNotDeduped(ILogger logger, string @interface);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Retrying grain call {Interface}.{Method} (attempt {Attempt} failed) in {Pause}: {Reason}, {Exception}")]

@@ -8,6 +8,30 @@ namespace Zapnoty.Grains.Tickets;
 public sealed partial class TicketGrain
 {
     /// <summary>
+    /// Runs <paramref name="write"/> as <see cref="Keyed"/> does, and once more when this
+    /// activation's copy of the row turned out stale.
+    /// </summary>
+    private async Task<MessageView> Once(WriteKey? key, Func<Task<MessageView>> write)
+    {
+        try
+        {
+            return await Keyed(key, write);
+        }
+        catch (DomainException e) when (e is { Kind: DomainErrorKind.Conflict, Message: ChangedElsewhere })
+        {
+            // The row moved on behind this activation, which has reloaded it: it started from
+            // its creation's row while the ticket ran on a silo that then died (FreshTickets), or
+            // a second activation wrote. The write rolled back whole (message, key, credit), so
+            // it runs once more on what is stored, as the client's retry would; only a second
+            // refusal in a row reaches the client.
+            return await Keyed(key, write);
+        }
+    }
+
+    /// <summary>The refusal of a write whose ticket row was changed by another activation since this one read it.</summary>
+    private const string ChangedElsewhere = "The ticket was changed at the same time by another request; retry.";
+
+    /// <summary>
     /// Runs <paramref name="write"/>, whose transaction stores <paramref name="key"/> (see
     /// <see cref="KeyClaim"/>). When the key is already stored, the write is a repeat (a client's,
     /// or the API's retry of a call whose silo left after it ran, maybe in another activation):
@@ -15,7 +39,7 @@ public sealed partial class TicketGrain
     /// credits is checked the same way (the first run may have spent the last one), and so is a
     /// stale-reply refusal (the first run's own message is the newer one a repeat would see).
     /// </summary>
-    private async Task<MessageView> Once(WriteKey? key, Func<Task<MessageView>> write)
+    private async Task<MessageView> Keyed(WriteKey? key, Func<Task<MessageView>> write)
     {
         if (key is null) return await write();
         try

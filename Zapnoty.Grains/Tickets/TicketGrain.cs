@@ -342,7 +342,7 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         {
             log.LogWarning("Ticket {TicketId} was written elsewhere (version {Version} is stale); reloading", before.Id, before.Version);
             await Reload(CancellationToken.None);
-            throw DomainException.Conflict("The ticket was changed at the same time by another request; retry.");
+            throw DomainException.Conflict(ChangedElsewhere);
         }
         if (message is not null && saved.ReplyUndeliverable)
             message = message with { Delivery = Delivery.Failed, DeliveryError = OutboxWrites.NoEndpointError };
