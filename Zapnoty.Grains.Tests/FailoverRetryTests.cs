@@ -58,7 +58,7 @@ public sealed class FailoverCluster : IAsyncLifetime
         builder.Properties["Zapnoty:CrashDetection:Enabled"] = "false";
         builder.Properties["Zapnoty:GrainCallRetry:Budget"] = "00:00:15";
         // Long enough for the older silo's failing call to arrive, short enough for the other tests.
-        builder.Properties["Zapnoty:GrainCallRetry:OlderSiloMemory"] = "00:00:10";
+        builder.Properties["Zapnoty:GrainCallRetry:OlderSiloMemory"] = "00:00:20";
         builder.AddSiloBuilderConfigurator<ZapnotyTestSilo>();
         builder.AddSiloBuilderConfigurator<ProductionMembership>();
         builder.AddSiloBuilderConfigurator<OlderReleaseSilo>();
@@ -196,23 +196,10 @@ public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<
         var (projectId, ticketId) = await ApiTicket(db);
         var doomed = await cluster.Cluster.StartAdditionalSiloAsync();
         var ticket = cluster.FromA.GetGrain<ITicketGrain>(ticketId);
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, doomed.SiloAddress);
-        await ticket.Summary();
-        RequestContext.Clear();
-        using var retries = new RetryCounter();
-
-        // The ticket row is held, so the reply runs on the doomed silo and waits in its transaction.
-        await using var holder = await db.OpenConnectionAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await Execute(holder, "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", ticketId);
-        var reply = ticket.Reply(new AgentReply(Actor.System, "It left our warehouse today.", WriteKey.Generated()));
-        await Until(async () => await Count(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE tickets%'", null) > 0);
 
         // The silo dies mid-call: the caller cannot know whether the reply was stored. Its
         // transaction may still commit once the row is free (its process lives on here).
-        await cluster.Cluster.KillSiloAsync(doomed);
-        await Until(() => Task.FromResult(retries.Count > 0 || reply.IsCompleted));
-        await hold.RollbackAsync();
+        var (reply, _) = await ReplyKilledMidway(db, ticketId, doomed);
         var message = await reply.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal("It left our warehouse today.", message.Text);
@@ -238,31 +225,41 @@ public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<
         Assert.True(manifest.LocalGrainManifest.Interfaces[replyType].Properties.ContainsKey(KeyDedupeManifest.Property));
         Assert.False(manifest.Current.Silos[older.SiloAddress].Interfaces[replyType].Properties.ContainsKey(KeyDedupeManifest.Property));
         Assert.False(KeyDedupeManifest.EverySiloDedupes(manifest.Current, replyType));
-        var ticket = cluster.FromA.GetGrain<ITicketGrain>(ticketId);
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, older.SiloAddress);
-        await ticket.Summary();
-        RequestContext.Clear();
-        using var retries = new RetryCounter();
 
-        await using var holder = await db.OpenConnectionAsync();
-        await using var hold = await holder.BeginTransactionAsync();
-        await Execute(holder, "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", ticketId);
-        var reply = ticket.Reply(new AgentReply(Actor.System, "It left our warehouse today.", WriteKey.Generated()));
-        await Until(async () => await Count(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE tickets%'", null) > 0);
-
-        await cluster.Cluster.KillSiloAsync(older);
         // An older release would store the reply without its key once the row is free: a retry
         // would store it twice. The call fails instead (the API answers 503), and is not retried.
-        await Until(() => Task.FromResult(retries.Count > 0 || reply.IsCompleted), TimeSpan.FromSeconds(90));
-        await hold.RollbackAsync();
+        var (reply, retries) = await ReplyKilledMidway(db, ticketId, older);
         await Assert.ThrowsAnyAsync<OrleansException>(() => reply);
-        Assert.Equal(0, retries.Count);
+        Assert.Equal(0, retries);
 
         // Keyed writes are retried again a while after the older silo left (and other tests of this cluster rely on it).
         var watch = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<OlderSilosWatch>();
         Assert.False(watch.KeyedRetryIsSafe(replyType));
         await Until(() => Task.FromResult(watch.KeyedRetryIsSafe(replyType)), TimeSpan.FromSeconds(90));
         Assert.True(KeyDedupeManifest.EverySiloDedupes(manifest.Current, replyType));
+    }
+
+    /// <summary>
+    /// Places the ticket on <paramref name="silo"/>, sends it a keyed reply from silo A whose
+    /// transaction waits on a row lock held here, kills the silo, and frees the row once the
+    /// call was retried or ended. The reply, and how many grain calls were retried meanwhile.
+    /// </summary>
+    private async Task<(Task<MessageView> Reply, long Retries)> ReplyKilledMidway(NpgsqlDataSource db, Guid ticketId, SiloHandle silo)
+    {
+        var ticket = cluster.FromA.GetGrain<ITicketGrain>(ticketId);
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, silo.SiloAddress);
+        await ticket.Summary();
+        RequestContext.Clear();
+        using var retries = new RetryCounter();
+        await using var holder = await db.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await Execute(holder, "SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE", ticketId);
+        var reply = ticket.Reply(new AgentReply(Actor.System, "It left our warehouse today.", WriteKey.Generated()));
+        await Until(async () => await Count(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE tickets%'", null) > 0);
+        await cluster.Cluster.KillSiloAsync(silo);
+        await Until(() => Task.FromResult(retries.Count > 0 || reply.IsCompleted), TimeSpan.FromSeconds(90));
+        await hold.RollbackAsync();
+        return (reply, retries.Count);
     }
 
     /// <summary>A project with a website ticket, made through silo A's grains.</summary>
