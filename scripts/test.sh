@@ -29,7 +29,10 @@ export ZAPNOTY_TEST_S3RVER="$root/.tools/s3rver/node_modules/s3rver/bin/s3rver.j
 # The dashboard tests drive the built app; a missing dist/ fails them, never skips them.
 dashboard_build "$root"
 
-pg_start_throwaway test
+# Test classes run in parallel, each with its own cluster and connection pools (and killed
+# in-process silos keep theirs until the class ends): on a loaded machine more of them overlap
+# than the 300 connections a product server gets.
+PG_SERVER_OPTIONS="${PG_SERVER_OPTIONS:-} -c max_connections=800" pg_start_throwaway test
 port=$PG_THROWAWAY_PORT
 echo "Test PostgreSQL on 127.0.0.1:$port"
 
