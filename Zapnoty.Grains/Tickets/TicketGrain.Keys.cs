@@ -7,29 +7,8 @@ namespace Zapnoty.Grains.Tickets;
 /// <summary>Replies and customer messages with an idempotency key: stored with the message, answered again on a repeat.</summary>
 public sealed partial class TicketGrain
 {
-    /// <summary>
-    /// Runs <paramref name="write"/> as <see cref="Keyed"/> does, and once more when this
-    /// activation's copy of the row turned out stale.
-    /// </summary>
-    private async Task<MessageView> Once(WriteKey? key, Func<Task<MessageView>> write)
-    {
-        try
-        {
-            return await Keyed(key, write);
-        }
-        catch (DomainException e) when (e is { Kind: DomainErrorKind.Conflict, Message: ChangedElsewhere })
-        {
-            // The row moved on behind this activation, which has reloaded it: it started from
-            // its creation's row while the ticket ran on a silo that then died (FreshTickets), or
-            // a second activation wrote. The write rolled back whole (message, key, credit), so
-            // it runs once more on what is stored, as the client's retry would; only a second
-            // refusal in a row reaches the client.
-            return await Keyed(key, write);
-        }
-    }
-
-    /// <summary>The refusal of a write whose ticket row was changed by another activation since this one read it.</summary>
-    private const string ChangedElsewhere = "The ticket was changed at the same time by another request; retry.";
+    /// <summary>Runs <paramref name="write"/> as <see cref="Keyed"/> does, once more on a stale row (<see cref="AgainIfStale{T}"/>).</summary>
+    private Task<MessageView> Once(WriteKey? key, Func<Task<MessageView>> write) => AgainIfStale(() => Keyed(key, write));
 
     /// <summary>
     /// Runs <paramref name="write"/>, whose transaction stores <paramref name="key"/> (see

@@ -10,7 +10,9 @@ namespace Zapnoty.Grains.Tickets;
 // Internal notes, and the notifications a note or an assignment makes.
 public sealed partial class TicketGrain
 {
-    public async Task<MessageView> Note(AgentNote note)
+    public Task<MessageView> Note(AgentNote note) => AgainIfStale(() => NoteOnce(note));
+
+    private async Task<MessageView> NoteOnce(AgentNote note)
     {
         TicketRules.RequireText(note.Text);
         var before = await Writable();

@@ -12,7 +12,9 @@ public sealed partial class TicketGrain
 {
     private TagStore TagRows => ServiceProvider.GetRequiredService<TagStore>();
 
-    public async Task<TicketView> SetTags(Actor actor, IReadOnlyList<Guid> tagIds)
+    public Task<TicketView> SetTags(Actor actor, IReadOnlyList<Guid> tagIds) => AgainIfStale(() => SetTagsOnce(actor, tagIds));
+
+    private async Task<TicketView> SetTagsOnce(Actor actor, IReadOnlyList<Guid> tagIds)
     {
         var before = await Writable();
         var wanted = tagIds.Distinct().ToList();
@@ -28,7 +30,9 @@ public sealed partial class TicketGrain
         return await ReplaceTags(before, actor, TagChange.Of(before, wanted, found));
     }
 
-    public async Task<TicketView> AddTags(Actor actor, IReadOnlyList<Guid> tagIds)
+    public Task<TicketView> AddTags(Actor actor, IReadOnlyList<Guid> tagIds) => AgainIfStale(() => AddTagsOnce(actor, tagIds));
+
+    private async Task<TicketView> AddTagsOnce(Actor actor, IReadOnlyList<Guid> tagIds)
     {
         var before = await Writable();
         return await WithTagsAdded(before, tagIds) is { } change ? await ReplaceTags(before, actor, change) : before;

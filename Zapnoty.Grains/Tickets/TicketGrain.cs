@@ -61,7 +61,9 @@ public sealed partial class TicketGrain(TicketStore store, TimeProvider clock, I
         return new CustomerFile(files[index], ticket.Route);
     }
 
-    public async Task<TicketView> Edit(TicketEdit edit)
+    public Task<TicketView> Edit(TicketEdit edit) => AgainIfStale(() => EditOnce(edit));
+
+    private async Task<TicketView> EditOnce(TicketEdit edit)
     {
         var before = await Writable();
         var now = clock.StoredNow();
