@@ -30,6 +30,9 @@ public static class SiloSetup
         services.AddSingleton<OlderSilosWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<OlderSilosWatch>());
         services.AddSingleton<IIncomingGrainCallFilter, InterruptedCallMarking>();
+        // A database fault escaping a grain (a refused connection, a timeout) reaches the caller
+        // and the API's error log as itself; without a codec it arrived as CodecNotFoundException.
+        services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         services.Configure<CrashDetectionOptions>(configuration.GetSection(CrashDetectionOptions.Section));
         services.AddHostedService<CrashedSiloDetector>();
         return services;
