@@ -73,13 +73,18 @@ public sealed partial class TicketList
     /// <summary>How many matches of a place are sorted by number; a term matching more is walked instead.</summary>
     public const int CandidateCap = 1000;
 
-    private const string Snippets = $"""
-        SELECT x.ticket_id, hit.id, ts_headline('russian'::regconfig, hit.text, {Words},
+    // The page of the message place with each ticket's newest matching message and an excerpt of
+    // it, in the page's statement: the excerpts cost no round trip of their own. The page is cut
+    // first (LIMIT inside), so ts_headline runs for the listed tickets only; page(ticket_id) names
+    // the first column, t.id, which the row shares with c.id.
+    private const string WithSnippet = $"""
+        SELECT page.*, hit.id, ts_headline('russian'::regconfig, hit.text, {Words},
                    'MaxFragments=1, MaxWords=24, MinWords=10, FragmentDelimiter=" … ", StartSel="", StopSel=""')
-          FROM unnest(@tickets) x(ticket_id)
-         CROSS JOIN LATERAL (SELECT m.id, m.text FROM ticket_messages m
-                              WHERE m.ticket_id = x.ticket_id AND ({MessageWords} @@ {Words}) IS TRUE
-                              ORDER BY m.seq DESC LIMIT 1) hit
+          FROM (@page) page(ticket_id)
+          LEFT JOIN LATERAL (SELECT m.id, m.text FROM ticket_messages m
+                              WHERE m.ticket_id = page.ticket_id AND ({MessageWords} @@ {Words}) IS TRUE
+                              ORDER BY m.seq DESC LIMIT 1) hit ON true
+         ORDER BY page.number DESC
         """;
 
     /// <summary>
@@ -87,16 +92,17 @@ public sealed partial class TicketList
     /// within a place, after <paramref name="after"/>. Place by place, each an index walk that stops
     /// at the page's size, so a page costs what its places cost, never the whole project; a number
     /// alone is one index lookup. The statements of all places travel together where they can: the
-    /// estimates in one round trip, the candidates in one, the pages of places with candidates in
-    /// one, so a search costs a handful of round trips, not three or four per place.
+    /// estimates in one round trip, the candidates in one, the pages of places with candidates and
+    /// the message excerpts in one, so a search costs a handful of round trips, not three or four
+    /// per place. No transaction: each batch carries its own statement timeout (see BoundedBatch).
     /// </summary>
     public Task<IReadOnlyList<SearchHit>> Search(TicketFilter filter, SearchPosition? after, DateTimeOffset now, CancellationToken cancellationToken) =>
-        Bounded<IReadOnlyList<SearchHit>>(filter, async command =>
+        Stopped<IReadOnlyList<SearchHit>>(filter, async connection =>
         {
             var search = filter.Search ?? throw new ArgumentException("The filter has no search.", nameof(filter));
             var ranks = Ranks(search, after).ToList();
-            var known = await _wordStatistics.Known(command, WordIndexes.Values, cancellationToken);
-            var candidates = await CandidatesOf(command, filter, ranks, known, cancellationToken);
+            var known = await _wordStatistics.Known(connection, WordIndexes.Values, cancellationToken);
+            var candidates = await CandidatesOf(connection, filter, ranks, known, cancellationToken);
             var hits = new List<SearchHit>();
             // A place with candidates (or the number) is cheap whatever the page needs: read with the
             // others in one batch. A place walked newest first runs alone, and only if the page is short.
@@ -108,35 +114,44 @@ public sealed partial class TicketList
                     cheap.Add(rank);
                     continue;
                 }
-                await ReadPages(command, filter, cheap, after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
+                await ReadPages(connection, filter, cheap, after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
                 cheap.Clear();
                 if (hits.Count >= filter.Limit) break;
-                await ReadPages(command, filter, [rank], after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
+                await ReadPages(connection, filter, [rank], after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
             }
             if (hits.Count < filter.Limit)
-                await ReadPages(command, filter, cheap, after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
-            return await WithSnippets(command, hits, search, cancellationToken);
+                await ReadPages(connection, filter, cheap, after, filter.Limit - hits.Count, now, candidates, hits, cancellationToken);
+            return hits;
         }, cancellationToken);
 
     /// <summary>The pages of <paramref name="ranks"/> in one round trip, appended in rank order to <paramref name="hits"/> up to <paramref name="limit"/> more.</summary>
-    private static async Task ReadPages(NpgsqlCommand command, TicketFilter filter, IReadOnlyList<SearchRank> ranks, SearchPosition? after, int limit,
+    private static async Task ReadPages(NpgsqlConnection connection, TicketFilter filter, IReadOnlyList<SearchRank> ranks, SearchPosition? after, int limit,
         DateTimeOffset now, IReadOnlyDictionary<SearchRank, Guid[]> candidates, List<SearchHit> hits, CancellationToken cancellationToken)
     {
         if (ranks.Count == 0 || limit <= 0) return;
-        await using var batch = new NpgsqlBatch(command.Connection, command.Transaction);
+        await using var batch = BoundedBatch(connection);
         foreach (var rank in ranks)
         {
             await using var place = PlaceQuery(filter, rank, after, limit, now, candidates.GetValueOrDefault(rank));
             batch.BatchCommands.Add(InBatch(place));
         }
         var added = 0;
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await ExecuteBounded(batch, cancellationToken);
         foreach (var rank in ranks)
         {
             while (await reader.ReadAsync(cancellationToken))
-                if (added++ < limit) hits.Add(new SearchHit(TicketRows.Read(reader), rank));
+                if (added++ < limit) hits.Add(Hit(reader, rank));
             await reader.NextResultAsync(cancellationToken);
         }
+    }
+
+    /// <summary>A row of a place's page; the message place's rows end with the message and its excerpt (see <see cref="WithSnippet"/>).</summary>
+    private static SearchHit Hit(NpgsqlDataReader reader, SearchRank rank)
+    {
+        var hit = new SearchHit(TicketRows.Read(reader), rank);
+        var message = reader.FieldCount - 2;
+        return rank != SearchRank.Message || reader.IsDBNull(message) ? hit
+            : hit with { MessageId = reader.GetGuid(message), Snippet = reader.GetString(message + 1).Trim() };
     }
 
     private static NpgsqlBatchCommand InBatch(NpgsqlCommand command)
@@ -162,7 +177,8 @@ public sealed partial class TicketList
         foreach (var earlier in Ranks(search, null).Where(r => r < rank)) sql.Append(" AND NOT (").Append(Checks[earlier]).Append(')');
         if (after is not null && rank == after.Rank) sql.Append(" AND t.number < @before");
         sql.Append(" ORDER BY t.number DESC LIMIT @limit");
-        command.CommandText = Bind(command, sql.ToString(), search, after?.Number, limit, candidates);
+        var page = rank == SearchRank.Message ? WithSnippet.Replace("@page", sql.ToString(), StringComparison.Ordinal) : sql.ToString();
+        command.CommandText = Bind(command, page, search, after?.Number, limit, candidates);
         return command;
     }
 
@@ -171,8 +187,8 @@ public sealed partial class TicketList
     /// <see cref="CandidateCap"/> (public for the plan tests: the statistics are read anew).
     /// </summary>
     public static async Task<Guid[]?> CandidatesOf(NpgsqlCommand command, TicketFilter filter, SearchRank rank, CancellationToken cancellationToken) =>
-        (await CandidatesOf(command, filter, [rank], await SearchWordStatistics.Read(command, WordIndexes.Values, cancellationToken), cancellationToken))
-        .GetValueOrDefault(rank);
+        (await CandidatesOf(command.Connection!, filter, [rank], await SearchWordStatistics.Read(command.Connection!, WordIndexes.Values, cancellationToken),
+            cancellationToken)).GetValueOrDefault(rank);
 
     /// <summary>
     /// The matches by their indexes of those of <paramref name="ranks"/> that have at most
@@ -181,7 +197,7 @@ public sealed partial class TicketList
     /// entries alone takes longer than walking to a page of its newest matches). Each step is one
     /// round trip for all places: the words, the estimates asked for, the matches.
     /// </summary>
-    private static async Task<Dictionary<SearchRank, Guid[]>> CandidatesOf(NpgsqlCommand command, TicketFilter filter, IReadOnlyList<SearchRank> ranks,
+    private static async Task<Dictionary<SearchRank, Guid[]>> CandidatesOf(NpgsqlConnection connection, TicketFilter filter, IReadOnlyList<SearchRank> ranks,
         IReadOnlyDictionary<string, HashSet<string>> known, CancellationToken cancellationToken)
     {
         var places = ranks.Where(Candidates.ContainsKey).ToList();
@@ -192,11 +208,11 @@ public sealed partial class TicketList
         var throughIndex = new Dictionary<SearchRank, bool>();
         var wordPlaces = places.Where(WordIndexes.ContainsKey).ToList();
         var estimated = places.Except(wordPlaces).ToList();
-        await using (var first = new NpgsqlBatch(command.Connection, command.Transaction))
+        await using (var first = BoundedBatch(connection))
         {
             if (wordPlaces.Count > 0) first.BatchCommands.Add(SearchWordStatistics.WordsQuery(filter.Search!));
             foreach (var rank in estimated) first.BatchCommands.Add(Estimate(filter, rank));
-            await using var reader = await first.ExecuteReaderAsync(cancellationToken);
+            await using var reader = await ExecuteBounded(first, cancellationToken);
             if (wordPlaces.Count > 0)
             {
                 var words = await SearchWordStatistics.ReadWords(reader, cancellationToken);
@@ -211,22 +227,22 @@ public sealed partial class TicketList
         var askPlanner = wordPlaces.Where(r => !throughIndex.ContainsKey(r)).ToList();
         if (askPlanner.Count > 0)
         {
-            await using var second = new NpgsqlBatch(command.Connection, command.Transaction);
+            await using var second = BoundedBatch(connection);
             foreach (var rank in askPlanner) second.BatchCommands.Add(Estimate(filter, rank));
-            await using var reader = await second.ExecuteReaderAsync(cancellationToken);
+            await using var reader = await ExecuteBounded(second, cancellationToken);
             foreach (var rank in askPlanner)
                 if (await Expected(reader, cancellationToken) <= CandidateCap) throughIndex[rank] = false;
         }
         if (throughIndex.Count == 0) return found;
 
-        await using var matches = new NpgsqlBatch(command.Connection, command.Transaction);
+        await using var matches = BoundedBatch(connection);
         var read = places.Where(throughIndex.ContainsKey).ToList();
         foreach (var rank in read)
         {
             await using var query = CandidateQuery(filter, rank, throughIndex[rank])!;
             matches.BatchCommands.Add(InBatch(query));
         }
-        await using var rows = await matches.ExecuteReaderAsync(cancellationToken);
+        await using var rows = await ExecuteBounded(matches, cancellationToken);
         foreach (var rank in read)
         {
             var ids = new HashSet<Guid>();
@@ -279,7 +295,7 @@ public sealed partial class TicketList
         CancellationToken cancellationToken)
     {
         if (!WordIndexes.TryGetValue(rank, out var index)) return false;
-        var known = await SearchWordStatistics.Read(command, [index], cancellationToken);
+        var known = await SearchWordStatistics.Read(command.Connection!, [index], cancellationToken);
         await using var batch = new NpgsqlBatch(command.Connection, command.Transaction) { BatchCommands = { SearchWordStatistics.WordsQuery(search) } };
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         return (await SearchWordStatistics.ReadWords(reader, cancellationToken)).HasOneUnknownTo(known.GetValueOrDefault(index));
@@ -308,21 +324,6 @@ public sealed partial class TicketList
         Places.Keys.Order()
             .Where(rank => rank == SearchRank.Number ? search.Number is not null : search.Text is not null)
             .Where(rank => after is null || rank >= after.Rank);
-
-    /// <summary>The newest matching message of each ticket found by one, with an excerpt around the words.</summary>
-    private static async Task<IReadOnlyList<SearchHit>> WithSnippets(NpgsqlCommand command, List<SearchHit> hits, TicketSearch search,
-        CancellationToken cancellationToken)
-    {
-        var inMessages = hits.Where(h => h.Rank == SearchRank.Message).Select(h => h.Ticket.Id).ToArray();
-        if (inMessages.Length == 0) return hits;
-        command.Parameters.Clear();
-        command.Parameters.Add(new() { Value = inMessages });
-        command.CommandText = Bind(command, Snippets.Replace("@tickets", "$1"), search, null, 0);
-        var found = new Dictionary<Guid, (Guid Message, string Snippet)>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            while (await reader.ReadAsync(cancellationToken)) found[reader.GetGuid(0)] = (reader.GetGuid(1), reader.GetString(2).Trim());
-        return hits.Select(h => found.TryGetValue(h.Ticket.Id, out var m) ? h with { MessageId = m.Message, Snippet = m.Snippet } : h).ToList();
-    }
 
     /// <summary>Replaces the named placeholders of <paramref name="sql"/> that it uses by parameters of <paramref name="command"/>.</summary>
     private static string Bind(NpgsqlCommand command, string sql, TicketSearch search, long? before, int limit, Guid[]? ids = null)
