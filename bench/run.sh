@@ -16,7 +16,8 @@
 #              (1,000,000 when not given) beside 1,000 projects of 1,000, loaded by SQL; the list with
 #              each filter, counts, a deep page and searches at 4 and 32 clients vs the same statements
 #              in-process ([workers] is unused; the clients are fixed; the last argument, when given, is
-#              the number of other projects instead of 1,000).
+#              the number of other projects instead of 1,000). ZAPNOTY_BENCH_SCALE_CASES=q= measures only the
+#              cases whose name holds that text (here the searches), ZAPNOTY_BENCH_SCALE_CLIENTS=4 only 4 clients.
 #   live     — not part of "all" (about 2 minutes): two silos over one PostgreSQL; [workers] event streams
 #              (dashboards) on silo B while customers' Telegram updates are posted to silo A's webhook,
 #              [projects] per second for [seconds]: update → event read on B, p50/p95/p99/max and losses,

@@ -30,20 +30,20 @@ public sealed class SearchWordStatistics
     private sealed record Snapshot(long ReadAt, IReadOnlyDictionary<string, HashSet<string>> Known);
 
     /// <summary>The common words of each of <paramref name="indexes"/>, from the cache when fresh.</summary>
-    public async Task<IReadOnlyDictionary<string, HashSet<string>>> Known(NpgsqlCommand command, IReadOnlyCollection<string> indexes,
+    public async Task<IReadOnlyDictionary<string, HashSet<string>>> Known(NpgsqlConnection connection, IReadOnlyCollection<string> indexes,
         CancellationToken cancellationToken)
     {
         if (_current is { } current && System.Diagnostics.Stopwatch.GetElapsedTime(current.ReadAt) < Freshness) return current.Known;
-        var known = await Read(command, indexes, cancellationToken);
+        var known = await Read(connection, indexes, cancellationToken);
         _current = new Snapshot(System.Diagnostics.Stopwatch.GetTimestamp(), known);
         return known;
     }
 
     /// <summary>The common words of each of <paramref name="indexes"/> now; an index never analyzed has none.</summary>
-    public static async Task<IReadOnlyDictionary<string, HashSet<string>>> Read(NpgsqlCommand command, IReadOnlyCollection<string> indexes,
+    public static async Task<IReadOnlyDictionary<string, HashSet<string>>> Read(NpgsqlConnection connection, IReadOnlyCollection<string> indexes,
         CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(command.Connection, command.Transaction)
+        await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands = { new NpgsqlBatchCommand(CommonWords) { Parameters = { new() { Value = indexes.ToArray() } } } },
         };

@@ -49,24 +49,47 @@ public sealed partial class TicketList(NpgsqlDataSource dataSource)
     /// transaction): one caller's broad search cannot keep the shared database busy. A query
     /// cancelled by it is refused as a search to narrow.
     /// </summary>
-    private async Task<T> Bounded<T>(TicketFilter filter, Func<NpgsqlCommand, Task<T>> query, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var limit = new NpgsqlCommand($"SET LOCAL statement_timeout = {(int)StatementTimeout.TotalMilliseconds}", connection, transaction))
-            await limit.ExecuteNonQueryAsync(cancellationToken);
-        await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
-        try
+    private Task<T> Bounded<T>(TicketFilter filter, Func<NpgsqlCommand, Task<T>> query, CancellationToken cancellationToken) =>
+        Stopped(filter, async connection =>
         {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var limit = new NpgsqlCommand($"SET LOCAL statement_timeout = {(int)StatementTimeout.TotalMilliseconds}", connection, transaction))
+                await limit.ExecuteNonQueryAsync(cancellationToken);
+            await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
             var result = await query(command);
             await transaction.CommitAsync(cancellationToken);
             return result;
+        }, cancellationToken);
+
+    /// <summary>Runs <paramref name="query"/> on a connection of its own; a statement it runs that <see cref="StatementTimeout"/> cancels is refused as a list to narrow.</summary>
+    private async Task<T> Stopped<T>(TicketFilter filter, Func<NpgsqlConnection, Task<T>> query, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await query(connection);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && !cancellationToken.IsCancellationRequested)
         {
             var narrow = $"This list took longer than {StatementTimeout.TotalSeconds:0} s and was stopped. Narrow it: more words in q, a status or another filter.";
             throw filter.Search is null ? new DomainException(DomainErrorKind.Invalid, narrow) : DomainException.Invalid("q", narrow);
         }
+    }
+
+    // set_config(..., is_local => true) lasts until the end of the transaction, and a batch outside
+    // BEGIN is one implicit transaction up to its Sync: the statements after it in the batch run
+    // under the timeout (each its own, as with SET LOCAL), with no BEGIN, SET or COMMIT round trip.
+    private static readonly string BatchTimeout = $"SELECT set_config('statement_timeout', '{(int)StatementTimeout.TotalMilliseconds}', true)";
+
+    /// <summary>A batch on <paramref name="connection"/> whose statements run under <see cref="StatementTimeout"/>; read it with <see cref="ExecuteBounded"/>.</summary>
+    private static NpgsqlBatch BoundedBatch(NpgsqlConnection connection) => new(connection) { BatchCommands = { new NpgsqlBatchCommand(BatchTimeout) } };
+
+    /// <summary>Executes a <see cref="BoundedBatch"/>, the reader at the first statement added after the timeout.</summary>
+    private static async Task<NpgsqlDataReader> ExecuteBounded(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
+        var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return reader;
     }
 
     /// <summary>Appends the filter's conditions to <paramref name="sql"/>, each value as a parameter of <paramref name="command"/>.</summary>
