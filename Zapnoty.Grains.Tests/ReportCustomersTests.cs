@@ -96,6 +96,39 @@ public sealed class ReportCustomersTests
         Assert.Equal(new[] { ("Vera", 7L), ("Ivan", 3L), ("Olga", 1L) }, figures.Top.Select(t => (t.Name!, t.Tickets)).ToArray());
     }
 
+    [Fact]
+    public async Task A_customer_tied_with_the_tenth_and_fewer_tickets_in_all_time_but_a_lower_id_takes_the_tenth_place()
+    {
+        await using var db = NpgsqlDataSource.Create(await TestDatabase.Create("reportcustomertie"));
+        await new DatabaseMigrator(db, NullLogger<DatabaseMigrator>.Instance).MigrateAsync(CancellationToken.None);
+        var project = Guid.NewGuid();
+        await Execute(db, "INSERT INTO projects (id, name, slug, created_at, updated_at) VALUES ($1, 'tie', 'tie-' || $1, now(), now())", project);
+        // Nine with six tickets in March; "Late" four in March and three in April (seven in all
+        // time, walked first); "Early" four in March only, and the lower id: Early is tenth, not Late.
+        var nine = Enumerable.Range(0, 9).Select(_ => Guid.NewGuid()).ToArray();
+        var (late, early) = (Guid.Parse("ffffffff-0000-0000-0000-000000000000"), Guid.Parse("00000000-0000-0000-0000-000000000001"));
+        Guid[] all = [.. nine, late, early];
+        await Execute(db, """
+            INSERT INTO customers (id, project_id, channel, external_id, name, created_at)
+            SELECT c, $1, 'telegram', c::text, c::text, now() FROM unnest($2::uuid[]) c
+            """, project, all);
+        await Execute(db, "UPDATE customers SET name = CASE id WHEN $2 THEN 'Late' WHEN $3 THEN 'Early' ELSE name END WHERE project_id = $1", project, late, early);
+        var march = new DateTimeOffset(2026, 3, 2, 12, 0, 0, TimeSpan.Zero);
+        long number = 0;
+        var history = nine.SelectMany(c => Enumerable.Range(0, 6).Select(d => (c, march.AddDays(d), ++number))).ToList();
+        history.AddRange(Enumerable.Range(0, 7).Select(d => (late, march.AddDays(d < 4 ? d : 30 + d), ++number)));
+        history.AddRange(Enumerable.Range(0, 4).Select(d => (early, march.AddDays(d), ++number)));
+        await Insert(db, project, history);
+        var range = new ReportRange(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31));
+        var report = new CustomerReport(db) { ScanUpTo = 0 };
+
+        var figures = await report.Read(project, range, CancellationToken.None);
+
+        Assert.Equal(new CustomerFigures(11, 0, 0, 2, 9, []), figures with { Top = [] });
+        Assert.Equal(("Early", 4L), (figures.Top[^1].Name!, figures.Top[^1].Tickets));
+        Assert.Equal((await report.ReadByScan(project, range, CancellationToken.None)).Top, figures.Top);
+    }
+
     private static readonly ReportRange[] Ranges =
     [
         new(new DateOnly(2026, 2, 1), new DateOnly(2026, 6, 30)),
