@@ -86,7 +86,7 @@ public sealed record CsatFigures(long Requested, long Answered, long Comments, I
 /// <summary>How many ratings gave one score.</summary>
 public sealed record ScoreCount(int Score, long Count);
 
-/// <summary>The metric names of the rollups (migrations 0030 and 0033).</summary>
+/// <summary>The metric names of the rollups (migrations 0030, 0033 and 0041).</summary>
 public static class ReportMetrics
 {
     public const string Created = "created";
@@ -110,6 +110,12 @@ public static class ReportMetrics
 
     /// <summary>Ratings of one score, 1..5.</summary>
     public static string CsatScore(int score) => $"csat_{score}";
+
+    /// <summary>
+    /// Tickets with at least m later tickets of the same customer (m = 1, 2, 3, 5, 6), at their
+    /// creation (migration 0041): what tickets per customer is computed from; no figure shows it.
+    /// </summary>
+    public static string CustomerLater(int m) => $"customer_later_{m}";
 }
 
 /// <summary>

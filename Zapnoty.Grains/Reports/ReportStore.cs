@@ -82,8 +82,10 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
     /// Per local day or week: each local day [s, e) of the range read as the UTC day u it overlaps
     /// most (its row in <c>report_days</c>, the sum of its folded hours, plus its unfolded hours),
     /// less every hour of u outside the local day, plus every hour of the local day outside u. That
-    /// is exactly the local day's hours, for any zone: in UTC no folded hour is read at all, at a
-    /// whole-hour offset o 2·|o| hours a day instead of 24.
+    /// is exactly the local day's hours, for any zone. The days are read set-based: one range scan
+    /// of the range's UTC days (and one of its unfolded hours) joined to the local days, and hour
+    /// rows only for local days that are not their UTC day (none in UTC, 2·|o| hours a day at a
+    /// whole-hour offset o); a probe per day and branch cost more than the rows at 365 days.
     /// </summary>
     private static string TimeSeriesSql(ReportGrouping grouping)
     {
@@ -95,16 +97,21 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
                 SELECT d.local_day, d.s, d.e, u.u0, u.u0 + interval '1 day' AS u1, (u.u0 AT TIME ZONE 'UTC')::date AS u_day, w.tz
                   FROM w, LATERAL (SELECT g::date AS local_day, g AT TIME ZONE w.tz AS s, (g + interval '1 day') AT TIME ZONE w.tz AS e
                                      FROM generate_series($2::date::timestamp, $3::date::timestamp, interval '1 day') g) d,
-                       LATERAL (SELECT date_trunc('day', (d.s + (d.e - d.s) / 2) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS u0) u)
+                       LATERAL (SELECT date_trunc('day', (d.s + (d.e - d.s) / 2) AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS u0) u),
+            b AS MATERIALIZED (SELECT min(u_day) AS d0, max(u_day) AS d1, min(u0) AS h0, max(u1) AS h1 FROM l)
+            SELECT {key} AS key, x.metric, x.bucket, sum(x.n)::bigint, sum(x.seconds)::bigint, l.tz
+              FROM l JOIN (
+                    SELECT r.day AS u_day, r.metric, r.bucket, r.n, r.seconds
+                      FROM b JOIN report_days r ON r.project_id = $1 AND r.dim = $5 AND r.day >= b.d0 AND r.day <= b.d1
+                    UNION ALL
+                    SELECT (r.hour AT TIME ZONE 'UTC')::date, r.metric, r.bucket, r.n, r.seconds
+                      FROM b JOIN report_rollups r ON r.project_id = $1 AND NOT r.folded AND r.dim = $5 AND r.hour >= b.h0 AND r.hour < b.h1) x
+                ON x.u_day = l.u_day
+             GROUP BY 1, 2, 3, l.tz
+            UNION ALL
             SELECT {key} AS key, x.metric, x.bucket, sum(x.n)::bigint, sum(x.seconds)::bigint, l.tz
               FROM l, LATERAL (
-                    SELECT r.metric, r.bucket, r.n, r.seconds FROM report_days r
-                     WHERE r.project_id = $1 AND r.dim = $5 AND r.day = l.u_day
-                    UNION ALL
-                    SELECT r.metric, r.bucket, r.n, r.seconds FROM report_rollups r
-                     WHERE r.project_id = $1 AND NOT r.folded AND r.dim = $5 AND r.hour >= l.u0 AND r.hour < l.u1
-                    UNION ALL
-                    SELECT r.metric, r.bucket, -r.n, -r.seconds FROM report_rollups r
+                    SELECT r.metric, r.bucket, -r.n AS n, -r.seconds AS seconds FROM report_rollups r
                      WHERE r.project_id = $1 AND r.dim = $5 AND r.hour >= l.u0 AND r.hour < least(l.s, l.u1)
                     UNION ALL
                     SELECT r.metric, r.bucket, -r.n, -r.seconds FROM report_rollups r
@@ -115,6 +122,7 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
                     UNION ALL
                     SELECT r.metric, r.bucket, r.n, r.seconds FROM report_rollups r
                      WHERE r.project_id = $1 AND r.dim = $5 AND r.hour >= greatest(l.u1, l.s) AND r.hour < l.e) x
+             WHERE l.s <> l.u0 OR l.e <> l.u1
              GROUP BY 1, 2, 3, l.tz
             """;
     }
