@@ -214,6 +214,11 @@ public sealed class FailoverRetryTests(FailoverCluster cluster) : IClassFixture<
         var db = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<NpgsqlDataSource>();
         var manifest = ((InProcessSiloHandle)cluster.Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IClusterManifestProvider>();
         var (_, ticketId) = await ApiTicket(db);
+        var ticketType = manifest.LocalGrainManifest.Interfaces
+            .Single(i => i.Value.Properties.GetValueOrDefault(WellKnownGrainInterfaceProperties.TypeName) == nameof(ITicketGrain)).Key;
+        // A silo that never saw an older one retries keyed writes (as the cluster check needs).
+        var neverSawOne = new OlderSilosWatch(manifest, TimeProvider.System, Microsoft.Extensions.Options.Options.Create(new GrainCallRetryOptions()));
+        Assert.True(neverSawOne.KeyedRetryIsSafe(ticketType));
         SiloHandle older;
         OlderReleaseSilo.Next = true;
         try { older = await cluster.Cluster.StartAdditionalSiloAsync(); }

@@ -38,7 +38,8 @@ public sealed class KeyDedupeManifest : IGrainInterfacePropertiesProvider
 /// </summary>
 public sealed class OlderSilosWatch(IClusterManifestProvider manifests, TimeProvider clock, IOptions<GrainCallRetryOptions> options) : BackgroundService
 {
-    private long _lastSeenTicks = long.MinValue;
+    /// <summary>When a silo that does not dedupe was last in the manifest (UTC ticks); 0: never.</summary>
+    private long _lastSeenTicks;
 
     /// <summary>Whether every silo dedupes the keyed writes of <paramref name="interfaceType"/> now and did for the memory's span.</summary>
     public bool KeyedRetryIsSafe(GrainInterfaceType interfaceType)
@@ -48,7 +49,8 @@ public sealed class OlderSilosWatch(IClusterManifestProvider manifests, TimeProv
             Saw(manifests.Current);
             return false;
         }
-        return clock.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastSeenTicks) > options.Value.OlderSiloMemory.Ticks;
+        var lastSeen = Interlocked.Read(ref _lastSeenTicks);
+        return lastSeen == 0 || clock.GetUtcNow().UtcTicks - lastSeen > options.Value.OlderSiloMemory.Ticks;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
