@@ -29,14 +29,15 @@ internal static class CustomerReportSql
     /// created at or after the range's end. Only customers with tickets after the end have any
     /// (a = how many, up to 6): of their last tickets in the range (j = 1 the last), those with
     /// j &lt;= m and j - 1 + a &gt;= m. $5 bounds the tickets after the end read; the first row
-    /// (m = 0) says how many were read, so a caller knows when the bound cut it short.
+    /// (m = 0) says how many were read, so a caller knows when the bound cut it short (from the
+    /// same read, not a second scan of them).
     /// </summary>
     public static readonly string Straddlers = $"""
         {ReportStore.Window}, after AS MATERIALIZED (
-            SELECT a.customer_id, least(count(*), 6) AS a
+            SELECT a.customer_id, count(*) AS read, least(count(*), 6) AS a
               FROM (SELECT t.customer_id FROM w JOIN tickets t ON t.project_id = $1 AND t.created_at >= w.end_at LIMIT $5) a
              GROUP BY 1)
-        SELECT 0 AS m, (SELECT count(*) FROM (SELECT 1 FROM w JOIN tickets t ON t.project_id = $1 AND t.created_at >= w.end_at LIMIT $5) c)
+        SELECT 0 AS m, coalesce(sum(read), 0)::bigint FROM after
         UNION ALL
         SELECT m.m, count(*)
           FROM w, after a
