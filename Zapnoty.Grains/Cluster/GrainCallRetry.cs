@@ -80,7 +80,7 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
                 return;
             }
             catch (Exception e) when (Ours(context) && Reason(e, context.InterfaceMethod, Arguments(context.Request)) is { } reason
-                && (reason != "keyed" || EverySiloDedupes(context.InterfaceType)) && Pause(attempt, started, budget) is { } pause)
+                && (reason != "keyed" || KeyedRetryIsSafe(context.InterfaceType)) && Pause(attempt, started, budget) is { } pause)
             {
                 _retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
                 LogRetry(log, context.InterfaceName, context.MethodName, attempt, pause, reason, e.GetType().Name);
@@ -130,7 +130,7 @@ public sealed partial class GrainCallRetry(IOptions<GrainCallRetryOptions> optio
     /// Resolved at the first keyed failure: the cluster's manifest provider makes grain calls
     /// itself, so it cannot be a dependency of this filter.
     /// </summary>
-    private bool EverySiloDedupes(GrainInterfaceType interfaceType)
+    private bool KeyedRetryIsSafe(GrainInterfaceType interfaceType)
     {
         if (services.GetRequiredService<OlderSilosWatch>().KeyedRetryIsSafe(interfaceType)) return true;
         LogNotDeduped(log, interfaceType.ToString());

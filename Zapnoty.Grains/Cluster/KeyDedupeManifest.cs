@@ -41,12 +41,16 @@ public sealed class OlderSilosWatch(IClusterManifestProvider manifests, TimeProv
     /// <summary>When a silo that does not dedupe was last in the manifest (UTC ticks); 0: never.</summary>
     private long _lastSeenTicks;
 
+    /// <summary>The interfaces this release dedupes the keyed writes of: what a newer manifest is checked for.</summary>
+    private readonly GrainInterfaceType[] _keyed = manifests.LocalGrainManifest.Interfaces
+        .Where(i => i.Value.Properties.ContainsKey(KeyDedupeManifest.Property)).Select(i => i.Key).ToArray();
+
     /// <summary>Whether every silo dedupes the keyed writes of <paramref name="interfaceType"/> now and did for the memory's span.</summary>
     public bool KeyedRetryIsSafe(GrainInterfaceType interfaceType)
     {
         if (!KeyDedupeManifest.EverySiloDedupes(manifests.Current, interfaceType))
         {
-            Saw(manifests.Current);
+            SawOne();
             return false;
         }
         var lastSeen = Interlocked.Read(ref _lastSeenTicks);
@@ -64,8 +68,8 @@ public sealed class OlderSilosWatch(IClusterManifestProvider manifests, TimeProv
 
     private void Saw(ClusterManifest manifest)
     {
-        var keyed = manifests.LocalGrainManifest.Interfaces.Where(i => i.Value.Properties.ContainsKey(KeyDedupeManifest.Property)).Select(i => i.Key);
-        if (keyed.Any(type => !KeyDedupeManifest.EverySiloDedupes(manifest, type)))
-            Interlocked.Exchange(ref _lastSeenTicks, clock.GetUtcNow().UtcTicks);
+        if (_keyed.Any(type => !KeyDedupeManifest.EverySiloDedupes(manifest, type))) SawOne();
     }
+
+    private void SawOne() => Interlocked.Exchange(ref _lastSeenTicks, clock.GetUtcNow().UtcTicks);
 }
